@@ -1,0 +1,278 @@
+// The experiment format: one JSON object the designer edits, the CLI reads and every
+// run records as its snapshot. Defaults are filled in by parsing, so a parsed spec is
+// always complete. Unknown fields are errors (a typo must not be silently ignored).
+import { z } from 'zod'
+
+const nonNeg = (what = 'number') => z.number({ error: `must be a ${what}` }).min(0)
+const posInt = () => z.number().int().min(1)
+
+/** Node ids are n1..nN. */
+export const nodeIdPattern = /^n[1-9][0-9]*$/
+export const NodeIdSchema = z.string().regex(nodeIdPattern, { error: 'must be a node id like n1' })
+
+export const TargetSchema = z.union([
+  z.enum(['leader', 'random', 'minority', 'majority', 'all']),
+  NodeIdSchema,
+], { error: 'must be a node id (n1, n2, ...) or one of leader, random, minority, majority, all' })
+export type Target = z.infer<typeof TargetSchema>
+
+/** `"zab" ` for an object whose kind is "zab", '' when there is no kind (for error messages). */
+function kindOf(input: unknown): string {
+  const k = input && typeof input === 'object' ? (input as { kind?: unknown }).kind : undefined
+  return k === undefined ? '' : `${JSON.stringify(k)} `
+}
+const FAULT_KIND_LIST = 'partition, crash, pause, delay, drop, duplicate, reorder, clock, byzantine'
+
+export const RaftParamsSchema = z
+  .strictObject({
+    /** Election timeout drawn uniformly (seeded) from [min, max] ticks. */
+    electionTimeoutTicks: z.tuple([posInt(), posInt()]).default([15, 30]),
+    /** Leader sends heartbeats every this many ticks. */
+    heartbeatTicks: posInt().default(5),
+    /** Pre-vote (Raft thesis 9.6): a candidate first asks whether it could win. */
+    preVote: z.boolean().default(true),
+    /** Linearizable reads: ReadIndex (thesis 6.4) or by appending the read to the log. */
+    readMode: z.enum(['readIndex', 'log']).default('readIndex'),
+    /** Most entries sent in one AppendEntries message. */
+    maxBatch: posInt().max(10000).default(64),
+  })
+  .refine((p) => p.electionTimeoutTicks[0] <= p.electionTimeoutTicks[1], {
+    error: 'min must be <= max',
+    path: ['electionTimeoutTicks'],
+  })
+  .refine((p) => p.heartbeatTicks < p.electionTimeoutTicks[0], {
+    error: 'must be smaller than the minimum election timeout',
+    path: ['heartbeatTicks'],
+  })
+export type RaftParams = z.infer<typeof RaftParamsSchema>
+
+export const AlgorithmSchema = z.discriminatedUnion(
+  'kind',
+  [z.strictObject({ kind: z.literal('raft'), params: RaftParamsSchema.default(RaftParamsSchema.parse({})) })],
+  { error: (iss) => (iss.code === 'invalid_union' ? `unknown algorithm ${kindOf(iss.input)}(expected one of: raft)` : undefined) },
+)
+export type AlgorithmSpec = z.infer<typeof AlgorithmSchema>
+export const ALGORITHMS = ['raft'] as const
+export type AlgorithmKind = (typeof ALGORITHMS)[number]
+
+export const ClusterSchema = z.strictObject({
+  nodes: z.number().int().min(1).max(15).default(5),
+  /** Wall milliseconds per protocol tick (virtual ms in simulation). */
+  tickMs: z.number().min(1).max(1000).default(10),
+})
+
+export const WorkloadSchema = z.strictObject({
+  kind: z.literal('kv').default('kv'),
+  clients: z.number().int().min(0).max(1000).default(4),
+  /** Total offered load across all clients (open loop, each client one op at a time). */
+  ratePerSec: nonNeg().max(1_000_000).default(100),
+  keys: posInt().max(1_000_000).default(10),
+  distribution: z.enum(['uniform', 'zipf']).default('uniform'),
+  zipfExponent: z.number().min(0).max(5).default(1),
+  mix: z
+    .strictObject({ read: nonNeg().default(0.5), write: nonNeg().default(0.4), cas: nonNeg().default(0.1) })
+    .refine((m) => m.read + m.write + m.cas > 0, { error: 'read + write + cas must be > 0' })
+    .default({ read: 0.5, write: 0.4, cas: 0.1 }),
+  timeoutMs: z.number().min(1).default(1000),
+})
+export type WorkloadSpec = z.infer<typeof WorkloadSchema>
+
+export const NetworkSchema = z.strictObject({
+  latencyMs: nonNeg().max(60_000).default(1),
+  jitterMs: nonNeg().max(60_000).default(0.5),
+  dropProbability: z.number().min(0).max(1).default(0),
+  duplicateProbability: z.number().min(0).max(1).default(0),
+})
+export type NetworkSpec = z.infer<typeof NetworkSchema>
+
+const at = { atMs: nonNeg() }
+const window = { atMs: nonNeg(), forMs: z.number().gt(0).optional() }
+const prob = z.number().min(0).max(1)
+
+export const PARTITION_SHAPES = ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way'] as const
+
+export const FaultSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({
+      kind: z.literal('partition'),
+      ...window,
+      shape: z.enum(PARTITION_SHAPES),
+      /** For isolate / one-way / bridge: the node at the centre of the shape (default random). */
+      target: TargetSchema.optional(),
+    }),
+    z.strictObject({ kind: z.literal('crash'), ...at, target: TargetSchema, restartAfterMs: z.number().gt(0).optional() }),
+    z.strictObject({ kind: z.literal('pause'), ...at, forMs: z.number().gt(0), target: TargetSchema }),
+    z.strictObject({
+      kind: z.literal('delay'),
+      ...window,
+      latencyMs: nonNeg(),
+      jitterMs: nonNeg().default(0),
+      target: TargetSchema.optional(),
+    }),
+    z.strictObject({ kind: z.literal('drop'), ...window, probability: prob, target: TargetSchema.optional() }),
+    z.strictObject({ kind: z.literal('duplicate'), ...window, probability: prob, target: TargetSchema.optional() }),
+    z.strictObject({ kind: z.literal('reorder'), ...window, probability: prob, target: TargetSchema.optional() }),
+    z.strictObject({
+      kind: z.literal('clock'),
+      ...window,
+      target: TargetSchema,
+      /** Tick rate multiplier: 2 = this node's clock runs twice as fast. */
+      rate: z.number().gt(0).max(100).default(1),
+      /** One-off jump: this many ms of ticks fire at once (forward jumps only). */
+      jumpMs: nonNeg().optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('byzantine'),
+      ...window,
+      target: TargetSchema,
+      behavior: z.enum(['silent', 'equivocate', 'forge', 'slow']),
+    }),
+  ],
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? `unknown fault kind ${kindOf(iss.input)}(expected one of: ${FAULT_KIND_LIST})`
+        : undefined,
+  },
+)
+export type FaultSpec = z.infer<typeof FaultSchema>
+export type FaultKind = FaultSpec['kind']
+export const FAULT_KINDS: readonly FaultKind[] = [
+  'partition',
+  'crash',
+  'pause',
+  'delay',
+  'drop',
+  'duplicate',
+  'reorder',
+  'clock',
+  'byzantine',
+]
+
+export const ExperimentSpecSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).default('experiment'),
+    algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParamsSchema.parse({}) }),
+    cluster: ClusterSchema.default(ClusterSchema.parse({})),
+    mode: z.enum(['simulation', 'processes']).default('simulation'),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+    durationMs: z.number().gt(0).max(24 * 3600 * 1000).default(10_000),
+    workload: WorkloadSchema.default(WorkloadSchema.parse({})),
+    network: NetworkSchema.default(NetworkSchema.parse({})),
+    faults: z.array(FaultSchema).max(1000).default([]),
+  })
+  .superRefine((spec, ctx) => {
+    // Cross-field checks: every node a fault names must exist in the cluster.
+    spec.faults.forEach((f, i) => {
+      const t = 'target' in f ? f.target : undefined
+      if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > spec.cluster.nodes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'target'],
+          message: `node ${t} does not exist (cluster has n1..n${spec.cluster.nodes})`,
+        })
+      }
+      if (f.atMs > spec.durationMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['faults', i, 'atMs'],
+          message: `must be <= durationMs (${spec.durationMs})`,
+        })
+      }
+    })
+  })
+
+/** A complete spec (defaults filled in). */
+export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>
+/** What a user may write: any field with a default may be left out. */
+export type ExperimentSpecInput = z.input<typeof ExperimentSpecSchema>
+
+export interface FieldError {
+  /** e.g. `faults[2].atMs` */
+  path: string
+  message: string
+}
+
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = ''
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`
+    else out += out ? `.${String(p)}` : String(p)
+  }
+  return out || '(spec)'
+}
+
+/** Turn zod issues into `path: message` errors with plain-English messages. */
+export function toFieldErrors(error: z.ZodError): FieldError[] {
+  const out: FieldError[] = []
+  for (const iss of error.issues) {
+    let message = iss.message
+    const path = [...iss.path]
+    switch (iss.code) {
+      case 'too_small':
+        message = `must be ${iss.inclusive === false ? '>' : '>='} ${String(iss.minimum)}`
+        if (iss.origin === 'string' || iss.origin === 'array') message = `length ${message}`
+        break
+      case 'too_big':
+        message = `must be ${iss.inclusive === false ? '<' : '<='} ${String(iss.maximum)}`
+        if (iss.origin === 'string' || iss.origin === 'array') message = `length ${message}`
+        break
+      case 'invalid_type':
+        message = message.startsWith('must') ? message : `must be ${iss.expected === 'int' ? 'an integer' : `a ${iss.expected}`}`
+        if (iss.input === undefined) message = `is required (${message})`
+        else message = `${message}, got ${describeValue(iss.input)}`
+        break
+      case 'invalid_value':
+        message = `must be one of: ${iss.values.map((v) => JSON.stringify(v)).join(', ')}`
+        if (iss.input !== undefined) message += `, got ${describeValue(iss.input)}`
+        break
+      case 'unrecognized_keys':
+        for (const k of iss.keys) out.push({ path: formatPath([...path, k]), message: 'unknown field' })
+        continue
+      case 'invalid_format':
+        break
+      default:
+        break
+    }
+    out.push({ path: formatPath(path), message })
+  }
+  return out
+}
+
+function describeValue(v: unknown): string {
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'number' && !Number.isInteger(v)) return String(v)
+  const text = JSON.stringify(v) ?? String(v)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+
+export type SpecResult = { ok: true; spec: ExperimentSpec } | { ok: false; errors: FieldError[] }
+
+/** Parse anything (e.g. JSON from a file or the wire) into a complete spec or field errors. */
+export function parseSpec(input: unknown): SpecResult {
+  const r = ExperimentSpecSchema.safeParse(input, { reportInput: true })
+  return r.success ? { ok: true, spec: r.data } : { ok: false, errors: toFieldErrors(r.error) }
+}
+
+/** Parse JSON text; a syntax error becomes a field error on `(file)`. */
+export function parseSpecJson(text: string): SpecResult {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return { ok: false, errors: [{ path: '(file)', message: `not valid JSON: ${(e as Error).message}` }] }
+  }
+  return parseSpec(value)
+}
+
+export function formatErrors(errors: FieldError[]): string {
+  return errors.map((e) => `${e.path}: ${e.message}`).join('\n')
+}
+
+/** The default spec the designer opens with. */
+export function defaultSpec(): ExperimentSpec {
+  return ExperimentSpecSchema.parse({ name: 'raft-5' })
+}
