@@ -1,0 +1,69 @@
+// The preload: exposes `window.lab` (the LabApi) over IPC. Sandbox-compatible: the only
+// runtime import is 'electron'; everything from src/shared is imported as types only.
+// ipcRenderer itself is never exposed: each call is a named function on a fixed channel.
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import type {
+  AppInfo,
+  LabApi,
+  LabErrorCode,
+  LabErrorData,
+  LabEvent,
+  RunId,
+  RunInfo,
+  TraceQuery,
+} from '../shared/api'
+import type { ExperimentSpec, FieldError, SpecResult } from '../shared/spec'
+import type { TraceEvent } from '../shared/trace'
+
+type IpcReply = { ok: true; result: unknown } | { ok: false; error: LabErrorData }
+
+/**
+ * What a failed call rejects with. contextBridge copies only the `message` of an Error
+ * object (custom properties are dropped), so the LabError is passed to the page as a
+ * plain object with the same fields: `name` 'LabError', `code`, `message`, `fields`.
+ * The page can rebuild a class instance with `LabError.from(e)`.
+ */
+interface LabErrorObject extends LabErrorData {
+  name: 'LabError'
+  toString(): string
+}
+
+function labError(data: LabErrorData): LabErrorObject {
+  const code: LabErrorCode = data.code
+  const message = String(data.message)
+  const fields: FieldError[] | undefined = Array.isArray(data.fields) ? data.fields : undefined
+  return {
+    name: 'LabError',
+    code,
+    message,
+    ...(fields ? { fields } : {}),
+    toString: () => `LabError: ${message}`,
+  }
+}
+
+async function call<T>(method: string, arg?: unknown): Promise<T> {
+  const reply = (await ipcRenderer.invoke(`lab:${method}`, arg)) as IpcReply
+  if (reply && reply.ok) return reply.result as T
+  throw labError(reply ? reply.error : { code: 'internal', message: `no reply from lab:${method}` })
+}
+
+const lab: LabApi = {
+  appInfo: () => call<AppInfo>('appInfo'),
+  defaultSpec: () => call<ExperimentSpec>('defaultSpec'),
+  validateSpec: (arg: { spec: unknown }) => call<SpecResult>('validateSpec', arg),
+  startRun: (arg: { spec: unknown; speed?: number | 'max' }) => call<RunInfo>('startRun', arg),
+  stopRun: (arg: { runId: RunId }) => call<RunInfo>('stopRun', arg),
+  getRun: (arg: { runId: RunId }) => call<RunInfo>('getRun', arg),
+  listRuns: () => call<RunInfo[]>('listRuns'),
+  getTrace: (arg: TraceQuery) => call<TraceEvent[]>('getTrace', arg),
+  onEvent: (listener: (e: LabEvent) => void) => {
+    // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.
+    const handler = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload)
+    ipcRenderer.on('lab:event', handler)
+    return () => {
+      ipcRenderer.removeListener('lab:event', handler)
+    }
+  },
+}
+
+contextBridge.exposeInMainWorld('lab', lab)
