@@ -1,0 +1,69 @@
+// The one way the renderer reaches the lab: `getLab()` returns Electron's preload bridge
+// (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
+// implement the same LabApi from src/shared/api.ts, and both reject with LabError
+// instances (field errors included), whatever shape the bridge delivered them in.
+import { LabError, type LabApi } from '../../../shared/api'
+import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
+
+export { LabError } from '../../../shared/api'
+export type { ConnectionInfo, ConnectionState } from './ws-client'
+
+let lab: LabApi | null = null
+let socket: WsLabClient | null = null
+
+/** ws://<same host>/ws: same origin, so the auth cookie set at `/?token=...` rides along. */
+export function labSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
+  return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`
+}
+
+/** Any rejection as a LabError (contextBridge hands over plain objects, not class instances). */
+export function asLabError(e: unknown): LabError {
+  return e instanceof LabError ? e : toLabError(e)
+}
+
+function guard<A extends unknown[], R>(f: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await f(...args)
+    } catch (e) {
+      throw asLabError(e)
+    }
+  }
+}
+
+/** Wrap the preload bridge so its rejections are LabError instances. */
+export function wrapBridge(b: LabApi): LabApi {
+  return {
+    appInfo: guard(() => b.appInfo()),
+    defaultSpec: guard(() => b.defaultSpec()),
+    validateSpec: guard((arg) => b.validateSpec(arg)),
+    startRun: guard((arg) => b.startRun(arg)),
+    stopRun: guard((arg) => b.stopRun(arg)),
+    getRun: guard((arg) => b.getRun(arg)),
+    listRuns: guard(() => b.listRuns()),
+    getTrace: guard((arg) => b.getTrace(arg)),
+    onEvent: (listener) => b.onEvent(listener),
+  }
+}
+
+export function getLab(): LabApi {
+  if (!lab) {
+    if (window.lab) lab = wrapBridge(window.lab)
+    else lab = socket = new WsLabClient({ url: labSocketUrl() })
+  }
+  return lab
+}
+
+/** Which bridge `getLab()` uses. */
+export function bridgeKind(): 'electron' | 'browser' {
+  getLab()
+  return socket ? 'browser' : 'electron'
+}
+
+/** Connection state of the bridge; the Electron bridge is always open. */
+export function onConnection(listener: (c: ConnectionInfo) => void): () => void {
+  getLab()
+  if (socket) return socket.onConnection(listener)
+  listener({ state: 'open', attempt: 0, retryInMs: null, lastError: null })
+  return () => {}
+}

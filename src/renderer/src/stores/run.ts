@@ -1,0 +1,245 @@
+// The run being watched: its RunInfo, the latest node states, every metrics window so
+// far, fed by the LabApi event stream.
+import { defineStore } from 'pinia'
+import { computed, ref, shallowRef, triggerRef } from 'vue'
+import type { LabEvent, MetricsWindow, NodeLive, RunInfo, RunStatus } from '../../../shared/api'
+import type { ExperimentSpec, FieldError } from '../../../shared/spec'
+import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
+import { asLabError, getLab, onConnection, type ConnectionInfo } from '../api'
+
+export type Speed = 1 | 10 | 'max'
+
+export const SPEEDS: ReadonlyArray<{ label: string; value: Speed; help: string }> = [
+  { label: '1× (real time)', value: 1, help: 'one run-millisecond per wall millisecond' },
+  { label: '10×', value: 10, help: 'ten times faster than real time (simulation)' },
+  { label: 'max', value: 'max', help: 'as fast as the machine goes (simulation)' },
+]
+
+/** A node card: live state, or a placeholder before the first progress event. */
+export interface NodeCard {
+  id: NodeId
+  role: Role | null
+  term: number | null
+  leader: NodeId | null
+  commitIndex: number | null
+  lastIndex: number | null
+}
+
+export interface StartResult {
+  ok: boolean
+  message?: string
+  fields?: FieldError[]
+}
+
+export const useRunStore = defineStore('run', () => {
+  const run = ref<RunInfo | null>(null)
+  const nodes = shallowRef<NodeLive[]>([])
+  const windows = shallowRef<MetricsWindow[]>([])
+  const tMs = ref(0)
+  const speed = ref<Speed>(1)
+  const starting = ref(false)
+  const stopping = ref(false)
+  const lastError = ref<string | null>(null)
+  const connection = ref<ConnectionInfo>({
+    state: 'connecting',
+    attempt: 0,
+    retryInMs: null,
+    lastError: null,
+  })
+
+  let initialized = false
+  /** Events that arrive while startRun is in flight (we do not know our runId yet). */
+  let early: LabEvent[] = []
+
+  const status = computed<RunStatus | null>(() => run.value?.status ?? null)
+  const running = computed(() => status.value === 'running')
+  const progress = computed(() => {
+    if (!run.value) return 0
+    if (run.value.status === 'done') return 1
+    return Math.max(0, Math.min(1, run.value.progress))
+  })
+  const totals = computed(() => {
+    let ok = 0
+    let fail = 0
+    let info = 0
+    let messages = 0
+    for (const w of windows.value) {
+      ok += w.ok
+      fail += w.fail
+      info += w.info
+      messages += w.messages
+    }
+    const s = run.value?.summary
+    // Once the run is over the summary is authoritative (it includes the last partial window).
+    if (s) return { ok: s.ops.ok, fail: s.ops.fail, info: s.ops.info, messages: s.messages.sent }
+    return { ok, fail, info, messages }
+  })
+  const nodeCards = computed<NodeCard[]>(() => {
+    const r = run.value
+    if (!r) return []
+    const live = new Map(nodes.value.map((n) => [n.id, n]))
+    const ids = nodeIds(r.spec.cluster.nodes)
+    for (const n of nodes.value) if (!ids.includes(n.id)) ids.push(n.id)
+    return ids.map((id) => {
+      const n = live.get(id)
+      return n ? { ...n } : { id, role: null, term: null, leader: null, commitIndex: null, lastIndex: null }
+    })
+  })
+  /** The leader of the highest term any node knows about. */
+  const leader = computed<{ id: NodeId; term: number } | null>(() => {
+    let best: { id: NodeId; term: number } | null = null
+    for (const n of nodes.value)
+      if (n.role === 'leader' && (!best || n.term > best.term)) best = { id: n.id, term: n.term }
+    return best
+  })
+
+  function reset(info: RunInfo): void {
+    run.value = info
+    nodes.value = []
+    windows.value = []
+    tMs.value = 0
+    lastError.value = info.error
+  }
+
+  function apply(e: LabEvent): void {
+    const r = run.value
+    if (e.type === 'run-status') {
+      if (r && e.run.runId === r.runId) {
+        run.value = e.run
+        if (e.run.error) lastError.value = e.run.error
+      }
+      return
+    }
+    if (!r || e.runId !== r.runId) return
+    if (r.status === 'running') run.value = { ...r, progress: e.progress }
+    tMs.value = e.tMs
+    if (e.nodes.length) nodes.value = e.nodes
+    if (e.windows.length) {
+      const list = windows.value
+      for (const w of e.windows) {
+        const last = list[list.length - 1]
+        if (!last || w.startMs >= last.endMs) list.push(w)
+        else {
+          const i = list.findIndex((x) => x.startMs === w.startMs)
+          if (i >= 0) list[i] = w
+        }
+      }
+      triggerRef(windows)
+    }
+  }
+
+  function onEvent(e: LabEvent): void {
+    if (starting.value) {
+      early.push(e)
+      return
+    }
+    apply(e)
+  }
+
+  async function refresh(): Promise<void> {
+    const r = run.value
+    if (!r) return
+    try {
+      const fresh = await getLab().getRun({ runId: r.runId })
+      if (run.value?.runId === fresh.runId) run.value = fresh
+    } catch (e) {
+      lastError.value = (e as Error).message
+    }
+  }
+
+  /** Subscribe once; on (re)connection, refresh the watched run or pick up one in progress. */
+  function init(): void {
+    if (initialized) return
+    initialized = true
+    const lab = getLab()
+    lab.onEvent(onEvent)
+    let wasOpen = false
+    onConnection((c) => {
+      connection.value = c
+      if (c.state === 'open' && !wasOpen) {
+        wasOpen = true
+        if (run.value) void refresh()
+        else void attachToRunning()
+      }
+      if (c.state !== 'open') wasOpen = false
+    })
+  }
+
+  async function attachToRunning(): Promise<void> {
+    try {
+      const runs = await getLab().listRuns()
+      const live = runs
+        .filter((r) => r.status === 'running')
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+      if (live.length && !run.value && !starting.value) reset(live[0])
+    } catch {
+      // listing is a convenience; the empty state is fine
+    }
+  }
+
+  async function start(spec: ExperimentSpec): Promise<StartResult> {
+    init()
+    starting.value = true
+    early = []
+    try {
+      const info = await getLab().startRun({ spec, speed: speed.value })
+      reset(info)
+      starting.value = false
+      const pending = early
+      early = []
+      for (const e of pending) apply(e)
+      return { ok: true }
+    } catch (e) {
+      starting.value = false
+      early = []
+      const err = asLabError(e)
+      lastError.value = err.message
+      return { ok: false, message: err.message, fields: err.fields }
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const r = run.value
+    if (!r || r.status !== 'running') return
+    stopping.value = true
+    try {
+      const info = await getLab().stopRun({ runId: r.runId })
+      if (run.value?.runId === info.runId) run.value = info
+    } catch (e) {
+      lastError.value = (e as Error).message
+    } finally {
+      stopping.value = false
+    }
+  }
+
+  function clear(): void {
+    run.value = null
+    nodes.value = []
+    windows.value = []
+    tMs.value = 0
+    lastError.value = null
+  }
+
+  return {
+    run,
+    nodes,
+    windows,
+    tMs,
+    speed,
+    starting,
+    stopping,
+    lastError,
+    connection,
+    status,
+    running,
+    progress,
+    totals,
+    nodeCards,
+    leader,
+    init,
+    start,
+    stop,
+    refresh,
+    clear,
+  }
+})

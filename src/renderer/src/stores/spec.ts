@@ -1,0 +1,174 @@
+// The experiment being designed. `draft` is the raw JSON the form edits (it may hold
+// anything the user typed); `result` is parseSpec(draft), recomputed on every change, so
+// field errors appear as you type, by the same paths the engine would report.
+import { defineStore } from 'pinia'
+import { computed, reactive, ref, watch } from 'vue'
+import {
+  defaultSpec,
+  parseSpec,
+  type ExperimentSpec,
+  type FaultKind,
+  type FieldError,
+} from '../../../shared/spec'
+import { newFault } from '../faults'
+import { fillDefaults, getPath, pathWithin, setPath } from './path'
+
+const STORAGE_KEY = 'quorum-lab.draft.v1'
+
+function loadStored(): Record<string, unknown> | null {
+  try {
+    const text = localStorage.getItem(STORAGE_KEY)
+    if (!text) return null
+    const v: unknown = JSON.parse(text)
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null
+  } catch {
+    return null
+  }
+}
+
+function freshDraft(): Record<string, unknown> {
+  return structuredClone(defaultSpec()) as unknown as Record<string, unknown>
+}
+
+export const useSpecStore = defineStore('spec', () => {
+  const draft = reactive<Record<string, unknown>>(
+    fillDefaults(loadStored() ?? freshDraft(), defaultSpec()) as Record<string, unknown>,
+  )
+  /** A file that could not be read at all (not JSON, not an object). */
+  const fileErrors = ref<FieldError[]>([])
+  /** Errors the engine reported for the last start attempt (should match local ones). */
+  const serverErrors = ref<FieldError[]>([])
+  const fileName = ref<string | null>(null)
+
+  const result = computed(() => parseSpec(plainCopy(draft)))
+  const spec = computed<ExperimentSpec | null>(() => (result.value.ok ? result.value.spec : null))
+  const errors = computed<FieldError[]>(() => [
+    ...fileErrors.value,
+    ...(result.value.ok ? [] : result.value.errors),
+    ...serverErrors.value,
+  ])
+  const valid = computed(() => errors.value.length === 0)
+
+  let saveTimer: ReturnType<typeof setTimeout> | null = null
+  watch(
+    draft,
+    () => {
+      serverErrors.value = []
+      if (saveTimer) clearTimeout(saveTimer)
+      saveTimer = setTimeout(() => {
+        try {
+          localStorage.setItem(STORAGE_KEY, JSON.stringify(draft))
+        } catch {
+          // storage full or disabled: the draft just is not remembered
+        }
+      }, 300)
+    },
+    { deep: true },
+  )
+
+  function get(path: string): unknown {
+    return getPath(draft, path)
+  }
+  function set(path: string, value: unknown): void {
+    setPath(draft, path, value)
+  }
+  function errorsFor(path: string, exact = false): FieldError[] {
+    return errors.value.filter((e) => (exact ? e.path === path : pathWithin(e.path, path)))
+  }
+
+  function replace(value: Record<string, unknown>): void {
+    for (const k of Object.keys(draft)) delete draft[k]
+    Object.assign(draft, value)
+  }
+  function reset(): void {
+    fileErrors.value = []
+    fileName.value = null
+    replace(freshDraft())
+  }
+
+  function faults(): Record<string, unknown>[] {
+    const f = draft.faults
+    if (!Array.isArray(f)) draft.faults = []
+    return draft.faults as Record<string, unknown>[]
+  }
+  function durationMs(): number {
+    return typeof draft.durationMs === 'number' && draft.durationMs > 0 ? draft.durationMs : 10_000
+  }
+  function addFault(kind: FaultKind = 'partition'): void {
+    faults().push(newFault(kind, undefined, durationMs()))
+  }
+  function removeFault(index: number): void {
+    faults().splice(index, 1)
+  }
+  function setFaultKind(index: number, kind: FaultKind): void {
+    const list = faults()
+    list.splice(index, 1, newFault(kind, list[index], durationMs()))
+  }
+
+  /** Load a spec file: a file that is JSON goes into the form (errors and all). */
+  async function loadFile(file: File): Promise<void> {
+    fileName.value = file.name
+    let value: unknown
+    try {
+      value = JSON.parse(await file.text())
+    } catch (e) {
+      fileErrors.value = [
+        { path: '(file)', message: `${file.name} is not valid JSON: ${(e as Error).message}` },
+      ]
+      return
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      fileErrors.value = [
+        { path: '(file)', message: `${file.name} must hold a JSON object (an experiment spec)` },
+      ]
+      return
+    }
+    fileErrors.value = []
+    replace(fillDefaults(value, defaultSpec()) as Record<string, unknown>)
+  }
+
+  /** The draft as pretty JSON, what Save writes. */
+  function toJson(): string {
+    return `${JSON.stringify(draft, null, 2)}\n`
+  }
+
+  function saveFile(): string {
+    const name = typeof draft.name === 'string' && draft.name.trim() ? draft.name.trim() : 'experiment'
+    const fname = `${name.replace(/[^A-Za-z0-9._-]+/g, '-')}.json`
+    const url = URL.createObjectURL(new Blob([toJson()], { type: 'application/json' }))
+    const a = document.createElement('a')
+    a.href = url
+    a.download = fname
+    document.body.appendChild(a)
+    a.click()
+    a.remove()
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    return fname
+  }
+
+  return {
+    draft,
+    result,
+    spec,
+    errors,
+    valid,
+    fileErrors,
+    serverErrors,
+    fileName,
+    get,
+    set,
+    errorsFor,
+    reset,
+    addFault,
+    removeFault,
+    setFaultKind,
+    loadFile,
+    toJson,
+    saveFile,
+  }
+})
+
+/** A plain deep copy of reactive data (reading through the proxy, so computeds track it). */
+function plainCopy<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T
+}

@@ -1,0 +1,172 @@
+// End to end, for real: the built renderer (out/renderer) served by the real web server
+// with a real LabService, driven in real Chromium. Design a 5-node Raft experiment, run
+// it, watch a leader get elected and operations commit, and see it finish.
+//
+// Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { LabService } from '../../src/main/lab/service'
+import { startWebServer, type WebServer } from '../../src/main/web/server'
+import { CHROMIUM, launchChromium, watchConsole } from './browser'
+
+const rendererDir = resolve('out/renderer')
+const resultsDir = resolve('test-results')
+
+describe('raft run in the browser UI', () => {
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let server: WebServer
+  let service: LabService
+  let dataDir: string
+  let problems: string[]
+
+  beforeAll(async () => {
+    if (!existsSync(join(rendererDir, 'index.html'))) {
+      throw new Error(`${rendererDir}/index.html is missing: run \`npx electron-vite build\` first`)
+    }
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
+    }
+    mkdirSync(resultsDir, { recursive: true })
+    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-'))
+    service = new LabService({ bridge: 'browser', dataDir })
+    server = await startWebServer({ port: 0, service, rendererDir })
+    browser = await launchChromium()
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
+    page = await context.newPage()
+    problems = watchConsole(page)
+  })
+
+  afterAll(async () => {
+    await context?.close()
+    await browser?.close()
+    service?.close()
+    await server?.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  test('designs a 5-node experiment, runs it and watches it finish', async () => {
+    await page.goto(server.url)
+    // The token is swapped for a cookie and dropped from the address.
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false)
+    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    await page.getByTestId('design-view').waitFor()
+
+    await page.getByTestId('input-cluster.nodes').fill('5')
+    await page.getByTestId('input-durationMs').fill('3000')
+    await page.getByTestId('input-durationMs').press('Tab')
+    await page.getByTestId('speed-1').click()
+    await expect.poll(() => page.getByTestId('validity').textContent()).toContain('Valid')
+
+    const run = page.getByTestId('run-button')
+    expect(await run.isDisabled()).toBe(false)
+    await run.click()
+
+    await page.getByTestId('run-view').waitFor()
+    await page.getByTestId('status').waitFor()
+    await expect.poll(() => page.locator('[data-testid^="node-n"]').count()).toBe(5)
+
+    // A leader shows up on one of the node cards, colour-coded and in words.
+    const leader = page.locator('[data-testid^="node-n"][data-role="leader"]')
+    await leader.first().waitFor({ timeout: 30_000 })
+    expect(await leader.first().getByText('leader').count()).toBeGreaterThan(0)
+
+    // Operations commit...
+    await expect
+      .poll(async () => Number(await page.getByTestId('ops-ok').textContent()), {
+        timeout: 30_000,
+        interval: 200,
+      })
+      .toBeGreaterThan(0)
+    // ...and the run ends on its own.
+    await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
+    expect((await page.getByTestId('status').textContent())?.trim()).toBe('done')
+    expect(await page.getByTestId('progress').getAttribute('data-progress')).toBe('1.000')
+    expect(await page.getByTestId('stop-button').isDisabled()).toBe(true)
+
+    // The summary: counts and each check's verdict.
+    const summary = page.getByTestId('summary')
+    await summary.waitFor()
+    expect(Number(await page.getByTestId('ops-ok').textContent())).toBeGreaterThan(0)
+    expect(await summary.textContent()).toMatch(/leader changes/)
+    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toMatch(/^(ok|violation|unknown)$/)
+
+    // Both charts are drawn (a canvas each) and have data.
+    for (const id of ['ops-chart', 'latency-chart']) {
+      await page.locator(`[data-testid="${id}"] canvas`).first().waitFor()
+      expect(await page.locator(`[data-testid="${id}"] .time-chart__empty`).count()).toBe(0)
+    }
+
+    await page.screenshot({ path: join(resultsDir, 'raft-run.png'), fullPage: true })
+    await page.getByTestId('theme-toggle').click()
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
+    await page.screenshot({ path: join(resultsDir, 'raft-run-dark.png'), fullPage: true })
+    await page.getByTestId('theme-toggle').click()
+
+    // No CSP violations, no uncaught errors, no console errors along the way.
+    expect(problems).toEqual([])
+  })
+
+  test('an invalid value is named in place and Run is disabled', async () => {
+    await page.getByTestId('nav-design').click()
+    await page.getByTestId('design-view').waitFor()
+    const input = page.getByTestId('input-durationMs')
+    await input.fill('-5')
+    await input.press('Tab')
+
+    const error = page.getByTestId('error-durationMs')
+    await error.waitFor()
+    expect(await error.textContent()).toContain('durationMs')
+    expect(await error.textContent()).toMatch(/must be > 0/)
+    expect(await page.getByTestId('run-button').isDisabled()).toBe(true)
+    expect(await page.getByTestId('validity').textContent()).toMatch(/1 problem/)
+    expect(await page.getByTestId('validity').getAttribute('data-valid')).toBe('false')
+
+    // Fixing it clears the error and enables Run again.
+    await input.fill('2000')
+    await input.press('Tab')
+    await expect.poll(() => page.getByTestId('error-durationMs').count()).toBe(0)
+    expect(await page.getByTestId('run-button').isDisabled()).toBe(false)
+
+    // Save JSON downloads the spec as edited.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByTestId('save-button').click(),
+    ])
+    expect(download.suggestedFilename()).toBe('raft-5.json')
+    const saved = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+      durationMs: number
+      cluster: { nodes: number }
+    }
+    expect(saved.durationMs).toBe(2000)
+    expect(saved.cluster.nodes).toBe(5)
+    expect(problems).toEqual([])
+  })
+
+  test('reconnects when the server comes back, and keeps working', async () => {
+    problems.length = 0
+    const { port, token } = server
+    await server.close()
+    await page.locator('[data-testid="connection"][data-state="closed"]').waitFor({ timeout: 15_000 })
+
+    // Same port and token: the cookie the page holds is still good.
+    server = await startWebServer({ port, token, service, rendererDir })
+    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 20_000 })
+
+    // A call over the new socket: a short run at full speed.
+    await page.getByTestId('nav-design').click()
+    await page.getByTestId('input-durationMs').fill('1500')
+    await page.getByTestId('input-durationMs').press('Tab')
+    await page.getByTestId('speed-max').click()
+    await page.getByTestId('run-button').click()
+    await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
+    expect(Number(await page.getByTestId('ops-ok').textContent())).toBeGreaterThan(0)
+
+    // Only the expected failures while the server was away.
+    expect(problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([])
+  })
+})
