@@ -26,14 +26,15 @@
 // faults apply only between nodes). A request to a crashed node is lost (no reply: the op
 // times out as info); a request to a paused node waits in its buffer until it resumes.
 //
-// The trace is always kept internally except message-level events (send / deliver / drop /
-// duplicate) when keepTrace is false: summary() runs checkRun over it. Message-level events
-// and vector clocks are only built when someone sees them (keepTrace or onTrace).
+// Every event is fed as it happens to a streaming safety checker (summary() reads its
+// verdicts), so a long run does not have to keep its trace in memory; the trace itself is
+// kept only with keepTrace. Message-level events (send / deliver / drop / duplicate) and
+// vector clocks are only built when someone sees them (keepTrace or onTrace).
 import type { CheckResult, MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
 import type { DropReason, NodeId, OpFn, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
-import { checkRun } from '../check'
+import { createChecker, type TraceChecker } from '../check'
 import { getProtocol, type AnyProtocolFactory } from '../protocols'
 import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } from '../protocols/types'
 import { createRng, type Rng } from '../rng'
@@ -270,7 +271,7 @@ class Sim implements Simulation {
   private readonly latency = new LatencyHistogram()
   private win: Window
   private closed: MetricsWindow[] = []
-  private checksCache: { len: number; checks: CheckResult[] } | null = null
+  private readonly checker: TraceChecker
   private readonly reqOwner = new Map<string, Client>()
 
   constructor(spec: ExperimentSpec, opts: SimulationOptions) {
@@ -279,6 +280,7 @@ class Sim implements Simulation {
     this.onTrace = opts.onTrace
     this.keepTrace = opts.keepTrace ?? true
     this.msgEvents = this.keepTrace || opts.onTrace !== undefined
+    this.checker = createChecker(spec.algorithm.kind)
 
     const n = spec.cluster.nodes
     this.n = n
@@ -427,10 +429,7 @@ class Sim implements Simulation {
   }
 
   summary(wallMs: number): RunSummary {
-    if (this.checksCache === null || this.checksCache.len !== this.events.length) {
-      this.checksCache = { len: this.events.length, checks: checkRun(this.spec.algorithm.kind, this.events) }
-    }
-    const checks = this.checksCache.checks
+    const checks: CheckResult[] = this.checker.results()
     const ms = (us: number | null): number | null => (us === null ? null : us / 1000)
     return {
       simulatedMs: this.now / 1000,
@@ -509,9 +508,10 @@ class Sim implements Simulation {
     }
   }
 
-  /** Record a trace event (always kept internally for the safety checks). */
+  /** Record a trace event (always fed to the safety checker). */
   private emit(e: TraceEvent): void {
-    this.events.push(e)
+    this.checker.onEvent(e)
+    if (this.keepTrace) this.events.push(e)
     if (this.onTrace !== undefined) this.onTrace(e)
   }
 
