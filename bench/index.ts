@@ -1,0 +1,24 @@
+// `npm run bench`: runs every benchmark script in turn and prints their figures.
+// Benchmarks measure; tests never assert wall-clock times.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const only = process.argv.slice(2)
+const benches = [
+  { name: 'sim', file: 'sim.ts', what: 'deterministic simulator: deliveries/s and speed-up over real time' },
+  { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
+]
+
+let failed = 0
+for (const b of benches) {
+  if (only.length && !only.includes(b.name)) continue
+  const file = join(here, b.file)
+  if (!existsSync(file)) continue
+  console.log(`\n=== bench:${b.name} — ${b.what}`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' })
+  if (r.status !== 0) failed++
+}
+process.exit(failed ? 1 : 0)

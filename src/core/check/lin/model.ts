@@ -1,0 +1,173 @@
+// The per-key register model the linearizability search runs on: one key's operations,
+// with values interned to small integers (0 = null / absent) and each operation reduced
+// to a kind and at most two value ids.
+import type { HistoryOp } from '../../../shared/history'
+
+/** ok get: legal iff the register holds `a`. */
+export const GET = 0
+/** ok put, or ok cas whose compare matched: see `CAS_OK`. */
+export const PUT = 1
+/** ok cas with result true: legal iff the register holds `a`; then it holds `b`. */
+export const CAS_OK = 2
+/** ok cas with result false: legal iff the register does NOT hold `a`; no change. */
+export const CAS_FAIL = 3
+/** put with unknown outcome: may take effect (any time after invoke) or never. */
+export const INFO_PUT = 4
+/** cas with unknown outcome: if it takes effect, the register held `a` and now holds `b`. */
+export const INFO_CAS = 5
+
+/** One key's searchable operations, in invocation order. */
+export interface KeyHistory {
+  key: string
+  /** The original operations (index = local op id). */
+  ops: HistoryOp[]
+  kind: Uint8Array
+  /** get: value read; put: value written; cas: expected value. */
+  a: Int32Array
+  /** cas: new value. */
+  b: Int32Array
+  invoke: Float64Array
+  /** Completion time; Infinity for info ops. */
+  complete: Float64Array
+  process: Int32Array
+  /** Value table shared by every sub-history of the key: id -> value. */
+  values: Array<string | null>
+  valueIds: Map<string | null, number>
+  /** Number of ops that must be linearized (everything but info ops). */
+  nOk: number
+}
+
+export function isOkKind(k: number): boolean {
+  return k < INFO_PUT
+}
+
+/** Ops that only look at the register (removing them never makes a history fail). */
+export function isReadLike(k: number): boolean {
+  return k === GET || k === CAS_FAIL
+}
+
+/** The value id an op writes, or -1 if it writes nothing. */
+export function writtenValue(kh: KeyHistory, i: number): number {
+  const k = kh.kind[i]
+  if (k === PUT || k === INFO_PUT) return kh.a[i]
+  if (k === CAS_OK || k === INFO_CAS) return kh.b[i]
+  return -1
+}
+
+/** The value id an op requires the register to hold, or -1 (get, cas compare). */
+export function observedValue(kh: KeyHistory, i: number): number {
+  const k = kh.kind[i]
+  return k === GET || k === CAS_OK || k === INFO_CAS ? kh.a[i] : -1
+}
+
+/** Apply op kind `k` to state `s`; -1 if it is not legal there. */
+export function stepOp(k: number, a: number, b: number, s: number): number {
+  switch (k) {
+    case GET:
+      return s === a ? s : -1
+    case PUT:
+    case INFO_PUT:
+      return a
+    case CAS_OK:
+    case INFO_CAS:
+      return s === a ? b : -1
+    default:
+      return s !== a ? s : -1
+  }
+}
+
+/**
+ * Build a key's searchable history from its operations (any order). Dropped: failed ops
+ * (definitely not applied), reads with unknown outcome (they constrain nothing), and cas
+ * ops with unknown outcome whose new value equals the expected one (no effect either way).
+ */
+export function buildKeyHistory(key: string, all: readonly HistoryOp[]): KeyHistory {
+  const ops = all
+    .filter((o) => {
+      if (o.type === 'fail') return false
+      if (o.type === 'info' && o.f === 'get') return false
+      if (o.type === 'info' && o.f === 'cas' && (o.expected ?? null) === o.value) return false
+      return true
+    })
+    .map((o, i) => ({ o, i }))
+    .sort((x, y) => x.o.invoke - y.o.invoke || x.i - y.i)
+    .map((x) => x.o)
+  const valueIds = new Map<string | null, number>([[null, 0]])
+  const values: Array<string | null> = [null]
+  const intern = (v: string | null | undefined): number => {
+    const key = v ?? null
+    let id = valueIds.get(key)
+    if (id === undefined) {
+      id = values.length
+      values.push(key)
+      valueIds.set(key, id)
+    }
+    return id
+  }
+  const n = ops.length
+  const kh: KeyHistory = {
+    key,
+    ops,
+    kind: new Uint8Array(n),
+    a: new Int32Array(n),
+    b: new Int32Array(n),
+    invoke: new Float64Array(n),
+    complete: new Float64Array(n),
+    process: new Int32Array(n),
+    values,
+    valueIds,
+    nOk: 0,
+  }
+  for (let i = 0; i < n; i++) {
+    const o = ops[i]
+    if (o.type === 'ok' && o.complete < o.invoke) {
+      throw new RangeError(`operation ${o.id} completes (${o.complete}) before it is invoked (${o.invoke})`)
+    }
+    const info = o.type === 'info'
+    kh.invoke[i] = o.invoke
+    kh.complete[i] = info ? Infinity : o.complete
+    kh.process[i] = o.process
+    if (o.f === 'get') {
+      kh.kind[i] = GET
+      kh.a[i] = intern(o.value)
+    } else if (o.f === 'put') {
+      kh.kind[i] = info ? INFO_PUT : PUT
+      kh.a[i] = intern(o.value)
+    } else {
+      kh.kind[i] = info ? INFO_CAS : o.result === false ? CAS_FAIL : CAS_OK
+      kh.a[i] = intern(o.expected)
+      kh.b[i] = intern(o.value)
+    }
+    if (!info) kh.nOk++
+  }
+  return kh
+}
+
+/** The sub-history made of ops `idx` (ascending local ids); shares the value table. */
+export function subHistory(kh: KeyHistory, idx: readonly number[]): KeyHistory {
+  const n = idx.length
+  const sub: KeyHistory = {
+    key: kh.key,
+    ops: idx.map((i) => kh.ops[i]),
+    kind: new Uint8Array(n),
+    a: new Int32Array(n),
+    b: new Int32Array(n),
+    invoke: new Float64Array(n),
+    complete: new Float64Array(n),
+    process: new Int32Array(n),
+    values: kh.values,
+    valueIds: kh.valueIds,
+    nOk: 0,
+  }
+  for (let j = 0; j < n; j++) {
+    const i = idx[j]
+    sub.kind[j] = kh.kind[i]
+    sub.a[j] = kh.a[i]
+    sub.b[j] = kh.b[i]
+    sub.invoke[j] = kh.invoke[i]
+    sub.complete[j] = kh.complete[i]
+    sub.process[j] = kh.process[i]
+    if (isOkKind(kh.kind[i])) sub.nOk++
+  }
+  return sub
+}
