@@ -1,0 +1,386 @@
+// Raft safety invariants (Raft paper, Figure 3) checked over a run's trace, in one pass.
+//
+// The checker is streaming: feed it events in trace order with `onEvent`, then read
+// `results()`. It keeps, per node, the log reconstructed from that node's 'log' events
+// (log events are emitted only once persisted, so a crash/restart leaves that log valid;
+// a restarted node may re-emit its recovered log, which is harmless), its current role and
+// term (from 'state' events) and its last applied index.
+//
+// Checks (each a CheckResult):
+//   Election Safety          at most one leader per term (§5.2)
+//   Log Matching             same (index, term) => same entry and same prefix (§5.3)
+//   Leader Completeness      a committed entry is in the log of every later leader (§5.4)
+//   State Machine Safety     no two different entries applied at one index; each node
+//                            applies in order without gaps (§5.4.3)
+//   No acknowledged write lost  every put / successful cas acked to a client was applied
+//                            by at least one node
+//
+// Log Matching is checked incrementally in O(entries written): every (index, term) pair
+// ever seen gets a canonical entry {id, term at index-1}. Whenever a position of a node's
+// log is (re)written, the entry there and the one after it are compared with the canonical
+// entry. If every entry of every log agrees with the canonical table at all times, then by
+// induction on the index two logs sharing (index, term) agree on every entry up to index,
+// which is exactly the Log Matching Property. Entries written by the same leader of a term
+// are never rewritten, so a (index, term) pair names one entry for the whole run; a later
+// disagreement (even after the first holder truncated it) is reported too.
+import type { CheckResult } from '../../shared/api'
+import type { ApplyEvent, LogEvent, NodeId, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
+
+export const CHECK_NAMES = {
+  electionSafety: 'Election Safety',
+  logMatching: 'Log Matching',
+  leaderCompleteness: 'Leader Completeness',
+  stateMachineSafety: 'State Machine Safety',
+  ackedWrites: 'No acknowledged write lost',
+} as const
+
+/** Streaming checker: feed events in order, then read the verdicts. */
+export interface TraceChecker {
+  onEvent(e: TraceEvent): void
+  /** Verdicts for everything fed so far (may be called more than once). */
+  results(): CheckResult[]
+}
+
+const MAX_DETAILS = 5
+
+/** Run-relative µs as readable ms, e.g. `t=1234.5ms`. */
+export function fmtTime(tUs: number): string {
+  const ms = Math.round(tUs) / 1000
+  return `t=${ms}ms`
+}
+
+class Tally {
+  count = 0
+  readonly details: string[] = []
+  private readonly seen = new Set<string>()
+  constructor(readonly name: string) {}
+
+  /** Record a violation; `key` (optional) counts the same violation only once. */
+  add(message: () => string, key?: string): void {
+    if (key !== undefined) {
+      if (this.seen.has(key)) return
+      this.seen.add(key)
+    }
+    this.count++
+    if (this.details.length < MAX_DETAILS) this.details.push(message())
+  }
+
+  result(): CheckResult {
+    return { name: this.name, ok: this.count === 0, count: this.count, details: [...this.details] }
+  }
+}
+
+interface NodeState {
+  id: NodeId
+  role: Role | null
+  term: number
+  /** Reconstructed log, position i-1 holds index i. */
+  terms: number[]
+  ids: string[]
+  lastApplied: number
+  /** Set by a crash / restart: the next apply may start over (volatile state was lost). */
+  restarted: boolean
+}
+
+interface CanonEntry {
+  term: number
+  id: string
+  prevTerm: number
+  node: NodeId
+  t: number
+}
+
+interface Committed {
+  term: number
+  id: string
+  node: NodeId
+  t: number
+  /** Upper bound on the term in which the entry was committed. */
+  bound: number
+}
+
+function describeEntry(index: number, term: number, id: string): string {
+  return `index ${index} term ${term} id ${JSON.stringify(id)}`
+}
+
+export interface RaftCheckerOptions {
+  /** Include the Raft-specific checks (election safety, log matching, leader completeness). Default true. */
+  raft?: boolean
+}
+
+export class RaftTraceChecker implements TraceChecker {
+  private readonly nodes = new Map<NodeId, NodeState>()
+  private readonly election = new Tally(CHECK_NAMES.electionSafety)
+  private readonly matching = new Tally(CHECK_NAMES.logMatching)
+  private readonly completeness = new Tally(CHECK_NAMES.leaderCompleteness)
+  private readonly sms = new Tally(CHECK_NAMES.stateMachineSafety)
+  private readonly raftChecks: boolean
+
+  /** term -> first leader seen in that term. */
+  private readonly leaders = new Map<number, { node: NodeId; t: number }>()
+  /** canon[index] = the entries seen at that index (one per term). */
+  private readonly canon: CanonEntry[][] = []
+  /** committed[index] = the first entry any node applied at that index. */
+  private readonly committed: Committed[] = []
+  private maxCommitted = 0
+  private maxTerm = 0
+
+  /** Ids applied by any node; acked client writes (checked at the end). */
+  private readonly appliedIds = new Set<string>()
+  private readonly acked: OpEvent[] = []
+
+  constructor(opts: RaftCheckerOptions = {}) {
+    this.raftChecks = opts.raft ?? true
+  }
+
+  private node(id: NodeId): NodeState {
+    let n = this.nodes.get(id)
+    if (!n) {
+      n = { id, role: null, term: 0, terms: [], ids: [], lastApplied: 0, restarted: false }
+      this.nodes.set(id, n)
+    }
+    return n
+  }
+
+  onEvent(e: TraceEvent): void {
+    switch (e.kind) {
+      case 'state':
+        if (e.node !== null) this.onState(this.node(e.node), e)
+        break
+      case 'log':
+        if (e.node !== null) this.onLog(this.node(e.node), e)
+        break
+      case 'apply':
+        if (e.node !== null) this.onApply(this.node(e.node), e)
+        break
+      case 'node':
+        if (e.node !== null && (e.action === 'crash' || e.action === 'restart')) {
+          const n = this.node(e.node)
+          n.restarted = true
+          if (e.action === 'crash') n.role = 'down'
+        }
+        break
+      case 'op':
+        if (e.phase === 'ok' && (e.f === 'put' || (e.f === 'cas' && e.result !== false))) this.acked.push(e)
+        break
+      default:
+        break
+    }
+  }
+
+  // ---- state: election safety, leader completeness -------------------------------------
+
+  private onState(n: NodeState, e: StateEvent): void {
+    if (e.term > this.maxTerm) this.maxTerm = e.term
+    const becameLeader = e.role === 'leader' && (n.role !== 'leader' || n.term !== e.term)
+    n.role = e.role
+    n.term = e.term
+    if (!becameLeader || !this.raftChecks) return
+
+    // Election Safety: one leader per term.
+    const prev = this.leaders.get(e.term)
+    if (!prev) this.leaders.set(e.term, { node: n.id, t: e.t })
+    else if (prev.node !== n.id) {
+      this.election.add(
+        () =>
+          `term ${e.term} has two leaders: ${prev.node} (became leader at ${fmtTime(prev.t)}) ` +
+          `and ${n.id} (became leader at ${fmtTime(e.t)})`,
+        `${e.term}:${n.id}`,
+      )
+    }
+
+    // Leader Completeness: every entry committed in an earlier term is in the new leader's log.
+    let missing = 0
+    let first = ''
+    for (let i = 1; i <= this.maxCommitted; i++) {
+      const c = this.committed[i]
+      if (!c || c.bound >= e.term) continue
+      if (n.terms[i - 1] === c.term && n.ids[i - 1] === c.id) continue
+      missing++
+      if (missing === 1) {
+        const has =
+          i <= n.terms.length
+            ? `it has ${describeEntry(i, n.terms[i - 1], n.ids[i - 1])} there`
+            : `its log ends at index ${n.terms.length}`
+        first =
+          `committed entry ${describeEntry(i, c.term, c.id)} (applied by ${c.node} at ${fmtTime(c.t)}); ` +
+          has
+      }
+    }
+    if (missing > 0) {
+      this.completeness.add(
+        () =>
+          `${n.id} became leader of term ${e.term} at ${fmtTime(e.t)} without ${missing} committed ` +
+          `entr${missing === 1 ? 'y' : 'ies'}; first: ${first}`,
+      )
+    }
+  }
+
+  // ---- log: log matching ------------------------------------------------------------------
+
+  private onLog(n: NodeState, e: LogEvent): void {
+    if (e.action === 'truncate') {
+      const keep = Math.max(0, e.index - 1)
+      if (keep < n.terms.length) {
+        n.terms.length = keep
+        n.ids.length = keep
+      }
+      return
+    }
+    if (e.entries.length === 0) return
+    if (e.index < 1 || e.index > n.terms.length + 1) {
+      if (this.raftChecks) {
+        this.matching.add(
+          () =>
+            `${n.id} appended at index ${e.index} at ${fmtTime(e.t)} but its log ends at index ` +
+            `${n.terms.length} (a gap in the log)`,
+          `gap:${n.id}:${e.index}`,
+        )
+      }
+      // Keep the model going: fill the gap with placeholders nothing will match.
+      while (n.terms.length < e.index - 1) {
+        n.terms.push(-1)
+        n.ids.push('')
+      }
+    }
+    // Append means: positions index..index+k-1 now hold these entries; later positions stay.
+    for (let k = 0; k < e.entries.length; k++) {
+      const pos = e.index - 1 + k
+      n.terms[pos] = e.entries[k].term
+      n.ids[pos] = e.entries[k].id
+    }
+    if (!this.raftChecks) return
+    const last = e.index + e.entries.length - 1
+    const upTo = Math.min(last + 1, n.terms.length)
+    for (let i = Math.max(1, e.index); i <= upTo; i++) this.matchCanon(n, i, e.t)
+  }
+
+  private matchCanon(n: NodeState, index: number, t: number): void {
+    const term = n.terms[index - 1]
+    if (term < 0) return
+    const id = n.ids[index - 1]
+    const prevTerm = index > 1 ? n.terms[index - 2] : 0
+    let row = this.canon[index]
+    if (!row) {
+      row = []
+      this.canon[index] = row
+    }
+    let c: CanonEntry | undefined
+    for (let j = 0; j < row.length; j++) {
+      if (row[j].term === term) {
+        c = row[j]
+        break
+      }
+    }
+    if (!c) {
+      row.push({ term, id, prevTerm, node: n.id, t })
+      return
+    }
+    if (c.id !== id) {
+      const canon = c
+      this.matching.add(
+        () =>
+          `${n.id} has ${describeEntry(index, term, id)} at ${fmtTime(t)}, but ${canon.node} had ` +
+          `id ${JSON.stringify(canon.id)} at the same index and term (${fmtTime(canon.t)})`,
+        `id:${n.id}:${index}:${term}:${id}`,
+      )
+    } else if (c.prevTerm !== prevTerm && prevTerm >= 0) {
+      const canon = c
+      this.matching.add(
+        () =>
+          `${n.id} and ${canon.node} both have ${describeEntry(index, term, id)} but their logs differ ` +
+          `before it: at index ${index - 1} ${n.id} has term ${prevTerm} (${fmtTime(t)}), ` +
+          `${canon.node} had term ${canon.prevTerm} (${fmtTime(canon.t)})`,
+        `prev:${n.id}:${index}:${term}:${prevTerm}`,
+      )
+    }
+  }
+
+  // ---- apply: state machine safety ----------------------------------------------------------
+
+  private onApply(n: NodeState, e: ApplyEvent): void {
+    this.appliedIds.add(e.id)
+
+    // The applied entry must be the one in the node's own log.
+    if (e.index <= n.terms.length) {
+      const lt = n.terms[e.index - 1]
+      const lid = n.ids[e.index - 1]
+      if (lt !== e.term || lid !== e.id) {
+        this.sms.add(
+          () =>
+            `${n.id} applied ${describeEntry(e.index, e.term, e.id)} at ${fmtTime(e.t)} but its log has ` +
+            `term ${lt} id ${JSON.stringify(lid)} at that index`,
+          `own:${n.id}:${e.index}:${e.term}:${e.id}`,
+        )
+      }
+    } else {
+      this.sms.add(
+        () =>
+          `${n.id} applied ${describeEntry(e.index, e.term, e.id)} at ${fmtTime(e.t)} but its log ends at ` +
+          `index ${n.terms.length}`,
+        `own:${n.id}:${e.index}:${e.term}:${e.id}`,
+      )
+    }
+
+    // In order, without gaps (after a restart the node may replay from an earlier index).
+    const expected = n.lastApplied + 1
+    if (e.index !== expected && !(n.restarted && e.index >= 1 && e.index <= expected)) {
+      const prev = n.lastApplied
+      this.sms.add(
+        () =>
+          `${n.id} applied index ${e.index} at ${fmtTime(e.t)} right after index ${prev} ` +
+          (e.index > expected ? `(skipped index ${expected})` : '(out of order)'),
+        `order:${n.id}:${e.index}:${prev}`,
+      )
+    }
+    n.lastApplied = e.index
+    n.restarted = false
+
+    // One entry per index across all nodes.
+    const c = this.committed[e.index]
+    if (!c) {
+      const known = n.term > 0 ? n.term : this.maxTerm
+      this.committed[e.index] = { term: e.term, id: e.id, node: n.id, t: e.t, bound: Math.max(known, e.term) }
+      if (e.index > this.maxCommitted) this.maxCommitted = e.index
+    } else if (c.term !== e.term || c.id !== e.id) {
+      this.sms.add(
+        () =>
+          `index ${e.index}: ${n.id} applied term ${e.term} id ${JSON.stringify(e.id)} at ${fmtTime(e.t)}, ` +
+          `but ${c.node} applied term ${c.term} id ${JSON.stringify(c.id)} at ${fmtTime(c.t)}`,
+        `diff:${n.id}:${e.index}:${e.term}:${e.id}`,
+      )
+    } else {
+      const known = n.term > 0 ? n.term : this.maxTerm
+      const bound = Math.max(known, e.term)
+      if (bound < c.bound) c.bound = bound
+    }
+  }
+
+  // ---- results ------------------------------------------------------------------------------
+
+  private ackedWrites(): CheckResult {
+    const tally = new Tally(CHECK_NAMES.ackedWrites)
+    for (const op of this.acked) {
+      if (this.appliedIds.has(op.opId)) continue
+      tally.add(
+        () =>
+          `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}, value ` +
+          `${JSON.stringify(op.value)}) was acknowledged at ${fmtTime(op.t)} by ${op.node ?? 'the cluster'}, ` +
+          `but no node ever applied it`,
+        op.opId,
+      )
+    }
+    return tally.result()
+  }
+
+  results(): CheckResult[] {
+    const out: CheckResult[] = []
+    if (this.raftChecks) out.push(this.election.result(), this.matching.result(), this.completeness.result())
+    out.push(this.sms.result(), this.ackedWrites())
+    return out
+  }
+}
+
+export function createRaftChecker(opts: RaftCheckerOptions = {}): RaftTraceChecker {
+  return new RaftTraceChecker(opts)
+}
