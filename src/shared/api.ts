@@ -30,16 +30,35 @@ export interface MetricsWindow {
   messages: number
 }
 
+export type Verdict = 'ok' | 'violation' | 'unknown'
+
+/** Operations a check could not explain, in a form the history view can highlight. */
+export interface Counterexample {
+  key: string
+  /** Op ids (the trace's `opId`) of the smallest failing set found. */
+  opIds: string[]
+  /** The op that could not take effect, if one stands out. */
+  culpritId: string | null
+  /** The longest linearizable prefix found, op ids in linearization order (capped). */
+  prefix: string[]
+  /** Model state (the register's value) where the search failed; null = absent. */
+  state: string | null
+  explanation: string
+}
+
 export interface CheckResult {
   name: string
   ok: boolean
+  /** ok / violation, or unknown when the check ran out of budget (then ok is false). */
+  verdict?: Verdict
   /** How many violations were found (0 when ok). */
   count: number
   /** The first few violations in words. */
   details: string[]
+  counterexample?: Counterexample
+  /** Reads that returned a value older than a write completed before they began. */
+  staleReads?: number
 }
-
-export type Verdict = 'ok' | 'violation' | 'unknown'
 
 export interface RunSummary {
   simulatedMs: number

@@ -1,8 +1,10 @@
 // Safety checks over a run's trace. Pure and deterministic: the same trace always gives
 // the same verdicts, in the same order, with the same words.
-import type { CheckResult } from '../../shared/api'
-import type { TraceEvent } from '../../shared/trace'
-import { createRaftChecker, type TraceChecker } from './raft'
+import type { CheckResult, Verdict } from '../../shared/api'
+import { historyFromTrace } from '../../shared/history'
+import type { OpEvent, TraceEvent } from '../../shared/trace'
+import { checkLinearizable, linCheckResult } from './linearizability'
+import { CHECK_NAMES, createRaftChecker, type TraceChecker } from './raft'
 
 export { CHECK_NAMES, RaftTraceChecker, createRaftChecker, fmtTime } from './raft'
 export type { RaftCheckerOptions, TraceChecker } from './raft'
@@ -13,12 +15,46 @@ export type { RaftCheckerOptions, TraceChecker } from './raft'
  * machine safety over 'apply' events, no acknowledged write lost).
  */
 export function createChecker(algorithm: string): TraceChecker {
-  return createRaftChecker({ raft: algorithm === 'raft' })
+  return new RunChecker(createRaftChecker({ raft: algorithm === 'raft' }))
+}
+
+/**
+ * The protocol's invariants, streaming, plus linearizability of the client history (which
+ * needs the whole history, so it runs when results are read, once per new history). The
+ * search budget is counted in steps, not wall time, so a re-run gets the same verdict.
+ */
+class RunChecker implements TraceChecker {
+  private readonly ops: OpEvent[] = []
+  private lin: { len: number; result: CheckResult } | null = null
+  constructor(private readonly inner: TraceChecker) {}
+
+  onEvent(e: TraceEvent): void {
+    if (e.kind === 'op') this.ops.push(e)
+    this.inner.onEvent(e)
+  }
+
+  results(): CheckResult[] {
+    if (this.lin === null || this.lin.len !== this.ops.length) {
+      const r = checkLinearizable(historyFromTrace(this.ops), { budgetMs: LIN_BUDGET_MS })
+      this.lin = { len: this.ops.length, result: linCheckResult(r, CHECK_NAMES.linearizability) }
+    }
+    return [...this.inner.results(), this.lin.result]
+  }
+}
+
+/** Search budget for a run's automatic linearizability verdict (converted to steps). */
+const LIN_BUDGET_MS = 10_000
+
+/** A run's overall verdict: any violation wins; otherwise unknown if a check ran out of budget. */
+export function overallVerdict(checks: readonly CheckResult[]): Verdict {
+  if (checks.some((c) => !c.ok && c.verdict !== 'unknown')) return 'violation'
+  if (checks.some((c) => c.verdict === 'unknown')) return 'unknown'
+  return 'ok'
 }
 
 /** Run every check that applies to `algorithm` over a finished run's trace. */
 export function checkRun(algorithm: string, trace: readonly TraceEvent[]): CheckResult[] {
-  if (algorithm !== 'raft' && !trace.some((e) => e.kind === 'apply')) return []
+  if (algorithm !== 'raft' && !trace.some((e) => e.kind === 'apply' || e.kind === 'op')) return []
   const checker = createChecker(algorithm)
   for (const e of trace) checker.onEvent(e)
   return checker.results()

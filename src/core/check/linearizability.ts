@@ -307,8 +307,31 @@ export function linCheckResult(r: LinResult, name = 'linearizability'): CheckRes
     details.push(`unknown: the budget ran out before ${r.unknownKeys.length} key(s) were decided`)
   }
   if (r.staleReads > 0) details.push(`${r.staleReads} stale read(s)`)
-  return { name, ok: r.verdict === 'ok', count: r.failedKeys.length, details }
+  const v = r.violation
+  return {
+    name,
+    ok: r.verdict === 'ok',
+    verdict: r.verdict,
+    count: r.failedKeys.length,
+    details,
+    staleReads: r.staleReads,
+    ...(v
+      ? {
+          counterexample: {
+            key: v.key,
+            opIds: v.ops.map((o) => o.id),
+            culpritId: v.culprit ? v.culprit.id : null,
+            prefix: v.prefix.slice(-MAX_PREFIX),
+            state: v.state,
+            explanation: v.explanation,
+          },
+        }
+      : {}),
+  }
 }
+
+/** The tail of the linearizable prefix kept in a run's summary (the ops leading up to the failure). */
+const MAX_PREFIX = 50
 
 function label(mode: LinMode): string {
   return mode === 'linearizable' ? 'linearizable' : 'sequentially consistent'

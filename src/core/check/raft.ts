@@ -32,6 +32,8 @@ export const CHECK_NAMES = {
   leaderCompleteness: 'Leader Completeness',
   stateMachineSafety: 'State Machine Safety',
   ackedWrites: 'No acknowledged write lost',
+  /** Not a Raft invariant: every run's client history is checked too (see check/index.ts). */
+  linearizability: 'Linearizability',
 } as const
 
 /** Streaming checker: feed events in order, then read the verdicts. */

@@ -34,7 +34,7 @@ import type { CheckResult, MetricsWindow, NodeLive, RunSummary } from '../../sha
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
 import type { DropReason, NodeId, OpFn, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
-import { createChecker, type TraceChecker } from '../check'
+import { createChecker, overallVerdict, type TraceChecker } from '../check'
 import { getProtocol, type AnyProtocolFactory } from '../protocols'
 import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } from '../protocols/types'
 import { createRng, type Rng } from '../rng'
@@ -449,7 +449,7 @@ class Sim implements Simulation {
         duplicated: this.duplicated,
       },
       checks,
-      verdict: checks.some((c) => !c.ok) ? 'violation' : 'ok',
+      verdict: overallVerdict(checks),
     }
   }
 
