@@ -83,6 +83,8 @@ export interface HistoryOp {
   result?: boolean
   /** fail / info: why. */
   error?: string
+  /** info only: when the outcome became unknown (e.g. the client's timeout), if recorded. */
+  infoTime?: number
 }
 
 /**
@@ -127,7 +129,10 @@ function complete(op: HistoryOp, e: OpEvent): void {
   op.type = e.phase === 'invoke' ? 'info' : e.phase
   if (e.error !== undefined) op.error = e.error
   // Unknown outcome: may take effect at any time after the invoke, so no completion.
-  if (e.phase === 'info') return
+  if (e.phase === 'info') {
+    op.infoTime = Math.max(e.t, op.invoke)
+    return
+  }
   op.complete = Math.max(e.t, op.invoke)
   if (e.phase !== 'ok') return
   if (op.f === 'get') op.value = e.value
@@ -291,6 +296,7 @@ export function parseHistoryJsonl(text: string): ParseHistoryResult {
     op.type = ev.type
     if (ev.error !== undefined) op.error = ev.error
     if (ev.type !== 'info') op.complete = ev.time
+    else op.infoTime = ev.time
   }
   if (errors.length >= MAX_ERRORS) errors.push(`(stopped after ${MAX_ERRORS} errors)`)
   if (errors.length > 0) return { ok: false, errors }
@@ -302,19 +308,25 @@ export function parseHistoryJsonl(text: string): ParseHistoryResult {
 export function historyToJsonl(ops: readonly HistoryOp[]): string {
   const events: Array<{ time: number; seq: number; line: Record<string, unknown> }> = []
   let seq = 0
+  const lastInvoke = new Map<number, number>()
+  for (const op of ops)
+    lastInvoke.set(op.process, Math.max(lastInvoke.get(op.process) ?? -Infinity, op.invoke))
   for (const op of ops) {
     const inv: Record<string, unknown> = { process: op.process, type: 'invoke', f: op.f, key: op.key }
     if (op.f === 'put') inv.value = op.value
     if (op.f === 'cas') inv.value = [op.expected ?? null, op.value]
     inv.time = op.invoke
     events.push({ time: op.invoke, seq: seq++, line: inv })
-    if (op.complete === Infinity && op.type === 'info' && op.error === undefined) continue
+    // A process's last op may stay pending (no line); any earlier op needs its completion
+    // line, so the same process can invoke again after it.
+    const pendingAtEnd = op.type === 'info' && op.infoTime === undefined && op.error === undefined
+    if (pendingAtEnd && lastInvoke.get(op.process) === op.invoke) continue
     const done: Record<string, unknown> = { process: op.process, type: op.type, f: op.f, key: op.key }
     if (op.type === 'ok' && op.f === 'get') done.value = op.value
     if (op.type === 'ok' && op.f === 'cas') done.result = op.result ?? true
     if (op.error !== undefined) done.error = op.error
-    // info completions have no recorded time: put them right after the invoke.
-    done.time = op.complete === Infinity ? op.invoke : op.complete
+    // An info op completes when its outcome became unknown (or, unrecorded, right after the invoke).
+    done.time = op.complete === Infinity ? (op.infoTime ?? op.invoke) : op.complete
     events.push({ time: done.time as number, seq: seq++, line: done })
   }
   events.sort((a, b) => a.time - b.time || a.seq - b.seq)

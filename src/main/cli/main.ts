@@ -8,6 +8,7 @@ import { LabError, type RunInfo, type RunSummary } from '../../shared/api'
 import { formatSummary } from './format'
 import { formatErrors, parseSpecJson } from '../../shared/spec'
 import { LabService } from '../lab/service'
+import { registerCheckCommand } from './check'
 
 const EXIT_OK = 0
 const EXIT_VIOLATION = 1
@@ -197,6 +198,8 @@ async function main(argv: string[] = process.argv): Promise<number> {
     .action((file: string, o: RunOptions) => {
       result = cmdRun(file, o)
     })
+
+  registerCheckCommand(program, (r) => (result = r), out, err)
 
   try {
     await program.parseAsync(argv)
