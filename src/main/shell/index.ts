@@ -3,11 +3,11 @@
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { app, BrowserWindow, session } from 'electron'
+import { app, BrowserWindow, dialog, session } from 'electron'
 import { CSP, devCsp } from '../csp'
 import { LabService } from '../lab/service'
 import { forwardEvents, registerLabIpc } from './ipc'
-import { windowOptions } from './window-options'
+import { windowChrome } from './window-options'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const devUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
@@ -32,11 +32,36 @@ function isAppUrl(raw: string): boolean {
     return false
   }
   if (devUrl) return u.origin === new URL(devUrl).origin
-  return u.protocol === 'file:' && decodeURIComponent(u.pathname) === decodeURIComponent(indexUrl.pathname)
+  return (
+    u.protocol === 'file:' &&
+    u.host === indexUrl.host &&
+    decodeURIComponent(u.pathname) === decodeURIComponent(indexUrl.pathname)
+  )
 }
 
 function createWindow(service: LabService): BrowserWindow {
-  const win = new BrowserWindow(windowOptions(preloadPath()))
+  // The renderer's security settings are spelled out here, at the one place a window is
+  // made, so that static checkers (Electronegativity, `npm run security`) see them.
+  // They must equal `secureWebPreferences` in window-options.ts: test/security.electron.test.ts
+  // captures what this constructor gets and checks both.
+  const win = new BrowserWindow({
+    ...windowChrome,
+    webPreferences: {
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      experimentalFeatures: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      disableBlinkFeatures: 'Auxclick',
+      preload: preloadPath(),
+    },
+  })
   const unforward = forwardEvents(service, win.webContents)
   win.on('closed', unforward)
   win.once('ready-to-show', () => win.show())
@@ -44,6 +69,9 @@ function createWindow(service: LabService): BrowserWindow {
   else void win.loadFile(indexHtml)
   return win
 }
+
+// Every renderer is sandboxed, whatever its webPreferences say (must precede 'ready').
+app.enableSandbox()
 
 app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }))
@@ -67,7 +95,29 @@ void app.whenReady().then(() => {
 
   const dataDir = join(app.getPath('userData'), 'lab-data')
   mkdirSync(dataDir, { recursive: true })
-  const service = new LabService({ bridge: 'electron', dataDir, version: app.getVersion() })
+  let service: LabService
+  try {
+    service = new LabService({
+      bridge: 'electron',
+      dataDir,
+      version: app.getVersion(),
+      // exportCsv: the user picks the file; the writing itself lives in src/main/store.
+      chooseSavePath: async (suggestedName) => {
+        const win = BrowserWindow.getFocusedWindow()
+        const opts = {
+          defaultPath: join(app.getPath('documents'), suggestedName),
+          filters: [{ name: 'CSV', extensions: ['csv'] }],
+        }
+        const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts)
+        return r.canceled || !r.filePath ? null : r.filePath
+      },
+    })
+  } catch (e) {
+    // A foreign, corrupt or newer database file: say which, leave it alone, quit.
+    dialog.showErrorBox('Quorum Lab cannot open its data', e instanceof Error ? e.message : String(e))
+    app.quit()
+    return
+  }
   registerLabIpc(service, isAppUrl)
   createWindow(service)
 
