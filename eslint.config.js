@@ -26,13 +26,23 @@ export default tseslint.config(
     // The pure core: no clocks, no randomness, no I/O.
     files: ['src/core/**/*.ts'],
     rules: {
-      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate', 'performance', 'process'],
+      'no-restricted-globals': [
+        'error',
+        'setTimeout',
+        'setInterval',
+        'setImmediate',
+        'performance',
+        'process',
+      ],
       'no-restricted-properties': [
         'error',
         { object: 'Math', property: 'random', message: 'Use the seeded Rng from src/core/rng.ts' },
         { object: 'Date', property: 'now', message: 'Core code has no clock: time comes from the host' },
       ],
-      'no-restricted-imports': ['error', { patterns: ['node:*', 'fs', 'net', 'child_process', '**/main/**', 'electron'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['node:*', 'fs', 'net', 'child_process', '**/main/**', 'electron'] },
+      ],
     },
   },
   prettier,

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path'
 const require = createRequire(import.meta.url)
 const electronDir = dirname(require.resolve('electron/package.json'))
 const pathFile = join(electronDir, 'path.txt')
-const installed = existsSync(pathFile) && existsSync(join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim()))
+const installed =
+  existsSync(pathFile) && existsSync(join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim()))
 
 if (!installed) {
   console.log('Downloading the Electron binary (first launch only)...')

@@ -221,7 +221,11 @@ describe('checkRun on a correct Raft trace', () => {
   it('non-Raft algorithms get only the protocol-independent checks, or none without a log', () => {
     expect(checkRun('quorum', [])).toEqual([])
     const names = checkRun('multipaxos', correctRun().events).map((r) => r.name)
-    expect(names).toEqual([CHECK_NAMES.stateMachineSafety, CHECK_NAMES.ackedWrites, CHECK_NAMES.linearizability])
+    expect(names).toEqual([
+      CHECK_NAMES.stateMachineSafety,
+      CHECK_NAMES.ackedWrites,
+      CHECK_NAMES.linearizability,
+    ])
   })
 })
 

@@ -10,10 +10,10 @@ const posInt = () => z.number().int().min(1)
 export const nodeIdPattern = /^n[1-9][0-9]*$/
 export const NodeIdSchema = z.string().regex(nodeIdPattern, { error: 'must be a node id like n1' })
 
-export const TargetSchema = z.union([
-  z.enum(['leader', 'random', 'minority', 'majority', 'all']),
-  NodeIdSchema,
-], { error: 'must be a node id (n1, n2, ...) or one of leader, random, minority, majority, all' })
+export const TargetSchema = z.union(
+  [z.enum(['leader', 'random', 'minority', 'majority', 'all']), NodeIdSchema],
+  { error: 'must be a node id (n1, n2, ...) or one of leader, random, minority, majority, all' },
+)
 export type Target = z.infer<typeof TargetSchema>
 
 /** `"zab" ` for an object whose kind is "zab", '' when there is no kind (for error messages). */
@@ -49,7 +49,12 @@ export type RaftParams = z.infer<typeof RaftParamsSchema>
 export const AlgorithmSchema = z.discriminatedUnion(
   'kind',
   [z.strictObject({ kind: z.literal('raft'), params: RaftParamsSchema.default(RaftParamsSchema.parse({})) })],
-  { error: (iss) => (iss.code === 'invalid_union' ? `unknown algorithm ${kindOf(iss.input)}(expected one of: raft)` : undefined) },
+  {
+    error: (iss) =>
+      iss.code === 'invalid_union'
+        ? `unknown algorithm ${kindOf(iss.input)}(expected one of: raft)`
+        : undefined,
+  },
 )
 export type AlgorithmSpec = z.infer<typeof AlgorithmSchema>
 export const ALGORITHMS = ['raft'] as const
@@ -59,6 +64,8 @@ export const ClusterSchema = z.strictObject({
   nodes: z.number().int().min(1).max(15).default(5),
   /** Wall milliseconds per protocol tick (virtual ms in simulation). */
   tickMs: z.number().min(1).max(1000).default(10),
+  /** Processes mode: fdatasync the WAL before sending (off: a crash loses unsynced writes). */
+  fsync: z.boolean().default(true),
 })
 
 export const WorkloadSchema = z.strictObject({
@@ -101,7 +108,12 @@ export const FaultSchema = z.discriminatedUnion(
       /** For isolate / one-way / bridge: the node at the centre of the shape (default random). */
       target: TargetSchema.optional(),
     }),
-    z.strictObject({ kind: z.literal('crash'), ...at, target: TargetSchema, restartAfterMs: z.number().gt(0).optional() }),
+    z.strictObject({
+      kind: z.literal('crash'),
+      ...at,
+      target: TargetSchema,
+      restartAfterMs: z.number().gt(0).optional(),
+    }),
     z.strictObject({ kind: z.literal('pause'), ...at, forMs: z.number().gt(0), target: TargetSchema }),
     z.strictObject({
       kind: z.literal('delay'),
@@ -110,9 +122,24 @@ export const FaultSchema = z.discriminatedUnion(
       jitterMs: nonNeg().default(0),
       target: TargetSchema.optional(),
     }),
-    z.strictObject({ kind: z.literal('drop'), ...window, probability: prob, target: TargetSchema.optional() }),
-    z.strictObject({ kind: z.literal('duplicate'), ...window, probability: prob, target: TargetSchema.optional() }),
-    z.strictObject({ kind: z.literal('reorder'), ...window, probability: prob, target: TargetSchema.optional() }),
+    z.strictObject({
+      kind: z.literal('drop'),
+      ...window,
+      probability: prob,
+      target: TargetSchema.optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('duplicate'),
+      ...window,
+      probability: prob,
+      target: TargetSchema.optional(),
+    }),
+    z.strictObject({
+      kind: z.literal('reorder'),
+      ...window,
+      probability: prob,
+      target: TargetSchema.optional(),
+    }),
     z.strictObject({
       kind: z.literal('clock'),
       ...window,
@@ -157,7 +184,11 @@ export const ExperimentSpecSchema = z
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
     mode: z.enum(['simulation', 'processes']).default('simulation'),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
-    durationMs: z.number().gt(0).max(24 * 3600 * 1000).default(10_000),
+    durationMs: z
+      .number()
+      .gt(0)
+      .max(24 * 3600 * 1000)
+      .default(10_000),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
     network: NetworkSchema.default(NetworkSchema.parse({})),
     faults: z.array(FaultSchema).max(1000).default([]),
@@ -219,7 +250,9 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
         if (iss.origin === 'string' || iss.origin === 'array') message = `length ${message}`
         break
       case 'invalid_type':
-        message = message.startsWith('must') ? message : `must be ${iss.expected === 'int' ? 'an integer' : `a ${iss.expected}`}`
+        message = message.startsWith('must')
+          ? message
+          : `must be ${iss.expected === 'int' ? 'an integer' : `a ${iss.expected}`}`
         if (iss.input === undefined) message = `is required (${message})`
         else message = `${message}, got ${describeValue(iss.input)}`
         break

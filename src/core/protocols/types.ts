@@ -27,7 +27,12 @@ export type ClientReply =
 /** What the trace needs to know, emitted by the protocol as it happens. */
 export type ProtocolEvent =
   | { type: 'state'; role: Role; term: number; leader: NodeId | null; commitIndex: number; lastIndex: number }
-  | { type: 'log'; action: 'append' | 'truncate'; index: number; entries: Array<{ term: number; id: string }> }
+  | {
+      type: 'log'
+      action: 'append' | 'truncate'
+      index: number
+      entries: Array<{ term: number; id: string }>
+    }
   | { type: 'apply'; index: number; term: number; id: string }
 
 export interface Outgoing<Msg> {
