@@ -10,6 +10,7 @@ const only = process.argv.slice(2)
 const benches = [
   { name: 'sim', file: 'sim.ts', what: 'deterministic simulator: deliveries/s and speed-up over real time' },
   { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
+  { name: 'store', file: 'store.ts', what: 'run history: recorder events/s, replay window, CSV export' },
 ]
 
 let failed = 0

@@ -21,6 +21,11 @@ function recorder(): { service: LabCalls; calls: Array<[string, unknown]> } {
     getRun: rec('getRun'),
     listRuns: rec('listRuns', []),
     getTrace: rec('getTrace', []),
+    deleteRun: rec('deleteRun'),
+    rerun: rec('rerun'),
+    getMetrics: rec('getMetrics', []),
+    getSketches: rec('getSketches'),
+    exportCsv: rec('exportCsv'),
   }
   return { service, calls }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { Simulation } from '../src/core/sim'
+import type { Simulation, SimulationOptions } from '../src/core/sim'
 import { LabError, type LabEvent, type RunInfo } from '../src/shared/api'
 import type { ExperimentSpec, ExperimentSpecInput } from '../src/shared/spec'
 import type { TraceEvent } from '../src/shared/trace'
@@ -40,7 +40,7 @@ async function labError(p: Promise<unknown>): Promise<LabError> {
 
 /** A stand-in simulator: one state event per 10 ms of virtual time; optional CPU cost and failure. */
 function fakeSimulation(opts: { burnMsPer100?: number; failAtMs?: number } = {}): CreateSimulation {
-  return (spec: ExperimentSpec): Simulation => {
+  return (spec: ExperimentSpec, simOpts?: SimulationOptions): Simulation => {
     let now = 0
     let stopped = false
     const trace: TraceEvent[] = []
@@ -59,7 +59,7 @@ function fakeSimulation(opts: { burnMsPer100?: number; failAtMs?: number } = {})
           }
         }
         for (let ms = Math.floor(now / 10) * 10 + 10; ms <= to; ms += 10) {
-          trace.push({
+          const e: TraceEvent = {
             kind: 'state',
             t: ms * 1000,
             node: 'n1',
@@ -69,7 +69,10 @@ function fakeSimulation(opts: { burnMsPer100?: number; failAtMs?: number } = {})
             leader: 'n1',
             commitIndex: 0,
             lastIndex: 0,
-          })
+          }
+          trace.push(e)
+          // The lab records what the simulator streams to onTrace.
+          simOpts?.onTrace?.(e)
         }
         now = to
       },

@@ -4,12 +4,17 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type {
   AppInfo,
+  CsvKind,
+  ExportResult,
   LabApi,
   LabErrorCode,
   LabErrorData,
   LabEvent,
   RunId,
+  RunFilter,
   RunInfo,
+  RunMetrics,
+  SketchSummary,
   TraceQuery,
 } from '../shared/api'
 import type { ExperimentSpec, FieldError, SpecResult } from '../shared/spec'
@@ -54,8 +59,14 @@ const lab: LabApi = {
   startRun: (arg: { spec: unknown; speed?: number | 'max' }) => call<RunInfo>('startRun', arg),
   stopRun: (arg: { runId: RunId }) => call<RunInfo>('stopRun', arg),
   getRun: (arg: { runId: RunId }) => call<RunInfo>('getRun', arg),
-  listRuns: () => call<RunInfo[]>('listRuns'),
+  listRuns: (filter?: RunFilter) => call<RunInfo[]>('listRuns', filter),
   getTrace: (arg: TraceQuery) => call<TraceEvent[]>('getTrace', arg),
+  deleteRun: (arg: { runId: RunId }) => call<{ runId: RunId; deleted: boolean }>('deleteRun', arg),
+  rerun: (arg: { runId: RunId; speed?: number | 'max' }) => call<RunInfo>('rerun', arg),
+  getMetrics: (arg: { runIds: RunId[] }) => call<RunMetrics[]>('getMetrics', arg),
+  getSketches: (arg: { runIds: RunId[]; fromMs?: number; toMs?: number }) =>
+    call<SketchSummary>('getSketches', arg),
+  exportCsv: (arg: { what: CsvKind; runId?: RunId }) => call<ExportResult>('exportCsv', arg),
   onEvent: (listener: (e: LabEvent) => void) => {
     // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.
     const handler = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload)

@@ -6,7 +6,9 @@ import type { ExperimentSpec, FieldError, SpecResult } from './spec'
 import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
 
 export type RunId = string
-export type RunStatus = 'running' | 'done' | 'stopped' | 'failed'
+/** `crashed`: the app stopped while the run was recording (marked at the next start). */
+export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'crashed'
+export const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'crashed']
 
 export interface NodeLive {
   id: NodeId
@@ -86,6 +88,63 @@ export interface RunInfo {
   spec: ExperimentSpec
   summary: RunSummary | null
   error: string | null
+  /** Version of the app that recorded the run (absent for runs not recorded yet). */
+  appVersion?: string
+  /** The run this one re-ran (same spec snapshot and seed), if any. */
+  rerunOf?: RunId | null
+}
+
+/** Filters for listRuns (all optional; combined with AND). */
+export interface RunFilter {
+  algorithm?: string
+  status?: RunStatus
+  /** Substring of the run name (case-insensitive). */
+  name?: string
+  /** Started at or after / before this ISO date or date-time. */
+  since?: string
+  until?: string
+  /** Most runs returned, newest first (default 1000). */
+  limit?: number
+}
+
+/** Quantiles (ms) from a latency sketch; null when it holds no values. */
+export interface LatencyStats {
+  count: number
+  p50: number | null
+  p90: number | null
+  p99: number | null
+  min: number | null
+  max: number | null
+}
+
+/** Stored per-window sketches merged over a range of windows (of one run or several). */
+export interface SketchSummary {
+  /** Distinct windows merged. */
+  windows: number
+  /** Latency of ok ops, per op type and all together (DDSketch, relative accuracy 1%). */
+  latencyMs: { get: LatencyStats; put: LatencyStats; cas: LatencyStats; all: LatencyStats }
+  /** The most frequent keys by count-min estimate (an estimate overcounts by <= hotKeysErrorBound w.h.p.). */
+  hotKeys: Array<{ key: string; count: number }>
+  hotKeysErrorBound: number
+  /** HyperLogLog estimates of distinct keys and clients. */
+  distinctKeys: number
+  distinctClients: number
+  accuracy: { latencyRelative: number; distinctRelative: number }
+}
+
+export interface RunMetrics {
+  runId: RunId
+  windows: MetricsWindow[]
+}
+
+export const CSV_KINDS = ['ops', 'trace', 'metrics', 'summary', 'runs'] as const
+export type CsvKind = (typeof CSV_KINDS)[number]
+
+export interface ExportResult {
+  /** False when the user cancelled the save dialog. */
+  saved: boolean
+  path: string | null
+  rows: number
 }
 
 export interface AppInfo {
@@ -108,6 +167,16 @@ export type LabEvent =
     }
   | { type: 'run-status'; run: RunInfo }
 
+/** An ISO 8601 date (2025-01-31) or date-time. */
+function isoDate() {
+  return z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/, {
+      error: 'must be an ISO date (2025-01-31) or date-time',
+    })
+    .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be a valid date' })
+}
+
 /** Argument schemas, one per call: the single source of validation for both bridges. */
 export const LabArgSchemas = {
   appInfo: z.undefined().optional(),
@@ -120,7 +189,16 @@ export const LabArgSchemas = {
   }),
   stopRun: z.strictObject({ runId: z.string().min(1) }),
   getRun: z.strictObject({ runId: z.string().min(1) }),
-  listRuns: z.undefined().optional(),
+  listRuns: z
+    .strictObject({
+      algorithm: z.string().min(1).max(100).optional(),
+      status: z.enum(['running', 'done', 'stopped', 'failed', 'crashed']).optional(),
+      name: z.string().max(200).optional(),
+      since: isoDate().optional(),
+      until: isoDate().optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    })
+    .optional(),
   getTrace: z.strictObject({
     runId: z.string().min(1),
     fromUs: z.number().min(0).optional(),
@@ -128,6 +206,27 @@ export const LabArgSchemas = {
     kinds: z.array(z.string()).optional(),
     limit: z.number().int().min(1).max(1_000_000).optional(),
   }),
+  deleteRun: z.strictObject({ runId: z.string().min(1) }),
+  /** Run a recorded run's spec snapshot again with the same seed. */
+  rerun: z.strictObject({
+    runId: z.string().min(1),
+    speed: z.union([z.number().gt(0).max(10_000), z.literal('max')]).optional(),
+  }),
+  /** Per-window metrics of several runs (for compare). */
+  getMetrics: z.strictObject({ runIds: z.array(z.string().min(1)).min(1).max(100) }),
+  /** Stored sketches of one or more runs merged over [fromMs, toMs) of run time. */
+  getSketches: z.strictObject({
+    runIds: z.array(z.string().min(1)).min(1).max(1000),
+    fromMs: z.number().min(0).optional(),
+    toMs: z.number().min(0).optional(),
+  }),
+  /** Desktop app: write a CSV to a path the user picks in a save dialog. */
+  exportCsv: z
+    .strictObject({ what: z.enum(CSV_KINDS), runId: z.string().min(1).optional() })
+    .refine((a) => a.what === 'runs' || a.runId !== undefined, {
+      error: 'is required unless what is "runs"',
+      path: ['runId'],
+    }),
 } as const
 
 export type LabMethod = keyof typeof LabArgSchemas
@@ -149,8 +248,17 @@ export interface LabApi {
   startRun(arg: { spec: unknown; speed?: number | 'max' }): Promise<RunInfo>
   stopRun(arg: { runId: RunId }): Promise<RunInfo>
   getRun(arg: { runId: RunId }): Promise<RunInfo>
-  listRuns(): Promise<RunInfo[]>
+  /** Recorded runs, newest first (optionally filtered). */
+  listRuns(filter?: RunFilter): Promise<RunInfo[]>
   getTrace(arg: TraceQuery): Promise<TraceEvent[]>
+  /** Delete a finished run and every row recorded for it. */
+  deleteRun(arg: { runId: RunId }): Promise<{ runId: RunId; deleted: boolean }>
+  /** Run a recorded run again: same spec snapshot, same seed (a new run id). */
+  rerun(arg: { runId: RunId; speed?: number | 'max' }): Promise<RunInfo>
+  getMetrics(arg: { runIds: RunId[] }): Promise<RunMetrics[]>
+  getSketches(arg: { runIds: RunId[]; fromMs?: number; toMs?: number }): Promise<SketchSummary>
+  /** Desktop app only: save a CSV through a save dialog (browser mode downloads /export/RUN/WHAT.csv). */
+  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult>
   /** Subscribe to the event stream; returns an unsubscribe function. */
   onEvent(listener: (e: LabEvent) => void): () => void
 }

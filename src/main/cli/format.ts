@@ -40,3 +40,92 @@ export function formatSummary(run: RunInfo): string {
   if (run.error) lines.push(`error: ${run.error}`)
   return lines.join('\n')
 }
+
+/** A plain text table: a header row, a rule, then rows; numeric columns right-aligned. */
+export function formatTable(header: readonly string[], rows: ReadonlyArray<ReadonlyArray<string>>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const numeric = header.map(
+    (_, i) => rows.length > 0 && rows.every((r) => /^-?[\d.,]+( ms)?$|^–$/.test(r[i] ?? '')),
+  )
+  const line = (cells: ReadonlyArray<string>): string =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n')
+}
+
+const dash = (v: number | null | undefined, digits = 2): string =>
+  v === null || v === undefined ? '–' : v.toFixed(digits)
+
+/** `2025-11-21T20:34:12.345Z` -> `2025-11-21 20:34:12` (UTC). */
+export function shortDate(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')
+}
+
+export const RUN_TABLE_HEADER = [
+  'id',
+  'name',
+  'algorithm',
+  'nodes',
+  'mode',
+  'status',
+  'started (UTC)',
+  'ops',
+  'p99 ms',
+  'verdict',
+] as const
+
+export function runTableRow(r: RunInfo): string[] {
+  return [
+    r.runId,
+    r.name,
+    r.algorithm,
+    String(r.spec.cluster.nodes),
+    r.mode,
+    r.status,
+    shortDate(r.startedAt),
+    r.summary ? String(r.summary.ops.total) : '–',
+    dash(r.summary?.latencyMs.p99),
+    r.summary?.verdict ?? '–',
+  ]
+}
+
+export function formatRunsTable(runs: readonly RunInfo[]): string {
+  if (runs.length === 0) return 'no runs recorded (yet)'
+  return formatTable(RUN_TABLE_HEADER, runs.map(runTableRow))
+}
+
+export interface SweepRow {
+  labels: string[]
+  runs: number
+  opsOk: number
+  p50: number | null
+  p99: number | null
+  elections: number
+  violations: number
+  failed: number
+}
+
+/** `elections` is the mean per run; p50 / p99 come from the runs' sketches merged. */
+export function formatSweepTable(paramNames: readonly string[], rows: readonly SweepRow[]): string {
+  const header = [...paramNames, 'runs', 'ops ok', 'p50 ms', 'p99 ms', 'elections', 'violations']
+  const anyFailed = rows.some((r) => r.failed > 0)
+  if (anyFailed) header.push('failed')
+  return formatTable(
+    header,
+    rows.map((r) => {
+      const cells = [
+        ...r.labels,
+        String(r.runs),
+        String(r.opsOk),
+        dash(r.p50),
+        dash(r.p99),
+        (r.elections / Math.max(1, r.runs)).toFixed(1),
+        String(r.violations),
+      ]
+      if (anyFailed) cells.push(String(r.failed))
+      return cells
+    }),
+  )
+}

@@ -52,7 +52,7 @@ export function createHandlers(service: LabCalls): LabHandlers {
     startRun: (a) => service.startRun({ spec: a.spec, ...(a.speed !== undefined ? { speed: a.speed } : {}) }),
     stopRun: (a) => service.stopRun({ runId: a.runId }),
     getRun: (a) => service.getRun({ runId: a.runId }),
-    listRuns: () => service.listRuns(),
+    listRuns: (a) => (a === undefined ? service.listRuns() : service.listRuns(defined(a))),
     getTrace: (a) =>
       service.getTrace({
         runId: a.runId,
@@ -62,7 +62,17 @@ export function createHandlers(service: LabCalls): LabHandlers {
         ...(a.kinds !== undefined ? { kinds: a.kinds as TraceKind[] } : {}),
         ...(a.limit !== undefined ? { limit: a.limit } : {}),
       }),
+    deleteRun: (a) => service.deleteRun({ runId: a.runId }),
+    rerun: (a) => service.rerun({ runId: a.runId, ...(a.speed !== undefined ? { speed: a.speed } : {}) }),
+    getMetrics: (a) => service.getMetrics({ runIds: a.runIds }),
+    getSketches: (a) => service.getSketches(defined(a)),
+    exportCsv: (a) => service.exportCsv(defined(a)),
   }
+}
+
+/** A copy without the keys whose value is undefined (optional fields the caller left out). */
+function defined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }
 
 /** Build the dispatcher both bridges use. Unknown methods and bad arguments reject with LabError. */

@@ -1,22 +1,39 @@
 // LabService: the engine behind the LabApi. Both bridges (Electron IPC, browser-mode
-// WebSocket) and the CLI call it through the same methods. Runs are kept in memory for
-// now (a later issue records them in SQLite).
+// WebSocket) and the CLI call it through the same methods. Every run is recorded in the
+// SQLite store (src/main/store) as it goes; the in-memory map holds only live runs (and a
+// small cache of recently ended ones) in front of the store, and listRuns / getRun /
+// getTrace read the store, so old runs are there after a restart.
 import { randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
 import type { Simulation, SimulationOptions } from '../../core/sim'
 import {
   LabError,
   type AppInfo,
+  type CsvKind,
+  type ExportResult,
   type LabCalls,
   type LabEvent,
+  type RunFilter,
   type RunId,
   type RunInfo,
+  type RunMetrics,
   type RunStatus,
+  type SketchSummary,
   type TraceQuery,
 } from '../../shared/api'
+import {
+  csvDownload,
+  exportCsvFile,
+  LabStore,
+  StoreError,
+  type CsvRequest,
+  type RecorderOptions,
+  type RunRecorder,
+} from '../store'
 import { defaultSpec, parseSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec'
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
@@ -26,6 +43,8 @@ export type LabListener = (e: LabEvent) => void
 /** What the bridges need: every call plus an event subscription. */
 export interface LabBackend extends LabCalls {
   on(listener: LabListener): () => void
+  /** Browser mode's CSV download: the file name, and a function streaming the CSV (throws LabError first). */
+  openCsv?(req: CsvRequest): { filename: string; pipeTo(out: Writable): Promise<number> }
 }
 
 export type CreateSimulation = (spec: ExperimentSpec, opts?: SimulationOptions) => Simulation
@@ -42,8 +61,15 @@ export interface LabServiceOptions {
   /** Wall ms per slice (default 15) and between progress events (default 100). */
   sliceBudgetMs?: number
   progressEveryMs?: number
-  /** Keep full traces in memory for this many most recent runs (default 20). */
-  keepTraces?: number
+  /**
+   * The run history. Default: `quorum-lab.db` in dataDir when dataDir is given, else an
+   * in-memory database (tests). A store passed in is not closed by close().
+   */
+  store?: LabStore | 'memory'
+  /** Recorder tuning (flush thresholds). */
+  recorder?: RecorderOptions
+  /** Desktop app: ask where to save an export; resolves null when the user cancels. */
+  chooseSavePath?: (suggestedName: string) => Promise<string | null>
 }
 
 export const TRACE_KINDS: readonly TraceKind[] = [
@@ -64,8 +90,47 @@ export const TRACE_LIMIT_MAX = 1_000_000
 
 interface RunRecord {
   info: RunInfo
+  seq: number
+  recorder: RunRecorder
   sim: Simulation | null
   driver: SimDriver | null
+  /** Set when recording failed (e.g. disk full): the run ends as failed with this error. */
+  recordError: StoreError | null
+  ending: boolean
+}
+
+/** How many ended runs getRun serves from memory (e.g. after close()). */
+const RECENT_MAX = 50
+
+/** Queued trace events above which the simulation waits for the recorder (see withBackpressure). */
+export const RECORD_BACKLOG_MAX = 5_000
+
+/**
+ * The simulation, held back while its recorder is behind. The simulator can produce events
+ * faster than SQLite takes them (~600k vs ~250k per second on one core); unchecked, the
+ * queue would grow without bound on a long run at max speed and the final flush would
+ * block the event loop. So while more than RECORD_BACKLOG_MAX events are queued, a
+ * runUntil() call writes for a few ms instead of simulating: the driver's slices (and
+ * their yields to the event loop) stay as they are, no CPU is spent waiting, and memory
+ * stays bounded.
+ */
+function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_BACKLOG_MAX): Simulation {
+  return {
+    get spec() {
+      return sim.spec
+    },
+    nowMs: () => sim.nowMs(),
+    done: () => sim.done(),
+    runUntil: (tMs: number) => {
+      if (recorder.backlog > max && recorder.failed === null) recorder.drainFor(4)
+      else sim.runUntil(tMs)
+    },
+    stop: () => sim.stop(),
+    nodes: () => sim.nodes(),
+    takeWindows: () => sim.takeWindows(),
+    trace: () => sim.trace(),
+    summary: (wallMs: number) => sim.summary(wallMs),
+  }
 }
 
 /** Name and version from the nearest package.json above this file (works from src and from out/). */
@@ -98,31 +163,53 @@ function newRunId(): RunId {
   return `run-${stamp}-${randomBytes(3).toString('hex')}`
 }
 
-/** Index of the first event with t >= us (events are in time order). */
-function lowerBound(events: readonly TraceEvent[], us: number): number {
-  let lo = 0
-  let hi = events.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (events[mid].t < us) lo = mid + 1
-    else hi = mid
-  }
-  return lo
+function notFound(runId: RunId, path = 'runId'): LabError {
+  return new LabError('not_found', `no run with id "${runId}"`, [{ path, message: 'no such run' }])
+}
+
+/** A store problem as the LabError a bridge sends back. */
+function storeFailure(e: unknown): LabError {
+  if (e instanceof LabError) return e
+  if (e instanceof StoreError) return new LabError('unavailable', e.message)
+  if (e instanceof RangeError) return new LabError('bad_input', e.message)
+  throw e
 }
 
 export class LabService implements LabBackend {
-  private readonly runs = new Map<RunId, RunRecord>()
+  /** Live runs (recording now). */
+  private readonly live = new Map<RunId, RunRecord>()
+  /** Recently ended runs, newest last (served by getRun even after close()). */
+  private readonly recent = new Map<RunId, RunInfo>()
   private readonly listeners = new Set<LabListener>()
   private readonly opts: LabServiceOptions
   private readonly create: CreateSimulation
   private readonly pkg: { name: string; version: string }
+  /** The run history (SQLite). */
+  readonly store: LabStore
+  private readonly ownsStore: boolean
   private closed = false
 
+  /** Throws StoreError (naming the file) when the data folder's database is foreign, corrupt or newer. */
   constructor(opts: LabServiceOptions = {}) {
     this.opts = opts
     this.create = opts.createSimulation ?? realCreateSimulation
     const pkg = readPackageInfo()
     this.pkg = { name: pkg.name, version: opts.version ?? pkg.version }
+    if (opts.store instanceof LabStore) {
+      this.store = opts.store
+      this.ownsStore = false
+    } else {
+      this.store =
+        opts.store === 'memory' || opts.dataDir === undefined
+          ? LabStore.memory()
+          : LabStore.openDir(opts.dataDir)
+      this.ownsStore = true
+    }
+  }
+
+  /** Runs found `running` at start whose app had died, now marked crashed. */
+  get crashedAtStart(): readonly RunId[] {
+    return this.store.crashed
   }
 
   /** Subscribe to LabEvents; returns an unsubscribe function. */
@@ -161,8 +248,18 @@ export class LabService implements LabBackend {
   }
 
   async startRun(arg: { spec: unknown; speed?: Speed }): Promise<RunInfo> {
+    return this.launch(arg.spec, arg.speed ?? 1, null)
+  }
+
+  /** Run a recorded run's spec snapshot again (same seed): a new run linked to the old one. */
+  async rerun(arg: { runId: RunId; speed?: Speed }): Promise<RunInfo> {
+    const old = this.lookup(arg.runId)
+    return this.launch(old.spec, arg.speed ?? 1, old.runId)
+  }
+
+  private launch(rawSpec: unknown, speed: Speed, rerunOf: RunId | null): RunInfo {
     if (this.closed) throw new LabError('unavailable', 'the lab is shutting down')
-    const parsed = parseSpec(arg.spec)
+    const parsed = parseSpec(rawSpec)
     if (!parsed.ok) throw new LabError('bad_input', 'invalid spec', parsed.errors)
     const spec = parsed.spec
     if (spec.mode === 'processes') {
@@ -170,7 +267,6 @@ export class LabService implements LabBackend {
         { path: 'mode', message: 'processes mode is not available yet; use "simulation"' },
       ])
     }
-    const speed: Speed = arg.speed ?? 1
     if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed))) {
       throw new LabError('bad_input', 'speed: must be a positive number or "max"', [
         { path: 'speed', message: 'must be a positive number or "max"' },
@@ -190,13 +286,39 @@ export class LabService implements LabBackend {
       spec,
       summary: null,
       error: null,
+      appVersion: this.pkg.version,
+      rerunOf,
     }
-    const rec: RunRecord = { info, sim: null, driver: null }
-    this.runs.set(info.runId, rec)
-    this.evictTraces()
+    let seq: number
+    try {
+      seq = this.store.createRun({
+        id: info.runId,
+        spec,
+        startedAt: info.startedAt,
+        appVersion: this.pkg.version,
+        rerunOf,
+      })
+    } catch (e) {
+      throw storeFailure(e)
+    }
+    const rec: RunRecord = {
+      info,
+      seq,
+      recorder: null as unknown as RunRecorder,
+      sim: null,
+      driver: null,
+      recordError: null,
+      ending: false,
+    }
+    rec.recorder = this.store.recorder(seq, {
+      ...this.opts.recorder,
+      onError: (e) => this.recordingFailed(rec, e),
+    })
+    this.live.set(info.runId, rec)
 
     try {
-      rec.sim = this.create(spec, { keepTrace: true })
+      const recorder = rec.recorder
+      rec.sim = this.create(spec, { keepTrace: false, onTrace: (e) => recorder.event(e) })
     } catch (e) {
       // The run could not even start: record it as failed (nothing is lost) and say why.
       this.end(rec, {
@@ -207,7 +329,7 @@ export class LabService implements LabBackend {
       return this.snapshot(rec)
     }
 
-    const sim = rec.sim
+    const sim = withBackpressure(rec.sim, rec.recorder)
     // Start on the next turn so the caller receives the RunInfo before any event about it.
     setImmediate(() => {
       if (rec.info.status !== 'running') return
@@ -231,34 +353,74 @@ export class LabService implements LabBackend {
     const tMs = sim.nowMs()
     const progress = Math.min(1, Math.max(0, tMs / rec.info.spec.durationMs))
     rec.info.progress = progress
+    const windows = sim.takeWindows()
+    rec.recorder.windows(windows)
+    rec.recorder.progress(progress)
     this.emit({
       type: 'run-progress',
       runId: rec.info.runId,
       tMs,
       progress,
       nodes: sim.nodes(),
-      windows: sim.takeWindows(),
+      windows,
     })
+  }
+
+  /** Recording failed (e.g. the disk is full): stop the run; it ends as failed. */
+  private recordingFailed(rec: RunRecord, e: StoreError): void {
+    rec.recordError = e
+    if (rec.ending || rec.info.status !== 'running') return
+    if (rec.driver) rec.driver.stop()
+    else {
+      try {
+        rec.sim?.stop()
+      } catch {
+        // stopping anyway
+      }
+      this.end(rec, { status: 'stopped', wallMs: 0 })
+    }
   }
 
   private end(rec: RunRecord, end: DriveEnd): void {
     const info = rec.info
-    if (info.status !== 'running') return
+    if (info.status !== 'running' || rec.ending) return
+    rec.ending = true
     const status: RunStatus = end.status
     let error = end.status === 'failed' ? end.error : null
+    let nodes = undefined as ReturnType<Simulation['nodes']> | undefined
     if (rec.sim) {
       try {
         info.progress = end.status === 'done' ? 1 : Math.min(1, rec.sim.nowMs() / info.spec.durationMs)
         info.summary = rec.sim.summary(end.wallMs)
+        nodes = rec.sim.nodes()
       } catch (e) {
         error = error ?? `could not summarise the run: ${errorMessage(e)}`
         info.summary = null
       }
     }
-    info.status = error !== null && status !== 'stopped' ? 'failed' : status
+    rec.recorder.progress(info.progress)
+    rec.recorder.finish()
+    if (rec.recordError) error = rec.recordError.message
+    info.status = error !== null && (status !== 'stopped' || rec.recordError !== null) ? 'failed' : status
     info.error = error
     info.endedAt = new Date().toISOString()
+    try {
+      this.store.finishRun(rec.seq, {
+        status: info.status as Exclude<RunStatus, 'running'>,
+        endedAt: info.endedAt,
+        progress: info.progress,
+        summary: info.summary,
+        error: info.error,
+        nodes,
+      })
+    } catch (e) {
+      info.error = `${info.error ? `${info.error}; ` : ''}could not record the end of the run: ${errorMessage(e)}`
+    }
     rec.driver = null
+    rec.sim = null
+    this.live.delete(info.runId)
+    this.recent.set(info.runId, { ...info })
+    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value as RunId)
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
   }
 
@@ -266,30 +428,30 @@ export class LabService implements LabBackend {
     return { ...rec.info }
   }
 
-  private record(runId: RunId): RunRecord {
-    const rec = this.runs.get(runId)
-    if (!rec)
-      throw new LabError('not_found', `no run with id "${runId}"`, [
-        { path: 'runId', message: 'no such run' },
-      ])
-    return rec
+  /** A run from memory (live or recent) or the store; throws not_found. */
+  private lookup(runId: RunId, path = 'runId'): RunInfo {
+    const rec = this.live.get(runId)
+    if (rec) return this.snapshot(rec)
+    const recent = this.recent.get(runId)
+    if (recent && !this.store.isOpen) return { ...recent }
+    let info: RunInfo | null
+    try {
+      this.requireStore()
+      info = this.store.getRun(runId)
+    } catch (e) {
+      throw storeFailure(e)
+    }
+    if (!info) throw notFound(runId, path)
+    return info
   }
 
-  /** Drop the in-memory traces of older finished runs (their RunInfo and summary stay). */
-  private evictTraces(): void {
-    const keep = this.opts.keepTraces ?? 20
-    const withSim = [...this.runs.values()].filter((r) => r.sim !== null)
-    let excess = withSim.length - keep
-    for (const r of withSim) {
-      if (excess <= 0) break
-      if (r.info.status === 'running') continue
-      r.sim = null
-      excess--
-    }
+  private requireStore(): void {
+    if (!this.store.isOpen) throw new LabError('unavailable', 'the lab is shut down')
   }
 
   async stopRun(arg: { runId: RunId }): Promise<RunInfo> {
-    const rec = this.record(arg.runId)
+    const rec = this.live.get(arg.runId)
+    if (!rec) return this.lookup(arg.runId)
     if (rec.info.status === 'running') {
       if (rec.driver) rec.driver.stop()
       else {
@@ -306,16 +468,26 @@ export class LabService implements LabBackend {
   }
 
   async getRun(arg: { runId: RunId }): Promise<RunInfo> {
-    return this.snapshot(this.record(arg.runId))
+    return this.lookup(arg.runId)
   }
 
-  async listRuns(): Promise<RunInfo[]> {
-    return [...this.runs.values()].reverse().map((r) => this.snapshot(r))
+  async listRuns(filter: RunFilter = {}): Promise<RunInfo[]> {
+    this.requireStore()
+    let rows: RunInfo[]
+    try {
+      rows = this.store.listRuns(filter)
+    } catch (e) {
+      throw storeFailure(e)
+    }
+    // Live runs: the in-memory state is fresher than the row (progress).
+    return rows.map((r) => {
+      const rec = this.live.get(r.runId)
+      return rec ? this.snapshot(rec) : r
+    })
   }
 
   /** Trace events with fromUs <= t <= toUs, of the given kinds, at most `limit` (in time order). */
   async getTrace(arg: TraceQuery): Promise<TraceEvent[]> {
-    const rec = this.record(arg.runId)
     if (arg.kinds) {
       arg.kinds.forEach((k, i) => {
         if (!TRACE_KINDS.includes(k)) {
@@ -328,35 +500,102 @@ export class LabService implements LabBackend {
         }
       })
     }
-    if (!rec.sim) {
-      throw new LabError(
-        'unavailable',
-        `the trace of run "${arg.runId}" is no longer in memory (only the ${this.opts.keepTraces ?? 20} most recent runs keep one)`,
-      )
+    this.lookup(arg.runId)
+    this.live.get(arg.runId)?.recorder.flush()
+    try {
+      return this.store.traceWindow(arg.runId, {
+        fromUs: arg.fromUs,
+        toUs: arg.toUs,
+        kinds: arg.kinds,
+        limit: Math.min(arg.limit ?? TRACE_LIMIT_MAX, TRACE_LIMIT_MAX),
+      })
+    } catch (e) {
+      throw storeFailure(e)
     }
-    const events = rec.sim.trace()
-    const limit = Math.min(arg.limit ?? TRACE_LIMIT_MAX, TRACE_LIMIT_MAX)
-    const kinds = arg.kinds ? new Set<string>(arg.kinds) : null
-    const toUs = arg.toUs ?? Infinity
-    const out: TraceEvent[] = []
-    for (let i = arg.fromUs !== undefined ? lowerBound(events, arg.fromUs) : 0; i < events.length; i++) {
-      const e = events[i]
-      if (e.t > toUs) break
-      if (kinds && !kinds.has(e.kind)) continue
-      out.push(e)
-      if (out.length >= limit) break
-    }
-    return out
   }
 
-  /** Stop every running run (used on shutdown). Later startRun calls are refused. */
+  async deleteRun(arg: { runId: RunId }): Promise<{ runId: RunId; deleted: boolean }> {
+    if (this.live.has(arg.runId))
+      throw new LabError('bad_input', `run "${arg.runId}" is still running; stop it before deleting it`, [
+        { path: 'runId', message: 'run is still running' },
+      ])
+    this.requireStore()
+    let deleted: boolean
+    try {
+      deleted = this.store.deleteRun(arg.runId)
+    } catch (e) {
+      throw storeFailure(e)
+    }
+    if (!deleted) throw notFound(arg.runId)
+    this.recent.delete(arg.runId)
+    return { runId: arg.runId, deleted }
+  }
+
+  async getMetrics(arg: { runIds: RunId[] }): Promise<RunMetrics[]> {
+    arg.runIds.forEach((id, i) => this.lookup(id, `runIds[${i}]`))
+    try {
+      return this.store.metrics(arg.runIds)
+    } catch (e) {
+      throw storeFailure(e)
+    }
+  }
+
+  async getSketches(arg: { runIds: RunId[]; fromMs?: number; toMs?: number }): Promise<SketchSummary> {
+    arg.runIds.forEach((id, i) => {
+      this.lookup(id, `runIds[${i}]`)
+      this.live.get(id)?.recorder.flush()
+    })
+    try {
+      return this.store.sketchSummary(arg.runIds, arg.fromMs, arg.toMs)
+    } catch (e) {
+      throw storeFailure(e)
+    }
+  }
+
+  /** Desktop app: save a CSV where the user chooses (the writing lives in src/main/store). */
+  async exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
+    const choose = this.opts.chooseSavePath
+    if (!choose) {
+      throw new LabError(
+        'unavailable',
+        "exportCsv saves through the desktop app's save dialog; in browser mode download /export/RUN/WHAT.csv",
+      )
+    }
+    const req = this.csvRequest(arg.what, arg.runId)
+    const path = await choose(arg.what === 'runs' ? 'quorum-lab-runs.csv' : `${arg.runId}-${arg.what}.csv`)
+    if (path === null) return { saved: false, path: null, rows: 0 }
+    if (req.runId) this.live.get(req.runId)?.recorder.flush()
+    const r = await exportCsvFile(this.store, req, path)
+    return { saved: true, path: r.path, rows: r.rows }
+  }
+
+  private csvRequest(what: CsvKind, runId: RunId | undefined): CsvRequest {
+    if (what === 'runs') return { what }
+    if (runId === undefined)
+      throw new LabError('bad_input', 'runId: is required unless what is "runs"', [
+        { path: 'runId', message: 'is required unless what is "runs"' },
+      ])
+    this.lookup(runId)
+    return { what, runId }
+  }
+
+  /** Browser mode: a streamed CSV download (throws LabError before anything is sent). */
+  openCsv(req: CsvRequest): { filename: string; pipeTo(out: Writable): Promise<number> } {
+    const r = this.csvRequest(req.what, req.runId)
+    if (r.runId) this.live.get(r.runId)?.recorder.flush()
+    return csvDownload(this.store, { ...r, ...(req.filter ? { filter: req.filter } : {}) })
+  }
+
+  /** Stop every running run (recorded as stopped), then close the store. Later startRun calls are refused. */
   close(): void {
+    if (this.closed) return
     this.closed = true
-    for (const rec of this.runs.values()) {
+    for (const rec of [...this.live.values()]) {
       if (rec.info.status === 'running') {
         void this.stopRun({ runId: rec.info.runId })
       }
     }
     this.listeners.clear()
+    if (this.ownsStore) this.store.close()
   }
 }

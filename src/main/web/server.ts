@@ -19,10 +19,10 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
-import { WireRequestSchema, type LabEvent, type WireMessage } from '../../shared/api'
+import { LabError, WireRequestSchema, type LabEvent, type WireMessage } from '../../shared/api'
 import { formatErrors, toFieldErrors } from '../../shared/spec'
 import { CSP } from '../csp'
-import { createDispatch, toErrorData } from '../lab/handlers'
+import { createDispatch, toErrorData, validateArg } from '../lab/handlers'
 import type { LabBackend } from '../lab/service'
 
 export interface WebServerOptions {
@@ -235,6 +235,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     if (url.pathname === WS_PATH)
       return send(res, 426, 'this endpoint speaks WebSocket\n', { Upgrade: 'websocket' })
+    if (url.pathname.startsWith('/export/')) return handleExport(req, res, url)
 
     // Refuse traversal before any normalisation: look at the raw path as sent.
     const q = rawUrl.indexOf('?')
@@ -262,6 +263,60 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
         `the renderer is not built (no index.html in ${rendererDir}); run: npm run build\n`,
       )
     return serveFile(req, res, index.file, index.size)
+  }
+
+  /**
+   * CSV downloads (same token as everything else): /export/RUN/{ops,trace,metrics,summary}.csv
+   * and /export/runs.csv?algorithm=&status=&name=&since=&until= (the runs list).
+   */
+  const handleExport = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+    if (!service.openCsv) return send(res, 404, 'not found\n')
+    const parts = url.pathname
+      .split('/')
+      .slice(2)
+      .map((p) => decodeURIComponent(p))
+    let download: ReturnType<NonNullable<LabBackend['openCsv']>>
+    try {
+      if (parts.length === 1 && parts[0] === 'runs.csv') {
+        const q = Object.fromEntries(url.searchParams.entries()) as Record<string, unknown>
+        if (typeof q.limit === 'string') q.limit = Number(q.limit)
+        const filter = validateArg('listRuns', Object.keys(q).length ? q : undefined)
+        download = service.openCsv({ what: 'runs', ...(filter ? { filter } : {}) })
+      } else {
+        const m = parts.length === 2 ? /^(.+)\.csv$/.exec(parts[1]) : null
+        if (!m)
+          return send(
+            res,
+            404,
+            'not found: use /export/RUN/{ops,trace,metrics,summary}.csv or /export/runs.csv\n',
+          )
+        const arg = validateArg('exportCsv', { what: m[1], runId: parts[0] })
+        download = service.openCsv({
+          what: arg.what,
+          ...(arg.runId !== undefined ? { runId: arg.runId } : {}),
+        })
+      }
+    } catch (e) {
+      const status =
+        e instanceof LabError ? (e.code === 'not_found' ? 404 : e.code === 'bad_input' ? 400 : 503) : 500
+      return send(res, status, `${e instanceof Error ? e.message : String(e)}\n`)
+    }
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${download.filename.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      'Cache-Control': 'no-store',
+    })
+    if (req.method === 'HEAD') {
+      res.end()
+      return
+    }
+    try {
+      await download.pipeTo(res)
+    } catch {
+      // The client went away or the read failed mid-stream: the response is cut short.
+      res.destroy()
+    }
   }
 
   const server = createServer((req, res) => {

@@ -2,7 +2,7 @@
 // (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
 // implement the same LabApi from src/shared/api.ts, and both reject with LabError
 // instances (field errors included), whatever shape the bridge delivered them in.
-import { LabError, type LabApi } from '../../../shared/api'
+import { LabError, type CsvKind, type LabApi, type RunId } from '../../../shared/api'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
 
 export { LabError } from '../../../shared/api'
@@ -40,8 +40,13 @@ export function wrapBridge(b: LabApi): LabApi {
     startRun: guard((arg) => b.startRun(arg)),
     stopRun: guard((arg) => b.stopRun(arg)),
     getRun: guard((arg) => b.getRun(arg)),
-    listRuns: guard(() => b.listRuns()),
+    listRuns: guard((filter) => b.listRuns(filter)),
     getTrace: guard((arg) => b.getTrace(arg)),
+    deleteRun: guard((arg) => b.deleteRun(arg)),
+    rerun: guard((arg) => b.rerun(arg)),
+    getMetrics: guard((arg) => b.getMetrics(arg)),
+    getSketches: guard((arg) => b.getSketches(arg)),
+    exportCsv: guard((arg) => b.exportCsv(arg)),
     onEvent: (listener) => b.onEvent(listener),
   }
 }
@@ -66,4 +71,9 @@ export function onConnection(listener: (c: ConnectionInfo) => void): () => void 
   if (socket) return socket.onConnection(listener)
   listener({ state: 'open', attempt: 0, retryInMs: null, lastError: null })
   return () => {}
+}
+
+/** Browser mode: where a run's CSV downloads from (same origin: the auth cookie rides along). */
+export function csvDownloadUrl(runId: RunId, what: Exclude<CsvKind, 'runs'>): string {
+  return `/export/${encodeURIComponent(runId)}/${what}.csv`
 }

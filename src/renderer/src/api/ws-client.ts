@@ -4,13 +4,18 @@
 import {
   LabError,
   type AppInfo,
+  type CsvKind,
+  type ExportResult,
   type LabApi,
   type LabErrorCode,
   type LabErrorData,
   type LabEvent,
   type LabMethod,
+  type RunFilter,
   type RunId,
   type RunInfo,
+  type RunMetrics,
+  type SketchSummary,
   type TraceQuery,
   type WireRequest,
 } from '../../../shared/api'
@@ -115,11 +120,27 @@ export class WsLabClient implements LabApi {
   getRun(arg: { runId: RunId }): Promise<RunInfo> {
     return this.call('getRun', arg)
   }
-  listRuns(): Promise<RunInfo[]> {
-    return this.call('listRuns', undefined)
+  listRuns(filter?: RunFilter): Promise<RunInfo[]> {
+    return this.call('listRuns', filter)
   }
   getTrace(arg: TraceQuery): Promise<TraceEvent[]> {
     return this.call('getTrace', arg)
+  }
+  deleteRun(arg: { runId: RunId }): Promise<{ runId: RunId; deleted: boolean }> {
+    return this.call('deleteRun', arg)
+  }
+  rerun(arg: { runId: RunId; speed?: number | 'max' }): Promise<RunInfo> {
+    return this.call('rerun', arg)
+  }
+  getMetrics(arg: { runIds: RunId[] }): Promise<RunMetrics[]> {
+    return this.call('getMetrics', arg)
+  }
+  getSketches(arg: { runIds: RunId[]; fromMs?: number; toMs?: number }): Promise<SketchSummary> {
+    return this.call('getSketches', arg)
+  }
+  /** Desktop only (the server refuses it in browser mode): use csvDownloadUrl() instead. */
+  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
+    return this.call('exportCsv', arg)
   }
   onEvent(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener)

@@ -2,10 +2,10 @@
 // far, fed by the LabApi event stream.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import type { LabEvent, MetricsWindow, NodeLive, RunInfo, RunStatus } from '../../../shared/api'
+import type { CsvKind, LabEvent, MetricsWindow, NodeLive, RunInfo, RunStatus } from '../../../shared/api'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
-import { asLabError, getLab, onConnection, type ConnectionInfo } from '../api'
+import { asLabError, bridgeKind, csvDownloadUrl, getLab, onConnection, type ConnectionInfo } from '../api'
 
 export type Speed = 1 | 10 | 'max'
 
@@ -212,6 +212,32 @@ export const useRunStore = defineStore('run', () => {
     }
   }
 
+  /**
+   * Export the watched run as CSV: a download in browser mode (GET /export/RUN/WHAT.csv,
+   * authenticated by the session cookie), a save dialog in the desktop app (exportCsv).
+   */
+  async function exportCsv(what: Exclude<CsvKind, 'runs'>): Promise<{ ok: boolean; message: string }> {
+    const r = run.value
+    if (!r) return { ok: false, message: 'no run to export' }
+    if (bridgeKind() === 'browser') {
+      const a = document.createElement('a')
+      a.href = csvDownloadUrl(r.runId, what)
+      a.download = `${r.runId}-${what}.csv`
+      document.body.appendChild(a)
+      a.click()
+      a.remove()
+      return { ok: true, message: `downloading ${what}.csv` }
+    }
+    try {
+      const res = await getLab().exportCsv({ what, runId: r.runId })
+      return res.saved
+        ? { ok: true, message: `saved ${res.rows} rows to ${res.path}` }
+        : { ok: true, message: 'export cancelled' }
+    } catch (e) {
+      return { ok: false, message: asLabError(e).message }
+    }
+  }
+
   function clear(): void {
     run.value = null
     nodes.value = []
@@ -240,6 +266,7 @@ export const useRunStore = defineStore('run', () => {
     start,
     stop,
     refresh,
+    exportCsv,
     clear,
   }
 })

@@ -1,0 +1,14 @@
+// The run history in SQLite: open the store, record runs, query, export and import them.
+export { DB_FILE_NAME, StoreError, migrate, openDatabase, type SqliteDb, type StoreErrorCode } from './db'
+export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations'
+export {
+  LabStore,
+  CRASH_MESSAGE,
+  rowToInfo,
+  type RunRow,
+  type TracePage,
+  type TraceWindowQuery,
+} from './store'
+export { RunRecorder, restJson, type RecorderOptions } from './recorder'
+export { csvDownload, exportCsvFile, writeCsv, RUN_COLUMNS, type CsvRequest } from './csv'
+export { exportRunFile, importRunFile, writeRunJsonl, JSONL_FORMAT, JSONL_VERSION } from './jsonl'

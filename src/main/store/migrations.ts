@@ -1,0 +1,155 @@
+// Schema migrations, applied in order; `PRAGMA user_version` records how many have run.
+// A shipped migration is FROZEN: never edit its SQL (files in the field were made by it);
+// change the schema by appending a new one. Each runs in one transaction together with
+// its user_version bump, so a file is always at exactly one version.
+//
+// Conventions: run-relative times are integer microseconds (`t`, `invoke_t`...), wall
+// times are ISO 8601 text. Child tables point at `runs.seq` (an integer: 8 bytes per row
+// instead of the 30-byte text run id, which matters for millions of trace rows). There are
+// no FOREIGN KEY clauses: the recorder is the only writer, deleteRun removes a run's rows
+// from every table in one transaction, and FK checks would cost a parent lookup on every
+// trace insert.
+
+/** `PRAGMA application_id` of a Quorum Lab database ("QLab"): tells ours from foreign files. */
+export const APPLICATION_ID = 0x514c6162
+
+export interface Migration {
+  version: number
+  description: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'experiments, runs, nodes, trace events, ops, faults, metrics',
+    sql: `
+PRAGMA application_id = ${APPLICATION_ID};
+
+CREATE TABLE experiments (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+CREATE TABLE runs (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  experiment_id INTEGER,
+  name TEXT NOT NULL,
+  algorithm TEXT NOT NULL,
+  nodes INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  mode TEXT NOT NULL,
+  app_version TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'stopped', 'crashed', 'failed')),
+  progress REAL NOT NULL DEFAULT 0,
+  summary TEXT,
+  verdict TEXT,
+  error TEXT
+);
+CREATE INDEX runs_status ON runs (status);
+
+CREATE TABLE nodes (
+  run_seq INTEGER NOT NULL,
+  node TEXT NOT NULL,
+  role TEXT,
+  term INTEGER,
+  leader TEXT,
+  commit_index INTEGER,
+  last_index INTEGER,
+  PRIMARY KEY (run_seq, node)
+) WITHOUT ROWID;
+
+CREATE TABLE trace_events (
+  run_seq INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  node TEXT,
+  lc INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+CREATE INDEX trace_events_run_t ON trace_events (run_seq, t);
+
+CREATE TABLE ops (
+  run_seq INTEGER NOT NULL,
+  op_id TEXT NOT NULL,
+  client INTEGER NOT NULL,
+  f TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT,
+  expected TEXT,
+  invoke_t INTEGER NOT NULL,
+  complete_t INTEGER,
+  outcome TEXT CHECK (outcome IN ('ok', 'fail', 'info')),
+  result TEXT,
+  error TEXT,
+  UNIQUE (run_seq, op_id)
+);
+CREATE INDEX ops_run_invoke ON ops (run_seq, invoke_t);
+
+CREATE TABLE faults (
+  run_seq INTEGER NOT NULL,
+  t INTEGER NOT NULL,
+  fault_id INTEGER NOT NULL,
+  phase TEXT NOT NULL CHECK (phase IN ('start', 'end')),
+  kind TEXT NOT NULL,
+  targets TEXT NOT NULL,
+  detail TEXT NOT NULL
+);
+CREATE INDEX faults_run_t ON faults (run_seq, t);
+
+CREATE TABLE metrics (
+  run_seq INTEGER NOT NULL,
+  start_ms REAL NOT NULL,
+  end_ms REAL NOT NULL,
+  ok INTEGER NOT NULL,
+  fail INTEGER NOT NULL,
+  info INTEGER NOT NULL,
+  p50_ms REAL,
+  p99_ms REAL,
+  messages INTEGER NOT NULL,
+  PRIMARY KEY (run_seq, start_ms)
+) WITHOUT ROWID;
+`,
+  },
+  {
+    version: 2,
+    description: 'sketches per window; run owner (crash detection); rerun link; list indexes',
+    sql: `
+CREATE TABLE sketches (
+  run_seq INTEGER NOT NULL,
+  window_start_ms REAL NOT NULL,
+  kind TEXT NOT NULL,
+  blob BLOB NOT NULL,
+  PRIMARY KEY (run_seq, window_start_ms, kind)
+) WITHOUT ROWID;
+
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE runs ADD COLUMN owner_host TEXT;
+ALTER TABLE runs ADD COLUMN rerun_of TEXT;
+
+CREATE INDEX runs_started ON runs (started_at);
+CREATE INDEX runs_algorithm ON runs (algorithm, started_at);
+`,
+  },
+]
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
+
+/** Tables a Quorum Lab database has at the current version (used to tell foreign files). */
+export const OUR_TABLES = [
+  'experiments',
+  'runs',
+  'nodes',
+  'trace_events',
+  'ops',
+  'faults',
+  'metrics',
+  'sketches',
+]
