@@ -1,0 +1,91 @@
+// The control channel between the lab and a node process (the fork IPC channel, 'advanced'
+// serialization). Lab -> node messages are validated with these schemas in the node; node ->
+// lab messages are checked by the lab (src/main/lab/cluster) before use.
+import { z } from 'zod'
+import type { NodeStatus } from '../../core/protocols/types'
+import type { TraceEvent } from '../../shared/trace'
+import { MAX_VC } from '../../shared/wire'
+
+const nat = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
+/** A process.hrtime.bigint() value as a decimal string (bigint does not survive every channel). */
+const hrtime = z.string().regex(/^[0-9]{1,30}$/, { error: 'must be a decimal hrtime in ns' })
+
+export const InitMsgSchema = z.strictObject({
+  type: z.literal('init'),
+  /** This node's index (0 = n1). */
+  idx: z.number().int().min(0).max(254),
+  n: z.number().int().min(1).max(MAX_VC),
+  kind: z.string().min(1).max(64),
+  params: z.unknown(),
+  tickMs: z.number().min(1).max(1000),
+  fsync: z.boolean(),
+  secret: z.string().min(16).max(128),
+  proxyPort: z.number().int().min(1).max(65535),
+  walPath: z.string().min(1).max(4096),
+  /** Run start (shared monotonic clock); null: wait for a 'start' message. */
+  t0: hrtime.nullable(),
+  /** Which start of any node in this run this is (message ids are startNo * 2^32 + seq). */
+  startNo: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 21 - 1),
+  /** Seed of this incarnation's protocol randomness. */
+  seed: nat,
+  /** Clocks to continue from (the lab's last view of this node). */
+  lc: nat,
+  vc: z.array(nat).max(MAX_VC),
+  /** Report send / deliver events (someone is watching the trace). */
+  msgEvents: z.boolean(),
+  /** A new run: start from an empty log. */
+  fresh: z.boolean(),
+  /** Restarting after a crash (with fsync off, unsynced WAL writes are discarded). */
+  afterCrash: z.boolean(),
+  labPid: z.number().int().min(1),
+  /** Telemetry batching interval, ms. */
+  telemetryMs: z.number().min(1).max(1000).default(20),
+})
+export type InitMsg = z.infer<typeof InitMsgSchema>
+
+export const LabToNodeSchema = z.discriminatedUnion('type', [
+  InitMsgSchema,
+  z.strictObject({ type: z.literal('start'), t0: hrtime }),
+  /** Tick rate multiplier (1 = normal) and a one-off forward jump of this many ticks. */
+  z.strictObject({
+    type: z.literal('clock'),
+    rate: z.number().gt(0).max(100),
+    jumpTicks: z.number().int().min(0).max(1_000_000),
+  }),
+  z.strictObject({ type: z.literal('byz'), behavior: z.enum(['forge', 'equivocate']).nullable() }),
+  /** Send all buffered telemetry now, then answer 'flushed' with the same seq. */
+  z.strictObject({ type: z.literal('flush'), seq: nat }),
+  z.strictObject({ type: z.literal('exit') }),
+])
+export type LabToNode = z.infer<typeof LabToNodeSchema>
+
+export interface RecoveryInfo {
+  records: number
+  bytes: number
+  lostUnsyncedBytes: number
+  lostUnsyncedRecords: number
+  tornReason: string | null
+  /** Last log index after recovery (log-based protocols; 0 otherwise). */
+  lastIndex: number
+}
+
+export type NodeToLab =
+  | { type: 'ready'; pid: number; clientPort: number; peerPort: number; recovery: RecoveryInfo }
+  | {
+      type: 'tel'
+      events: TraceEvent[]
+      /** Messages sent / delivered since the previous report. */
+      sent: number
+      delivered: number
+      status: NodeStatus | null
+      lc: number
+      vc: number[]
+      /** Problems since the previous report (bad frames, closed connections), in words. */
+      errors: string[]
+    }
+  | { type: 'flushed'; seq: number }
+  | { type: 'fatal'; error: string }

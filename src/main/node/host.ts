@@ -1,0 +1,742 @@
+// The node program's host: one protocol instance (the same code the simulator runs) driven by
+// real timers and real sockets.
+//
+//  - peer port (127.0.0.1, port 0): accepts connections only from the lab's proxy, which must
+//    open with a HELLO frame carrying the run's secret; every protocol message arrives here.
+//  - outbound: the node dials the proxy (never another node) and sends every message there;
+//    the frame header names the destination.
+//  - client port (127.0.0.1, port 0): KV requests (CLIENT_REQ frames), replies (CLIENT_REP).
+//  - the host loop: inputs (tick / step / propose) mark the node dirty; one drain per
+//    event-loop turn (setImmediate) calls ready() once (proposals and messages that arrived
+//    in the same turn are batched) and writes `persist` to the WAL; the messages, client
+//    replies and events of that drain are released only once those records are durable
+//    (fdatasync; persist before send). Group commit: one fdatasync runs at a time off the
+//    event loop, covering every batch written while the previous one ran; outputs leave in
+//    drain order. With fsync off, outputs leave at once.
+//  - telemetry (protocol events, deliver events, counts, errors, status) goes to the lab over
+//    the IPC channel in batches every `telemetryMs`. Send events are recorded by the proxy
+//    (from the frame header: msgId, Lamport and vector clock) so that a node killed with
+//    SIGKILL cannot take the send events of its last messages with it; deliver events stay
+//    here (only the receiver knows its merged vector clock when it takes the message).
+//
+// Bad input from a socket (malformed frame, oversized frame, undecodable or invalid body,
+// failed handshake) closes that connection with a logged reason naming the offending bytes
+// or field; the node keeps running.
+import { createServer, connect, type Server, type Socket } from 'node:net'
+import { getProtocol, type AnyProtocolFactory } from '../../core/protocols'
+import type {
+  ClientReply,
+  ClientRequest,
+  NodeStatus,
+  Outgoing,
+  Protocol,
+  ProtocolEvent,
+} from '../../core/protocols/types'
+import { createRng, type Rng } from '../../core/rng'
+import type { NodeId, TraceEvent } from '../../shared/trace'
+import { nodeIds } from '../../shared/trace'
+import {
+  FrameStream,
+  MAX_BODY,
+  MAX_PROTOCOL_TYPE,
+  NO_NODE,
+  T_CLIENT_REP,
+  T_CLIENT_REQ,
+  T_HELLO,
+  frameDst,
+  frameHeaderLen,
+  frameLc,
+  frameMsgId,
+  frameSrc,
+  frameType,
+  frameVcLen,
+  headerLength,
+  hexBytes,
+  messageTypeCode,
+  readF64,
+  HEADER_FIXED,
+  writeHeader,
+  encodeFrame,
+} from '../../shared/wire'
+import { packBody, unpackBody } from './codec'
+import type { InitMsg, NodeToLab, RecoveryInfo } from './control'
+import { recoveredLog, recoveredLogEvents } from './recovery'
+import { asClientRequest, asHello, checkProtocolMessage, sameSecret } from './validate'
+import { Wal, WRITEBACK_MS } from './wal'
+
+/** A connection that has not completed its handshake by then is closed, ms. */
+export const HANDSHAKE_MS = 2000
+/** Telemetry is sent early when this many events are waiting. */
+export const TEL_MAX_EVENTS = 2000
+/** Most errors kept between two telemetry reports (more are counted). */
+const MAX_ERRORS = 50
+/** Most client request ids remembered for routing replies. */
+const MAX_ROUTES = 100_000
+const MSG_ID_BASE = 2 ** 32
+
+export class NodeHost {
+  readonly id: NodeId
+  private readonly ids: NodeId[]
+  private readonly factory: AnyProtocolFactory
+  private proto: Protocol<unknown, unknown> | null = null
+  private wal: Wal | null = null
+  private recovered: unknown[] = []
+  private recovery: RecoveryInfo | null = null
+  private t0: bigint | null = null
+  private lc: number
+  private readonly vc: number[]
+  private seq = 0
+  private readonly msgBase: number
+  private readonly rng: Rng
+  private readonly byzRng: Rng
+  private byz: 'forge' | 'equivocate' | null = null
+
+  private peerServer: Server | null = null
+  private clientServer: Server | null = null
+  private out: Socket | null = null
+  private outReady = false
+  private outRetry: NodeJS.Timeout | null = null
+  private readonly sockets = new Set<Socket>()
+  private readonly routes = new Map<string, Socket>()
+
+  private tickTimer: NodeJS.Timeout | null = null
+  private rate = 1
+  private nextTickAt = 0
+  private drainScheduled = false
+  private closing = false
+  private telTimer: NodeJS.Timeout | null = null
+  private writebackTimer: NodeJS.Timeout | null = null
+
+  /** Outputs of drains whose records are not durable yet, oldest first. */
+  private readonly outq: Array<{
+    gen: number
+    msgs: ReadonlyArray<Outgoing<unknown>>
+    replies: readonly ClientReply[]
+    events: readonly ProtocolEvent[]
+  }> = []
+  /** WAL batches written / known durable (fsync off: written counts as durable). */
+  private writtenGen = 0
+  private syncedGen = 0
+  private syncing = false
+  private readonly flushWaiting: number[] = []
+
+  private events: TraceEvent[] = []
+  private errors: string[] = []
+  private droppedErrors = 0
+  private sent = 0
+  private delivered = 0
+
+  constructor(
+    private readonly cfg: InitMsg,
+    private readonly send: (m: NodeToLab) => void,
+  ) {
+    this.ids = nodeIds(cfg.n)
+    this.id = this.ids[cfg.idx]
+    this.factory = getProtocol(cfg.kind)
+    this.lc = cfg.lc
+    this.vc = new Array<number>(cfg.n).fill(0)
+    for (let i = 0; i < cfg.n && i < cfg.vc.length; i++) this.vc[i] = cfg.vc[i]
+    this.msgBase = cfg.startNo * MSG_ID_BASE
+    const root = createRng(cfg.seed)
+    this.rng = root.fork()
+    this.byzRng = root.fork()
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Open the WAL, listen, dial the proxy; then report 'ready' (and start if t0 is known). */
+  async init(): Promise<void> {
+    const cfg = this.cfg
+    const { wal, recovery } = Wal.open(cfg.walPath, {
+      fresh: cfg.fresh,
+      fsync: cfg.fsync,
+      dropUnsynced: !cfg.fsync && cfg.afterCrash,
+    })
+    this.wal = wal
+    this.recovered = recovery.records
+    const lastIndex = recoveredLog(recovery.records).length
+    this.recovery = {
+      records: recovery.records.length,
+      bytes: recovery.bytes,
+      lostUnsyncedBytes: recovery.lostUnsyncedBytes,
+      lostUnsyncedRecords: recovery.lostUnsyncedRecords,
+      tornReason: recovery.tornReason,
+      lastIndex,
+    }
+    if (recovery.tornReason !== null)
+      this.error(`WAL ${cfg.walPath}: ignored the tail: ${recovery.tornReason}`)
+    if (recovery.lostUnsyncedBytes > 0) {
+      this.error(
+        `WAL ${cfg.walPath}: lost ${recovery.lostUnsyncedBytes} unsynced bytes (${recovery.lostUnsyncedRecords} records) in the crash (fsync off)`,
+      )
+    }
+    if (!cfg.fsync) {
+      this.writebackTimer = setInterval(() => this.writeback(), WRITEBACK_MS)
+    }
+
+    this.peerServer = createServer((s) => this.onPeerConnection(s))
+    this.clientServer = createServer((s) => this.onClientConnection(s))
+    const peerPort = await listen(this.peerServer)
+    const clientPort = await listen(this.clientServer)
+    this.dialProxy()
+    this.telTimer = setInterval(() => this.flushTelemetry(), cfg.telemetryMs)
+    this.send({ type: 'ready', pid: process.pid, clientPort, peerPort, recovery: this.recovery })
+    if (cfg.t0 !== null) this.start(cfg.t0)
+  }
+
+  /** Create the protocol from the recovered records and start ticking. */
+  start(t0: string): void {
+    if (this.proto !== null || this.closing) return
+    this.t0 = BigInt(t0)
+    if (this.cfg.afterCrash) {
+      this.events.push({ kind: 'node', t: this.nowUs(), node: this.id, lc: this.lc, action: 'restart' })
+    }
+    this.proto = this.factory.create({
+      id: this.id,
+      nodes: this.ids,
+      params: this.cfg.params,
+      rng: this.rng,
+      recovered: this.recovered,
+    })
+    if (!this.cfg.fresh) for (const e of recoveredLogEvents(this.recovered)) this.protocolEvent(e)
+    this.recovered = []
+    this.drain()
+    this.nextTickAt = performance.now() + this.tickInterval() * this.rng.next()
+    this.scheduleTick()
+  }
+
+  setClock(rate: number, jumpTicks: number): void {
+    if (rate !== this.rate) {
+      this.rate = rate
+      if (this.proto !== null) {
+        this.nextTickAt = performance.now() + this.tickInterval()
+        this.scheduleTick()
+      }
+    }
+    for (let k = 0; k < jumpTicks && this.proto !== null; k++) {
+      this.proto.tick()
+      this.drain()
+    }
+  }
+
+  setByzantine(b: 'forge' | 'equivocate' | null): void {
+    if (b !== null && this.factory.corrupt === undefined) {
+      this.error(`${this.factory.kind} cannot ${b}: ignored`)
+      return
+    }
+    this.byz = b
+  }
+
+  /** Send buffered telemetry (after anything waiting for the disk), then answer 'flushed'. */
+  flush(seq: number): void {
+    if (this.drainScheduled) this.drain()
+    if (this.outq.length > 0) {
+      this.flushWaiting.push(seq)
+      return
+    }
+    this.flushTelemetry()
+    this.send({ type: 'flushed', seq })
+  }
+
+  close(): void {
+    if (this.closing) return
+    this.closing = true
+    if (this.drainScheduled) this.drain()
+    this.flushTelemetry()
+    for (const t of [this.tickTimer, this.telTimer, this.writebackTimer, this.outRetry])
+      if (t) clearTimeout(t)
+    this.peerServer?.close()
+    this.clientServer?.close()
+    for (const s of this.sockets) s.destroy()
+    this.out?.destroy()
+    this.wal?.close()
+  }
+
+  status(): NodeStatus | null {
+    return this.proto === null ? null : this.proto.status()
+  }
+
+  // ---------------------------------------------------------------- time and ticks
+
+  private nowUs(): number {
+    if (this.t0 === null) return 0
+    return Math.round(Number(process.hrtime.bigint() - this.t0) / 1000)
+  }
+
+  private tickInterval(): number {
+    return this.cfg.tickMs / this.rate
+  }
+
+  private scheduleTick(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer)
+    const delay = Math.max(0, this.nextTickAt - performance.now())
+    this.tickTimer = setTimeout(this.onTick, delay)
+  }
+
+  private readonly onTick = (): void => {
+    this.tickTimer = null
+    if (this.proto === null || this.closing) return
+    const now = performance.now()
+    const interval = this.tickInterval()
+    // A stopped (SIGSTOP) or starved process does not catch up missed ticks in a burst.
+    this.nextTickAt = now - this.nextTickAt > 2 * interval ? now + interval : this.nextTickAt + interval
+    this.proto.tick()
+    this.scheduleDrain()
+    this.scheduleTick()
+  }
+
+  private writeback(): void {
+    try {
+      this.wal?.writeback()
+    } catch (e) {
+      this.error(`WAL writeback failed: ${(e as Error).message}`)
+    }
+  }
+
+  // ---------------------------------------------------------------- the host loop
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return
+    this.drainScheduled = true
+    setImmediate(this.drainNow)
+  }
+
+  private readonly drainNow = (): void => {
+    if (this.drainScheduled) this.drain()
+  }
+
+  /**
+   * ready() once; its records go to the WAL now, and its messages, replies and events wait
+   * until those records (and everything written before) are durable.
+   */
+  private drain(): void {
+    this.drainScheduled = false
+    const proto = this.proto
+    const wal = this.wal
+    if (proto === null || wal === null) return
+    const r = proto.ready()
+    if (r.persist.length > 0) {
+      wal.write(r.persist)
+      this.writtenGen++
+      if (!this.cfg.fsync) this.syncedGen = this.writtenGen
+    }
+    const empty = r.messages.length === 0 && r.replies.length === 0 && r.events.length === 0
+    if (this.outq.length === 0 && this.writtenGen <= this.syncedGen) {
+      if (!empty) this.emitOutputs(r.messages, r.replies, r.events)
+    } else if (!empty) {
+      this.outq.push({ gen: this.writtenGen, msgs: r.messages, replies: r.replies, events: r.events })
+    }
+    this.startSync()
+  }
+
+  /**
+   * Group commit: one fdatasync at a time, off the event loop; whatever was written while it
+   * ran is covered by the next one. Outputs are released in order once their records are
+   * durable, so nothing leaves the node before the records it depends on (persist before
+   * send), yet the node keeps stepping and proposing while the disk works.
+   */
+  private startSync(): void {
+    const wal = this.wal
+    if (this.syncing || wal === null || this.writtenGen <= this.syncedGen) return
+    this.syncing = true
+    const target = this.writtenGen
+    wal.sync((err) => {
+      this.syncing = false
+      if (err) {
+        this.error(`WAL fdatasync failed: ${err.message}; outputs stay held`)
+        return
+      }
+      if (target > this.syncedGen) this.syncedGen = target
+      this.release()
+      this.startSync()
+    })
+  }
+
+  private release(): void {
+    const q = this.outq
+    let k = 0
+    while (k < q.length && q[k].gen <= this.syncedGen) {
+      const b = q[k++]
+      this.emitOutputs(b.msgs, b.replies, b.events)
+    }
+    if (k > 0) q.splice(0, k)
+    if (q.length === 0 && this.flushWaiting.length > 0) {
+      this.flushTelemetry()
+      for (const seq of this.flushWaiting.splice(0)) this.send({ type: 'flushed', seq })
+    }
+  }
+
+  private emitOutputs(
+    msgs: ReadonlyArray<Outgoing<unknown>>,
+    replies: readonly ClientReply[],
+    evs: readonly ProtocolEvent[],
+  ): void {
+    if (msgs.length > 0) {
+      const out = this.outReady ? this.out : null
+      out?.cork()
+      for (let i = 0; i < msgs.length; i++) this.sendMessage(out, msgs[i].to, msgs[i].msg)
+      out?.uncork()
+    }
+    if (replies.length > 0) this.sendReplies(replies)
+    for (let i = 0; i < evs.length; i++) this.protocolEvent(evs[i])
+    if (this.events.length >= TEL_MAX_EVENTS) this.flushTelemetry()
+  }
+
+  private protocolEvent(e: ProtocolEvent): void {
+    const t = this.nowUs()
+    switch (e.type) {
+      case 'state':
+        this.events.push({
+          kind: 'state',
+          t,
+          node: this.id,
+          lc: this.lc,
+          role: e.role,
+          term: e.term,
+          leader: e.leader,
+          commitIndex: e.commitIndex,
+          lastIndex: e.lastIndex,
+        })
+        return
+      case 'log':
+        this.events.push({
+          kind: 'log',
+          t,
+          node: this.id,
+          lc: this.lc,
+          action: e.action,
+          index: e.index,
+          entries: e.entries,
+        })
+        return
+      case 'apply':
+        this.events.push({
+          kind: 'apply',
+          t,
+          node: this.id,
+          lc: this.lc,
+          index: e.index,
+          term: e.term,
+          id: e.id,
+        })
+        return
+    }
+  }
+
+  private sendMessage(out: Socket | null, to: NodeId, msg0: unknown): void {
+    const dst = this.ids.indexOf(to)
+    if (dst < 0 || dst === this.cfg.idx) return
+    const f = this.factory
+    const msgId = this.msgBase + ++this.seq
+    const lc = ++this.lc
+    this.vc[this.cfg.idx]++
+    this.sent++
+    // The send event is recorded by the proxy when the frame reaches the network (it survives a
+    // SIGKILL of this process, unlike a telemetry batch still in this process).
+    let msg = msg0
+    if (this.byz !== null && f.corrupt !== undefined) msg = f.corrupt(msg0, this.byz, to, this.byzRng)
+    if (out === null) return // no connection to the proxy: the network lost it
+    const body = packBody(msg)
+    if (body.length > MAX_BODY) {
+      this.error(
+        `${f.messageType(msg)} to ${to} is ${body.length} bytes, over the frame limit of ${MAX_BODY}: not sent`,
+      )
+      return
+    }
+    const h = {
+      type: messageTypeCode(f.kind, f.messageType(msg)),
+      src: this.cfg.idx,
+      dst,
+      lc,
+      msgId,
+      vc: this.vc,
+    }
+    const hl = headerLength(this.vc.length)
+    const frame = Buffer.allocUnsafe(hl + body.length)
+    writeHeader(frame, 0, h, body.length)
+    body.copy(frame, hl)
+    out.write(frame)
+  }
+
+  private sendReplies(replies: readonly ClientReply[]): void {
+    const touched: Socket[] = []
+    for (const rep of replies) {
+      const s = this.routes.get(rep.id)
+      if (s === undefined) continue
+      this.routes.delete(rep.id)
+      if (s.destroyed) continue
+      if (!touched.includes(s)) {
+        touched.push(s)
+        s.cork()
+      }
+      s.write(
+        encodeFrame(
+          { type: T_CLIENT_REP, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+          packBody(rep),
+        ),
+      )
+    }
+    for (const s of touched) s.uncork()
+  }
+
+  // ---------------------------------------------------------------- telemetry
+
+  private error(what: string): void {
+    const line = `${this.id}: ${what}`
+    if (this.errors.length < MAX_ERRORS) this.errors.push(line)
+    else this.droppedErrors++
+  }
+
+  private flushTelemetry(): void {
+    if (this.events.length === 0 && this.errors.length === 0 && this.sent === 0 && this.delivered === 0) {
+      return
+    }
+    const errors = this.errors
+    if (this.droppedErrors > 0) errors.push(`${this.id}: ${this.droppedErrors} more errors not shown`)
+    try {
+      this.send({
+        type: 'tel',
+        events: this.events,
+        sent: this.sent,
+        delivered: this.delivered,
+        status: this.status(),
+        lc: this.lc,
+        vc: this.vc.slice(),
+        errors,
+      })
+    } catch {
+      // The channel is gone: the orphan watch ends this process.
+    }
+    this.events = []
+    this.errors = []
+    this.droppedErrors = 0
+    this.sent = 0
+    this.delivered = 0
+  }
+
+  // ---------------------------------------------------------------- the proxy link (outbound)
+
+  private dialProxy(): void {
+    if (this.closing) return
+    const s = connect({ port: this.cfg.proxyPort, host: '127.0.0.1' })
+    this.out = s
+    this.outReady = false
+    s.setNoDelay(true)
+    s.on('connect', () => {
+      s.write(
+        encodeFrame(
+          { type: T_HELLO, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+          packBody({ role: 'node', node: this.cfg.idx, secret: this.cfg.secret }),
+        ),
+      )
+      this.outReady = true
+    })
+    s.on('data', () => {
+      // The proxy never sends on this connection.
+    })
+    s.on('error', (e) => this.error(`connection to the proxy: ${e.message}`))
+    s.on('close', () => {
+      if (this.out === s) {
+        this.out = null
+        this.outReady = false
+      }
+      if (!this.closing) this.outRetry = setTimeout(() => this.dialProxy(), 200)
+    })
+  }
+
+  // ---------------------------------------------------------------- the peer port (inbound)
+
+  private reject(s: Socket, where: string, why: string): void {
+    if (s.destroyed) return
+    this.error(`${where} connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} closed: ${why}`)
+    s.destroy()
+  }
+
+  private onPeerConnection(s: Socket): void {
+    this.sockets.add(s)
+    s.setNoDelay(true)
+    const stream = new FrameStream()
+    let authed = false
+    const timer = setTimeout(() => {
+      if (!authed) this.reject(s, 'peer', `no valid handshake within ${HANDSHAKE_MS} ms`)
+    }, HANDSHAKE_MS)
+    s.on('data', (chunk: Buffer) => {
+      if (s.destroyed) return
+      const bad = stream.feed(chunk, (buf, off, len) => {
+        if (s.destroyed) return
+        if (!authed) {
+          const why = this.checkHello(buf, off, len)
+          if (why !== null) return this.reject(s, 'peer', `handshake refused: ${why}`)
+          authed = true
+          clearTimeout(timer)
+          return
+        }
+        const why = this.onPeerFrame(buf, off, len)
+        if (why !== null) this.reject(s, 'peer', why)
+      })
+      if (bad !== null) this.reject(s, 'peer', bad)
+    })
+    s.on('error', () => {
+      // 'close' follows; a reset from the proxy is not news.
+    })
+    s.on('end', () => this.endedMidFrame(s, 'peer', stream))
+    s.on('close', () => {
+      clearTimeout(timer)
+      this.sockets.delete(s)
+    })
+  }
+
+  private checkHello(buf: Uint8Array, off: number, len: number): string | null {
+    if (frameType(buf, off) !== T_HELLO) {
+      return `first frame has type ${frameType(buf, off)} (expected HELLO ${T_HELLO}); bytes [${hexBytes(buf, off, len)}]`
+    }
+    let body: unknown
+    try {
+      body = unpackBody(buf, off + frameHeaderLen(buf, off), off + len)
+    } catch (e) {
+      return `HELLO body does not decode (${(e as Error).message}); bytes [${hexBytes(buf, off, len)}]`
+    }
+    const h = asHello(body)
+    if (typeof h === 'string') return h
+    if (h.role !== 'proxy') return `hello.role is ${h.role} (only the proxy may connect here)`
+    if (!sameSecret(h.secret, this.cfg.secret)) return 'hello.secret does not match this run'
+    return null
+  }
+
+  /** One protocol frame from the proxy; returns why it is refused, or null. */
+  private onPeerFrame(buf: Uint8Array, off: number, len: number): string | null {
+    const type = frameType(buf, off)
+    const src = frameSrc(buf, off)
+    const dst = frameDst(buf, off)
+    const n = this.cfg.n
+    if (type >= MAX_PROTOCOL_TYPE) return `frame type ${type} is not a protocol message (peer port)`
+    if (dst !== this.cfg.idx)
+      return `frame for node index ${dst} arrived at ${this.id} (index ${this.cfg.idx})`
+    if (src >= n || src === this.cfg.idx) return `frame from invalid source index ${src} (cluster of ${n})`
+    if (frameVcLen(buf, off) !== n)
+      return `vector clock has ${frameVcLen(buf, off)} entries (cluster of ${n})`
+    const hl = frameHeaderLen(buf, off)
+    let msg: unknown
+    try {
+      msg = unpackBody(buf, off + hl, off + len)
+    } catch (e) {
+      return `body does not decode (${(e as Error).message}); body bytes [${hexBytes(buf, off + hl, len - hl)}]`
+    }
+    const bad = checkProtocolMessage(this.factory.kind, msg)
+    if (bad !== null) return `invalid ${this.factory.kind} message from n${src + 1}: ${bad}`
+    const proto = this.proto
+    if (proto === null) return null // not started yet: as if lost
+    const mlc = frameLc(buf, off)
+    this.lc = (this.lc > mlc ? this.lc : mlc) + 1
+    const vc = this.vc
+    for (let i = 0; i < n; i++) {
+      const v = readF64(buf, off + HEADER_FIXED + 8 * i)
+      if (v > vc[i]) vc[i] = v
+    }
+    vc[this.cfg.idx]++
+    this.delivered++
+    const from = this.ids[src]
+    if (this.cfg.msgEvents) {
+      this.events.push({
+        kind: 'deliver',
+        t: this.nowUs(),
+        node: this.id,
+        lc: this.lc,
+        msgId: frameMsgId(buf, off),
+        from,
+        to: this.id,
+        type: this.factory.messageType(msg),
+        vc: vc.slice(),
+      })
+    }
+    try {
+      proto.step(from, msg)
+    } catch (e) {
+      this.error(`${this.factory.kind} step(${from}) threw: ${(e as Error).message}`)
+    }
+    this.scheduleDrain()
+    return null
+  }
+
+  // ---------------------------------------------------------------- the client port
+
+  private onClientConnection(s: Socket): void {
+    this.sockets.add(s)
+    s.setNoDelay(true)
+    const stream = new FrameStream()
+    s.on('data', (chunk: Buffer) => {
+      if (s.destroyed) return
+      const bad = stream.feed(chunk, (buf, off, len) => {
+        if (s.destroyed) return
+        const why = this.onClientFrame(s, buf, off, len)
+        if (why !== null) this.reject(s, 'client', why)
+      })
+      if (bad !== null) this.reject(s, 'client', bad)
+    })
+    s.on('error', () => {
+      // 'close' follows.
+    })
+    s.on('end', () => this.endedMidFrame(s, 'client', stream))
+    s.on('close', () => this.sockets.delete(s))
+  }
+
+  private endedMidFrame(s: Socket, where: string, stream: FrameStream): void {
+    if (stream.buffered > 0) {
+      this.error(
+        `${where} connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} ended mid-frame: ${stream.buffered} bytes of an incomplete frame discarded`,
+      )
+    }
+  }
+
+  private onClientFrame(s: Socket, buf: Uint8Array, off: number, len: number): string | null {
+    const type = frameType(buf, off)
+    if (type !== T_CLIENT_REQ)
+      return `frame type ${type} on the client port (expected CLIENT_REQ ${T_CLIENT_REQ})`
+    const hl = frameHeaderLen(buf, off)
+    let body: unknown
+    try {
+      body = unpackBody(buf, off + hl, off + len)
+    } catch (e) {
+      return `request body does not decode (${(e as Error).message}); body bytes [${hexBytes(buf, off + hl, len - hl)}]`
+    }
+    const req = asClientRequest(body)
+    if (typeof req === 'string') return req
+    const proto = this.proto
+    if (proto === null) {
+      const rep: ClientReply = { id: req.id, ok: false, error: 'not_leader', leaderHint: null }
+      s.write(
+        encodeFrame(
+          { type: T_CLIENT_REP, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+          packBody(rep),
+        ),
+      )
+      return null
+    }
+    this.route(req, s)
+    try {
+      proto.propose(req)
+    } catch (e) {
+      this.error(`${this.factory.kind} propose(${req.id}) threw: ${(e as Error).message}`)
+    }
+    this.scheduleDrain()
+    return null
+  }
+
+  private route(req: ClientRequest, s: Socket): void {
+    this.routes.delete(req.id)
+    this.routes.set(req.id, s)
+    if (this.routes.size > MAX_ROUTES) this.routes.delete(this.routes.keys().next().value as string)
+  }
+}
+
+function listen(server: Server): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      const a = server.address()
+      if (a === null || typeof a === 'string') reject(new Error('listen: no port'))
+      else resolve(a.port)
+    })
+  })
+}

@@ -1,0 +1,66 @@
+// Helpers for the processes-mode tests (real processes, real sockets).
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startProcessRun, type ProcessRun, type ProcessRunOptions } from '../src/main/lab/processes'
+import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/shared/spec'
+import type {
+  DeliverEvent,
+  FaultEvent,
+  LogEvent,
+  NodeEvent,
+  OpEvent,
+  SendEvent,
+  StateEvent,
+  TraceEvent,
+} from '../src/shared/trace'
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export async function startRun(
+  input: ExperimentSpecInput,
+  opts: Partial<ProcessRunOptions> & { dataDir: string },
+): Promise<ProcessRun> {
+  const spec = ExperimentSpecSchema.parse({ mode: 'processes', ...input })
+  return startProcessRun(spec, opts)
+}
+
+/** Poll until `cond` holds (bounded). */
+export async function until(
+  cond: () => boolean,
+  what: string,
+  timeoutMs = 15_000,
+  everyMs = 50,
+): Promise<void> {
+  const end = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
+    await sleep(everyMs)
+  }
+}
+
+export const ofKind = {
+  send: (t: TraceEvent[]) => t.filter((e): e is SendEvent => e.kind === 'send'),
+  deliver: (t: TraceEvent[]) => t.filter((e): e is DeliverEvent => e.kind === 'deliver'),
+  state: (t: TraceEvent[]) => t.filter((e): e is StateEvent => e.kind === 'state'),
+  log: (t: TraceEvent[]) => t.filter((e): e is LogEvent => e.kind === 'log'),
+  op: (t: TraceEvent[]) => t.filter((e): e is OpEvent => e.kind === 'op'),
+  fault: (t: TraceEvent[]) => t.filter((e): e is FaultEvent => e.kind === 'fault'),
+  node: (t: TraceEvent[]) => t.filter((e): e is NodeEvent => e.kind === 'node'),
+}
+
+/** Length of `node`'s log as its 'log' events describe it, up to time tUs. */
+export function logLength(trace: TraceEvent[], node: string, tUs = Infinity): number {
+  let len = 0
+  for (const e of ofKind.log(trace)) {
+    if (e.node !== node || e.t > tUs) continue
+    if (e.action === 'append') len = Math.max(len, e.index + e.entries.length - 1)
+    else if (e.index - 1 < len) len = e.index - 1
+  }
+  return len
+}
