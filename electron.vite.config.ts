@@ -8,7 +8,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'src/main/shell/index.ts') } },
+      // The node program and the proxy are child processes the lab forks: their own entries.
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/shell/index.ts'),
+          node: resolve(__dirname, 'src/main/node/main.ts'),
+          proxy: resolve(__dirname, 'src/main/lab/proxy/main.ts'),
+        },
+      },
     },
   },
   preload: {

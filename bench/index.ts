@@ -11,6 +11,7 @@ const benches = [
   { name: 'sim', file: 'sim.ts', what: 'deterministic simulator: deliveries/s and speed-up over real time' },
   { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
   { name: 'store', file: 'store.ts', what: 'run history: recorder events/s, replay window, CSV export' },
+  { name: 'proc', file: 'proc.ts', what: 'processes mode: proxy overhead, Raft puts/s with fsync, memory' },
 ]
 
 let failed = 0

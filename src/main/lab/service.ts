@@ -4,6 +4,7 @@
 // small cache of recently ended ones) in front of the store, and listRuns / getRun /
 // getTrace read the store, so old runs are there after a restart.
 import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -37,6 +38,7 @@ import {
 import { defaultSpec, parseSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec'
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
+import { driveProcessRun, startProcessRun } from './processes'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -262,11 +264,6 @@ export class LabService implements LabBackend {
     const parsed = parseSpec(rawSpec)
     if (!parsed.ok) throw new LabError('bad_input', 'invalid spec', parsed.errors)
     const spec = parsed.spec
-    if (spec.mode === 'processes') {
-      throw new LabError('unavailable', 'processes mode is not available yet; use mode "simulation"', [
-        { path: 'mode', message: 'processes mode is not available yet; use "simulation"' },
-      ])
-    }
     if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed))) {
       throw new LabError('bad_input', 'speed: must be a positive number or "max"', [
         { path: 'speed', message: 'must be a positive number or "max"' },
@@ -316,6 +313,11 @@ export class LabService implements LabBackend {
     })
     this.live.set(info.runId, rec)
 
+    if (spec.mode === 'processes') {
+      this.launchProcesses(rec)
+      return this.snapshot(rec)
+    }
+
     try {
       const recorder = rec.recorder
       rec.sim = this.create(spec, { keepTrace: false, onTrace: (e) => recorder.event(e) })
@@ -347,6 +349,38 @@ export class LabService implements LabBackend {
       }
     })
     return this.snapshot(rec)
+  }
+
+  /**
+   * Processes mode: N node processes, the proxy and the clients start asynchronously (about
+   * a second); real time drives the run, so there is no pacing and no backpressure.
+   */
+  private launchProcesses(rec: RunRecord): void {
+    const info = rec.info
+    const runDir = join(this.opts.dataDir ? resolve(this.opts.dataDir) : tmpdir(), 'runs', info.runId)
+    const recorder = rec.recorder
+    this.emit({ type: 'run-status', run: this.snapshot(rec) })
+    startProcessRun(info.spec, { dataDir: runDir, keepTrace: false, onTrace: (e) => recorder.event(e) }).then(
+      (run) => {
+        rec.sim = run
+        if (info.status !== 'running') {
+          // Stopped (or the lab closed) while the processes were starting: take them down.
+          run.stop()
+          return
+        }
+        rec.driver = driveProcessRun(run, {
+          progressEveryMs: this.opts.progressEveryMs,
+          onProgress: (r) => this.progress(rec, r),
+          onEnd: (end) => this.end(rec, end),
+        })
+      },
+      (e: unknown) =>
+        this.end(rec, {
+          status: 'failed',
+          wallMs: 0,
+          error: `could not start the processes: ${errorMessage(e)}`,
+        }),
+    )
   }
 
   private progress(rec: RunRecord, sim: Simulation): void {
