@@ -102,16 +102,31 @@ describe('CLI', () => {
     expect(r.stderr).toMatch(/^faults\[0\]\.target: node n9 does not exist/m)
   })
 
-  it('exit 2 for a missing file, bad options and processes mode', async () => {
+  it('exit 2 for a missing file and bad options', async () => {
     let r = await run(['run', join(dir, 'nope.json')])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('no such file')
     r = await run(['run', specFile('s.json', short), '--seed', 'abc'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--seed')
-    r = await run(['run', specFile('p.json', short), '--mode', 'processes'])
+    r = await run(['run', specFile('p.json', short), '--mode', 'threads'])
     expect(r.code).toBe(2)
-    expect(r.stderr).toContain('processes mode is not available yet')
+    expect(r.stderr).toContain("'threads' is invalid")
+  })
+
+  it('runs a spec as real processes with --mode processes (exit 0)', async () => {
+    const r = await run([
+      'run',
+      specFile('proc.json', short),
+      '--mode',
+      'processes',
+      '--data',
+      join(dir, 'data'),
+    ])
+    expect(r.stderr).not.toMatch(/error/i)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('processes -- done')
+    expect(r.stdout).toMatch(/Linearizability: ok/)
   })
 
   it('validate prints ok or each bad field (exit 0 / 2)', async () => {

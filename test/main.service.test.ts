@@ -146,16 +146,16 @@ describe('LabService with the real simulator', () => {
 })
 
 describe('LabService (stand-in simulator)', () => {
-  it('validates specs, refuses processes mode and unknown runs', async () => {
+  it('validates specs and refuses unknown runs', async () => {
     const service = new LabService({ createSimulation: fakeSimulation() })
     let e = await labError(service.startRun({ spec: { durationMs: -1 } }))
     expect(e.code).toBe('bad_input')
     expect(e.message).toBe('invalid spec')
     expect(e.fields?.map((f) => f.path)).toContain('durationMs')
 
-    e = await labError(service.startRun({ spec: { mode: 'processes' } }))
-    expect(e.code).toBe('unavailable')
-    expect(e.message).toBe('processes mode is not available yet; use mode "simulation"')
+    e = await labError(service.startRun({ spec: { mode: 'threads' } }))
+    expect(e.code).toBe('bad_input')
+    expect(e.fields?.map((f) => f.path)).toContain('mode')
 
     e = await labError(service.getRun({ runId: 'nope' }))
     expect(e.code).toBe('not_found')

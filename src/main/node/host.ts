@@ -371,6 +371,12 @@ export class NodeHost {
     replies: readonly ClientReply[],
     evs: readonly ProtocolEvent[],
   ): void {
+    // Events first: their timestamps must not be later than the messages and client replies
+    // they caused. A reply written before its 'apply' event was stamped could reach the
+    // client (which records 'ok' on the lab's clock) before that stamp; if the process was
+    // descheduled in between, the apply could even land after the run's end cutoff and be
+    // dropped, so the trace showed an acknowledged write that no node applied.
+    for (let i = 0; i < evs.length; i++) this.protocolEvent(evs[i])
     if (msgs.length > 0) {
       const out = this.outReady ? this.out : null
       out?.cork()
@@ -378,7 +384,6 @@ export class NodeHost {
       out?.uncork()
     }
     if (replies.length > 0) this.sendReplies(replies)
-    for (let i = 0; i < evs.length; i++) this.protocolEvent(evs[i])
     if (this.events.length >= TEL_MAX_EVENTS) this.flushTelemetry()
   }
 
