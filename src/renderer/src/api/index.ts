@@ -2,7 +2,7 @@
 // (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
 // implement the same LabApi from src/shared/api.ts, and both reject with LabError
 // instances (field errors included), whatever shape the bridge delivered them in.
-import { LabError, type CsvKind, type LabApi, type RunId } from '../../../shared/api'
+import { LabError, type CsvKind, type LabApi, type RunFilter, type RunId } from '../../../shared/api'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
 
 export { LabError } from '../../../shared/api'
@@ -76,4 +76,22 @@ export function onConnection(listener: (c: ConnectionInfo) => void): () => void 
 /** Browser mode: where a run's CSV downloads from (same origin: the auth cookie rides along). */
 export function csvDownloadUrl(runId: RunId, what: Exclude<CsvKind, 'runs'>): string {
   return `/export/${encodeURIComponent(runId)}/${what}.csv`
+}
+
+/** Browser mode: the runs list as CSV, with the same filters as listRuns. */
+export function runsCsvDownloadUrl(filter: RunFilter = {}): string {
+  const q = new URLSearchParams()
+  for (const [k, v] of Object.entries(filter)) if (v !== undefined && v !== '') q.set(k, String(v))
+  const qs = q.toString()
+  return `/export/runs.csv${qs ? `?${qs}` : ''}`
+}
+
+/** Browser mode: start a download of a same-origin URL (the auth cookie rides along). */
+export function downloadUrl(href: string, filename: string): void {
+  const a = document.createElement('a')
+  a.href = href
+  a.download = filename
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
 }

@@ -2,10 +2,26 @@
 // far, fed by the LabApi event stream.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
-import type { CsvKind, LabEvent, MetricsWindow, NodeLive, RunInfo, RunStatus } from '../../../shared/api'
+import type {
+  CsvKind,
+  LabEvent,
+  MetricsWindow,
+  NodeLive,
+  RunId,
+  RunInfo,
+  RunStatus,
+} from '../../../shared/api'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
-import { asLabError, bridgeKind, csvDownloadUrl, getLab, onConnection, type ConnectionInfo } from '../api'
+import {
+  asLabError,
+  bridgeKind,
+  csvDownloadUrl,
+  downloadUrl,
+  getLab,
+  onConnection,
+  type ConnectionInfo,
+} from '../api'
 
 export type Speed = 1 | 10 | 'max'
 
@@ -178,11 +194,20 @@ export const useRunStore = defineStore('run', () => {
   }
 
   async function start(spec: ExperimentSpec): Promise<StartResult> {
+    return launch(() => getLab().startRun({ spec, speed: speed.value }))
+  }
+
+  /** Run a recorded run again (same spec snapshot and seed) and watch the new run. */
+  async function rerun(runId: RunId): Promise<StartResult> {
+    return launch(() => getLab().rerun({ runId, speed: speed.value }))
+  }
+
+  async function launch(call: () => Promise<RunInfo>): Promise<StartResult> {
     init()
     starting.value = true
     early = []
     try {
-      const info = await getLab().startRun({ spec, speed: speed.value })
+      const info = await call()
       reset(info)
       starting.value = false
       const pending = early
@@ -195,6 +220,32 @@ export const useRunStore = defineStore('run', () => {
       const err = asLabError(e)
       lastError.value = err.message
       return { ok: false, message: err.message, fields: err.fields }
+    }
+  }
+
+  /**
+   * Watch a recorded run: its RunInfo and, once ended, its stored metrics windows (a run in
+   * progress keeps filling in from the event stream).
+   */
+  async function open(runId: RunId): Promise<{ ok: boolean; message?: string }> {
+    init()
+    if (run.value?.runId === runId && (run.value.status === 'running' || windows.value.length)) {
+      return { ok: true }
+    }
+    try {
+      const info = await getLab().getRun({ runId })
+      reset(info)
+      if (info.status !== 'running') {
+        const metrics = await getLab().getMetrics({ runIds: [runId] })
+        if (run.value?.runId === runId) {
+          windows.value = metrics.find((m) => m.runId === runId)?.windows ?? []
+          tMs.value = info.summary?.simulatedMs ?? 0
+        }
+      }
+      return { ok: true }
+    } catch (e) {
+      const err = asLabError(e)
+      return { ok: false, message: err.message }
     }
   }
 
@@ -220,12 +271,7 @@ export const useRunStore = defineStore('run', () => {
     const r = run.value
     if (!r) return { ok: false, message: 'no run to export' }
     if (bridgeKind() === 'browser') {
-      const a = document.createElement('a')
-      a.href = csvDownloadUrl(r.runId, what)
-      a.download = `${r.runId}-${what}.csv`
-      document.body.appendChild(a)
-      a.click()
-      a.remove()
+      downloadUrl(csvDownloadUrl(r.runId, what), `${r.runId}-${what}.csv`)
       return { ok: true, message: `downloading ${what}.csv` }
     }
     try {
@@ -264,6 +310,8 @@ export const useRunStore = defineStore('run', () => {
     leader,
     init,
     start,
+    rerun,
+    open,
     stop,
     refresh,
     exportCsv,

@@ -3,13 +3,14 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 
-export type View = 'design' | 'run'
+export type View = 'design' | 'run' | 'runs'
 export type ThemeName = 'light' | 'dark'
 
 const THEME_KEY = 'quorum-lab.theme'
 
 function viewFromHash(): View {
-  return window.location.hash === '#/run' ? 'run' : 'design'
+  const h = window.location.hash
+  return h === '#/run' ? 'run' : h === '#/runs' ? 'runs' : 'design'
 }
 
 function initialTheme(): ThemeName {

@@ -1,0 +1,187 @@
+// The history of recorded runs (the Runs view): the list as listRuns returns it for the
+// server-side filters, a client-side verdict filter on top, the selection, and the
+// actions on it. Refreshes itself when a run starts or ends (run-status events).
+import { defineStore } from 'pinia'
+import { computed, reactive, ref, shallowRef } from 'vue'
+import type { RunFilter, RunId, RunInfo, RunStatus, Verdict } from '../../../shared/api'
+import { asLabError, bridgeKind, csvDownloadUrl, downloadUrl, getLab, runsCsvDownloadUrl } from '../api'
+
+export interface RunsFilter {
+  name: string
+  algorithm: string | null
+  status: RunStatus | null
+  verdict: Verdict | null
+  /** Started on or after this moment (ms since the epoch, from the date picker). */
+  since: number | null
+}
+
+/** A local calendar date as the ISO date listRuns takes (2025-01-31). */
+function isoDay(ms: number): string {
+  const d = new Date(ms)
+  const pad = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`
+}
+
+export const useRunsStore = defineStore('runs', () => {
+  const runs = shallowRef<RunInfo[]>([])
+  const loading = ref(false)
+  const loaded = ref(false)
+  const error = ref<string | null>(null)
+  const filter = reactive<RunsFilter>({ name: '', algorithm: null, status: null, verdict: null, since: null })
+  const selected = ref<RunId[]>([])
+  /** Table sort: newest first until the user picks a column. */
+  const sort = ref<{ key: string; order: 'ascend' | 'descend' }>({ key: 'startedAt', order: 'descend' })
+
+  let subscribed = false
+  let seq = 0
+  let timer: ReturnType<typeof setTimeout> | null = null
+
+  const apiFilter = computed<RunFilter>(() => {
+    const f: RunFilter = {}
+    const name = filter.name.trim()
+    if (name) f.name = name
+    if (filter.algorithm) f.algorithm = filter.algorithm
+    if (filter.status) f.status = filter.status
+    if (filter.since !== null) f.since = isoDay(filter.since)
+    return f
+  })
+  const filtered = computed(() => Object.keys(apiFilter.value).length > 0 || filter.verdict !== null)
+  const rows = computed(() =>
+    filter.verdict === null ? runs.value : runs.value.filter((r) => r.summary?.verdict === filter.verdict),
+  )
+  const selectedRuns = computed(() => {
+    const byId = new Map(runs.value.map((r) => [r.runId, r]))
+    return selected.value.map((id) => byId.get(id)).filter((r): r is RunInfo => r !== undefined)
+  })
+
+  async function refresh(): Promise<void> {
+    subscribe()
+    const mine = ++seq
+    loading.value = true
+    try {
+      const list = await getLab().listRuns(apiFilter.value)
+      if (mine !== seq) return
+      runs.value = list
+      error.value = null
+      loaded.value = true
+      // Forget selected runs that are gone (deleted elsewhere or filtered out).
+      const ids = new Set(list.map((r) => r.runId))
+      selected.value = selected.value.filter((id) => ids.has(id))
+    } catch (e) {
+      if (mine === seq) error.value = `Could not load the runs: ${asLabError(e).message}`
+    } finally {
+      if (mine === seq) loading.value = false
+    }
+  }
+
+  /** Refresh soon (coalesces bursts of events and keystrokes). */
+  function refreshSoon(delayMs = 250): void {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => {
+      timer = null
+      void refresh()
+    }, delayMs)
+  }
+
+  function subscribe(): void {
+    if (subscribed) return
+    subscribed = true
+    getLab().onEvent((e) => {
+      if (e.type !== 'run-status') return
+      const i = runs.value.findIndex((r) => r.runId === e.run.runId)
+      if (i >= 0 && e.run.status === 'running') {
+        const next = runs.value.slice()
+        next[i] = e.run
+        runs.value = next
+      } else if (loaded.value) refreshSoon()
+    })
+  }
+
+  function toggle(runId: RunId, on: boolean): void {
+    const has = selected.value.includes(runId)
+    if (on && !has) selected.value = [...selected.value, runId]
+    else if (!on && has) selected.value = selected.value.filter((id) => id !== runId)
+  }
+
+  function selectAll(on: boolean): void {
+    selected.value = on ? rows.value.map((r) => r.runId) : []
+  }
+
+  /** Delete runs one by one; returns those that could not be deleted, with why. */
+  async function remove(ids: RunId[]): Promise<{ deleted: number; failed: string[] }> {
+    let deleted = 0
+    const failed: string[] = []
+    for (const runId of ids) {
+      try {
+        const res = await getLab().deleteRun({ runId })
+        if (res.deleted) deleted++
+        else failed.push(`${runId}: not found`)
+      } catch (e) {
+        failed.push(`${runId}: ${asLabError(e).message}`)
+      }
+    }
+    selected.value = selected.value.filter((id) => !ids.includes(id))
+    await refresh()
+    if (failed.length) error.value = `Could not delete ${failed.length} run(s): ${failed.join('; ')}`
+    return { deleted, failed }
+  }
+
+  /**
+   * Export CSV: the runs list (as filtered) and each given run's ops. Browser mode downloads
+   * /export/runs.csv and /export/RUN/ops.csv; the desktop app asks where to save each one.
+   */
+  async function exportCsv(ids: RunId[]): Promise<{ ok: boolean; message: string }> {
+    if (bridgeKind() === 'browser') {
+      downloadUrl(runsCsvDownloadUrl(apiFilter.value), 'runs.csv')
+      for (const id of ids) downloadUrl(csvDownloadUrl(id, 'ops'), `${id}-ops.csv`)
+      return {
+        ok: true,
+        message: ids.length
+          ? `downloading runs.csv and ${ids.length} ops CSV file(s)`
+          : 'downloading runs.csv',
+      }
+    }
+    try {
+      const saved: string[] = []
+      const first = await getLab().exportCsv({ what: 'runs' })
+      if (!first.saved) return { ok: true, message: 'export cancelled' }
+      saved.push(`${first.rows} runs`)
+      for (const runId of ids) {
+        const res = await getLab().exportCsv({ what: 'ops', runId })
+        if (res.saved) saved.push(`${res.rows} ops of ${runId}`)
+      }
+      return { ok: true, message: `saved ${saved.join(', ')}` }
+    } catch (e) {
+      return { ok: false, message: asLabError(e).message }
+    }
+  }
+
+  function clearFilters(): void {
+    filter.name = ''
+    filter.algorithm = null
+    filter.status = null
+    filter.verdict = null
+    filter.since = null
+  }
+
+  return {
+    runs,
+    rows,
+    loading,
+    loaded,
+    error,
+    filter,
+    filtered,
+    apiFilter,
+    selected,
+    sort,
+    selectedRuns,
+    refresh,
+    refreshSoon,
+    toggle,
+    selectAll,
+    remove,
+    exportCsv,
+    clearFilters,
+  }
+})
