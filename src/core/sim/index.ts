@@ -39,8 +39,9 @@ import { getProtocol, type AnyProtocolFactory } from '../protocols'
 import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } from '../protocols/types'
 import { createRng, type Rng } from '../rng'
 import { EventQueue } from './heap'
-import { groupName, nodeName, planPartition, shuffle } from './partition'
+import { groupName, nodeName, planPartition } from './partition'
 import { LatencyHistogram, quantileSorted } from './stats'
+import { resolveTarget } from './targets'
 import { expInterval, keyChooser, opChooser, type KeyChooser } from './workload'
 
 /** Any algorithm's factory, as the simulator drives it (messages and records are opaque). */
@@ -1053,39 +1054,22 @@ class Sim implements Simulation {
   // ---------------------------------------------------------------- faults
 
   private resolve(target: Target): number[] {
-    const n = this.n
-    const all = Array.from({ length: n }, (_, i) => i)
-    switch (target) {
-      case 'all':
-        return all
-      case 'random':
-        return [this.faultRng.int(0, n - 1)]
-      case 'minority':
-        return shuffle(all, this.faultRng)
-          .slice(0, Math.floor((n - 1) / 2))
-          .sort((a, b) => a - b)
-      case 'majority':
-        return shuffle(all, this.faultRng)
-          .slice(0, Math.floor(n / 2) + 1)
-          .sort((a, b) => a - b)
-      case 'leader': {
-        let best = -1
-        let bestTerm = -1
-        for (const node of this.nodeList) {
-          if (node.proto === null) continue
-          const s = node.proto.status()
-          if (s.role === 'leader' && s.term > bestTerm) {
-            best = node.idx
-            bestTerm = s.term
-          }
-        }
-        return [best >= 0 ? best : this.faultRng.int(0, n - 1)]
-      }
-      default: {
-        const node = this.byId.get(target)
-        return node === undefined ? [] : [node.idx]
+    return resolveTarget(target, this.ids, this.faultRng, () => this.currentLeader())
+  }
+
+  /** The node that believes it leads with the highest term, or -1. */
+  private currentLeader(): number {
+    let best = -1
+    let bestTerm = -1
+    for (const node of this.nodeList) {
+      if (node.proto === null) continue
+      const s = node.proto.status()
+      if (s.role === 'leader' && s.term > bestTerm) {
+        best = node.idx
+        bestTerm = s.term
       }
     }
+    return best
   }
 
   private faultEvent(i: number, phase: 'start' | 'end', detail: string): void {

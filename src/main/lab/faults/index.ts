@@ -13,7 +13,8 @@
 // become proxy link rules; byzantine 'forge' / 'equivocate' are done by the node itself
 // (a control message makes it pass outgoing messages through the protocol's corrupt()).
 import type { Rng } from '../../../core/rng'
-import { groupName, nodeName, planPartition, shuffle } from '../../../core/sim/partition'
+import { groupName, nodeName, planPartition } from '../../../core/sim/partition'
+import { resolveTarget } from '../../../core/sim/targets'
 import { FaultSchema, formatErrors, nodeIdPattern, toFieldErrors } from '../../../shared/spec'
 import type { ExperimentSpec, FaultSpec, Target } from '../../../shared/spec'
 import type { NodeId, TraceEvent } from '../../../shared/trace'
@@ -177,30 +178,7 @@ export class FaultEngine {
   }
 
   private resolve(target: Target): number[] {
-    const n = this.n
-    const all = Array.from({ length: n }, (_, i) => i)
-    switch (target) {
-      case 'all':
-        return all
-      case 'random':
-        return [this.rng.int(0, n - 1)]
-      case 'minority':
-        return shuffle(all, this.rng)
-          .slice(0, Math.floor((n - 1) / 2))
-          .sort((a, b) => a - b)
-      case 'majority':
-        return shuffle(all, this.rng)
-          .slice(0, Math.floor(n / 2) + 1)
-          .sort((a, b) => a - b)
-      case 'leader': {
-        const l = this.host.leader()
-        return [l >= 0 ? l : this.rng.int(0, n - 1)]
-      }
-      default: {
-        const i = this.ids.indexOf(target)
-        return i < 0 ? [] : [i]
-      }
-    }
+    return resolveTarget(target, this.ids, this.rng, () => this.host.leader())
   }
 
   private event(rt: FaultRt, phase: 'start' | 'end', detail: string): void {
