@@ -40,7 +40,9 @@ import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } f
 import { createRng, type Rng } from '../rng'
 import { EventQueue } from './heap'
 import { groupName, nodeName, planPartition } from './partition'
-import { LatencyHistogram, quantileSorted } from './stats'
+import { LatencyHistogram } from './stats'
+import { WINDOW_US, WindowMeter } from './windows'
+export { WINDOW_US }
 import { resolveTarget } from './targets'
 import { expInterval, keyChooser, opChooser, type KeyChooser } from './workload'
 
@@ -80,7 +82,6 @@ export interface Simulation {
 }
 
 /** Length of a metrics window, µs of run time. */
-export const WINDOW_US = 1_000_000
 /** A client gives up on an op after this many not_leader replies (the op fails: not applied). */
 export const MAX_ATTEMPTS = 10
 /** Extra outgoing latency of a byzantine 'slow' node, µs. */
@@ -195,15 +196,6 @@ interface FaultRt {
   active: boolean
 }
 
-interface Window {
-  startUs: number
-  ok: number
-  fail: number
-  info: number
-  lat: number[]
-  messages: number
-}
-
 function resolveFactory(spec: ExperimentSpec, opts: SimulationOptions): AnyProtocolFactory {
   if (opts.factory) return opts.factory
   return getProtocol(spec.algorithm.kind)
@@ -270,8 +262,9 @@ class Sim implements Simulation {
   private leaderIdx = -1
   private leaderTerm = -1
   private readonly latency = new LatencyHistogram()
-  private win: Window
-  private closed: MetricsWindow[] = []
+  private readonly windows = new WindowMeter()
+  /** The open metrics window (a stable object). */
+  private readonly win = this.windows.cur
   private readonly checker: TraceChecker
   private readonly reqOwner = new Map<string, Client>()
 
@@ -300,7 +293,6 @@ class Sim implements Simulation {
     this.pickOp = opChooser(w)
     this.perClientRate = w.clients > 0 ? w.ratePerSec / w.clients : 0
     this.cut = new Int32Array(n * n)
-    this.win = { startUs: 0, ok: 0, fail: 0, info: 0, lat: [], messages: 0 }
 
     // Randomness, forked in a fixed order.
     const root = createRng(spec.seed)
@@ -381,12 +373,12 @@ class Sim implements Simulation {
       if (top === undefined) break
       if (top.t > this.now) {
         this.now = top.t
-        if (this.now >= this.win.startUs + WINDOW_US) this.closeWindows(this.now)
+        if (this.now >= this.win.startUs + WINDOW_US) this.windows.closeUpTo(this.now)
       }
       this.handle(top)
     }
     if (targetUs > this.now) this.now = targetUs
-    this.closeWindows(this.now)
+    this.windows.closeUpTo(this.now)
     if (final) this.finish('run ended')
   }
 
@@ -420,9 +412,7 @@ class Sim implements Simulation {
   }
 
   takeWindows(): MetricsWindow[] {
-    const out = this.closed
-    this.closed = []
-    return out
+    return this.windows.take()
   }
 
   trace(): TraceEvent[] {
@@ -529,33 +519,11 @@ class Sim implements Simulation {
       if (c.op !== null) this.complete(c, 'info', null, undefined, reason)
     }
     this.finished = true
-    this.closeWindows(this.now)
-    if (this.now > this.win.startUs) this.pushWindow(this.now)
+    this.windows.closeUpTo(this.now)
+    if (this.now > this.win.startUs) this.windows.close(this.now)
   }
 
   // ---------------------------------------------------------------- metrics windows
-
-  private closeWindows(tUs: number): void {
-    while (tUs >= this.win.startUs + WINDOW_US) this.pushWindow(this.win.startUs + WINDOW_US)
-  }
-
-  private pushWindow(endUs: number): void {
-    const w = this.win
-    const lat = Float64Array.from(w.lat).sort()
-    const p50 = quantileSorted(lat, 0.5)
-    const p99 = quantileSorted(lat, 0.99)
-    this.closed.push({
-      startMs: w.startUs / 1000,
-      endMs: endUs / 1000,
-      ok: w.ok,
-      fail: w.fail,
-      info: w.info,
-      p50: p50 === null ? null : p50 / 1000,
-      p99: p99 === null ? null : p99 / 1000,
-      messages: w.messages,
-    })
-    this.win = { startUs: endUs, ok: 0, fail: 0, info: 0, lat: [], messages: 0 }
-  }
 
   // ---------------------------------------------------------------- nodes
 

@@ -22,7 +22,8 @@ import { createChecker, type TraceChecker } from '../../core/check'
 import { getProtocol } from '../../core/protocols'
 import { createRng } from '../../core/rng'
 import type { Simulation } from '../../core/sim'
-import { LatencyHistogram, quantileSorted } from '../../core/sim/stats'
+import { LatencyHistogram } from '../../core/sim/stats'
+import { WindowMeter } from '../../core/sim/windows'
 import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
@@ -41,8 +42,6 @@ export type { LiveFault } from './faults'
 export const SEQUENCER_LAG_MS = 250
 /** How often held events are released and metric windows closed, ms. */
 const SEQUENCER_TICK_MS = 50
-/** Metric window length, µs (as the simulator's WINDOW_US). */
-const WINDOW_US = 1_000_000
 /** Most log lines kept (older ones are dropped). */
 const MAX_LOGS = 2000
 
@@ -98,15 +97,6 @@ export interface ProcessRun extends Simulation {
   lateEvents(): number
 }
 
-interface Win {
-  startUs: number
-  ok: number
-  fail: number
-  info: number
-  lat: number[]
-  messages: number
-}
-
 type LastState = Pick<NodeLive, 'role' | 'term' | 'leader' | 'commitIndex' | 'lastIndex'>
 
 class ProcessRunImpl implements ProcessRun, FaultHost {
@@ -157,8 +147,9 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   private dropped = 0
   private duplicated = 0
   private readonly latency = new LatencyHistogram()
-  private win: Win = { startUs: 0, ok: 0, fail: 0, info: 0, lat: [], messages: 0 }
-  private closed: MetricsWindow[] = []
+  private readonly windows = new WindowMeter()
+  /** The open metrics window (a stable object). */
+  private readonly win = this.windows.cur
 
   constructor(spec: ExperimentSpec, opts: ProcessRunOptions) {
     this.spec = spec
@@ -226,9 +217,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   }
 
   takeWindows(): MetricsWindow[] {
-    const out = this.closed
-    this.closed = []
-    return out
+    return this.windows.take()
   }
 
   trace(): TraceEvent[] {
@@ -577,28 +566,6 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     }
   }
 
-  private closeWindows(tUs: number): void {
-    while (tUs >= this.win.startUs + WINDOW_US) this.pushWindow(this.win.startUs + WINDOW_US)
-  }
-
-  private pushWindow(endUs: number): void {
-    const w = this.win
-    const lat = Float64Array.from(w.lat).sort()
-    const p50 = quantileSorted(lat, 0.5)
-    const p99 = quantileSorted(lat, 0.99)
-    this.closed.push({
-      startMs: w.startUs / 1000,
-      endMs: endUs / 1000,
-      ok: w.ok,
-      fail: w.fail,
-      info: w.info,
-      p50: p50 === null ? null : p50 / 1000,
-      p99: p99 === null ? null : p99 / 1000,
-      messages: w.messages,
-    })
-    this.win = { startUs: endUs, ok: 0, fail: 0, info: 0, lat: [], messages: 0 }
-  }
-
   // ---------------------------------------------------------------- lifecycle
 
   async boot(opts: ProcessRunOptions): Promise<void> {
@@ -676,7 +643,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     this.seqTimer = setInterval(() => {
       this.release(false)
       // The last window stays open until the end (it closes in teardown).
-      this.closeWindows(Math.min(this.nowUs(), this.durUs - 1))
+      this.windows.closeUpTo(Math.min(this.nowUs(), this.durUs - 1))
     }, SEQUENCER_TICK_MS)
   }
 
@@ -707,8 +674,8 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     await this.kill()
     this.release(true)
     // Full windows, then the last one up to the end (which may be a moment past durationMs).
-    this.closeWindows(Math.min(this.endUs, this.durUs) - 1)
-    if (this.endUs > this.win.startUs) this.pushWindow(this.endUs)
+    this.windows.closeUpTo(Math.min(this.endUs, this.durUs) - 1)
+    if (this.endUs > this.win.startUs) this.windows.close(this.endUs)
     this.finished = true
     this.doneResolve()
   }
