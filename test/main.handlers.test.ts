@@ -25,6 +25,12 @@ function recorder(): { service: LabCalls; calls: Array<[string, unknown]> } {
     rerun: rec('rerun'),
     getMetrics: rec('getMetrics', []),
     getSketches: rec('getSketches'),
+    injectFault: rec('injectFault'),
+    endFault: rec('endFault'),
+    getTraceInfo: rec('getTraceInfo'),
+    getReplayState: rec('getReplayState'),
+    diffRuns: rec('diffRuns'),
+    compareRuns: rec('compareRuns'),
     exportCsv: rec('exportCsv'),
   }
   return { service, calls }

@@ -43,6 +43,7 @@ describe('node program: event timestamps vs client replies', () => {
         n: 1,
         kind: 'raft',
         params: {},
+        runSeed: 1,
         tickMs: 5,
         fsync: false,
         secret: 'x'.repeat(32),

@@ -48,6 +48,7 @@ describe('raft election (§5.2)', () => {
         nodes: ['n1', 'n2', 'n3'],
         params: params(),
         rng: createRng(9),
+        runSeed: 1,
         recovered: [],
       }) as RaftNode
     expect(mk().inspect().electionTimeout).toBe(mk().inspect().electionTimeout)
@@ -205,6 +206,7 @@ describe('durable term and vote (Figure 2 "persistent state"; §5.2 one vote per
       nodes: ['n1', 'n2', 'n3'],
       params: params({ preVote: false }),
       rng: createRng(1),
+      runSeed: 1,
     }
     const disk: RaftRecord[] = []
     const a = factory.create({ ...opts, recovered: [] })

@@ -51,6 +51,7 @@ describe('raft factory', () => {
       nodes: ['n1'],
       params: {} as never,
       rng: createRng(1),
+      runSeed: 1,
       recovered: [],
     })
     expect(n.status()).toMatchObject({ id: 'n1', role: 'follower', term: 0 })
@@ -60,6 +61,7 @@ describe('raft factory', () => {
         nodes: ['n1'],
         params: { electionTimeoutTicks: [5, 3] } as never,
         rng: createRng(1),
+        runSeed: 1,
         recovered: [],
       }),
     ).toThrow(/electionTimeoutTicks: min must be <= max/)
@@ -93,7 +95,7 @@ describe('raft factory', () => {
   it('the registry knows raft and names the known kinds for an unknown one', () => {
     expect(getProtocol('raft')).toBe(PROTOCOLS.raft)
     expect(getProtocol('raft').kind).toBe('raft')
-    expect(() => getProtocol('paxos')).toThrow(/unknown protocol "paxos" \(known: raft\)/)
+    expect(() => getProtocol('zab')).toThrow(/unknown protocol "zab" \(known: raft, paxos/)
     expect(() => getProtocol('toString')).toThrow(/unknown protocol/)
   })
 })

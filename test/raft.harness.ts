@@ -63,6 +63,7 @@ export class Cluster {
       nodes: this.ids,
       params: p,
       rng: createRng(this.rngSeed++ * 7919),
+      runSeed: 1,
       recovered: structuredClone(this.disks.get(id)!),
     }) as RaftNode
     this.nodes.set(id, node)

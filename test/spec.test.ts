@@ -42,7 +42,7 @@ describe('ExperimentSpec', () => {
     expect(r.ok).toBe(true)
     if (!r.ok) return
     expect(r.spec.faults).toHaveLength(6)
-    expect(r.spec.algorithm.params.preVote).toBe(true) // default filled in
+    expect(r.spec.algorithm).toMatchObject({ kind: 'raft', params: { preVote: true } }) // default filled in
     expect(r.spec.network.dropProbability).toBe(0)
   })
 

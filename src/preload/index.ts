@@ -4,6 +4,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type {
   AppInfo,
+  Comparison,
   CsvKind,
   ExportResult,
   LabApi,
@@ -14,7 +15,11 @@ import type {
   RunFilter,
   RunInfo,
   RunMetrics,
+  InjectedFault,
+  ReplayState,
+  RunDiff,
   SketchSummary,
+  TraceInfo,
   TraceQuery,
 } from '../shared/api'
 import type { ExperimentSpec, FieldError, SpecResult } from '../shared/spec'
@@ -66,6 +71,14 @@ const lab: LabApi = {
   getMetrics: (arg: { runIds: RunId[] }) => call<RunMetrics[]>('getMetrics', arg),
   getSketches: (arg: { runIds: RunId[]; fromMs?: number; toMs?: number }) =>
     call<SketchSummary>('getSketches', arg),
+  injectFault: (arg: { runId: RunId; fault: unknown }) => call<InjectedFault>('injectFault', arg),
+  endFault: (arg: { runId: RunId; index: number }) =>
+    call<{ runId: RunId; index: number; ended: boolean }>('endFault', arg),
+  getTraceInfo: (arg: { runId: RunId }) => call<TraceInfo>('getTraceInfo', arg),
+  getReplayState: (arg: { runId: RunId; atUs: number; logTail?: number }) =>
+    call<ReplayState>('getReplayState', arg),
+  diffRuns: (arg: { a: RunId; b: RunId }) => call<RunDiff>('diffRuns', arg),
+  compareRuns: (arg: { runIds: RunId[] }) => call<Comparison>('compareRuns', arg),
   exportCsv: (arg: { what: CsvKind; runId?: RunId }) => call<ExportResult>('exportCsv', arg),
   onEvent: (listener: (e: LabEvent) => void) => {
     // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.

@@ -30,6 +30,8 @@ export interface MetricsWindow {
   p50: number | null
   p99: number | null
   messages: number
+  /** Messages sent in this window by message type (e.g. AppendEntries: 120); absent in old runs. */
+  byType?: Record<string, number>
 }
 
 export type Verdict = 'ok' | 'violation' | 'unknown'
@@ -154,6 +156,91 @@ export interface AppInfo {
   dataDir: string
 }
 
+/** Live fault injection: the fault as recorded (atMs = the run time it started). */
+export interface InjectedFault {
+  runId: RunId
+  /** Index of the fault in the run's fault list (scheduled faults first, live ones appended). */
+  index: number
+  atMs: number
+  /** One line, as in the trace's fault event. */
+  description: string
+}
+
+/** What the replay screen needs to lay out a recorded run before loading any window. */
+export interface TraceInfo {
+  runId: RunId
+  /** Trace events recorded. */
+  events: number
+  /** Of which send events (messages). */
+  messages: number
+  /** Run-relative time of the first and last event, µs (0 when the trace is empty). */
+  firstUs: number
+  lastUs: number
+  nodes: NodeId[]
+  /** Distinct message type names seen (for the diagram's legend). */
+  messageTypes: string[]
+}
+
+/** One node at an instant of a recorded run (replay). */
+export interface ReplayNode extends NodeLive {
+  up: boolean
+  /** The last entries of its log at that instant (newest last), at most `logTail`. */
+  log: Array<{ index: number; term: number; id: string }>
+  /** Highest index applied at that instant. */
+  applied: number
+}
+
+export interface ReplayState {
+  runId: RunId
+  atUs: number
+  nodes: ReplayNode[]
+  /** Faults active at that instant. */
+  faults: Array<{ index: number; description: string }>
+}
+
+/** Where two runs' traces first differ (or that they do not). */
+export interface RunDiff {
+  a: RunId
+  b: RunId
+  identical: boolean
+  /** Events compared (up to and including the first difference). */
+  compared: number
+  /** The first difference: position in each trace and the two events (null: that trace ended). */
+  first: null | {
+    position: number
+    tUs: number
+    a: TraceEvent | null
+    b: TraceEvent | null
+    /** One line: what differs (e.g. `node n2: role leader vs follower`). */
+    reason: string
+  }
+}
+
+/** One run of a comparison, with the series and figures the Compare screen draws. */
+export interface CompareRun {
+  run: RunInfo
+  windows: MetricsWindow[]
+  /** Latency CDF of ok ops: [ms, fraction of ops <= ms], ascending. */
+  latencyCdf: Array<[number, number]>
+  /** Periods with no committed (ok) op while clients were waiting, ms of run time. */
+  unavailability: Array<{ startMs: number; endMs: number }>
+  /** Leader elections or view changes: how many, and total / mean time without a leader, ms. */
+  elections: { count: number; totalMs: number; meanMs: number | null }
+  faults: Array<{ startMs: number; endMs: number; label: string }>
+  headline: {
+    opsPerSec: number
+    p50: number | null
+    p99: number | null
+    unavailableMs: number
+    messagesPerOp: number | null
+    verdict: Verdict | null
+  }
+}
+
+export interface Comparison {
+  runs: CompareRun[]
+}
+
 export type LabEvent =
   | {
       type: 'run-progress'
@@ -220,6 +307,25 @@ export const LabArgSchemas = {
     fromMs: z.number().min(0).optional(),
     toMs: z.number().min(0).optional(),
   }),
+  /**
+   * Inject a fault into a running run now: the fault is a spec fault object (FaultSchema);
+   * its atMs is ignored (the run's current time is used). Recorded like scheduled faults.
+   */
+  injectFault: z.strictObject({ runId: z.string().min(1), fault: z.unknown() }),
+  /** End an active fault early (its index from injectFault or the spec's fault list). */
+  endFault: z.strictObject({ runId: z.string().min(1), index: z.number().int().min(0) }),
+  /** Size, time span, nodes and message types of a recorded run's trace (replay). */
+  getTraceInfo: z.strictObject({ runId: z.string().min(1) }),
+  /** Every node's state, log tail and the active faults at one instant of a recorded run. */
+  getReplayState: z.strictObject({
+    runId: z.string().min(1),
+    atUs: z.number().min(0),
+    logTail: z.number().int().min(0).max(1000).optional(),
+  }),
+  /** The first point where two runs' traces diverge. */
+  diffRuns: z.strictObject({ a: z.string().min(1), b: z.string().min(1) }),
+  /** Two to eight runs side by side (Compare screen). */
+  compareRuns: z.strictObject({ runIds: z.array(z.string().min(1)).min(2).max(8) }),
   /** Desktop app: write a CSV to a path the user picks in a save dialog. */
   exportCsv: z
     .strictObject({ what: z.enum(CSV_KINDS), runId: z.string().min(1).optional() })
@@ -257,6 +363,12 @@ export interface LabApi {
   rerun(arg: { runId: RunId; speed?: number | 'max' }): Promise<RunInfo>
   getMetrics(arg: { runIds: RunId[] }): Promise<RunMetrics[]>
   getSketches(arg: { runIds: RunId[]; fromMs?: number; toMs?: number }): Promise<SketchSummary>
+  injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault>
+  endFault(arg: { runId: RunId; index: number }): Promise<{ runId: RunId; index: number; ended: boolean }>
+  getTraceInfo(arg: { runId: RunId }): Promise<TraceInfo>
+  getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState>
+  diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff>
+  compareRuns(arg: { runIds: RunId[] }): Promise<Comparison>
   /** Desktop app only: save a CSV through a save dialog (browser mode downloads /export/RUN/WHAT.csv). */
   exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult>
   /** Subscribe to the event stream; returns an unsubscribe function. */

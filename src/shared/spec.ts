@@ -2,6 +2,8 @@
 // run records as its snapshot. Defaults are filled in by parsing, so a parsed spec is
 // always complete. Unknown fields are errors (a typo must not be silently ignored).
 import { z } from 'zod'
+import { RaftParamsSchema as RaftParams } from './params/raft'
+import { MultiPaxosParamsSchema, PaxosParamsSchema, PbftParamsSchema, QuorumParamsSchema } from './params'
 
 const nonNeg = (what = 'number') => z.number({ error: `must be a ${what}` }).min(0)
 const posInt = () => z.number().int().min(1)
@@ -23,42 +25,51 @@ function kindOf(input: unknown): string {
 }
 const FAULT_KIND_LIST = 'partition, crash, pause, delay, drop, duplicate, reorder, clock, byzantine'
 
-export const RaftParamsSchema = z
-  .strictObject({
-    /** Election timeout drawn uniformly (seeded) from [min, max] ticks. */
-    electionTimeoutTicks: z.tuple([posInt(), posInt()]).default([15, 30]),
-    /** Leader sends heartbeats every this many ticks. */
-    heartbeatTicks: posInt().default(5),
-    /** Pre-vote (Raft thesis 9.6): a candidate first asks whether it could win. */
-    preVote: z.boolean().default(true),
-    /** Linearizable reads: ReadIndex (thesis 6.4) or by appending the read to the log. */
-    readMode: z.enum(['readIndex', 'log']).default('readIndex'),
-    /** Most entries sent in one AppendEntries message. */
-    maxBatch: posInt().max(10000).default(64),
-  })
-  .refine((p) => p.electionTimeoutTicks[0] <= p.electionTimeoutTicks[1], {
-    error: 'min must be <= max',
-    path: ['electionTimeoutTicks'],
-  })
-  .refine((p) => p.heartbeatTicks < p.electionTimeoutTicks[0], {
-    error: 'must be smaller than the minimum election timeout',
-    path: ['heartbeatTicks'],
-  })
-export type RaftParams = z.infer<typeof RaftParamsSchema>
+export { RaftParamsSchema, type RaftParams } from './params/raft'
+export {
+  ALGORITHM_INFO,
+  PaxosParamsSchema,
+  MultiPaxosParamsSchema,
+  PbftParamsSchema,
+  QuorumParamsSchema,
+  type AlgorithmInfo,
+  type ParamHelp,
+  type PaxosParams,
+  type MultiPaxosParams,
+  type PbftParams,
+  type QuorumParams,
+} from './params'
+
+export const ALGORITHMS = ['raft', 'paxos', 'multipaxos', 'pbft', 'quorum'] as const
+export type AlgorithmKind = (typeof ALGORITHMS)[number]
 
 export const AlgorithmSchema = z.discriminatedUnion(
   'kind',
-  [z.strictObject({ kind: z.literal('raft'), params: RaftParamsSchema.default(RaftParamsSchema.parse({})) })],
+  [
+    // Each algorithm's params default to its schema's defaults.
+    z.strictObject({ kind: z.literal('raft'), params: RaftParams.default(RaftParams.parse({})) }),
+    z.strictObject({
+      kind: z.literal('paxos'),
+      params: PaxosParamsSchema.default(PaxosParamsSchema.parse({})),
+    }),
+    z.strictObject({
+      kind: z.literal('multipaxos'),
+      params: MultiPaxosParamsSchema.default(MultiPaxosParamsSchema.parse({})),
+    }),
+    z.strictObject({ kind: z.literal('pbft'), params: PbftParamsSchema.default(PbftParamsSchema.parse({})) }),
+    z.strictObject({
+      kind: z.literal('quorum'),
+      params: QuorumParamsSchema.default(QuorumParamsSchema.parse({})),
+    }),
+  ],
   {
     error: (iss) =>
       iss.code === 'invalid_union'
-        ? `unknown algorithm ${kindOf(iss.input)}(expected one of: raft)`
+        ? `unknown algorithm ${kindOf(iss.input)}(expected one of: ${ALGORITHMS.join(', ')})`
         : undefined,
   },
 )
 export type AlgorithmSpec = z.infer<typeof AlgorithmSchema>
-export const ALGORITHMS = ['raft'] as const
-export type AlgorithmKind = (typeof ALGORITHMS)[number]
 
 export const ClusterSchema = z.strictObject({
   nodes: z.number().int().min(1).max(15).default(5),
@@ -180,7 +191,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 export const ExperimentSpecSchema = z
   .strictObject({
     name: z.string().min(1).max(200).default('experiment'),
-    algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParamsSchema.parse({}) }),
+    algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParams.parse({}) }),
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
     mode: z.enum(['simulation', 'processes']).default('simulation'),
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
@@ -194,6 +205,14 @@ export const ExperimentSpecSchema = z
     faults: z.array(FaultSchema).max(1000).default([]),
   })
   .superRefine((spec, ctx) => {
+    const a = spec.algorithm
+    if (a.kind === 'quorum' && a.params.replicas > spec.cluster.nodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['algorithm', 'params', 'replicas'],
+        message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
+      })
+    }
     // Cross-field checks: every node a fault names must exist in the cluster.
     spec.faults.forEach((f, i) => {
       const t = 'target' in f ? f.target : undefined

@@ -5,7 +5,12 @@ import type { FaultKind } from './spec'
 
 export type NodeId = string
 
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'down'
+/**
+ * A node's role. Leader-based algorithms use leader / follower / (pre-)candidate (PBFT: the
+ * primary is the leader, a replica in a view change is a candidate); leaderless ones
+ * (single-decree Paxos, the quorum store) report 'replica'.
+ */
+export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'replica' | 'down'
 
 interface Base {
   t: number

@@ -10,6 +10,7 @@
 // Pure: no clocks, no Math.random. Printing goes through `opts.log`.
 import type { CheckResult } from '../../shared/api'
 import {
+  type AlgorithmKind,
   ExperimentSpecSchema,
   type ExperimentSpec,
   type ExperimentSpecInput,
@@ -38,6 +39,20 @@ export interface FuzzOptions {
   ratePerSec?: number
   /** Fault style for every seed (default: drawn per seed). */
   style?: FaultStyle
+  /** Algorithm to fuzz (default raft). */
+  algorithm?: AlgorithmKind
+  /**
+   * The algorithm's params for a seed (drawn from `rng`). Default: Raft's timing drawn per
+   * fault style for raft, the schema defaults for any other algorithm.
+   */
+  params?: (rng: Rng) => Record<string, unknown>
+  /**
+   * The seed's fault schedule, instead of `randomFaultSchedule(rng, spec, style)` (e.g. to add
+   * Byzantine faults within an algorithm's fault model). Must be deterministic in `rng`.
+   */
+  faults?: (rng: Rng, spec: ExperimentSpec, style: FaultStyle) => FaultSpec[]
+  /** Client op mix (default read 0.2, write 0.6, cas 0.2). */
+  mix?: { read: number; write: number; cas: number }
   /** End a run as soon as a check fails (default true: the first violation is what matters). */
   stopRunOnViolation?: boolean
   /** End a run after this many trace events (message storms in broken protocols); default 1M. */
@@ -71,7 +86,10 @@ export interface FuzzResult {
 /** Default per-seed trace-event budget: far above a healthy run (~20-60k events). */
 export const DEFAULT_MAX_EVENTS = 1_000_000
 
-export type SpecOptions = Pick<FuzzOptions, 'nodes' | 'durationMs' | 'clients' | 'ratePerSec' | 'style'>
+export type SpecOptions = Pick<
+  FuzzOptions,
+  'nodes' | 'durationMs' | 'clients' | 'ratePerSec' | 'style' | 'algorithm' | 'params' | 'faults' | 'mix'
+>
 
 function pick<T>(rng: Rng, items: readonly T[]): T {
   return items[rng.int(0, items.length - 1)]
@@ -362,9 +380,12 @@ export function fuzzSpec(seed: number, opts: SpecOptions = {}): ExperimentSpec {
   const drawn = styleForSeed(rng)
   const style = opts.style ?? drawn
   const k = styleKnobs(rng, style)
+  const kind = opts.algorithm ?? 'raft'
+  const raftParams = { ...k.params, readMode: rng.chance(0.5) ? 'readIndex' : 'log' }
+  const params = opts.params ? opts.params(rng) : kind === 'raft' ? raftParams : {}
   const input: ExperimentSpecInput = {
-    name: `fuzz-raft-${seed}-${style}`,
-    algorithm: { kind: 'raft', params: { ...k.params, readMode: rng.chance(0.5) ? 'readIndex' : 'log' } },
+    name: `fuzz-${kind}-${seed}-${style}`,
+    algorithm: { kind, params } as ExperimentSpecInput['algorithm'],
     cluster: { nodes: opts.nodes ?? 5, tickMs: k.tickMs },
     mode: 'simulation',
     seed,
@@ -375,14 +396,17 @@ export function fuzzSpec(seed: number, opts: SpecOptions = {}): ExperimentSpec {
       ratePerSec: opts.ratePerSec ?? k.ratePerSec,
       keys: rng.int(2, 8),
       distribution: 'uniform',
-      mix: { read: 0.2, write: 0.6, cas: 0.2 },
+      mix: opts.mix ?? { read: 0.2, write: 0.6, cas: 0.2 },
       timeoutMs: k.timeoutMs,
     },
     network: { latencyMs: k.latencyMs, jitterMs: k.jitterMs },
     faults: [],
   }
   const base = ExperimentSpecSchema.parse(input)
-  return ExperimentSpecSchema.parse({ ...base, faults: randomFaultSchedule(rng.fork(), base, style) })
+  const faults = opts.faults
+    ? opts.faults(rng.fork(), base, style)
+    : randomFaultSchedule(rng.fork(), base, style)
+  return ExperimentSpecSchema.parse({ ...base, faults })
 }
 
 /** Thrown from the trace hook to end a run that blew its event budget. */
@@ -439,8 +463,8 @@ export function describeViolation(r: FuzzResult, hint = ''): string[] {
   return lines
 }
 
-/** Run seeds startSeed .. startSeed + seeds - 1 and return each seed's verdicts. */
-export function fuzzRaft(opts: FuzzOptions): FuzzResult[] {
+/** Run seeds startSeed .. startSeed + seeds - 1 and return each seed's verdicts (any algorithm). */
+export function fuzz(opts: FuzzOptions): FuzzResult[] {
   const start = opts.startSeed ?? 1
   const out: FuzzResult[] = []
   for (let i = 0; i < opts.seeds; i++) {
@@ -454,3 +478,6 @@ export function fuzzRaft(opts: FuzzOptions): FuzzResult[] {
   }
   return out
 }
+
+/** `fuzz` for Raft (the default algorithm); kept for existing callers. */
+export const fuzzRaft = fuzz

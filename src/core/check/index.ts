@@ -5,17 +5,33 @@ import { historyFromTrace } from '../../shared/history'
 import type { OpEvent, TraceEvent } from '../../shared/trace'
 import { checkLinearizable, linCheckResult } from './linearizability'
 import { CHECK_NAMES, createRaftChecker, type TraceChecker } from './raft'
+import { createPaxosChecker } from './paxos'
+import { createMultiPaxosChecker } from './multipaxos'
+import { createPbftChecker } from './pbft'
+import { createQuorumChecker } from './quorum'
 
 export { CHECK_NAMES, RaftTraceChecker, createRaftChecker, fmtTime } from './raft'
 export type { RaftCheckerOptions, TraceChecker } from './raft'
 
+/** Each algorithm's own safety checks (streaming), by algorithm kind. */
+const PROTOCOL_CHECKERS: Readonly<Record<string, () => TraceChecker>> = {
+  raft: () => createRaftChecker({ raft: true }),
+  paxos: createPaxosChecker,
+  multipaxos: createMultiPaxosChecker,
+  pbft: createPbftChecker,
+  quorum: createQuorumChecker,
+}
+
 /**
- * A streaming checker for `algorithm`. Raft gets
- * every Raft invariant; any other algorithm gets the protocol-independent ones (state
- * machine safety over 'apply' events, no acknowledged write lost).
+ * A streaming checker for `algorithm`: its own invariants (Raft: every Raft invariant; an
+ * unknown algorithm: the protocol-independent ones, state machine safety over 'apply'
+ * events and no acknowledged write lost), plus linearizability of the client history.
  */
 export function createChecker(algorithm: string): TraceChecker {
-  return new RunChecker(createRaftChecker({ raft: algorithm === 'raft' }))
+  const own = Object.prototype.hasOwnProperty.call(PROTOCOL_CHECKERS, algorithm)
+    ? PROTOCOL_CHECKERS[algorithm]
+    : () => createRaftChecker({ raft: false })
+  return new RunChecker(own())
 }
 
 /**

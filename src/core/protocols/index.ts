@@ -1,11 +1,19 @@
 // Registry of protocol implementations, by algorithm kind (the spec's `algorithm.kind`).
 import type { ProtocolFactory } from './types'
 import { raftFactory } from './raft'
+import { paxosFactory } from './paxos'
+import { multiPaxosFactory } from './multipaxos'
+import { pbftFactory } from './pbft'
+import { quorumFactory } from './quorum'
 
 export type AnyProtocolFactory = ProtocolFactory<unknown, unknown, unknown>
 
 export const PROTOCOLS: Readonly<Record<string, AnyProtocolFactory>> = {
   raft: raftFactory as unknown as AnyProtocolFactory,
+  paxos: paxosFactory as unknown as AnyProtocolFactory,
+  multipaxos: multiPaxosFactory as unknown as AnyProtocolFactory,
+  pbft: pbftFactory as unknown as AnyProtocolFactory,
+  quorum: quorumFactory as unknown as AnyProtocolFactory,
 }
 
 export function getProtocol(kind: string): AnyProtocolFactory {

@@ -76,6 +76,11 @@ export interface CreateOptions<Params, Rec> {
   rng: Rng
   /** Every record this node persisted before (in order): a restarted node recovers from these only. */
   recovered: Rec[]
+  /**
+   * The run's seed (spec.seed), the same on every node and every incarnation: for secrets all
+   * nodes must share, e.g. PBFT's per-link HMAC keys. Per-node randomness comes from `rng`.
+   */
+  runSeed: number
 }
 
 /** How a host creates and introspects one algorithm. */
@@ -88,4 +93,9 @@ export interface ProtocolFactory<Msg, Rec, Params> {
   describe(msg: Msg): string
   /** Byzantine behaviours (forge / equivocate): rewrite an outgoing message. Optional. */
   corrupt?(msg: Msg, behavior: 'forge' | 'equivocate', to: NodeId, rng: Rng): Msg
+  /**
+   * Check a message decoded from a socket (processes mode): null when it is a well-formed
+   * `Msg`, else a reason naming the offending field (e.g. `message.ballot: must be ...`).
+   */
+  validate?(msg: unknown): string | null
 }

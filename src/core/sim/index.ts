@@ -539,6 +539,7 @@ class Sim implements Simulation {
       params: this.spec.algorithm.params,
       rng: node.rng.fork(),
       recovered: node.durable.slice(),
+      runSeed: this.spec.seed,
     })
     node.up = true
     node.paused = 0

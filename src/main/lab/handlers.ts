@@ -66,6 +66,12 @@ export function createHandlers(service: LabCalls): LabHandlers {
     rerun: (a) => service.rerun({ runId: a.runId, ...(a.speed !== undefined ? { speed: a.speed } : {}) }),
     getMetrics: (a) => service.getMetrics({ runIds: a.runIds }),
     getSketches: (a) => service.getSketches(defined(a)),
+    injectFault: (a) => service.injectFault({ runId: a.runId, fault: a.fault }),
+    endFault: (a) => service.endFault({ runId: a.runId, index: a.index }),
+    getTraceInfo: (a) => service.getTraceInfo({ runId: a.runId }),
+    getReplayState: (a) => service.getReplayState(defined(a)),
+    diffRuns: (a) => service.diffRuns({ a: a.a, b: a.b }),
+    compareRuns: (a) => service.compareRuns({ runIds: a.runIds }),
     exportCsv: (a) => service.exportCsv(defined(a)),
   }
 }

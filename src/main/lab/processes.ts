@@ -608,6 +608,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       dataDir: opts.dataDir,
       msgEvents,
       nodeRngs,
+      runSeed: spec.seed,
       entry: opts.nodeEntry,
       onTelemetry: (idx, t) => this.onTelemetry(idx, t),
       onExit: (idx, expected, code, signal) => this.onNodeExit(idx, expected, code, signal),

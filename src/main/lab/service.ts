@@ -14,6 +14,11 @@ import type { Simulation, SimulationOptions } from '../../core/sim'
 import {
   LabError,
   type AppInfo,
+  type Comparison,
+  type InjectedFault,
+  type ReplayState,
+  type RunDiff,
+  type TraceInfo,
   type CsvKind,
   type ExportResult,
   type LabCalls,
@@ -39,6 +44,8 @@ import { defaultSpec, parseSpec, type ExperimentSpec, type SpecResult } from '..
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
 import { driveProcessRun, startProcessRun } from './processes'
+import { diffRuns, replayState, traceInfo } from './replay'
+import { compareRuns } from './compare'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -584,6 +591,43 @@ export class LabService implements LabBackend {
     } catch (e) {
       throw storeFailure(e)
     }
+  }
+
+  /** Live fault injection into a running run (recorded like a scheduled fault). */
+  async injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault> {
+    this.lookup(arg.runId, 'runId')
+    throw new LabError('unavailable', 'live fault injection is not implemented yet')
+  }
+
+  async endFault(arg: {
+    runId: RunId
+    index: number
+  }): Promise<{ runId: RunId; index: number; ended: boolean }> {
+    this.lookup(arg.runId, 'runId')
+    throw new LabError('unavailable', 'ending a fault early is not implemented yet')
+  }
+
+  async getTraceInfo(arg: { runId: RunId }): Promise<TraceInfo> {
+    this.lookup(arg.runId, 'runId')
+    this.live.get(arg.runId)?.recorder.flush()
+    return traceInfo(this.store, arg.runId)
+  }
+
+  async getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState> {
+    this.lookup(arg.runId, 'runId')
+    this.live.get(arg.runId)?.recorder.flush()
+    return replayState(this.store, arg.runId, arg.atUs, arg.logTail ?? 20)
+  }
+
+  async diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff> {
+    this.lookup(arg.a, 'a')
+    this.lookup(arg.b, 'b')
+    return diffRuns(this.store, arg.a, arg.b)
+  }
+
+  async compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
+    const runs = arg.runIds.map((id, i) => this.lookup(id, `runIds[${i}]`))
+    return compareRuns(this.store, runs)
   }
 
   /** Desktop app: save a CSV where the user chooses (the writing lives in src/main/store). */

@@ -32,6 +32,8 @@ export const InitMsgSchema = z.strictObject({
     .max(2 ** 21 - 1),
   /** Seed of this incarnation's protocol randomness. */
   seed: nat,
+  /** The run's seed (spec.seed): the same for every node (shared secrets, e.g. PBFT's HMAC keys). */
+  runSeed: nat,
   /** Clocks to continue from (the lab's last view of this node). */
   lc: nat,
   vc: z.array(nat).max(MAX_VC),

@@ -197,6 +197,7 @@ export class NodeHost {
       params: this.cfg.params,
       rng: this.rng,
       recovered: this.recovered,
+      runSeed: this.cfg.runSeed,
     })
     if (!this.cfg.fresh) for (const e of recoveredLogEvents(this.recovered)) this.protocolEvent(e)
     this.recovered = []
@@ -627,7 +628,9 @@ export class NodeHost {
     } catch (e) {
       return `body does not decode (${(e as Error).message}); body bytes [${hexBytes(buf, off + hl, len - hl)}]`
     }
-    const bad = checkProtocolMessage(this.factory.kind, msg)
+    const bad = this.factory.validate
+      ? this.factory.validate(msg)
+      : checkProtocolMessage(this.factory.kind, msg)
     if (bad !== null) return `invalid ${this.factory.kind} message from n${src + 1}: ${bad}`
     const proto = this.proto
     if (proto === null) return null // not started yet: as if lost

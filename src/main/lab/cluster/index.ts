@@ -42,6 +42,8 @@ export interface ClusterOptions {
   msgEvents: boolean
   /** One rng per node; each incarnation's protocol seed is drawn from it. */
   nodeRngs: Rng[]
+  /** The run's seed (spec.seed), passed to every protocol instance. */
+  runSeed: number
   entry?: ChildEntry
   labPid?: number
   onTelemetry: (idx: number, t: NodeTelemetry) => void
@@ -146,6 +148,7 @@ export class Cluster {
       t0: mode.t0,
       startNo: this.startNo++,
       seed,
+      runSeed: o.runSeed,
       lc: this.lastLc[idx],
       vc: this.lastVc[idx].slice(),
       msgEvents: o.msgEvents,

@@ -46,6 +46,12 @@ export function wrapBridge(b: LabApi): LabApi {
     rerun: guard((arg) => b.rerun(arg)),
     getMetrics: guard((arg) => b.getMetrics(arg)),
     getSketches: guard((arg) => b.getSketches(arg)),
+    injectFault: guard((arg) => b.injectFault(arg)),
+    endFault: guard((arg) => b.endFault(arg)),
+    getTraceInfo: guard((arg) => b.getTraceInfo(arg)),
+    getReplayState: guard((arg) => b.getReplayState(arg)),
+    diffRuns: guard((arg) => b.diffRuns(arg)),
+    compareRuns: guard((arg) => b.compareRuns(arg)),
     exportCsv: guard((arg) => b.exportCsv(arg)),
     onEvent: (listener) => b.onEvent(listener),
   }

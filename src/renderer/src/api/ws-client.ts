@@ -4,6 +4,11 @@
 import {
   LabError,
   type AppInfo,
+  type Comparison,
+  type InjectedFault,
+  type ReplayState,
+  type RunDiff,
+  type TraceInfo,
   type CsvKind,
   type ExportResult,
   type LabApi,
@@ -137,6 +142,24 @@ export class WsLabClient implements LabApi {
   }
   getSketches(arg: { runIds: RunId[]; fromMs?: number; toMs?: number }): Promise<SketchSummary> {
     return this.call('getSketches', arg)
+  }
+  injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault> {
+    return this.call('injectFault', arg)
+  }
+  endFault(arg: { runId: RunId; index: number }): Promise<{ runId: RunId; index: number; ended: boolean }> {
+    return this.call('endFault', arg)
+  }
+  getTraceInfo(arg: { runId: RunId }): Promise<TraceInfo> {
+    return this.call('getTraceInfo', arg)
+  }
+  getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState> {
+    return this.call('getReplayState', arg)
+  }
+  diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff> {
+    return this.call('diffRuns', arg)
+  }
+  compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
+    return this.call('compareRuns', arg)
   }
   /** Desktop only (the server refuses it in browser mode): use csvDownloadUrl() instead. */
   exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {

@@ -3,14 +3,26 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 
-export type View = 'design' | 'run' | 'runs'
+export type View = 'design' | 'run' | 'runs' | 'compare' | 'replay'
+export const VIEWS: readonly View[] = ['design', 'run', 'runs', 'compare', 'replay']
 export type ThemeName = 'light' | 'dark'
 
 const THEME_KEY = 'quorum-lab.theme'
 
-function viewFromHash(): View {
-  const h = window.location.hash
-  return h === '#/run' ? 'run' : h === '#/runs' ? 'runs' : 'design'
+/**
+ * The hash is `#/view` or `#/view?key=value&...` (e.g. `#/compare?runs=a,b`,
+ * `#/replay?run=a&diff=b`): the view's arguments survive a reload.
+ */
+function parseHash(): { view: View; query: Record<string, string> } {
+  const h = window.location.hash.replace(/^#\/?/, '')
+  const [name, qs] = h.split('?', 2)
+  const view = (VIEWS as readonly string[]).includes(name) ? (name as View) : 'design'
+  return { view, query: Object.fromEntries(new URLSearchParams(qs ?? '')) }
+}
+
+function hashOf(view: View, query: Record<string, string>): string {
+  const qs = new URLSearchParams(query).toString()
+  return `#/${view}${qs ? `?${qs}` : ''}`
 }
 
 function initialTheme(): ThemeName {
@@ -24,15 +36,19 @@ function initialTheme(): ThemeName {
 }
 
 export const useUiStore = defineStore('ui', () => {
-  const view = ref<View>(viewFromHash())
+  const view = ref<View>(parseHash().view)
+  /** The current view's arguments (from the hash query). */
+  const query = ref<Record<string, string>>(parseHash().query)
   const theme = ref<ThemeName>(initialTheme())
   const dark = computed(() => theme.value === 'dark')
 
   window.addEventListener('hashchange', () => {
-    view.value = viewFromHash()
+    const h = parseHash()
+    view.value = h.view
+    query.value = h.query
   })
-  watch(view, (v) => {
-    const hash = `#/${v}`
+  watch([view, query], ([v, q]) => {
+    const hash = hashOf(v, q)
     if (window.location.hash !== hash) window.location.hash = hash
   })
   watch(
@@ -44,8 +60,10 @@ export const useUiStore = defineStore('ui', () => {
     { immediate: true },
   )
 
-  function go(v: View): void {
+  /** Show view `v`; `q` are its arguments (default: none). */
+  function go(v: View, q: Record<string, string> = {}): void {
     view.value = v
+    query.value = q
   }
   function toggleTheme(): void {
     theme.value = dark.value ? 'light' : 'dark'
@@ -56,5 +74,5 @@ export const useUiStore = defineStore('ui', () => {
     }
   }
 
-  return { view, theme, dark, go, toggleTheme }
+  return { view, query, theme, dark, go, toggleTheme }
 })

@@ -1,0 +1,39 @@
+// PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated.
+// The pbft protocol owner may refine these.
+import { z } from 'zod'
+import type { AlgorithmInfo } from './help'
+
+const posInt = () => z.number().int().min(1)
+
+export const PbftParamsSchema = z.strictObject({
+  /** A backup whose pending request is not executed within this many ticks asks for a view change. */
+  viewChangeTicks: posInt().max(100_000).default(40),
+  /** A checkpoint every this many sequence numbers; a stable one lets replicas discard older log. */
+  checkpointInterval: posInt().max(10_000).default(16),
+  /** Sequence numbers a primary may assign beyond the last stable checkpoint (high water mark). */
+  watermarkWindow: posInt().max(100_000).default(64),
+})
+export type PbftParams = z.infer<typeof PbftParamsSchema>
+
+export const PBFT_INFO: AlgorithmInfo = {
+  label: 'PBFT',
+  summary:
+    'Tolerates f = (n - 1) / 3 Byzantine replicas with 2f + 1 quorums; make f + 1 nodes Byzantine to see it break.',
+  params: {
+    viewChangeTicks: {
+      label: 'View-change timeout',
+      unit: 'ticks',
+      help: 'How long backups wait for a request to execute before voting out a silent or slow primary.',
+    },
+    checkpointInterval: {
+      label: 'Checkpoint interval',
+      unit: 'requests',
+      help: 'Replicas agree on a state digest this often and then discard older log entries.',
+    },
+    watermarkWindow: {
+      label: 'Water-mark window',
+      unit: 'requests',
+      help: 'How far past the last stable checkpoint a primary may run; bounds each log.',
+    },
+  },
+}
