@@ -3,11 +3,14 @@ import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 
 // Three builds: the Electron main process (src/main/shell is its entry), the preload
-// bridge, and the renderer (the same bundle browser mode serves).
+// bridge, and the renderer (the same bundle browser mode serves). QUORUM_LAB_OUT builds
+// somewhere other than out/ (e.g. to test one checkout's UI while another builds).
+const out = resolve(process.env.QUORUM_LAB_OUT ?? resolve(__dirname, 'out'))
+
 export default defineConfig({
   main: {
     build: {
-      outDir: 'out/main',
+      outDir: resolve(out, 'main'),
       // The node program and the proxy are child processes the lab forks: their own entries.
       rollupOptions: {
         input: {
@@ -20,7 +23,7 @@ export default defineConfig({
   },
   preload: {
     build: {
-      outDir: 'out/preload',
+      outDir: resolve(out, 'preload'),
       // A sandboxed preload cannot be an ES module: emit CommonJS.
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },
@@ -31,7 +34,7 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src/renderer'),
     build: {
-      outDir: resolve(__dirname, 'out/renderer'),
+      outDir: resolve(out, 'renderer'),
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
       chunkSizeWarningLimit: 3000,
     },

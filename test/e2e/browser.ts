@@ -1,6 +1,10 @@
 // Shared by the e2e tests: the system Chromium (never a downloaded one) and a console
 // watcher that collects anything that went wrong in the page.
+import { resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+
+/** The built UI: out/renderer, or $QUORUM_LAB_OUT/renderer (see electron.vite.config.ts). */
+export const RENDERER_DIR = resolve(process.env.QUORUM_LAB_OUT ?? 'out', 'renderer')
 
 export const CHROMIUM = process.env.QUORUM_LAB_CHROMIUM ?? '/usr/bin/chromium'
 

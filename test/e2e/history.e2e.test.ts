@@ -20,9 +20,9 @@ import type { MetricsWindow, RunSummary } from '../../src/shared/api'
 import { historyFromTrace } from '../../src/shared/history'
 import type { ExperimentSpec } from '../../src/shared/spec'
 import { nodeIds, type OpEvent, type OpFn } from '../../src/shared/trace'
-import { CHROMIUM, launchChromium, watchConsole } from './browser'
+import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
 
-const rendererDir = resolve('out/renderer')
+const rendererDir = RENDERER_DIR
 const resultsDir = resolve('test-results')
 
 /** A client history: ~20k linearizable ops on per-client keys, plus a stale read on x. */

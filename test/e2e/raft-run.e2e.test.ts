@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { LabService } from '../../src/main/lab/service'
 import { startWebServer, type WebServer } from '../../src/main/web/server'
-import { CHROMIUM, launchChromium, watchConsole } from './browser'
+import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
 
-const rendererDir = resolve('out/renderer')
+const rendererDir = RENDERER_DIR
 const resultsDir = resolve('test-results')
 
 describe('raft run in the browser UI', () => {

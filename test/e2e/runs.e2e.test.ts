@@ -13,9 +13,9 @@ import { LabService } from '../../src/main/lab/service'
 import { startWebServer, type WebServer } from '../../src/main/web/server'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec } from '../../src/shared/spec'
-import { CHROMIUM, launchChromium, watchConsole } from './browser'
+import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
 
-const rendererDir = resolve('out/renderer')
+const rendererDir = RENDERER_DIR
 const resultsDir = resolve('test-results')
 const NAMES = ['alpha-3', 'bravo-5', 'charlie-3']
 
