@@ -75,6 +75,10 @@ export interface ApplyEvent extends Base {
   index: number
   term: number
   id: string
+  /** Leaderless stores (no single log): the key this write was stored under on this node ... */
+  key?: string
+  /** ... and its version (e.g. a vector clock as text), for convergence checks. */
+  version?: string
 }
 export type OpFn = 'get' | 'put' | 'cas'
 export type OpPhase = 'invoke' | 'ok' | 'fail' | 'info'

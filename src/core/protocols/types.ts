@@ -33,7 +33,11 @@ export type ProtocolEvent =
       index: number
       entries: Array<{ term: number; id: string }>
     }
-  | { type: 'apply'; index: number; term: number; id: string }
+  /**
+   * A command applied (log-based: at `index`, in order). Leaderless stores, which have no
+   * single log, number their stored writes per node in `index` and name `key` and `version`.
+   */
+  | { type: 'apply'; index: number; term: number; id: string; key?: string; version?: string }
 
 export interface Outgoing<Msg> {
   to: NodeId

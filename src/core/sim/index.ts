@@ -628,7 +628,17 @@ class Sim implements Simulation {
         })
         return
       case 'apply':
-        this.emit({ kind: 'apply', t, node: node.id, lc: node.lc, index: e.index, term: e.term, id: e.id })
+        this.emit({
+          kind: 'apply',
+          t,
+          node: node.id,
+          lc: node.lc,
+          index: e.index,
+          term: e.term,
+          id: e.id,
+          ...(e.key !== undefined ? { key: e.key } : {}),
+          ...(e.version !== undefined ? { version: e.version } : {}),
+        })
         return
     }
   }

@@ -424,6 +424,8 @@ export class NodeHost {
           index: e.index,
           term: e.term,
           id: e.id,
+          ...(e.key !== undefined ? { key: e.key } : {}),
+          ...(e.version !== undefined ? { version: e.version } : {}),
         })
         return
     }
