@@ -1,6 +1,6 @@
 // The Electron shell: one secure window over the LabService. Thin by design: all logic
 // lives in src/main/lab and is exercised under plain Node; this file only wires Electron.
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { app, BrowserWindow, dialog, session } from 'electron'
@@ -8,20 +8,12 @@ import { CSP, devCsp } from '../csp'
 import { LabService } from '../lab/service'
 import { forwardEvents, registerLabIpc } from './ipc'
 import { windowChrome } from './window-options'
+import { shellPaths } from './paths'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const devUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined
-const indexHtml = join(here, '../renderer/index.html')
+const { indexHtml, preload } = shellPaths(here)
 const indexUrl = pathToFileURL(indexHtml)
-
-/** The preload as built by electron-vite (CommonJS is required for a sandboxed preload). */
-function preloadPath(): string {
-  for (const name of ['index.js', 'index.cjs', 'index.mjs']) {
-    const p = join(here, '../preload', name)
-    if (existsSync(p)) return p
-  }
-  return join(here, '../preload/index.js')
-}
 
 /** Is this URL the app's own renderer (the built index.html, or the dev server)? */
 function isAppUrl(raw: string): boolean {
@@ -59,7 +51,7 @@ function createWindow(service: LabService): BrowserWindow {
       navigateOnDragDrop: false,
       spellcheck: false,
       disableBlinkFeatures: 'Auxclick',
-      preload: preloadPath(),
+      preload,
     },
   })
   const unforward = forwardEvents(service, win.webContents)

@@ -33,14 +33,20 @@ const SOURCES: Record<ChildKind, string> = {
   proxy: 'src/main/lab/proxy/main.ts',
 }
 
-function candidates(kind: ChildKind): string[] {
+/**
+ * Where the `kind` program may be, in order, for code running from `base` (this module's
+ * directory: src/main/lab/cluster from sources, out/main in a build, and
+ * <app>/resources/app.asar/out/main in the packaged app, where Electron's run-as-node child
+ * reads the script from the archive like `require` does).
+ */
+export function childEntryCandidates(kind: ChildKind, base: string = here): string[] {
   const env = kind === 'node' ? process.env.QUORUM_LAB_NODE_ENTRY : process.env.QUORUM_LAB_PROXY_ENTRY
   const out: string[] = []
   if (env) out.push(resolve(env))
   // Built: next to the running bundle (out/main/index.js -> out/main/node.js).
-  out.push(resolve(here, `${kind}.js`), resolve(here, `${kind}.mjs`))
+  out.push(resolve(base, `${kind}.js`), resolve(base, `${kind}.mjs`))
   // Sources: from src/main/lab/cluster, or from a bundle in out/main.
-  out.push(resolve(here, '../../../..', SOURCES[kind]), resolve(here, '../..', SOURCES[kind]))
+  out.push(resolve(base, '../../../..', SOURCES[kind]), resolve(base, '../..', SOURCES[kind]))
   out.push(resolve(process.cwd(), SOURCES[kind]))
   return out
 }
@@ -62,8 +68,8 @@ function tsxImport(): string {
  * instead of ~0.5 s of tsx compiling, and needs less memory); else the source run with tsx.
  * QUORUM_LAB_NO_PREBUILD=1 skips the bundling.
  */
-export function resolveChildEntry(kind: ChildKind): ChildEntry {
-  const tried = candidates(kind)
+export function resolveChildEntry(kind: ChildKind, base: string = here): ChildEntry {
+  const tried = childEntryCandidates(kind, base)
   for (const file of tried) {
     if (!existsSync(file)) continue
     if (!file.endsWith('.ts')) return { kind, file, execArgv: [] }
