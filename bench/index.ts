@@ -12,6 +12,11 @@ const benches = [
   { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
   { name: 'store', file: 'store.ts', what: 'run history: recorder events/s, replay window, CSV export' },
   { name: 'proc', file: 'proc.ts', what: 'processes mode: proxy overhead, Raft puts/s with fsync, memory' },
+  {
+    name: 'algos',
+    file: 'algos.ts',
+    what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',
+  },
 ]
 
 let failed = 0
