@@ -42,6 +42,7 @@ export const MAX_PROTOCOL_TYPE = 64
 /** Protocol message type names by algorithm; the code on the wire is the index. */
 export const MESSAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
   raft: ['PreVote', 'PreVoteResp', 'RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp'],
+  paxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
 }
 
 /** Code 63 stands for a type name the table does not know (it still travels; the name is lost). */

@@ -27,7 +27,7 @@ const PROTOCOL_CHECKERS: Readonly<Record<string, () => TraceChecker>> = {
  * unknown algorithm: the protocol-independent ones, state machine safety over 'apply'
  * events and no acknowledged write lost), plus linearizability of the client history.
  */
-export function createChecker(algorithm: string): TraceChecker {
+export function createChecker(algorithm: string): RunTraceChecker {
   const own = Object.prototype.hasOwnProperty.call(PROTOCOL_CHECKERS, algorithm)
     ? PROTOCOL_CHECKERS[algorithm]
     : () => createRaftChecker({ raft: false })
@@ -39,7 +39,12 @@ export function createChecker(algorithm: string): TraceChecker {
  * needs the whole history, so it runs when results are read, once per new history). The
  * search budget is counted in steps, not wall time, so a re-run gets the same verdict.
  */
-class RunChecker implements TraceChecker {
+export interface RunTraceChecker extends TraceChecker {
+  /** The protocol's own (streaming, cheap) verdicts only: no linearizability search. */
+  invariantResults(): CheckResult[]
+}
+
+class RunChecker implements RunTraceChecker {
   private readonly ops: OpEvent[] = []
   private lin: { len: number; result: CheckResult } | null = null
   constructor(private readonly inner: TraceChecker) {}
@@ -47,6 +52,10 @@ class RunChecker implements TraceChecker {
   onEvent(e: TraceEvent): void {
     if (e.kind === 'op') this.ops.push(e)
     this.inner.onEvent(e)
+  }
+
+  invariantResults(): CheckResult[] {
+    return this.inner.results()
   }
 
   results(): CheckResult[] {

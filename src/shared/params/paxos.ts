@@ -1,5 +1,5 @@
 // Single-decree Paxos's parameters (one Paxos instance per KV operation slot of a key).
-// The paxos protocol owner may refine these; the designer renders whatever PAXOS_INFO lists.
+// The designer renders whatever PAXOS_INFO lists.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
 
@@ -8,11 +8,11 @@ const posInt = () => z.number().int().min(1)
 export const PaxosParamsSchema = z
   .strictObject({
     /** A proposer that has not reached a quorum after this many ticks retries with a higher ballot. */
-    retryTicks: posInt().max(10_000).default(20),
+    retryTicks: posInt().max(10_000).default(10),
     /** Randomized backoff before a retry (off: dueling proposers can livelock). */
     backoff: z.boolean().default(true),
     /** Backoff drawn uniformly (seeded) from [min, max] ticks. */
-    backoffTicks: z.tuple([posInt(), posInt()]).default([5, 40]),
+    backoffTicks: z.tuple([posInt().max(10_000), posInt().max(10_000)]).default([1, 10]),
   })
   .refine((p) => p.backoffTicks[0] <= p.backoffTicks[1], {
     error: 'min must be <= max',
@@ -23,16 +23,16 @@ export type PaxosParams = z.infer<typeof PaxosParamsSchema>
 export const PAXOS_INFO: AlgorithmInfo = {
   label: 'Paxos',
   summary:
-    'Single-decree Paxos per slot: any node proposes; with backoff off, dueling proposers can livelock (FLP).',
+    'Single-decree Paxos per (key, slot): any node proposes, no leader; with backoff off, dueling proposers livelock (FLP).',
   params: {
     retryTicks: {
       label: 'Retry after',
       unit: 'ticks',
-      help: 'A proposer without a quorum by then starts again with a higher ballot, pre-empting rivals.',
+      help: 'A proposer without a majority by then starts again with a higher ballot, pre-empting rivals.',
     },
     backoff: {
       label: 'Randomized backoff',
-      help: 'Wait a random time before retrying; turn off to watch dueling proposers livelock.',
+      help: 'Wait a random time before retrying after a pre-emption; turn off to watch dueling proposers livelock.',
     },
     backoffTicks: {
       label: 'Backoff range',
