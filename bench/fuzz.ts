@@ -1,4 +1,6 @@
-// `npm run fuzz`: the long seeded fuzz campaign over Raft in the deterministic simulator.
+// `npm run fuzz`: the long seeded fuzz campaign in the deterministic simulator (Raft by
+// default; `--algorithm paxos|multipaxos|pbft|quorum` for the others, each within its own
+// fault model, with its own checks and mutants).
 // Every seed picks a fault style, Raft parameters and a random fault schedule (crash-restart,
 // partitions of every shape, pauses, loss, duplication, delay, reordering, clock skew), runs
 // 4 s of simulated time and checks the trace (election safety, log matching, leader
@@ -9,7 +11,7 @@
 //   npx tsx bench/fuzz.ts --mutant commitOldTermByCounting --seeds 200
 //        run a deliberately broken Raft: exit 0 when the campaign catches it, 1 when not
 //
-// Options: --seeds N (default 200)  --start S (1)  --duration MS (4000)  --nodes N (5)
+// Options: --algorithm A (raft)  --seeds N (default 200)  --start S (1)  --duration MS (4000)  --nodes N (5)
 //          --style mixed|leader-churn|leader-isolation|election-storm (default: per seed)
 //          --mutant a[,b]  (voteWithoutLogCheck, commitOldTermByCounting, forgetPersistVote,
 //          noTruncateOnConflict)  --all (keep going after a violation; default for campaigns)
@@ -25,15 +27,9 @@ import {
   type FuzzResult,
 } from '../src/core/check/fuzz'
 import { checkRun } from '../src/core/check'
-import { createRaftFactory, type RaftMutations } from '../src/core/protocols'
+import { FUZZ_TARGETS } from '../src/core/check/fuzz-targets'
 import { createSimulation, type AnyProtocolFactory } from '../src/core/sim'
-
-const MUTANTS: ReadonlyArray<keyof RaftMutations> = [
-  'voteWithoutLogCheck',
-  'commitOldTermByCounting',
-  'forgetPersistVote',
-  'noTruncateOnConflict',
-]
+import type { AlgorithmKind } from '../src/shared/spec'
 
 function fail(msg: string): never {
   console.error(`fuzz: ${msg}`)
@@ -68,22 +64,26 @@ const styleArg = opt('style')
 if (styleArg !== undefined && !FAULT_STYLES.includes(styleArg as FaultStyle))
   fail(`--style must be one of ${FAULT_STYLES.join(', ')}`)
 const style = styleArg as FaultStyle | undefined
+const algorithm = (opt('algorithm') ?? 'raft') as AlgorithmKind
+const target = FUZZ_TARGETS[algorithm]
+if (target === undefined) fail(`--algorithm must be one of ${Object.keys(FUZZ_TARGETS).join(', ')}`)
 const mutantArg = opt('mutant')
-const mutations: RaftMutations = {}
-for (const m of mutantArg ? mutantArg.split(',') : []) {
-  if (!MUTANTS.includes(m as keyof RaftMutations)) fail(`unknown mutant ${m} (known: ${MUTANTS.join(', ')})`)
-  mutations[m as keyof RaftMutations] = true
+const mutations = mutantArg ? mutantArg.split(',') : []
+for (const m of mutations) {
+  if (!target.mutants.includes(m))
+    fail(`unknown ${algorithm} mutant ${m} (known: ${target.mutants.join(', ')})`)
 }
 const mutant = mutantArg !== undefined
 const stopAtFirst = flag('first')
 const tracePath = opt('trace')
 if (tracePath !== undefined && single === undefined) fail('--trace needs --seed N')
 
-const factory: AnyProtocolFactory | undefined = mutant ? createRaftFactory(mutations) : undefined
-const specOpts = { durationMs, nodes, ...(style ? { style } : {}) }
+const factory: AnyProtocolFactory | undefined = mutant ? target.mutant(mutations) : undefined
+const specOpts = { ...target.options, durationMs, nodes, ...(style ? { style } : {}) }
 
 function reproduce(seed: number): string {
   const parts = [`npx tsx bench/fuzz.ts --seed ${seed}`]
+  if (algorithm !== 'raft') parts.push(`--algorithm ${algorithm}`)
   if (durationMs !== 4000) parts.push(`--duration ${durationMs}`)
   if (nodes !== 5) parts.push(`--nodes ${nodes}`)
   if (style) parts.push(`--style ${style}`)
@@ -97,7 +97,7 @@ if (single !== undefined) {
   const spec = fuzzSpec(single, specOpts)
   console.log(`seed ${single}: ${spec.name}`)
   console.log(
-    `  raft ${JSON.stringify(spec.algorithm.params)}, tick ${spec.cluster.tickMs} ms, ` +
+    `  ${algorithm} ${JSON.stringify(spec.algorithm.params)}, tick ${spec.cluster.tickMs} ms, ` +
       `network ${spec.network.latencyMs.toFixed(2)}±${spec.network.jitterMs.toFixed(2)} ms, ` +
       `${spec.workload.clients} clients at ${spec.workload.ratePerSec}/s, ${spec.faults.length} faults`,
   )
@@ -131,7 +131,7 @@ if (single !== undefined) {
 // ---- the campaign ------------------------------------------------------------------------------
 
 console.log(
-  `fuzz: ${mutant ? `MUTANT raft {${Object.keys(mutations).join(', ')}}` : 'raft'}, seeds ${start}..${start + seeds - 1}, ` +
+  `fuzz: ${mutant ? `MUTANT ${algorithm} {${mutations.join(', ')}}` : algorithm}, seeds ${start}..${start + seeds - 1}, ` +
     `${nodes} nodes, ${durationMs} ms simulated each, style ${style ?? 'per seed'}`,
 )
 const t0 = performance.now()
@@ -151,7 +151,7 @@ for (let i = 0; i < seeds; i++) {
   events += r.events
   simulatedMs += r.simulatedMs
   if (r.stop === 'budget') budgetStops++
-  const st = r.spec.name.replace(/^fuzz-raft-\d+-/, '')
+  const st = r.spec.name.replace(/^fuzz-[a-z]+-\d+-/, '')
   const s = perStyle.get(st) ?? { seeds: 0, bad: 0 }
   s.seeds++
   if (r.violations.length > 0) {

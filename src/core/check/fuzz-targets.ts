@@ -1,0 +1,35 @@
+// What `npm run fuzz` can fuzz: per algorithm, the fuzz options that keep runs within its
+// fault model, the names of its deliberate bugs (mutants) and how to build a mutant.
+import type { AlgorithmKind } from '../../shared/spec'
+import { createPaxosFactory, PAXOS_MUTANTS } from '../protocols/paxos'
+import { createRaftFactory } from '../protocols/raft'
+import type { AnyProtocolFactory } from '../sim'
+import type { FuzzOptions } from './fuzz'
+import { paxosFuzz } from './paxos'
+
+export type AlgorithmFuzzOptions = Pick<FuzzOptions, 'algorithm' | 'params' | 'faults' | 'mix'>
+
+export interface FuzzTarget {
+  options: AlgorithmFuzzOptions
+  mutants: readonly string[]
+  /** The algorithm with the named mutations switched on. */
+  mutant(names: readonly string[]): AnyProtocolFactory
+}
+
+/** `{ a: true, b: true }` from `['a', 'b']`. */
+function flags(names: readonly string[]): Record<string, boolean> {
+  return Object.fromEntries(names.map((n) => [n, true]))
+}
+
+export const FUZZ_TARGETS: Partial<Record<AlgorithmKind, FuzzTarget>> = {
+  raft: {
+    options: { algorithm: 'raft' },
+    mutants: ['voteWithoutLogCheck', 'commitOldTermByCounting', 'forgetPersistVote', 'noTruncateOnConflict'],
+    mutant: (names) => createRaftFactory(flags(names)) as unknown as AnyProtocolFactory,
+  },
+  paxos: {
+    options: paxosFuzz,
+    mutants: PAXOS_MUTANTS,
+    mutant: (names) => createPaxosFactory(flags(names)) as unknown as AnyProtocolFactory,
+  },
+}
