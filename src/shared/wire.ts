@@ -43,6 +43,21 @@ export const MAX_PROTOCOL_TYPE = 64
 export const MESSAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
   raft: ['PreVote', 'PreVoteResp', 'RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp'],
   paxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
+  quorum: [
+    'Get',
+    'GetReply',
+    'Put',
+    'PutAck',
+    'ReadRepair',
+    'RepairAck',
+    'Hint',
+    'HintAck',
+    'Handoff',
+    'HandoffAck',
+    'MerkleRoot',
+    'MerkleDiff',
+    'SyncKeys',
+  ],
 }
 
 /** Code 63 stands for a type name the table does not know (it still travels; the name is lost). */

@@ -2,12 +2,17 @@
 // fault model, the names of its deliberate bugs (mutants) and how to build a mutant.
 import type { AlgorithmKind } from '../../shared/spec'
 import { createPaxosFactory, PAXOS_MUTANTS } from '../protocols/paxos'
+import { createQuorumFactory, QUORUM_MUTANTS } from '../protocols/quorum'
 import { createRaftFactory } from '../protocols/raft'
 import type { AnyProtocolFactory } from '../sim'
 import type { FuzzOptions } from './fuzz'
 import { paxosFuzz } from './paxos'
+import { quorumFuzz } from './quorum'
 
-export type AlgorithmFuzzOptions = Pick<FuzzOptions, 'algorithm' | 'params' | 'faults' | 'mix'>
+export type AlgorithmFuzzOptions = Pick<
+  FuzzOptions,
+  'algorithm' | 'params' | 'faults' | 'mix' | 'stopRunOnViolation'
+>
 
 export interface FuzzTarget {
   options: AlgorithmFuzzOptions
@@ -31,5 +36,11 @@ export const FUZZ_TARGETS: Partial<Record<AlgorithmKind, FuzzTarget>> = {
     options: paxosFuzz,
     mutants: PAXOS_MUTANTS,
     mutant: (names) => createPaxosFactory(flags(names)) as unknown as AnyProtocolFactory,
+  },
+  quorum: {
+    // R + W > N with strict quorums: every check must pass, linearizability included.
+    options: quorumFuzz,
+    mutants: QUORUM_MUTANTS,
+    mutant: (names) => createQuorumFactory(flags(names)) as unknown as AnyProtocolFactory,
   },
 }

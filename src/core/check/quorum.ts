@@ -1,6 +1,347 @@
-// PLACEHOLDER: quorum's safety checks (replaced by the real implementation).
-import { createRaftChecker, type TraceChecker } from './raft'
+// The quorum store's safety checks over a run's trace, streaming. They read 'apply' events
+// (a node stored a version: its key, request id and version text, which names the conflict
+// mode, the version's stamp and clock, the key's preference list and W; see versionText),
+// acknowledged client writes, and the fault / node events that say when the cluster healed.
+//
+//   No acknowledged write lost  every put acknowledged to a client was stored (or kept as a
+//                               hint) by at least W nodes before it was acknowledged, and at
+//                               the end some node still holds it or a version that
+//                               supersedes it (lww: a newer timestamp; siblings: a version
+//                               that causally follows it).
+//   Convergence                 every acknowledged put is, at the end of the run, on all N
+//                               replicas of its key's preference list (or superseded there).
+//                               Judged only when every fault has healed and every crashed or
+//                               paused node is back at least CONVERGENCE_QUIET_MS before the
+//                               end, for writes acknowledged at least that long before the end;
+//                               otherwise the verdict is 'unknown' (never a false violation).
+//
+// quorumFuzz (at the end) is the fuzz setup for this algorithm: its faults all heal by mid-run
+// so that convergence is judged on every seed.
+import type { CheckResult } from '../../shared/api'
+import type { ApplyEvent, NodeId, OpEvent, TraceEvent } from '../../shared/trace'
+import { parseVersionText, supersedes, type TracedVersion } from '../protocols/quorum/version'
+import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
+import type { Rng } from '../rng'
+import type { FaultStyle } from './fuzz'
+import { fmtTime, type TraceChecker } from './raft'
+
+export const QUORUM_CHECK_NAMES = {
+  ackedWrites: 'No acknowledged write lost',
+  convergence: 'Convergence',
+} as const
+
+/**
+ * How long the cluster must have been healed (no active fault, every node up) before the end of
+ * the run for convergence to be judged, and how long before the end a write must have been
+ * acknowledged. Anti-entropy rounds must fit in it (the default 50 ticks of 10 ms do, twice).
+ */
+export const CONVERGENCE_QUIET_MS = 1000
+
+const MAX_DETAILS = 5
+
+interface Held extends TracedVersion {
+  id: string
+  t: number
+}
+
+export class QuorumTraceChecker implements TraceChecker {
+  /** node -> key -> versions held as a preferred replica (the model of its store). */
+  private readonly held = new Map<NodeId, Map<string, Held[]>>()
+  /** request id -> the first version stored under it (any node, hints included). */
+  private readonly versions = new Map<string, Held>()
+  private readonly hinted = new Set<string>()
+  /** request id -> when each node first stored it (primary, superseded no-op or hint). */
+  private readonly storedAt = new Map<string, Map<NodeId, number>>()
+  private readonly acked: OpEvent[] = []
+  private readonly activeFaults = new Map<number, string>()
+  private readonly down = new Set<NodeId>()
+  private lastHeal = 0
+  private endT = 0
+  private malformed: string | null = null
+
+  onEvent(e: TraceEvent): void {
+    if (e.t > this.endT) this.endT = e.t
+    switch (e.kind) {
+      case 'apply':
+        if (e.node !== null) this.onApply(e.node, e)
+        return
+      case 'op':
+        if (e.phase === 'ok' && (e.f === 'put' || (e.f === 'cas' && e.result === true))) this.acked.push(e)
+        return
+      case 'fault':
+        if (e.phase === 'start') this.activeFaults.set(e.faultId, e.detail)
+        else if (this.activeFaults.delete(e.faultId)) this.lastHeal = Math.max(this.lastHeal, e.t)
+        return
+      case 'node':
+        if (e.node === null) return
+        if (e.action === 'crash' || e.action === 'pause') this.down.add(e.node)
+        else {
+          this.down.delete(e.node)
+          this.lastHeal = Math.max(this.lastHeal, e.t)
+        }
+        return
+      default:
+        return
+    }
+  }
+
+  private onApply(node: NodeId, e: ApplyEvent): void {
+    if (e.key === undefined || e.version === undefined) return
+    const tv = parseVersionText(e.version)
+    if (tv === null) {
+      this.malformed ??= `${node} stored ${e.id} at ${fmtTime(e.t)} with an unreadable version ${JSON.stringify(e.version)}`
+      return
+    }
+    const v: Held = { ...tv, id: e.id, t: e.t }
+    if (!this.versions.has(e.id)) this.versions.set(e.id, v)
+    let at = this.storedAt.get(e.id)
+    if (at === undefined) {
+      at = new Map()
+      this.storedAt.set(e.id, at)
+    }
+    if (!at.has(node)) at.set(node, e.t)
+    if (tv.hintFor !== null || tv.superseded) {
+      this.hinted.add(e.id)
+      return
+    }
+    let keys = this.held.get(node)
+    if (keys === undefined) {
+      keys = new Map()
+      this.held.set(node, keys)
+    }
+    const cur = keys.get(e.key) ?? []
+    // A store replaces what the new version supersedes (lww: everything, it is the one value).
+    keys.set(
+      e.key,
+      tv.mode === 'lww' ? [v] : [...cur.filter((c) => c.id !== v.id && !supersedes(v, c, tv.mode)), v],
+    )
+  }
+
+  /** `node` holds `w` for `key`, or a version that supersedes it. */
+  private holds(node: NodeId, key: string, w: Held): boolean {
+    const vs = this.held.get(node)?.get(key) ?? []
+    return vs.some((v) => (v.id === w.id && v.ts === w.ts && v.node === w.node) || supersedes(v, w, w.mode))
+  }
+
+  private describeHeld(node: NodeId, key: string): string {
+    const vs = this.held.get(node)?.get(key) ?? []
+    return vs.length === 0 ? 'nothing' : vs.map((v) => `${v.id} (ts ${v.ts}.${v.node})`).join(', ')
+  }
+
+  private ackedWrites(): CheckResult {
+    let count = 0
+    const details: string[] = []
+    const add = (d: () => string): void => {
+      count++
+      if (details.length < MAX_DETAILS) details.push(d())
+    }
+    if (this.malformed !== null) add(() => this.malformed as string)
+    const nodes = [...this.held.keys()]
+    for (const op of this.acked) {
+      const w = this.versions.get(op.opId)
+      const what = `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}) acknowledged at ${fmtTime(op.t)}`
+      if (w === undefined) {
+        add(() => `${what}, but no node ever stored it`)
+        continue
+      }
+      const before = [...(this.storedAt.get(op.opId) ?? new Map<NodeId, number>())].filter(
+        ([, t]) => t <= op.t,
+      )
+      if (before.length < w.writeQuorum) {
+        add(
+          () =>
+            `${what} after only ${before.length} of W=${w.writeQuorum} nodes stored it` +
+            (before.length > 0 ? ` (${before.map(([n, t]) => `${n} at ${fmtTime(t)}`).join(', ')})` : ''),
+        )
+        continue
+      }
+      if (this.hinted.has(op.opId) || nodes.some((n) => this.holds(n, op.key, w))) continue
+      add(
+        () =>
+          `${what}: at the end no node holds it or a newer version (replicas ${w.replicas.join(', ')} hold ` +
+          `${w.replicas.map((n) => `${n}: ${this.describeHeld(n, op.key)}`).join('; ')})`,
+      )
+    }
+    return { name: QUORUM_CHECK_NAMES.ackedWrites, ok: count === 0, count, details }
+  }
+
+  private convergence(): CheckResult {
+    const name = QUORUM_CHECK_NAMES.convergence
+    const quietUs = CONVERGENCE_QUIET_MS * 1000
+    // Not judged is not a violation: ok stays true (a fuzz run must not stop on it), verdict unknown.
+    const unknown = (why: string): CheckResult => ({
+      name,
+      ok: true,
+      verdict: 'unknown',
+      count: 0,
+      details: [why],
+    })
+    if (this.activeFaults.size > 0 || this.down.size > 0) {
+      const what = [...this.activeFaults.values(), ...[...this.down].map((n) => `${n} down`)]
+      return unknown(`not judged: faults still active at the end of the run (${what.slice(0, 3).join('; ')})`)
+    }
+    if (this.endT - this.lastHeal < quietUs) {
+      return unknown(
+        `not judged: the last fault healed at ${fmtTime(this.lastHeal)}, less than ${CONVERGENCE_QUIET_MS} ms ` +
+          `before the end (${fmtTime(this.endT)}); end faults earlier to give replicas time to converge`,
+      )
+    }
+    let count = 0
+    const details: string[] = []
+    for (const op of this.acked) {
+      if (this.endT - op.t < quietUs) continue
+      const w = this.versions.get(op.opId)
+      if (w === undefined) continue // reported by "No acknowledged write lost"
+      const missing = w.replicas.filter((n) => !this.holds(n, op.key, w))
+      if (missing.length === 0) continue
+      count++
+      if (details.length < MAX_DETAILS) {
+        details.push(
+          `client ${op.client} put ${op.opId} (key ${JSON.stringify(op.key)}, acknowledged at ${fmtTime(op.t)}) is ` +
+            `missing at the end (${fmtTime(this.endT)}) on ${missing.join(', ')} of replicas ${w.replicas.join(', ')}: ` +
+            missing.map((n) => `${n} holds ${this.describeHeld(n, op.key)}`).join('; '),
+        )
+      }
+    }
+    return { name, ok: count === 0, count, details }
+  }
+
+  results(): CheckResult[] {
+    return [this.ackedWrites(), this.convergence()]
+  }
+}
 
 export function createQuorumChecker(): TraceChecker {
-  return createRaftChecker({ raft: false })
+  return new QuorumTraceChecker()
 }
+
+// ---------------------------------------------------------------- fuzzing
+
+function pick<T>(rng: Rng, xs: readonly T[]): T {
+  return xs[rng.int(0, xs.length - 1)]
+}
+
+/**
+ * Parameters for the consistent regime: lww, R + W > N, read repair on (reads write back: ABD),
+ * strict quorums (no hinted handoff), anti-entropy on. Every check, linearizability included,
+ * must pass here under any fault.
+ */
+function consistentParams(rng: Rng): Record<string, unknown> {
+  const replicas = rng.int(2, 4)
+  const readQuorum = rng.int(1, replicas)
+  return {
+    replicas,
+    readQuorum,
+    writeQuorum: rng.int(replicas - readQuorum + 1, replicas),
+    virtualNodes: pick(rng, [1, 4, 16]),
+    conflicts: 'lww',
+    readRepair: true,
+    hintedHandoff: false,
+    antiEntropyTicks: rng.int(5, 40),
+    requestTimeoutTicks: rng.int(10, 60),
+  }
+}
+
+/**
+ * Parameters for any regime: R + W above or below N, both conflict modes, read repair and
+ * hinted handoff on or off. Reads may be stale here (linearizability reports it, honestly);
+ * convergence and acknowledged writes must still hold. Anti-entropy is always on (some repair
+ * must run for convergence to be owed; its period fits CONVERGENCE_QUIET_MS at 10 ms ticks).
+ */
+function anyParams(rng: Rng): Record<string, unknown> {
+  const replicas = rng.int(2, 4)
+  return {
+    replicas,
+    readQuorum: rng.int(1, replicas),
+    writeQuorum: rng.int(1, replicas),
+    virtualNodes: pick(rng, [1, 4, 16]),
+    conflicts: rng.chance(0.5) ? 'lww' : 'siblings',
+    readRepair: rng.chance(0.6),
+    hintedHandoff: rng.chance(0.6),
+    antiEntropyTicks: rng.int(5, 40),
+    requestTimeoutTicks: rng.int(10, 60),
+  }
+}
+
+/**
+ * Faults within the crash-recovery model (crashes that restart, partitions of every shape,
+ * pauses, lossy / slow / duplicating / reordering links, skewed clocks), all over by 55% of the
+ * run so that the rest is a healed quiet period in which convergence is owed.
+ */
+function fuzzFaults(rng: Rng, spec: ExperimentSpec, _style: FaultStyle): FaultSpec[] {
+  const d = spec.durationMs
+  const from = Math.round(d * 0.05)
+  const healBy = Math.round(d * 0.55)
+  const nodes = spec.cluster.nodes
+  const target = (): Target => (rng.chance(0.7) ? (`n${rng.int(1, nodes)}` as Target) : 'random')
+  const out: FaultSpec[] = []
+  const count = rng.int(2, 7)
+  for (let i = 0; i < count; i++) {
+    const atMs = rng.int(from, healBy - 20)
+    const forMs = rng.int(10, Math.max(11, Math.min(healBy - atMs, 1200)))
+    const kind = pick(rng, [
+      'crash',
+      'crash',
+      'partition',
+      'partition',
+      'partition',
+      'pause',
+      'drop',
+      'delay',
+      'duplicate',
+      'reorder',
+      'clock',
+    ] as const)
+    switch (kind) {
+      case 'crash':
+        out.push({ kind, atMs, target: target(), restartAfterMs: forMs })
+        break
+      case 'partition':
+        out.push({
+          kind,
+          atMs,
+          forMs,
+          shape: pick(rng, ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way'] as const),
+        })
+        break
+      case 'pause':
+        out.push({ kind, atMs, forMs, target: target() })
+        break
+      case 'drop':
+      case 'duplicate':
+      case 'reorder':
+        out.push({ kind, atMs, forMs, probability: 0.1 + 0.7 * rng.next() })
+        break
+      case 'delay':
+        out.push({ kind, atMs, forMs, latencyMs: rng.int(2, 60), jitterMs: rng.int(0, 30) })
+        break
+      case 'clock':
+        out.push({ kind, atMs, forMs, target: target(), rate: rng.chance(0.5) ? 2 : 0.5 })
+        break
+    }
+  }
+  out.sort((a, b) => a.atMs - b.atMs)
+  return out
+}
+
+/**
+ * Fuzz options for the quorum store (`fuzz({ ...quorumFuzz, seeds })`): the consistent regime,
+ * where every check (linearizability included) must hold.
+ */
+export const quorumFuzz = {
+  algorithm: 'quorum' as const,
+  params: consistentParams,
+  faults: fuzzFaults,
+  mix: { read: 0.4, write: 0.5, cas: 0.1 },
+  /**
+   * Check once at the end of each run: convergence is only judged at the end anyway, and
+   * re-running linearizability on the growing history every slice costs more than the run.
+   */
+  stopRunOnViolation: false,
+}
+
+/**
+ * The available regime (any R, W, conflict mode, sloppy quorums): stale reads are expected, so
+ * only this file's checks (convergence, no acknowledged write lost) must hold.
+ */
+export const quorumFuzzAvailable = { ...quorumFuzz, params: anyParams }

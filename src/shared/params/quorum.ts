@@ -1,5 +1,6 @@
-// The Dynamo-style quorum store's parameters. The quorum protocol owner may refine these.
-// Cross-field rules that involve the cluster size (N <= nodes) live in spec.ts.
+// The Dynamo-style quorum store's parameters and their designer help (the CAP / PACELC
+// explanation next to R, W and N lives here). Cross-field rules that involve the cluster size
+// (N <= nodes) live in spec.ts.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
 
@@ -23,8 +24,11 @@ export const QuorumParamsSchema = z
     hintedHandoff: z.boolean().default(true),
     /** Replicas compare Merkle trees with a peer every this many ticks (0 = off). */
     antiEntropyTicks: z.number().int().min(0).max(100_000).default(50),
-    /** How long a coordinator waits for R or W replies, ticks. */
-    requestTimeoutTicks: posInt().max(100_000).default(50),
+    /**
+     * How long a coordinator works on a request, ticks (it retries unanswered replicas every
+     * fifth of it); no quorum by then: no reply (the outcome is unknown, not 'rejected').
+     */
+    requestTimeoutTicks: z.number().int().min(2).max(100_000).default(50),
   })
   .refine((p) => p.readQuorum <= p.replicas, { error: 'R must be <= N (replicas)', path: ['readQuorum'] })
   .refine((p) => p.writeQuorum <= p.replicas, { error: 'W must be <= N (replicas)', path: ['writeQuorum'] })
@@ -33,45 +37,45 @@ export type QuorumParams = z.infer<typeof QuorumParamsSchema>
 export const QUORUM_INFO: AlgorithmInfo = {
   label: 'Quorum store',
   summary:
-    'Leaderless Dynamo-style store: with R + W > N reads see the latest write; with R + W <= N or in a partition it stays available but reads can be stale (CAP, PACELC).',
+    'Leaderless Dynamo-style store, any node coordinates. With R + W > N every read quorum overlaps every write quorum, so reads are linearizable but each op waits for more replicas (PACELC: consistency costs latency) and stalls when too few are reachable; with R + W <= N, or a sloppy quorum (hinted handoff) in a partition, it stays available and fast but the linearizability check reports stale reads (CAP). cas is always rejected: a leaderless store has no atomic compare-and-set.',
   params: {
     replicas: {
       label: 'N (replicas)',
-      help: 'How many nodes hold each key; more replicas survive more failures but cost more messages.',
+      help: 'How many nodes hold each key (the first N clockwise on the ring); more survive more failures but cost more messages. Compare R + W with N.',
     },
     readQuorum: {
       label: 'R (read quorum)',
-      help: 'Replies a read waits for; R + W > N makes every read overlap the latest write.',
+      help: "Replies a read (and a put's version query) waits for. R + W > N: every read overlaps the latest write (consistent, slower); R + W <= N: faster and more available, reads can be stale.",
     },
     writeQuorum: {
       label: 'W (write quorum)',
-      help: 'Acks a write waits for; low W is fast and available, but with R + W <= N reads can be stale.',
+      help: 'Replicas that must store a put before it is acknowledged. Low W is fast and stays writable in partitions; with R + W <= N a read can miss the latest write.',
     },
     virtualNodes: {
       label: 'Virtual nodes',
-      help: 'Ring positions per node; more of them spread keys more evenly.',
+      help: 'Ring positions per node; more of them spread keys (and load) more evenly across nodes.',
     },
     conflicts: {
       label: 'Conflicts',
-      help: 'lww keeps the newest timestamp and silently drops concurrent writes; siblings returns them all.',
+      help: 'lww keeps the newest timestamp and silently drops concurrent writes; siblings keeps them all and a get returns their values sorted and joined by "|" (a value no one wrote, so linearizability flags it).',
     },
     readRepair: {
       label: 'Read repair',
-      help: 'Reads fix stale replicas they see, so replicas converge faster.',
+      help: 'A read writes the newest version back to stale replicas; with R + W > N it also waits until W replicas hold what it returns, which makes reads linearizable.',
     },
     hintedHandoff: {
       label: 'Hinted handoff',
-      help: 'Writes for a down replica go to a stand-in and are handed over when it returns.',
+      help: 'Sloppy quorum: a stand-in node takes writes for an unreachable replica and hands them over later. More available, but quorums may not overlap (stale reads even with R + W > N).',
     },
     antiEntropyTicks: {
       label: 'Anti-entropy',
       unit: 'ticks',
-      help: 'Replicas compare Merkle trees this often and copy what differs (0 turns it off).',
+      help: 'Replicas compare Merkle trees of the key ranges they share this often and copy what differs; 0 turns it off (replicas that missed writes may never catch up).',
     },
     requestTimeoutTicks: {
       label: 'Request timeout',
       unit: 'ticks',
-      help: 'A coordinator gives up on R or W replies after this long and fails the request.',
+      help: 'A coordinator gives up on a request after this long without R or W replies and does not answer (some replicas may have stored the write, so the outcome is unknown).',
     },
   },
 }
