@@ -1,6 +1,8 @@
-// What the Design view knows about each fault kind: a one-line explanation, the fields
-// it takes (mirroring FaultSchema in src/shared/spec.ts) and a sensible new row.
+// What the Design view knows about each fault kind: a one-line explanation of what it
+// does to the algorithm, the fields it takes (mirroring FaultSchema in src/shared/spec.ts)
+// with a line each, a short summary for the timeline, and a sensible new fault.
 import type { FaultKind } from '../../shared/spec'
+import { timeGrid } from '../../shared/presets'
 
 /** An option of a select field. */
 export type FieldOption = {
@@ -43,65 +45,174 @@ export const FAULT_FIELDS: Record<FaultKind, FaultField[]> = {
 }
 
 export const FAULT_HELP: Record<FaultKind, string> = {
-  partition: 'Splits the network into groups that cannot reach each other; heals when it ends.',
-  crash: 'Kills a node outright (SIGKILL); it may restart later from its durable state.',
-  pause: 'Freezes a node (SIGSTOP) for a while, then resumes it: a long GC pause.',
-  delay: 'Adds latency (and jitter) to messages on the targeted links.',
-  drop: 'Loses each message with the given probability.',
-  duplicate: 'Delivers each message twice with the given probability.',
-  reorder: 'Lets messages overtake each other with the given probability.',
-  clock: "Makes a node's clock run faster or slower, or jump forward.",
-  byzantine: 'Makes a node lie or go quiet (meaningful for BFT protocols).',
+  partition:
+    'Splits the network into groups that cannot reach each other: a leader cut off from a majority can no longer commit.',
+  crash:
+    'Kills a node outright (SIGKILL): it loses what it had not persisted and, if restarted, recovers from its log.',
+  pause: 'Freezes a node (SIGSTOP), then resumes it: a long GC pause; a paused leader wakes up deposed.',
+  delay:
+    'Adds latency and jitter to messages: slower commits, and a delay near the election timeout causes elections.',
+  drop: 'Loses messages at random: the protocol must retry; heavy loss looks like a partition.',
+  duplicate: 'Delivers messages twice: handlers must be idempotent or an entry is applied twice.',
+  reorder: 'Lets messages overtake each other: stale replies must be recognised by their term or ballot.',
+  clock: "Makes a node's clock run fast or slow, or jump: its timeouts fire early or late.",
+  byzantine: 'Makes a node lie, stall or go quiet: only a BFT protocol (PBFT) is built to survive it.',
 }
 
 export const FAULT_FIELD_LABEL: Record<FaultFieldName, string> = {
-  atMs: 'at (ms)',
-  forMs: 'for (ms)',
-  target: 'target',
-  shape: 'shape',
-  restartAfterMs: 'restart after (ms)',
-  latencyMs: 'latency (ms)',
-  jitterMs: 'jitter (ms)',
-  probability: 'probability',
-  rate: 'clock rate ×',
-  jumpMs: 'jump (ms)',
-  behavior: 'behavior',
+  atMs: 'Starts at',
+  forMs: 'Lasts',
+  target: 'Target',
+  shape: 'Shape',
+  restartAfterMs: 'Restart after',
+  latencyMs: 'Added latency',
+  jitterMs: 'Jitter',
+  probability: 'Probability',
+  rate: 'Clock rate',
+  jumpMs: 'Jump',
+  behavior: 'Behavior',
+}
+
+export const FAULT_FIELD_UNIT: Partial<Record<FaultFieldName, string>> = {
+  atMs: 'ms',
+  forMs: 'ms',
+  restartAfterMs: 'ms',
+  latencyMs: 'ms',
+  jitterMs: 'ms',
+  rate: '×',
+  jumpMs: 'ms',
 }
 
 export const FAULT_FIELD_HELP: Record<FaultFieldName, string> = {
-  atMs: 'When it starts, ms into the run.',
+  atMs: 'When it starts, in ms of run time.',
   forMs: 'How long it lasts; empty = until the end of the run.',
-  target: 'A node (n1..), or leader / random / minority / majority / all.',
-  shape: 'halves, one node isolated, majorities ring, a bridge node, or one-way.',
-  restartAfterMs: 'Restart the node this long after the crash; empty = stays down.',
-  latencyMs: 'Extra one-way delay per message.',
-  jitterMs: 'Random extra delay, up to this much.',
+  target: 'Which node(s): a node, the current leader, a seeded random one, a minority, a majority or all.',
+  shape:
+    'halves, one node isolated, a majorities ring (no two nodes see the same majority), a bridge node, or one-way.',
+  restartAfterMs:
+    'The node restarts this long after the crash and recovers from its durable log; empty = stays down.',
+  latencyMs: 'Extra one-way delay per message: commits slow by about two of these per round trip.',
+  jitterMs: 'Random extra delay up to this much, so messages arrive out of order.',
   probability: 'Chance per message, 0..1.',
-  rate: '2 = the clock runs twice as fast.',
-  jumpMs: 'A one-off forward jump of this many ms.',
-  behavior: 'silent, equivocate, forge or slow.',
+  rate: '2 = the clock runs twice as fast (its timeouts fire early); 0.5 = half speed (late heartbeats).',
+  jumpMs: 'A one-off forward jump: this many ms of ticks fire at once, so timers expire together.',
+  behavior:
+    'silent: sends nothing; equivocate: different values to different peers; forge: corrupt messages; slow: stalls.',
+}
+
+/** Field help that depends on the fault kind (falls back to FAULT_FIELD_HELP). */
+export const FAULT_KIND_FIELD_HELP: Partial<Record<FaultKind, Partial<Record<FaultFieldName, string>>>> = {
+  partition: {
+    target: 'The node at the centre of isolate / one-way / bridge; empty = a seeded random node.',
+  },
+  pause: {
+    forMs:
+      'How long the node stays frozen; a pause longer than the election timeout costs the leader its job.',
+  },
+  delay: { target: 'Only links to and from these nodes; empty = every link.' },
+  drop: {
+    probability: 'Chance (0..1) each message is lost; above ~0.5 the cluster rarely keeps a leader.',
+    target: 'Only links to and from these nodes; empty = every link.',
+  },
+  duplicate: {
+    probability: 'Chance (0..1) each message is delivered twice.',
+    target: 'Only links to and from these nodes; empty = every link.',
+  },
+  reorder: {
+    probability: 'Chance (0..1) each message is held back and overtaken by later ones.',
+    target: 'Only links to and from these nodes; empty = every link.',
+  },
+  clock: { forMs: 'How long the rate change lasts; empty = until the end of the run.' },
+  byzantine: { target: 'The lying node(s); with PBFT, leader means the primary of the current view.' },
+}
+
+export function faultFieldHelp(kind: FaultKind, field: FaultFieldName): string {
+  return FAULT_KIND_FIELD_HELP[kind]?.[field] ?? FAULT_FIELD_HELP[field]
+}
+
+/** What each target word means. */
+export const TARGET_HELP: Record<(typeof TARGET_WORDS)[number], string> = {
+  leader: 'whoever leads when the fault starts',
+  random: 'one node, picked with the seed',
+  minority: 'fewer than half the nodes',
+  majority: 'more than half the nodes',
+  all: 'every node',
+}
+
+/** Faults that happen at an instant (the timeline shows a marker, not a bar). */
+export function isInstant(kind: FaultKind): boolean {
+  return kind === 'crash'
+}
+
+/** A short description for a timeline bar, e.g. `drop 20% · n2`. */
+export function faultSummary(f: Record<string, unknown>): string {
+  const kind = typeof f.kind === 'string' ? f.kind : '?'
+  const num = (k: string) => (typeof f[k] === 'number' ? (f[k] as number) : null)
+  const parts: string[] = [kind]
+  const p = num('probability')
+  switch (kind) {
+    case 'partition':
+      if (typeof f.shape === 'string') parts.push(f.shape)
+      break
+    case 'delay':
+      parts.push(`+${num('latencyMs') ?? '?'}${num('jitterMs') ? `±${num('jitterMs')}` : ''} ms`)
+      break
+    case 'drop':
+    case 'duplicate':
+    case 'reorder':
+      if (p !== null) parts.push(`${Math.round(p * 1000) / 10}%`)
+      break
+    case 'clock':
+      if (num('rate') !== null) parts.push(`×${num('rate')}`)
+      if (num('jumpMs') !== null) parts.push(`jump ${num('jumpMs')} ms`)
+      break
+    case 'byzantine':
+      if (typeof f.behavior === 'string') parts.push(f.behavior)
+      break
+    default:
+      break
+  }
+  const t = typeof f.target === 'string' ? f.target : null
+  return t ? `${parts.join(' ')} · ${t}` : parts.join(' ')
+}
+
+/** A duration for people: `850 ms`, `2.5 s`, `1 min 30 s`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return '?'
+  if (Math.abs(ms) < 1000) return `${Math.round(ms * 10) / 10} ms`
+  if (Math.abs(ms) < 60_000) return `${Math.round(ms / 100) / 10} s`
+  const m = Math.floor(ms / 60_000)
+  const s = Math.round((ms % 60_000) / 1000)
+  return s ? `${m} min ${s} s` : `${m} min`
 }
 
 export const BYZANTINE_BEHAVIORS = ['silent', 'equivocate', 'forge', 'slow'] as const
 export const TARGET_WORDS = ['leader', 'random', 'minority', 'majority', 'all'] as const
 
-/** A new fault row of `kind`, keeping `atMs` / `forMs` / `target` from `prev` where they apply. */
+/** `fraction` of a run of `durationMs`, on the timeline's grid (at least one step). */
+export function gridPart(durationMs: number, fraction: number): number {
+  const g = timeGrid(durationMs)
+  return Math.max(g, Math.round((durationMs * fraction) / g) * g)
+}
+
+/** A new fault of `kind`, keeping `atMs` / `forMs` / `target` from `prev` where they apply. */
 export function newFault(
   kind: FaultKind,
   prev?: Record<string, unknown>,
   durationMs = 10_000,
 ): Record<string, unknown> {
-  const atMs = typeof prev?.atMs === 'number' ? prev.atMs : Math.round(Math.min(1000, durationMs / 3))
+  const atMs = typeof prev?.atMs === 'number' ? prev.atMs : gridPart(durationMs, 1 / 3)
+  const forMs = gridPart(durationMs, 0.2)
   const defaults: Record<FaultKind, Record<string, unknown>> = {
-    partition: { forMs: 1000, shape: 'halves' },
-    crash: { target: 'leader', restartAfterMs: 1000 },
-    pause: { forMs: 1000, target: 'random' },
-    delay: { forMs: 1000, latencyMs: 50, jitterMs: 10 },
-    drop: { forMs: 1000, probability: 0.2 },
-    duplicate: { forMs: 1000, probability: 0.1 },
-    reorder: { forMs: 1000, probability: 0.1 },
-    clock: { forMs: 1000, target: 'n1', rate: 2 },
-    byzantine: { forMs: 1000, target: 'n1', behavior: 'silent' },
+    partition: { forMs, shape: 'halves' },
+    crash: { target: 'leader', restartAfterMs: forMs },
+    pause: { forMs, target: 'random' },
+    delay: { forMs, latencyMs: 50, jitterMs: 10 },
+    drop: { forMs, probability: 0.2 },
+    duplicate: { forMs, probability: 0.1 },
+    reorder: { forMs, probability: 0.1 },
+    clock: { forMs, target: 'n1', rate: 2 },
+    byzantine: { forMs, target: 'leader', behavior: 'silent' },
   }
   const out: Record<string, unknown> = { kind, atMs, ...defaults[kind] }
   const allowed = new Set(FAULT_FIELDS[kind].map((x) => x.name))
@@ -110,4 +221,44 @@ export function newFault(
     if (allowed.has('target') && typeof prev.target === 'string') out.target = prev.target
   }
   return out
+}
+
+/** What the timeline drags: the whole fault, its start edge or its end edge. */
+export type DragMode = 'move' | 'start' | 'end'
+
+export interface FaultShape {
+  atMs: number
+  /** forMs (a window) or restartAfterMs (an instant fault); null: until the end / stays down. */
+  len: number | null
+  instant: boolean
+}
+
+/**
+ * The fields to set after dragging a fault by `dms` (run ms) in `mode`: times snap to
+ * `grid`, stay inside 0..durationMs, and a window keeps at least one grid step.
+ * Moving keeps the length; dragging the start keeps the end; dragging the end of an
+ * instant fault changes its restart delay.
+ */
+export function reshapeFault(
+  f: FaultShape,
+  mode: DragMode,
+  dms: number,
+  durationMs: number,
+  grid: number,
+): Record<string, number> {
+  const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v, lo), Math.max(lo, hi))
+  const snap = (ms: number) => Math.round(ms / grid) * grid
+  const D = durationMs
+  if (mode === 'move') {
+    const room = f.len ?? (f.instant ? 0 : grid)
+    return { atMs: clamp(snap(f.atMs + dms), 0, D - room) }
+  }
+  if (mode === 'start' && !f.instant) {
+    const end0 = f.len !== null ? f.atMs + f.len : D
+    const at = clamp(snap(f.atMs + dms), 0, end0 - grid)
+    return f.len !== null ? { atMs: at, forMs: end0 - at } : { atMs: at }
+  }
+  const end0 = f.len !== null ? f.atMs + f.len : f.instant ? f.atMs : D
+  const end = clamp(snap(end0 + dms), f.atMs + grid, D)
+  return { [f.instant ? 'restartAfterMs' : 'forMs']: end - f.atMs }
 }

@@ -7,10 +7,13 @@ import {
   defaultSpec,
   parseSpec,
   type ExperimentSpec,
+  type ExperimentSpecInput,
   type FaultKind,
   type FieldError,
 } from '../../../shared/spec'
 import { newFault } from '../faults'
+import { applyPreset as buildPreset, type PresetId } from '../../../shared/presets'
+import { defaultParams, isAlgorithm } from '../algorithm-params'
 import { fillDefaults, getPath, pathWithin, setPath } from './path'
 
 const STORAGE_KEY = 'quorum-lab.draft.v1'
@@ -39,6 +42,8 @@ export const useSpecStore = defineStore('spec', () => {
   /** Errors the engine reported for the last start attempt (should match local ones). */
   const serverErrors = ref<FieldError[]>([])
   const fileName = ref<string | null>(null)
+  /** The fault selected on the timeline (its panel is open), or null. */
+  const selectedFault = ref<number | null>(null)
 
   const result = computed(() => parseSpec(plainCopy(draft)))
   const spec = computed<ExperimentSpec | null>(() => (result.value.ok ? result.value.spec : null))
@@ -83,6 +88,7 @@ export const useSpecStore = defineStore('spec', () => {
   function reset(): void {
     fileErrors.value = []
     fileName.value = null
+    selectedFault.value = null
     replace(freshDraft())
   }
 
@@ -96,13 +102,55 @@ export const useSpecStore = defineStore('spec', () => {
   }
   function addFault(kind: FaultKind = 'partition'): void {
     faults().push(newFault(kind, undefined, durationMs()))
+    selectedFault.value = faults().length - 1
   }
   function removeFault(index: number): void {
     faults().splice(index, 1)
+    const sel = selectedFault.value
+    if (sel === null) return
+    if (sel === index) selectedFault.value = faults().length ? Math.min(index, faults().length - 1) : null
+    else if (sel > index) selectedFault.value = sel - 1
+  }
+  function duplicateFault(index: number): void {
+    const list = faults()
+    const f = list[index]
+    if (!f) return
+    list.splice(index + 1, 0, plainCopy(f))
+    selectedFault.value = index + 1
   }
   function setFaultKind(index: number, kind: FaultKind): void {
     const list = faults()
     list.splice(index, 1, newFault(kind, list[index], durationMs()))
+  }
+  /** Set several fields of one fault at once (`undefined` removes a field). */
+  function patchFault(index: number, patch: Record<string, unknown>): void {
+    const f = faults()[index]
+    if (!f) return
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === undefined) delete f[k]
+      else f[k] = v
+    }
+  }
+
+  /** Switch algorithm: its params start from that algorithm's defaults. */
+  function setAlgorithm(kind: string): void {
+    draft.algorithm = isAlgorithm(kind) ? { kind, params: defaultParams(kind) } : { kind }
+  }
+
+  /** Apply a fault preset: replace or append to the faults; `adopt` also switches algorithm / size. */
+  function applyPreset(id: PresetId, mode: 'replace' | 'append', adopt: boolean): void {
+    const before = mode === 'append' ? faults().length : 0
+    const prevKind = (draft.algorithm as { kind?: unknown } | undefined)?.kind
+    const next = buildPreset(plainCopy(draft) as ExperimentSpecInput, id, { mode, adopt }) as Record<
+      string,
+      unknown
+    >
+    const algo = next.algorithm as { kind?: unknown } | undefined
+    if (algo && algo.kind !== prevKind && isAlgorithm(algo.kind)) {
+      next.algorithm = { kind: algo.kind, params: defaultParams(algo.kind) }
+    }
+    replace(next)
+    selectedFault.value = faults().length > before ? before : null
   }
 
   /** Load a spec file: a file that is JSON goes into the form (errors and all). */
@@ -124,6 +172,7 @@ export const useSpecStore = defineStore('spec', () => {
       return
     }
     fileErrors.value = []
+    selectedFault.value = null
     replace(fillDefaults(value, defaultSpec()) as Record<string, unknown>)
   }
 
@@ -155,13 +204,18 @@ export const useSpecStore = defineStore('spec', () => {
     fileErrors,
     serverErrors,
     fileName,
+    selectedFault,
     get,
     set,
     errorsFor,
     reset,
     addFault,
     removeFault,
+    duplicateFault,
     setFaultKind,
+    patchFault,
+    setAlgorithm,
+    applyPreset,
     loadFile,
     toJson,
     saveFile,

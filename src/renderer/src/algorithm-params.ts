@@ -1,0 +1,88 @@
+// The designer's view of each algorithm's parameters, read generically from the shared
+// params schemas (types, defaults, enum options) and ALGORITHM_INFO (label, help, unit),
+// so a protocol that adds or renames a parameter shows up without touching the UI.
+import { z } from 'zod'
+import { ALGORITHM_INFO, ALGORITHMS, AlgorithmSchema, type AlgorithmKind } from '../../shared/spec'
+
+export type ParamControlKind = 'number' | 'range' | 'switch' | 'select' | 'text'
+
+export interface ParamControl {
+  /** Field name in algorithm.params. */
+  key: string
+  label: string
+  help: string
+  unit: string
+  control: ParamControlKind
+  /** For `select`. */
+  options: { label: string; value: string }[]
+  /** Integer-only numbers step by 1, others by 0.1. */
+  step: number
+}
+
+export function isAlgorithm(kind: unknown): kind is AlgorithmKind {
+  return typeof kind === 'string' && (ALGORITHMS as readonly string[]).includes(kind)
+}
+
+/** The algorithm picker's options: every algorithm with its one-line summary. */
+export const ALGORITHM_OPTIONS = ALGORITHMS.map((k) => ({
+  value: k,
+  label: ALGORITHM_INFO[k].label,
+  summary: ALGORITHM_INFO[k].summary,
+}))
+
+/** The algorithm's default params (what switching to it starts from). */
+export function defaultParams(kind: AlgorithmKind): Record<string, unknown> {
+  return structuredClone(AlgorithmSchema.parse({ kind }).params) as Record<string, unknown>
+}
+
+function unwrap(s: z.ZodType): z.ZodType {
+  let cur = s
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional || cur instanceof z.ZodNullable) {
+    cur = cur.unwrap() as z.ZodType
+  }
+  return cur
+}
+
+/** The params object schema's fields for `kind` (empty if it is not an object schema). */
+function paramShape(kind: AlgorithmKind): Record<string, z.ZodType> {
+  const option = AlgorithmSchema.options.find((o) => o.shape.kind.value === kind)
+  const params = option ? unwrap(option.shape.params as z.ZodType) : null
+  return params instanceof z.ZodObject ? (params.shape as Record<string, z.ZodType>) : {}
+}
+
+function controlFor(
+  schema: z.ZodType | undefined,
+  dflt: unknown,
+): Pick<ParamControl, 'control' | 'options' | 'step'> {
+  const s = schema ? unwrap(schema) : undefined
+  if (s instanceof z.ZodEnum) {
+    return {
+      control: 'select',
+      options: s.options.map((v) => ({ label: String(v), value: String(v) })),
+      step: 1,
+    }
+  }
+  if (s instanceof z.ZodBoolean || typeof dflt === 'boolean')
+    return { control: 'switch', options: [], step: 1 }
+  if (s instanceof z.ZodTuple || Array.isArray(dflt)) return { control: 'range', options: [], step: 1 }
+  if (s instanceof z.ZodNumber || typeof dflt === 'number') {
+    const int = s instanceof z.ZodNumber ? s.isInt : Number.isInteger(dflt)
+    return { control: 'number', options: [], step: int ? 1 : 0.1 }
+  }
+  return { control: 'text', options: [], step: 1 }
+}
+
+/** One control per parameter: ALGORITHM_INFO's order first, then any the help does not cover. */
+export function paramControls(kind: AlgorithmKind): ParamControl[] {
+  const info = ALGORITHM_INFO[kind].params
+  const shape = paramShape(kind)
+  const defaults = defaultParams(kind)
+  const keys = [...Object.keys(info), ...Object.keys(shape).filter((k) => !(k in info))]
+  return keys.map((key) => ({
+    key,
+    label: info[key]?.label ?? key,
+    help: info[key]?.help ?? '',
+    unit: info[key]?.unit ?? '',
+    ...controlFor(shape[key], defaults[key]),
+  }))
+}

@@ -1,0 +1,297 @@
+// End to end, for real: the Design screen in Chromium against the real web server and
+// LabService. Apply a preset, drag a fault bar to move and resize it (and nudge it with
+// the keyboard), edit it in the side panel, see an error in place, follow the Byzantine
+// preset's suggestion to switch to PBFT, see its params with help, and start a run.
+//
+// Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
+import { LabService } from '../../src/main/lab/service'
+import { startWebServer, type WebServer } from '../../src/main/web/server'
+import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
+
+const resultsDir = resolve('test-results')
+/** The machine is shared: give re-renders time under load (no timing is asserted). */
+const POLL = { timeout: 10_000 }
+
+interface SpecJson {
+  durationMs: number
+  cluster: { nodes: number }
+  algorithm: { kind: string; params: Record<string, unknown> }
+  faults: Array<Record<string, unknown>>
+}
+
+describe('design screen: fault timeline, presets, params', () => {
+  let browser: Browser
+  let context: BrowserContext
+  let page: Page
+  let server: WebServer
+  let service: LabService
+  let dataDir: string
+  let problems: string[]
+
+  beforeAll(async () => {
+    if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+      throw new Error(`${RENDERER_DIR}/index.html is missing: run \`npx electron-vite build\` first`)
+    }
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
+    mkdirSync(resultsDir, { recursive: true })
+    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-design-'))
+    service = new LabService({ bridge: 'browser', dataDir })
+    server = await startWebServer({ port: 0, service, rendererDir: RENDERER_DIR })
+    browser = await launchChromium()
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
+    page = await context.newPage()
+    problems = watchConsole(page)
+  })
+
+  afterAll(async () => {
+    await context?.close()
+    await browser?.close()
+    service?.close()
+    await server?.close()
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  const bar = (i: number) => page.getByTestId(`fault-bar-${i}`)
+  const attr = async (l: Locator, name: string) => Number(await l.getAttribute(name))
+
+  /** A full-page screenshot from the top (so the sticky header sits where it belongs). */
+  async function shot(name: string): Promise<void> {
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: join(resultsDir, name), fullPage: true })
+  }
+
+  /** The draft spec as the JSON view shows it. */
+  async function specJson(): Promise<SpecJson> {
+    const pre = page.getByTestId('spec-json')
+    if (!(await pre.isVisible())) await page.getByText('The spec as JSON').click()
+    await pre.waitFor()
+    return JSON.parse((await pre.textContent()) ?? '') as SpecJson
+  }
+
+  /** Drag `handle` horizontally by `fraction` of the track's width (in pointer steps). */
+  async function dragBy(handle: Locator, track: Locator, fraction: number): Promise<void> {
+    await track.scrollIntoViewIfNeeded()
+    const t = await track.boundingBox()
+    const h = await handle.boundingBox()
+    if (!t || !h) throw new Error('not laid out')
+    const inner = t.width - 16 // the track keeps 8 px each side
+    const x = h.x + h.width / 2
+    const y = h.y + h.height / 2
+    await page.mouse.move(x, y)
+    await page.mouse.down()
+    await page.mouse.move(x + inner * fraction, y, { steps: 8 })
+    await page.mouse.up()
+  }
+
+  test('a preset lays out faults; bars move and resize by drag and keyboard', async () => {
+    await page.goto(server.url)
+    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    await page.getByTestId('design-view').waitFor()
+
+    // Empty states say what to do.
+    expect(await page.getByTestId('timeline-empty').textContent()).toMatch(/preset|Add fault/)
+    expect(await page.getByTestId('fault-panel-empty').textContent()).toMatch(/Click a bar/)
+
+    // Every designer field has its one line, fsync included.
+    expect(await page.getByTestId('field-cluster.fsync').textContent()).toContain(
+      'fsync the write-ahead log before sending',
+    )
+
+    await page.getByTestId('input-durationMs').fill('10000')
+    await page.getByTestId('input-durationMs').press('Tab')
+    await page.getByTestId('preset-flaky-network').click()
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(3)
+    expect(await page.getByTestId('preset-note').textContent()).toMatch(/Watch /)
+    expect(await bar(0).getAttribute('data-kind')).toBe('drop')
+    expect(await attr(bar(0), 'data-at-ms')).toBe(1500)
+    expect(await attr(bar(0), 'data-len-ms')).toBe(2500)
+    expect(await page.getByTestId('timeline-empty').count()).toBe(0)
+    // Applying selects the first new fault and opens it in the panel.
+    expect(await page.getByTestId('fault-panel').textContent()).toContain('Fault #1')
+
+    // Append another preset: a crash marker with its restart.
+    await page.getByTestId('preset-mode-append').click()
+    await page.getByTestId('preset-leader-crash').click()
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(4)
+    expect(await bar(3).getAttribute('data-kind')).toBe('crash')
+    expect(await attr(bar(3), 'data-at-ms')).toBe(3000)
+    expect(await attr(bar(3), 'data-len-ms')).toBe(2500)
+
+    const track0 = page.getByTestId('fault-lane-0').locator('.ftl__track')
+    // Move: +10% of a 10 s run = +1 s.
+    await dragBy(bar(0).locator('.ftl__text'), track0, 0.1)
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(2500)
+    expect(await attr(bar(0), 'data-len-ms')).toBe(2500)
+    // Resize the end: +5% = +500 ms.
+    await dragBy(page.getByTestId('fault-bar-0-end'), track0, 0.05)
+    await expect.poll(() => attr(bar(0), 'data-len-ms'), POLL).toBe(3000)
+    expect(await attr(bar(0), 'data-at-ms')).toBe(2500)
+    // Resize the start: -5% = starts 500 ms earlier, same end.
+    await dragBy(page.getByTestId('fault-bar-0-start'), track0, -0.05)
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(2000)
+    expect(await attr(bar(0), 'data-len-ms')).toBe(3500)
+    // Dragging past the end clamps to the run.
+    await dragBy(bar(0).locator('.ftl__text'), track0, 0.9)
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(6500)
+    await dragBy(bar(0).locator('.ftl__text'), track0, -0.45)
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(2000)
+
+    // The crash's restart ring resizes restartAfterMs.
+    await dragBy(
+      page.getByTestId('fault-bar-3-end'),
+      page.getByTestId('fault-lane-3').locator('.ftl__track'),
+      0.1,
+    )
+    await expect.poll(() => attr(bar(3), 'data-len-ms'), POLL).toBe(3500)
+
+    // Keyboard: arrows move by one grid step (100 ms), Shift+arrows change the length.
+    await bar(0).focus()
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('ArrowRight')
+    await page.keyboard.press('Shift+ArrowLeft')
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(2200)
+    expect(await attr(bar(0), 'data-len-ms')).toBe(3400)
+
+    // The spec itself changed (the JSON view shows the draft).
+    const s = await specJson()
+    expect(s.faults[0]).toMatchObject({ kind: 'drop', atMs: 2200, forMs: 3400, probability: 0.2 })
+    expect(s.faults[3]).toMatchObject({ kind: 'crash', atMs: 3000, target: 'leader', restartAfterMs: 3500 })
+    expect(problems).toEqual([])
+  })
+
+  test('the side panel edits the selected fault and shows errors in place', async () => {
+    await bar(0).click()
+    const panel = page.getByTestId('fault-panel')
+    expect(await panel.textContent()).toContain('Fault #1')
+    // Each field explains itself.
+    expect(await page.getByTestId('field-faults[0].probability').textContent()).toMatch(/lost/)
+
+    const prob = page.getByTestId('input-faults[0].probability')
+    await prob.fill('0.35')
+    await prob.press('Tab')
+    await expect.poll(() => bar(0).textContent(), POLL).toContain('35%')
+
+    // Target picker: nodes and roles.
+    await page.getByTestId('select-faults[0].target').click()
+    await page.locator('.n-base-select-option', { hasText: /^majority/ }).click()
+    await expect.poll(() => bar(0).textContent(), POLL).toContain('majority')
+
+    // A start past the end of the run: named on the bar and in the panel; Run is blocked.
+    const at = page.getByTestId('input-faults[0].atMs')
+    await at.fill('20000')
+    await at.press('Tab')
+    await expect.poll(() => bar(0).getAttribute('data-invalid'), POLL).toBe('true')
+    expect(await page.getByTestId('fault-bar-error-0').textContent()).toContain('faults[0].atMs')
+    expect(await page.getByTestId('error-faults[0].atMs').textContent()).toMatch(/must be <= durationMs/)
+    expect(await page.getByTestId('run-button').isDisabled()).toBe(true)
+    await shot('design-timeline-error.png')
+    await at.fill('2000')
+    await at.press('Tab')
+    await expect.poll(() => bar(0).getAttribute('data-invalid'), POLL).toBe('false')
+    expect(await page.getByTestId('fault-bar-error-0').count()).toBe(0)
+
+    // Duplicate and delete.
+    await page.getByTestId('fault-duplicate').click()
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(5)
+    expect(await panel.textContent()).toContain('Fault #2')
+    await page.getByTestId('fault-delete').click()
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(4)
+
+    // An empty length means "until the end of the run": the bar runs off the end, open.
+    await bar(2).click()
+    const len = page.getByTestId('input-faults[2].forMs')
+    await len.fill('')
+    await len.press('Tab')
+    await expect.poll(() => bar(2).getAttribute('data-len-ms'), POLL).toBe('')
+    expect(await bar(2).getAttribute('class')).toContain('ftl__bar--open')
+    expect((await specJson()).faults[2]).not.toHaveProperty('forMs')
+
+    // Add a fault by kind: it lands on the grid a third of the way in, selected.
+    await page.getByTestId('add-fault').click()
+    await page.getByTestId('add-fault-partition').waitFor()
+    await page.getByTestId('add-fault-partition').click()
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(5)
+    expect(await bar(4).getAttribute('data-kind')).toBe('partition')
+    expect(await attr(bar(4), 'data-at-ms')).toBe(3300)
+    expect(await panel.textContent()).toContain('Fault #5')
+    // Delete on the focused bar removes it.
+    await bar(4).focus()
+    await page.keyboard.press('Delete')
+    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(4)
+
+    await bar(3).click()
+    if (await page.getByTestId('spec-json').isVisible()) await page.getByText('The spec as JSON').click()
+    await page.getByTestId('faults').screenshot({ path: join(resultsDir, 'design-timeline-card.png') })
+    await shot('design-timeline.png')
+    await page.getByTestId('theme-toggle').click()
+    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
+    await shot('design-timeline-dark.png')
+    await page.getByTestId('theme-toggle').click()
+    expect(problems).toEqual([])
+  })
+
+  test('the Byzantine preset suggests PBFT; switching shows its params with help', async () => {
+    await page.getByTestId('preset-mode-replace').click()
+    await page.getByTestId('preset-byzantine-primary').click()
+    const needs = page.getByTestId('preset-needs')
+    await needs.waitFor()
+    expect(await needs.textContent()).toMatch(/3f \+ 1/)
+    expect(await bar(0).getAttribute('data-kind')).toBe('byzantine')
+    expect(await page.getByTestId('fault-note').textContent()).toMatch(/Raft assumes nodes never lie/)
+    await page.getByTestId('preset-adopt').click()
+    await expect.poll(() => page.getByTestId('fault-note').count(), POLL).toBe(0)
+    await expect
+      .poll(() => page.getByTestId('algorithm-params').getAttribute('data-algorithm'), POLL)
+      .toBe('pbft')
+    expect(await page.getByTestId('preset-needs').count()).toBe(0)
+    expect(await page.getByTestId('algorithm-summary').textContent()).toMatch(/Byzantine/)
+    const field = page.getByTestId('field-algorithm.params.viewChangeTicks')
+    expect(await field.textContent()).toMatch(/View-change timeout/)
+    expect(await field.locator('.spec-field__help').textContent()).toMatch(/primary/)
+    expect(await page.getByTestId('input-algorithm.params.viewChangeTicks').inputValue()).toBe('40')
+    await shot('design-pbft.png')
+
+    // Back to Raft through the picker: its params, reset to defaults, each with its line.
+    await page.getByTestId('select-algorithm.kind').click()
+    await page
+      .locator('.n-base-select-option')
+      .filter({ has: page.locator('.algo-option__name', { hasText: /^Raft$/ }) })
+      .click()
+    await expect
+      .poll(() => page.getByTestId('algorithm-params').getAttribute('data-algorithm'), POLL)
+      .toBe('raft')
+    expect(await page.getByTestId('input-algorithm.params.heartbeatTicks').inputValue()).toBe('5')
+    expect(await page.getByTestId('field-algorithm.params.preVote').textContent()).toMatch(/deposes?|depose/)
+    const s = await specJson()
+    expect(s.algorithm).toEqual({
+      kind: 'raft',
+      params: {
+        electionTimeoutTicks: [15, 30],
+        heartbeatTicks: 5,
+        preVote: true,
+        readMode: 'readIndex',
+        maxBatch: 64,
+      },
+    })
+    expect(problems).toEqual([])
+  })
+
+  test('a short simulation run starts from the designer', async () => {
+    await page.getByTestId('input-durationMs').fill('2000')
+    await page.getByTestId('input-durationMs').press('Tab')
+    // Presets scale to the run: the crash lands at 30% of 2 s.
+    await page.getByTestId('preset-leader-crash').click()
+    await expect.poll(() => attr(bar(0), 'data-at-ms'), POLL).toBe(600)
+    await page.getByTestId('speed-max').click()
+    await expect.poll(() => page.getByTestId('validity').getAttribute('data-valid'), POLL).toBe('true')
+    await page.getByTestId('run-button').click()
+    await page.getByTestId('run-view').waitFor()
+    await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
+    expect(problems).toEqual([])
+  })
+})
