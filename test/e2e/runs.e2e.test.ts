@@ -108,11 +108,12 @@ describe('runs view in the browser UI', () => {
     await expect.poll(() => rowNames(page)).toEqual([...NAMES].reverse())
     await nameHeader.click()
 
-    // Compare appears (disabled) with 2 selected.
+    // Compare is enabled with 2 selected.
+    expect(await page.getByTestId('runs-compare').isDisabled()).toBe(true)
     await page.getByTestId(`runs-select-${runs[0].runId}`).click()
     await page.getByTestId(`runs-select-${runs[1].runId}`).click()
     await page.getByTestId('runs-compare').waitFor()
-    expect(await page.getByTestId('runs-compare').isDisabled()).toBe(true)
+    expect(await page.getByTestId('runs-compare').isDisabled()).toBe(false)
     expect(await page.getByTestId('runs-rerun').isDisabled()).toBe(true)
 
     // Export CSV: the runs list and each selected run's ops.
@@ -131,6 +132,9 @@ describe('runs view in the browser UI', () => {
     expect(downloads.sort()).toEqual(
       ['runs.csv', `${runs[0].runId}-ops.csv`, `${runs[1].runId}-ops.csv`].sort(),
     )
+    // When done it says how many rows each file got.
+    await page.getByTestId('runs-export-done').waitFor()
+    expect(await page.getByTestId('runs-export-done').textContent()).toContain('3 runs')
 
     await page.waitForTimeout(300)
     await page.screenshot({ path: join(resultsDir, 'runs.png'), fullPage: true })
@@ -144,7 +148,7 @@ describe('runs view in the browser UI', () => {
     // Unselect both.
     await page.getByTestId(`runs-select-${runs[0].runId}`).click()
     await page.getByTestId(`runs-select-${runs[1].runId}`).click()
-    await expect.poll(() => page.getByTestId('runs-compare').count()).toBe(0)
+    await expect.poll(() => page.getByTestId('runs-compare').isDisabled()).toBe(true)
 
     // A row click opens the ended run in the Run view: summary and charts from stored data.
     await page.getByTestId(`runs-row-${runs[2].runId}`).click()

@@ -39,7 +39,7 @@ import {
   type CsvRequest,
 } from '../store'
 import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type SweepRow } from './format'
-import { combinations, ParamError, parseParam, type SweepParam } from './sweep'
+import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
 
 const EXIT_OK = 0
@@ -521,7 +521,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
     throw new CliExit(EXIT_BAD_INPUT, `--seeds: ${total} runs is too many (at most 100000)`)
 
   const service = openService(o.data)
-  const bar = progressBar()
+  const bar = sweepProgress(process.stderr, total)
   let interrupted = false
   const onSigint = (): void => {
     if (interrupted) process.exit(EXIT_INTERRUPTED)
@@ -566,6 +566,13 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           if (interrupted) void service.stopRun({ runId: run.runId })
         })
         done++
+        const p99 = final.summary?.latencyMs.p99
+        bar.runDone(
+          done,
+          total,
+          `${c.labels.join(' ')} seed ${spec.seed}`,
+          `${final.status}, ok ${final.summary?.ops.ok ?? 0}, p99 ${p99 === null || p99 === undefined ? '-' : p99.toFixed(1)} ms`,
+        )
         ids.push(final.runId)
         row.runs++
         if (final.status === 'failed') row.failed++

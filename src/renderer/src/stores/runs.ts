@@ -126,33 +126,86 @@ export const useRunsStore = defineStore('runs', () => {
     return { deleted, failed }
   }
 
+  /** An export in progress: files done of total, rows written so far, the file being written. */
+  const exporting = ref<null | { file: string; files: number; done: number; rows: number }>(null)
+
+  /**
+   * Browser mode: fetch a same-origin CSV (the auth cookie rides along), counting rows as it
+   * streams in (progress), then save it as a download. Returns its data rows (header excluded).
+   */
+  async function fetchCsv(href: string, filename: string, onRows: (rows: number) => void): Promise<number> {
+    const res = await fetch(href, { credentials: 'same-origin' })
+    if (!res.ok) {
+      const body = (await res.text()).slice(0, 300)
+      throw new Error(`${filename}: HTTP ${res.status}${body ? ` (${body})` : ''}`)
+    }
+    const chunks: Uint8Array[] = []
+    let lines = 0
+    const reader = res.body?.getReader()
+    if (reader) {
+      for (;;) {
+        const { done, value } = await reader.read()
+        if (done) break
+        chunks.push(value)
+        for (let i = 0; i < value.length; i++) if (value[i] === 10) lines++
+        onRows(Math.max(0, lines - 1))
+      }
+    } else {
+      const buf = new Uint8Array(await res.arrayBuffer())
+      chunks.push(buf)
+      for (let i = 0; i < buf.length; i++) if (buf[i] === 10) lines++
+    }
+    const url = URL.createObjectURL(new Blob(chunks as BlobPart[], { type: 'text/csv;charset=utf-8' }))
+    downloadUrl(url, filename)
+    setTimeout(() => URL.revokeObjectURL(url), 10_000)
+    return Math.max(0, lines - 1)
+  }
+
   /**
    * Export CSV: the runs list (as filtered) and each given run's ops. Browser mode downloads
    * /export/runs.csv and /export/RUN/ops.csv; the desktop app asks where to save each one.
+   * `exporting` shows the progress meanwhile; the message gives the row counts.
    */
   async function exportCsv(ids: RunId[]): Promise<{ ok: boolean; message: string }> {
-    if (bridgeKind() === 'browser') {
-      downloadUrl(runsCsvDownloadUrl(apiFilter.value), 'runs.csv')
-      for (const id of ids) downloadUrl(csvDownloadUrl(id, 'ops'), `${id}-ops.csv`)
-      return {
-        ok: true,
-        message: ids.length
-          ? `downloading runs.csv and ${ids.length} ops CSV file(s)`
-          : 'downloading runs.csv',
-      }
+    if (exporting.value) return { ok: false, message: 'an export is already in progress' }
+    const files = 1 + ids.length
+    const state = { file: 'runs.csv', files, done: 0, rows: 0 }
+    exporting.value = { ...state }
+    const step = (patch: Partial<typeof state>): void => {
+      Object.assign(state, patch)
+      exporting.value = { ...state }
     }
     try {
+      if (bridgeKind() === 'browser') {
+        const parts: string[] = []
+        let total = 0
+        const one = async (href: string, filename: string, what: string): Promise<void> => {
+          step({ file: filename })
+          const rows = await fetchCsv(href, filename, (r) => step({ rows: total + r }))
+          total += rows
+          step({ done: state.done + 1, rows: total })
+          parts.push(`${rows} ${what}`)
+        }
+        await one(runsCsvDownloadUrl(apiFilter.value), 'runs.csv', 'runs')
+        for (const id of ids) await one(csvDownloadUrl(id, 'ops'), `${id}-ops.csv`, `ops of ${id}`)
+        return { ok: true, message: `downloaded ${parts.join(', ')}` }
+      }
       const saved: string[] = []
       const first = await getLab().exportCsv({ what: 'runs' })
       if (!first.saved) return { ok: true, message: 'export cancelled' }
       saved.push(`${first.rows} runs`)
+      step({ done: 1, rows: first.rows })
       for (const runId of ids) {
+        step({ file: `${runId}-ops.csv` })
         const res = await getLab().exportCsv({ what: 'ops', runId })
         if (res.saved) saved.push(`${res.rows} ops of ${runId}`)
+        step({ done: state.done + 1, rows: state.rows + res.rows })
       }
       return { ok: true, message: `saved ${saved.join(', ')}` }
     } catch (e) {
-      return { ok: false, message: asLabError(e).message }
+      return { ok: false, message: e instanceof Error && !('code' in e) ? e.message : asLabError(e).message }
+    } finally {
+      exporting.value = null
     }
   }
 
@@ -181,6 +234,7 @@ export const useRunsStore = defineStore('runs', () => {
     toggle,
     selectAll,
     remove,
+    exporting,
     exportCsv,
     clearFilters,
   }

@@ -42,6 +42,16 @@ export const useUiStore = defineStore('ui', () => {
   const theme = ref<ThemeName>(initialTheme())
   const dark = computed(() => theme.value === 'dark')
 
+  /** Each view's last arguments, so coming back to it (nav, shortcuts) restores them. */
+  const lastQueries: Partial<Record<View, Record<string, string>>> = {}
+  watch(
+    [view, query],
+    ([v, q]) => {
+      lastQueries[v] = q
+    },
+    { immediate: true },
+  )
+
   window.addEventListener('hashchange', () => {
     const h = parseHash()
     view.value = h.view
@@ -65,6 +75,10 @@ export const useUiStore = defineStore('ui', () => {
     view.value = v
     query.value = q
   }
+  /** Show view `v` with the arguments it had last time (e.g. Compare's runs). */
+  function goBack(v: View): void {
+    go(v, v === view.value ? query.value : (lastQueries[v] ?? {}))
+  }
   function toggleTheme(): void {
     theme.value = dark.value ? 'light' : 'dark'
     try {
@@ -74,5 +88,5 @@ export const useUiStore = defineStore('ui', () => {
     }
   }
 
-  return { view, query, theme, dark, go, toggleTheme }
+  return { view, query, theme, dark, go, goBack, toggleTheme }
 })
