@@ -222,10 +222,25 @@ export interface CompareRun {
   windows: MetricsWindow[]
   /** Latency CDF of ok ops: [ms, fraction of ops <= ms], ascending. */
   latencyCdf: Array<[number, number]>
-  /** Periods with no committed (ok) op while clients were waiting, ms of run time. */
+  /**
+   * Periods with no committed (ok) op while clients were waiting, ms of run time, at least
+   * `unavailableMinMs` long; counted from the first committed op (start-up is `firstCommitMs`).
+   */
   unavailability: Array<{ startMs: number; endMs: number }>
-  /** Leader elections or view changes: how many, and total / mean time without a leader, ms. */
-  elections: { count: number; totalMs: number; meanMs: number | null }
+  unavailableMinMs: number
+  /**
+   * Leader elections or view changes after the first leader: how many, total / mean / longest
+   * time without a leader (ms), and each period. Null for leaderless algorithms (n/a).
+   */
+  elections: {
+    count: number
+    totalMs: number
+    meanMs: number | null
+    maxMs: number | null
+    periods: Array<{ startMs: number; endMs: number }>
+    /** When the first leader was elected (start-up), ms; null if none ever was. */
+    firstLeaderMs: number | null
+  } | null
   faults: Array<{ startMs: number; endMs: number; label: string }>
   headline: {
     opsPerSec: number
@@ -234,11 +249,43 @@ export interface CompareRun {
     unavailableMs: number
     messagesPerOp: number | null
     verdict: Verdict | null
+    /** When the first op committed, ms of run time (null: none did). */
+    firstCommitMs: number | null
   }
 }
 
 export interface Comparison {
   runs: CompareRun[]
+}
+
+/** How an active fault affects a directed link (live cluster picture). */
+export type LinkEffect = 'cut' | 'slow' | 'lossy'
+
+/** A fault active now (scheduled or injected live), as the live view draws it. */
+export interface ActiveFault {
+  /** Index in the run's fault list (endFault takes it). */
+  index: number
+  kind: string
+  /** Run time it started, ms. */
+  startMs: number
+  /** One line, as in the trace's fault event. */
+  description: string
+  targets: NodeId[]
+  /** Directed links it affects (network faults and partitions; empty for node faults). */
+  links: Array<{ from: NodeId; to: NodeId; effect: LinkEffect }>
+  /** Injected live (true) or from the spec's schedule. */
+  live: boolean
+}
+
+/** One sampled message, for the live view's animation. */
+export interface MessageSample {
+  from: NodeId
+  to: NodeId
+  type: string
+  sentMs: number
+  /** Delivered at (ms), null when not (yet) delivered. */
+  deliveredMs: number | null
+  dropped: boolean
 }
 
 export type LabEvent =
@@ -251,6 +298,14 @@ export type LabEvent =
       nodes: NodeLive[]
       /** Windows closed since the previous progress event. */
       windows: MetricsWindow[]
+      /** The open window's figures so far (partial; replaced by the closed window later). */
+      current?: MetricsWindow | null
+      /** Faults active now. */
+      faults?: ActiveFault[]
+      /** A bounded sample (<= 50) of the messages sent since the previous event. */
+      messages?: MessageSample[]
+      /** How many messages were sent since the previous event (the sample is drawn from them). */
+      messagesSent?: number
     }
   | { type: 'run-status'; run: RunInfo }
 
