@@ -1,11 +1,13 @@
 // What `npm run fuzz` can fuzz: per algorithm, the fuzz options that keep runs within its
 // fault model, the names of its deliberate bugs (mutants) and how to build a mutant.
 import type { AlgorithmKind } from '../../shared/spec'
+import { createMultiPaxosFactory, MULTIPAXOS_MUTANTS } from '../protocols/multipaxos'
 import { createPaxosFactory, PAXOS_MUTANTS } from '../protocols/paxos'
 import { createQuorumFactory, QUORUM_MUTANTS } from '../protocols/quorum'
 import { createRaftFactory } from '../protocols/raft'
 import type { AnyProtocolFactory } from '../sim'
 import type { FuzzOptions } from './fuzz'
+import { multipaxosFuzz } from './multipaxos'
 import { paxosFuzz } from './paxos'
 import { quorumFuzz } from './quorum'
 
@@ -36,6 +38,11 @@ export const FUZZ_TARGETS: Partial<Record<AlgorithmKind, FuzzTarget>> = {
     options: paxosFuzz,
     mutants: PAXOS_MUTANTS,
     mutant: (names) => createPaxosFactory(flags(names)) as unknown as AnyProtocolFactory,
+  },
+  multipaxos: {
+    options: multipaxosFuzz,
+    mutants: MULTIPAXOS_MUTANTS,
+    mutant: (names) => createMultiPaxosFactory(flags(names)) as unknown as AnyProtocolFactory,
   },
   quorum: {
     // R + W > N with strict quorums: every check must pass, linearizability included.

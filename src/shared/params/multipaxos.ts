@@ -1,4 +1,4 @@
-// Multi-Paxos's parameters. The multipaxos protocol owner may refine these.
+// Multi-Paxos's parameters (src/core/protocols/multipaxos), with the designer's help lines.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
 
@@ -6,9 +6,16 @@ const posInt = () => z.number().int().min(1)
 
 export const MultiPaxosParamsSchema = z
   .strictObject({
-    /** A node that hears no leader for a timeout drawn from [min, max] ticks runs phase 1. */
+    /**
+     * A node that hears no leader for a timeout drawn from [min, max] ticks runs phase 1. The
+     * min is also the leader lease (a node that heard a leader within it ignores Prepares) and
+     * the leader's check-quorum interval.
+     */
     leaderTimeoutTicks: z.tuple([posInt(), posInt()]).default([15, 30]),
-    /** The leader sends heartbeats (with its commit point) every this many ticks. */
+    /**
+     * The leader sends heartbeats (with its commit point) every this many ticks, and re-sends
+     * Accepts not acknowledged since the previous one.
+     */
     heartbeatTicks: posInt().default(5),
     /** Most commands in one Accept message. */
     maxBatch: posInt().max(10000).default(64),
@@ -30,17 +37,17 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
     leaderTimeoutTicks: {
       label: 'Leader timeout',
       unit: 'ticks',
-      help: 'Silence this long makes a node run phase 1 with a higher ballot and take over.',
+      help: 'Silence this long makes a node run phase 1 with a higher ballot and take over; the minimum is also the leader lease.',
     },
     heartbeatTicks: {
       label: 'Heartbeat',
       unit: 'ticks',
-      help: 'How often the leader proves it is alive and tells followers what is decided.',
+      help: 'How often the leader proves it is alive, tells followers what is decided and re-sends lost Accepts.',
     },
     maxBatch: {
       label: 'Max batch',
       unit: 'commands',
-      help: 'Most commands per Accept; bigger batches raise throughput under load.',
+      help: 'Most commands per Accept; commands that arrive together are sent together, so bigger batches raise throughput under load.',
     },
   },
 }

@@ -1,0 +1,722 @@
+// Multi-Paxos as a pure, deterministic state machine: a replicated KV log on a sequence of
+// Paxos instances (slots), with a stable leader.
+//
+// Paper references: Lamport, "Paxos Made Simple" (2001) sections 2 (single-decree Paxos) and
+// 3 (implementing a state machine: a leader runs phase 1 once for all instances, then one
+// phase 2 per command; gaps are filled with no-ops); van Renesse & Altinbuken, "Paxos Made
+// Moderately Complex" (2015) for leader change by a higher ballot and the commit point.
+//
+// - Every node is an acceptor. A node that hears no leader for a random timeout drawn from
+//   params.leaderTimeoutTicks becomes a candidate: it picks a ballot (round, node index) above
+//   every ballot it has seen and runs phase 1 (Prepare/Promise) for all slots after its own
+//   decided prefix. Promises carry what each acceptor accepted there; with a majority, the
+//   candidate becomes leader, re-proposes per slot the value with the highest ballot (keeping
+//   its entry, so a decided slot has one (term, id) everywhere) and fills holes with no-ops.
+// - The leader runs phase 2 (Accept/Accepted) per command, batching up to params.maxBatch
+//   commands per Accept; a slot is decided when a majority accepted it. The decided prefix
+//   (commit point) rides on Accepts and on Heartbeats every params.heartbeatTicks. A follower
+//   decides a slot <= the commit point if it accepted it in the leader's ballot, and asks
+//   (HeartbeatAck with its own commit point) for the rest, which the leader sends as CatchUp.
+// - Acceptors persist their promise and accepted values before replying (the host persists
+//   ready().persist before sending). A restarted node recovers from `recovered` only.
+// - Reads go through the log (a get is a command like a put), so they are linearizable.
+// - Commands are idempotent by request id (KvStore): a retried request applied twice answers
+//   with the first result.
+// - Liveness helpers (not needed for safety): an acceptor that heard from a leader within the
+//   minimum leader timeout ignores Prepares (so a node returning from a partition does not
+//   depose a working leader), a candidate that hears a working leader steps down, and a
+//   leader that has not heard from a majority for the minimum leader timeout steps down.
+import type {
+  ClientReply,
+  ClientRequest,
+  CreateOptions,
+  NodeId,
+  NodeStatus,
+  Outgoing,
+  Protocol,
+  ProtocolEvent,
+  Ready,
+} from '../types'
+import type { Rng } from '../../rng'
+import type { MultiPaxosParams } from '../../../shared/params/multipaxos'
+import { KvStore } from '../kv'
+import { SlotLog } from './log'
+import {
+  ballotRound,
+  makeBallot,
+  type MpEntry,
+  type MpMsg,
+  type MpRecord,
+  type MultiPaxosMutations,
+  type PromiseSlot,
+} from './types'
+
+type MpRole = 'follower' | 'candidate' | 'leader'
+type Msg<T extends MpMsg['type']> = Extract<MpMsg, { type: T }>
+
+/** Fewest decided entries a CatchUp carries (params.maxBatch may be smaller). */
+export const CATCHUP_MIN = 256
+/**
+ * Farthest a message may reach past what this node holds (slots are array positions): a
+ * corrupt frame naming slot 2^50 is dropped instead of exhausting memory. Honest leaders
+ * stay far below (a lagging follower catches up from its own decided prefix).
+ */
+export const MAX_AHEAD = 1 << 22
+/** Most entries the leader re-sends to one follower per heartbeat (as Accepts). */
+const RESEND_BATCHES = 4
+
+const NONE = Object.freeze([]) as unknown as never[]
+
+function popcount(x: number): number {
+  let n = 0
+  while (x !== 0) {
+    x &= x - 1
+    n++
+  }
+  return n
+}
+
+export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
+  readonly id: NodeId
+  readonly peers: readonly NodeId[]
+  private readonly index: number
+  private readonly bit: ReadonlyMap<NodeId, number>
+  private readonly quorum: number
+  /** Accepted count that decides a slot (the majority, unless mutated). */
+  private readonly phase2Quorum: number
+  private readonly params: MultiPaxosParams
+  private readonly rng: Rng
+  private readonly mut: MultiPaxosMutations
+
+  // Durable state (rebuilt from records on restart).
+  /** Highest ballot promised (or accepted in) as an acceptor. */
+  private promised = 0
+  /** Highest ballot this node ran phase 1 with. */
+  private ownBallot = 0
+  readonly log = new SlotLog()
+
+  // Volatile state.
+  private role: MpRole = 'follower'
+  private leader: NodeId | null = null
+  /** Candidate / leader: the ballot of this node's phase 1 / leadership. */
+  private ballot = 0
+  private maxRound = 0
+  /** Highest slot s such that every slot <= s is decided here. */
+  private commitIndex = 0
+  private lastApplied = 0
+  readonly kv = new KvStore()
+  private elapsed = 0
+  private timeout = 0
+  private hbElapsed = 0
+
+  // Candidate.
+  /** The decided prefix the Prepare asked about (promises report slots after it). */
+  private prepareFrom = 0
+  private readonly promises = new Map<NodeId, PromiseSlot[]>()
+
+  // Leader.
+  /** acks[slot] = bitmask of nodes that accepted the slot in this ballot. */
+  private acks: number[] = []
+  /** First slot not yet sent to the followers. */
+  private nextUnsent = 1
+  /** Leader ticks so far, and sentAt[slot] = the tick its Accept last went out. */
+  private ticks = 0
+  private sentAt: number[] = []
+  private readonly active = new Set<NodeId>()
+
+  /** Client requests this node accepted and still owes a reply for. */
+  private readonly pending = new Set<string>()
+
+  // Outputs, drained by ready().
+  private persistOut: MpRecord[] = []
+  private msgs: Outgoing<MpMsg>[] = []
+  private replies: ClientReply[] = []
+  private events: ProtocolEvent[] = []
+  private hardPromised = 0
+  private hardCommit = 0
+  private lastState: { role: MpRole; term: number; leader: NodeId | null; commitIndex: number } | null = null
+
+  constructor(opts: CreateOptions<MultiPaxosParams, MpRecord>, mutations: MultiPaxosMutations = {}) {
+    this.id = opts.id
+    this.index = opts.nodes.indexOf(opts.id)
+    if (this.index < 0)
+      throw new Error(`multipaxos: node ${opts.id} is not in nodes [${opts.nodes.join(', ')}]`)
+    if (opts.nodes.length > 15) throw new Error(`multipaxos: at most 15 nodes (got ${opts.nodes.length})`)
+    this.peers = opts.nodes.filter((n) => n !== opts.id)
+    const bit = new Map<NodeId, number>()
+    opts.nodes.forEach((n, i) => bit.set(n, 1 << i))
+    this.bit = bit
+    this.quorum = Math.floor(opts.nodes.length / 2) + 1
+    this.phase2Quorum = mutations.decideOnMinority ? Math.max(1, this.quorum - 1) : this.quorum
+    this.params = opts.params
+    this.rng = opts.rng
+    this.mut = mutations
+    this.recover(opts.recovered)
+    this.resetTimer()
+    this.emitState()
+    // The recovered log again for the trace (the previous incarnation's events may not all
+    // have reached it before the crash), then the decided prefix is applied from slot 1.
+    for (let s = 1; s <= this.log.lastSlot(); s++) {
+      const e = this.log.entry(s)
+      if (e !== null) this.logEvent(s, [e])
+    }
+    this.advanceCommit()
+    this.hardCommit = this.commitIndex
+  }
+
+  private recover(records: readonly MpRecord[]): void {
+    let commit = 0
+    for (const r of records) {
+      switch (r.t) {
+        case 'promise':
+          if (r.ballot > this.promised) this.promised = r.ballot
+          break
+        case 'ballot':
+          if (r.ballot > this.ownBallot) this.ownBallot = r.ballot
+          break
+        case 'accept':
+          // Mutation forgetPromise: the promised ballot is not durable in any form.
+          if (r.ballot > this.promised && !this.mut.forgetPromise) this.promised = r.ballot
+          for (let k = 0; k < r.entries.length; k++) {
+            if (!this.log.isDecided(r.slot + k)) this.log.set(r.slot + k, r.ballot, r.entries[k], false)
+          }
+          break
+        case 'learn':
+          for (let k = 0; k < r.entries.length; k++) {
+            if (!this.log.isDecided(r.slot + k)) this.log.set(r.slot + k, 0, r.entries[k], true)
+          }
+          break
+        case 'commit':
+          for (let s = commit + 1; s <= r.index; s++) this.log.markDecided(s)
+          if (r.index > commit) commit = r.index
+          break
+      }
+    }
+    this.hardPromised = this.promised
+    this.maxRound = Math.max(ballotRound(this.promised), ballotRound(this.ownBallot))
+  }
+
+  // ---------------------------------------------------------------- inputs
+
+  tick(): void {
+    this.elapsed++
+    if (this.role === 'leader') this.tickLeader()
+    else if (this.elapsed >= this.timeout) this.campaign()
+    this.emitStateIfChanged()
+  }
+
+  step(from: NodeId, m: MpMsg): void {
+    if (from === this.id || !this.bit.has(from)) return // not a member: ignore
+    const r = ballotRound(m.type === 'Nack' ? m.promised : m.ballot)
+    if (r > this.maxRound) this.maxRound = r
+    switch (m.type) {
+      case 'Prepare':
+        this.onPrepare(from, m)
+        break
+      case 'Promise':
+        this.onPromise(from, m)
+        break
+      case 'Accept':
+        this.onAccept(from, m)
+        break
+      case 'Accepted':
+        this.onAccepted(from, m)
+        break
+      case 'Nack':
+        if (this.role !== 'follower' && m.ballot === this.ballot && m.promised > this.ballot)
+          this.becomeFollower(null)
+        break
+      case 'Heartbeat':
+        this.onHeartbeat(from, m)
+        break
+      case 'HeartbeatAck':
+        this.onHeartbeatAck(from, m)
+        break
+      case 'CatchUp':
+        this.onCatchUp(m)
+        break
+    }
+    this.emitStateIfChanged()
+  }
+
+  propose(req: ClientRequest): void {
+    if (this.role !== 'leader') {
+      this.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
+      return
+    }
+    if (this.pending.has(req.id)) return // a retry of a request still in progress
+    this.pending.add(req.id)
+    const slot = this.log.lastSlot() + 1
+    this.acceptLocal(slot, [{ term: ballotRound(this.ballot), id: req.id, cmd: req.cmd }])
+    this.ack(slot, this.id)
+    this.advanceCommit()
+  }
+
+  /** Run phase 1 now with a new, higher ballot (as when the leader timeout fires). */
+  campaign(): void {
+    if (this.role === 'leader') return
+    const round = Math.max(this.maxRound, ballotRound(this.promised), ballotRound(this.ownBallot)) + 1
+    this.maxRound = round
+    this.ballot = makeBallot(round, this.index)
+    this.ownBallot = this.ballot
+    this.persistOut.push({ t: 'ballot', ballot: this.ballot })
+    this.role = 'candidate'
+    this.leader = null
+    this.resetTimer()
+    this.promises.clear()
+    this.prepareFrom = this.commitIndex
+    this.emitStateIfChanged()
+    if (this.quorum === 1) {
+      this.becomeLeader()
+      return
+    }
+    const m: MpMsg = { type: 'Prepare', ballot: this.ballot, from: this.prepareFrom }
+    for (const p of this.peers) this.send(p, m)
+  }
+
+  ready(): Ready<MpMsg, MpRecord> {
+    this.flush()
+    if (this.promised !== this.hardPromised) {
+      // Mutation forgetPromise: the promise never reaches storage.
+      if (!this.mut.forgetPromise) this.persistOut.unshift({ t: 'promise', ballot: this.promised })
+      this.hardPromised = this.promised
+    }
+    if (this.commitIndex > this.hardCommit) {
+      this.persistOut.push({ t: 'commit', index: this.commitIndex })
+      this.hardCommit = this.commitIndex
+    }
+    this.emitStateIfChanged()
+    const rd: Ready<MpMsg, MpRecord> = {
+      persist: this.persistOut.length ? this.persistOut : NONE,
+      messages: this.msgs.length ? this.msgs : NONE,
+      replies: this.replies.length ? this.replies : NONE,
+      events: this.events.length ? this.events : NONE,
+    }
+    if (this.persistOut.length) this.persistOut = []
+    if (this.msgs.length) this.msgs = []
+    if (this.replies.length) this.replies = []
+    if (this.events.length) this.events = []
+    return rd
+  }
+
+  status(): NodeStatus {
+    return {
+      id: this.id,
+      role: this.role,
+      term: this.term(),
+      leader: this.leader,
+      commitIndex: this.commitIndex,
+      lastIndex: this.log.lastSlot(),
+    }
+  }
+
+  /** Extra introspection for tests. */
+  inspect(): { promised: number; ballot: number; lastApplied: number; timeout: number } {
+    return {
+      promised: this.promised,
+      ballot: this.ballot,
+      lastApplied: this.lastApplied,
+      timeout: this.timeout,
+    }
+  }
+
+  // ---------------------------------------------------------------- phase 1
+
+  private onPrepare(from: NodeId, m: Msg<'Prepare'>): void {
+    // A candidate refuses a lower ballot than its own too (else two candidates depose each other).
+    const floor = this.role === 'candidate' ? Math.max(this.promised, this.ballot) : this.promised
+    if (m.ballot < floor) {
+      this.send(from, { type: 'Nack', ballot: m.ballot, promised: floor })
+      return
+    }
+    if (m.ballot > this.promised) {
+      // A working leader (or a follower that hears one) does not let a newcomer depose it.
+      if (
+        this.role === 'leader' ||
+        (this.leader !== null && this.elapsed < this.params.leaderTimeoutTicks[0])
+      )
+        return
+      this.promised = m.ballot
+      if (this.role !== 'follower') this.becomeFollower(null)
+      this.leader = null
+      this.resetTimer()
+    }
+    // m.ballot === promised: a repeated Prepare, answer again.
+    this.send(from, { type: 'Promise', ballot: m.ballot, from: m.from, slots: this.log.slotsAfter(m.from) })
+  }
+
+  private onPromise(from: NodeId, m: Msg<'Promise'>): void {
+    if (this.role !== 'candidate' || m.ballot !== this.ballot || m.from !== this.prepareFrom) return
+    const far = m.from + m.slots.length + MAX_AHEAD
+    if (m.slots.some((s) => s.slot <= m.from || s.slot > far)) return // not a real promise
+    this.promises.set(from, m.slots)
+    if (this.promises.size + 1 >= this.quorum) this.becomeLeader()
+  }
+
+  /** Phase 1 done: promise our own ballot, adopt the reported values, re-propose them (§3). */
+  private becomeLeader(): void {
+    if (this.promised > this.ballot) {
+      this.becomeFollower(null)
+      return
+    }
+    this.promised = this.ballot
+    this.role = 'leader'
+    this.leader = this.id
+    this.hbElapsed = this.params.heartbeatTicks // heartbeat at the next tick
+    this.elapsed = 0
+    this.active.clear()
+    this.acks = []
+    this.sentAt = []
+    const from = this.prepareFrom
+    // Highest-ballot value per slot over the quorum (our own log counts as one promise).
+    const best = new Map<number, PromiseSlot>()
+    let maxSlot = this.log.lastSlot()
+    for (const ps of [this.log.slotsAfter(from), ...this.promises.values()]) {
+      for (const p of ps) {
+        if (p.slot > maxSlot) maxSlot = p.slot
+        const b = best.get(p.slot)
+        if (b === undefined || (!b.decided && (p.decided || p.ballot > b.ballot))) best.set(p.slot, p)
+      }
+    }
+    this.promises.clear()
+    const round = ballotRound(this.ballot)
+    const noop = (): MpEntry => ({ term: round, id: 'noop', cmd: null })
+    let runStart = 0
+    let run: MpEntry[] = []
+    const flushRun = (): void => {
+      if (run.length) this.acceptLocal(runStart, run)
+      run = []
+    }
+    for (let s = from + 1; s <= maxSlot; s++) {
+      if (this.log.isDecided(s)) {
+        flushRun()
+        continue
+      }
+      const b = best.get(s)
+      if (b !== undefined && b.decided) {
+        flushRun()
+        this.learnLocal(s, [b.entry])
+        continue
+      }
+      // Mutation skipReproposal: forget what the acceptors reported and fill with no-ops.
+      const e = b !== undefined && !this.mut.skipReproposal ? b.entry : noop()
+      if (run.length === 0) runStart = s
+      run.push(e)
+    }
+    flushRun()
+    for (let s = from + 1; s <= maxSlot; s++) if (!this.log.isDecided(s)) this.ack(s, this.id)
+    this.nextUnsent = from + 1
+    this.advanceCommit()
+    this.emitStateIfChanged()
+  }
+
+  // ---------------------------------------------------------------- phase 2 (acceptor)
+
+  /** Common to Accept and Heartbeat: is this leader current? Follow it if so. */
+  private followLeader(from: NodeId, ballot: number): boolean {
+    if (ballot < this.promised) {
+      this.send(from, { type: 'Nack', ballot, promised: this.promised })
+      return false
+    }
+    if (ballot > this.promised) this.promised = ballot
+    if (this.role !== 'follower' && ballot !== this.ballot) this.becomeFollower(from)
+    this.leader = from
+    this.elapsed = 0
+    return true
+  }
+
+  private onAccept(from: NodeId, m: Msg<'Accept'>): void {
+    if (m.slot > this.log.lastSlot() + MAX_AHEAD) return
+    if (!this.followLeader(from, m.ballot)) return
+    let runStart = 0
+    let run: MpEntry[] = []
+    for (let k = 0; k < m.entries.length; k++) {
+      const s = m.slot + k
+      // A decided slot keeps its value (the leader's is the same one: that is Paxos' promise).
+      if (this.log.isDecided(s)) {
+        if (run.length) this.acceptLocal(runStart, run, m.ballot)
+        run = []
+        continue
+      }
+      if (run.length === 0) runStart = s
+      run.push(m.entries[k])
+    }
+    if (run.length) this.acceptLocal(runStart, run, m.ballot)
+    this.send(from, { type: 'Accepted', ballot: m.ballot, slot: m.slot, count: m.entries.length })
+    this.learnCommit(m.ballot, m.commit)
+  }
+
+  private onHeartbeat(from: NodeId, m: Msg<'Heartbeat'>): void {
+    if (!this.followLeader(from, m.ballot)) return
+    this.learnCommit(m.ballot, m.commit)
+    this.send(from, {
+      type: 'HeartbeatAck',
+      ballot: m.ballot,
+      commit: this.commitIndex,
+      leaderCommit: m.commit,
+    })
+  }
+
+  /**
+   * The leader of `ballot` says slots <= commit are decided. A slot we accepted in that same
+   * ballot holds the leader's value (one value per slot per ballot), so it is decided here too.
+   */
+  private learnCommit(ballot: number, commit: number): void {
+    while (this.commitIndex < commit) {
+      const s = this.commitIndex + 1
+      if (!this.log.isDecided(s)) {
+        if (!this.log.has(s) || (this.log.ballot(s) !== ballot && !this.mut.learnAnyBallot)) break
+        this.log.markDecided(s)
+      }
+      this.commitIndex = s
+    }
+    this.advanceCommit()
+  }
+
+  private onCatchUp(m: Msg<'CatchUp'>): void {
+    if (m.slot > this.commitIndex + 1 + MAX_AHEAD) return
+    // Decided values are facts, whoever sends them (honest nodes only send decided ones).
+    let runStart = 0
+    let run: MpEntry[] = []
+    for (let k = 0; k < m.entries.length; k++) {
+      const s = m.slot + k
+      if (this.log.isDecided(s)) {
+        if (run.length) this.learnLocal(runStart, run)
+        run = []
+        continue
+      }
+      if (run.length === 0) runStart = s
+      run.push(m.entries[k])
+    }
+    if (run.length) this.learnLocal(runStart, run)
+    this.advanceCommit()
+  }
+
+  // ---------------------------------------------------------------- phase 2 (leader)
+
+  private onAccepted(from: NodeId, m: Msg<'Accepted'>): void {
+    if (this.role !== 'leader' || m.ballot !== this.ballot) return
+    this.active.add(from)
+    const end = Math.min(m.slot + m.count - 1, this.log.lastSlot())
+    for (let s = Math.max(m.slot, this.commitIndex + 1); s <= end; s++) this.ack(s, from)
+    this.advanceCommit()
+  }
+
+  private onHeartbeatAck(from: NodeId, m: Msg<'HeartbeatAck'>): void {
+    if (this.role !== 'leader' || m.ballot !== this.ballot) return
+    this.active.add(from)
+    // Only when the follower could not reach the commit point it heard (it misses values):
+    // otherwise it is merely behind by what was decided while the heartbeat travelled.
+    if (m.commit >= m.leaderCommit || m.commit >= this.commitIndex) return
+    const first = m.commit + 1
+    const last = Math.min(this.commitIndex, m.commit + Math.max(CATCHUP_MIN, this.params.maxBatch))
+    const entries: MpEntry[] = []
+    for (let s = first; s <= last; s++) entries.push(this.log.entry(s) as MpEntry)
+    this.send(from, { type: 'CatchUp', ballot: this.ballot, slot: first, entries })
+  }
+
+  /** Record that `from` accepted `slot` in our ballot; decide it on a quorum. */
+  private ack(slot: number, from: NodeId): void {
+    if (this.log.isDecided(slot)) return
+    const mask = (this.acks[slot] ?? 0) | (this.bit.get(from) ?? 0)
+    this.acks[slot] = mask
+    if (popcount(mask) >= this.phase2Quorum) this.log.markDecided(slot)
+  }
+
+  private tickLeader(): void {
+    this.ticks++
+    this.hbElapsed++
+    if (this.elapsed >= this.params.leaderTimeoutTicks[0]) {
+      this.elapsed = 0
+      // Check quorum: without a majority's answers for a leader timeout, we are cut off.
+      if (this.active.size + 1 < this.quorum) {
+        this.becomeFollower(null)
+        return
+      }
+      this.active.clear()
+    }
+    if (this.hbElapsed >= this.params.heartbeatTicks) {
+      this.hbElapsed = 0
+      this.resendUndecided()
+      const hb: MpMsg = { type: 'Heartbeat', ballot: this.ballot, commit: this.commitIndex }
+      for (const p of this.peers) this.send(p, hb)
+    }
+  }
+
+  /**
+   * Re-send Accepts for slots a follower has not acknowledged although they went out at
+   * least a heartbeat interval ago (lost messages, or a follower that was down).
+   */
+  private resendUndecided(): void {
+    const last = Math.min(this.log.lastSlot(), this.nextUnsent - 1)
+    const cap = RESEND_BATCHES * this.params.maxBatch
+    const before = this.ticks - this.params.heartbeatTicks
+    const due = (s: number, bit: number): boolean =>
+      !this.log.isDecided(s) && ((this.acks[s] ?? 0) & bit) === 0 && (this.sentAt[s] ?? 0) <= before
+    let resent = 0
+    for (const p of this.peers) {
+      const bit = this.bit.get(p) ?? 0
+      let sent = 0
+      let s = this.commitIndex + 1
+      while (s <= last && sent < cap) {
+        if (!due(s, bit)) {
+          s++
+          continue
+        }
+        const start = s
+        const entries: MpEntry[] = []
+        while (s <= last && entries.length < this.params.maxBatch && due(s, bit)) {
+          entries.push(this.log.entry(s) as MpEntry)
+          s++
+        }
+        sent += entries.length
+        if (start + entries.length - 1 > resent) resent = start + entries.length - 1
+        this.send(p, { type: 'Accept', ballot: this.ballot, slot: start, entries, commit: this.commitIndex })
+      }
+    }
+    for (let s = this.commitIndex + 1; s <= resent; s++)
+      if ((this.sentAt[s] ?? 0) <= before) this.sentAt[s] = this.ticks
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  private becomeFollower(leader: NodeId | null): void {
+    this.role = 'follower'
+    this.leader = leader
+    this.promises.clear()
+    this.acks = []
+    this.active.clear()
+    this.resetTimer()
+    // Pending writes stay pending: they may still be decided, and we reply if we apply them.
+    this.emitStateIfChanged()
+  }
+
+  private resetTimer(): void {
+    this.elapsed = 0
+    const [lo, hi] = this.params.leaderTimeoutTicks
+    this.timeout = this.rng.int(lo, hi)
+  }
+
+  // ---------------------------------------------------------------- log + state machine
+
+  /** Accept `entries` at slot, slot+1, ... in `ballot` (default: ours, as leader). */
+  private acceptLocal(slot: number, entries: readonly MpEntry[], ballot = this.ballot): void {
+    for (let k = 0; k < entries.length; k++) this.log.set(slot + k, ballot, entries[k], false)
+    const lastRec = this.persistOut.length ? this.persistOut[this.persistOut.length - 1] : undefined
+    if (
+      lastRec !== undefined &&
+      lastRec.t === 'accept' &&
+      lastRec.ballot === ballot &&
+      lastRec.slot + lastRec.entries.length === slot
+    ) {
+      for (const e of entries) lastRec.entries.push(e)
+    } else {
+      this.persistOut.push({ t: 'accept', ballot, slot, entries: entries.slice() })
+    }
+    this.logEvent(slot, entries)
+  }
+
+  /** Store decided values learned from others. */
+  private learnLocal(slot: number, entries: readonly MpEntry[]): void {
+    for (let k = 0; k < entries.length; k++) this.log.set(slot + k, 0, entries[k], true)
+    this.persistOut.push({ t: 'learn', slot, entries: entries.slice() })
+    this.logEvent(slot, entries)
+  }
+
+  private logEvent(slot: number, entries: readonly MpEntry[]): void {
+    const lastEv = this.events.length ? this.events[this.events.length - 1] : undefined
+    let ev: Array<{ term: number; id: string }>
+    if (
+      lastEv !== undefined &&
+      lastEv.type === 'log' &&
+      lastEv.action === 'append' &&
+      lastEv.index + lastEv.entries.length === slot
+    ) {
+      ev = lastEv.entries
+    } else {
+      ev = []
+      this.events.push({ type: 'log', action: 'append', index: slot, entries: ev })
+    }
+    for (const e of entries) ev.push({ term: e.term, id: e.id })
+  }
+
+  /** Extend the decided prefix over slots known decided, and apply it in order. */
+  private advanceCommit(): void {
+    while (this.log.isDecided(this.commitIndex + 1)) this.commitIndex++
+    while (this.lastApplied < this.commitIndex) {
+      const s = ++this.lastApplied
+      const e = this.log.entry(s) as MpEntry
+      this.events.push({ type: 'apply', index: s, term: e.term, id: e.id })
+      if (!e.cmd) continue
+      const res = this.kv.apply(e.id, e.cmd)
+      if (this.pending.delete(e.id)) {
+        this.replies.push(
+          res.result === undefined
+            ? { id: e.id, ok: true, f: res.f, value: res.value }
+            : { id: e.id, ok: true, f: res.f, value: res.value, result: res.result },
+        )
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- output helpers
+
+  /** New proposals since the last ready() go out together, in Accepts of up to maxBatch. */
+  private flush(): void {
+    if (this.role !== 'leader') return
+    const last = this.log.lastSlot()
+    if (this.nextUnsent > last) return
+    const max = this.params.maxBatch
+    let s = this.nextUnsent
+    // Slots already in the decided prefix reach the followers by CatchUp instead.
+    while (s <= last) {
+      if (s <= this.commitIndex) {
+        s++
+        continue
+      }
+      const start = s
+      const entries: MpEntry[] = []
+      while (s <= last && entries.length < max) {
+        entries.push(this.log.entry(s) as MpEntry)
+        s++
+      }
+      const m: MpMsg = { type: 'Accept', ballot: this.ballot, slot: start, entries, commit: this.commitIndex }
+      for (const p of this.peers) this.send(p, m)
+    }
+    for (let k = this.nextUnsent; k <= last; k++) this.sentAt[k] = this.ticks
+    this.nextUnsent = last + 1
+  }
+
+  private send(to: NodeId, msg: MpMsg): void {
+    this.msgs.push({ to, msg })
+  }
+
+  private term(): number {
+    return ballotRound(this.role === 'follower' ? this.promised : this.ballot)
+  }
+
+  private emitState(): void {
+    const term = this.term()
+    this.lastState = { role: this.role, term, leader: this.leader, commitIndex: this.commitIndex }
+    this.events.push({
+      type: 'state',
+      role: this.role,
+      term,
+      leader: this.leader,
+      commitIndex: this.commitIndex,
+      lastIndex: this.log.lastSlot(),
+    })
+  }
+
+  private emitStateIfChanged(): void {
+    const s = this.lastState
+    if (
+      !s ||
+      s.role !== this.role ||
+      s.term !== this.term() ||
+      s.leader !== this.leader ||
+      s.commitIndex !== this.commitIndex
+    )
+      this.emitState()
+  }
+}
