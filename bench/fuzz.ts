@@ -59,14 +59,15 @@ const single = opt('seed') !== undefined ? intOpt('seed', 1, 0, Number.MAX_SAFE_
 const seeds = single !== undefined ? 1 : intOpt('seeds', 200, 1, 10_000_000)
 const start = single ?? intOpt('start', 1, 0, Number.MAX_SAFE_INTEGER)
 const durationMs = intOpt('duration', 4000, 100, 3_600_000)
-const nodes = intOpt('nodes', 5, 1, 15)
+
 const styleArg = opt('style')
 if (styleArg !== undefined && !FAULT_STYLES.includes(styleArg as FaultStyle))
   fail(`--style must be one of ${FAULT_STYLES.join(', ')}`)
 const style = styleArg as FaultStyle | undefined
 const algorithm = (opt('algorithm') ?? 'raft') as AlgorithmKind
-const target = FUZZ_TARGETS[algorithm]
-if (target === undefined) fail(`--algorithm must be one of ${Object.keys(FUZZ_TARGETS).join(', ')}`)
+const found = FUZZ_TARGETS[algorithm]
+if (found === undefined) fail(`--algorithm must be one of ${Object.keys(FUZZ_TARGETS).join(', ')}`)
+const target = found
 const mutantArg = opt('mutant')
 const mutations = mutantArg ? mutantArg.split(',') : []
 for (const m of mutations) {
@@ -74,6 +75,7 @@ for (const m of mutations) {
     fail(`unknown ${algorithm} mutant ${m} (known: ${target.mutants.join(', ')})`)
 }
 const mutant = mutantArg !== undefined
+const nodes = intOpt('nodes', target.options.nodes ?? 5, 1, 15)
 const stopAtFirst = flag('first')
 const tracePath = opt('trace')
 if (tracePath !== undefined && single === undefined) fail('--trace needs --seed N')
@@ -85,7 +87,7 @@ function reproduce(seed: number): string {
   const parts = [`npx tsx bench/fuzz.ts --seed ${seed}`]
   if (algorithm !== 'raft') parts.push(`--algorithm ${algorithm}`)
   if (durationMs !== 4000) parts.push(`--duration ${durationMs}`)
-  if (nodes !== 5) parts.push(`--nodes ${nodes}`)
+  if (nodes !== (target.options.nodes ?? 5)) parts.push(`--nodes ${nodes}`)
   if (style) parts.push(`--style ${style}`)
   if (mutantArg) parts.push(`--mutant ${mutantArg}`)
   return `(${parts.join(' ')})`

@@ -213,6 +213,13 @@ export const ExperimentSpecSchema = z
         message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
       })
     }
+    if (a.kind === 'pbft' && spec.cluster.nodes < 4) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'nodes'],
+        message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
+      })
+    }
     // Cross-field checks: every node a fault names must exist in the cluster.
     spec.faults.forEach((f, i) => {
       const t = 'target' in f ? f.target : undefined

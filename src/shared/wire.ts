@@ -43,6 +43,17 @@ export const MAX_PROTOCOL_TYPE = 64
 export const MESSAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
   raft: ['PreVote', 'PreVoteResp', 'RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp'],
   paxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
+  pbft: [
+    'Request',
+    'PrePrepare',
+    'Prepare',
+    'Commit',
+    'Checkpoint',
+    'ViewChange',
+    'NewView',
+    'FetchState',
+    'State',
+  ],
   multipaxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Heartbeat', 'HeartbeatAck', 'CatchUp'],
   quorum: [
     'Get',

@@ -3,17 +3,19 @@
 import type { AlgorithmKind } from '../../shared/spec'
 import { createMultiPaxosFactory, MULTIPAXOS_MUTANTS } from '../protocols/multipaxos'
 import { createPaxosFactory, PAXOS_MUTANTS } from '../protocols/paxos'
+import { createPbftFactory, PBFT_MUTANTS } from '../protocols/pbft'
 import { createQuorumFactory, QUORUM_MUTANTS } from '../protocols/quorum'
 import { createRaftFactory } from '../protocols/raft'
 import type { AnyProtocolFactory } from '../sim'
 import type { FuzzOptions } from './fuzz'
 import { multipaxosFuzz } from './multipaxos'
 import { paxosFuzz } from './paxos'
+import { pbftFuzz } from './pbft'
 import { quorumFuzz } from './quorum'
 
 export type AlgorithmFuzzOptions = Pick<
   FuzzOptions,
-  'algorithm' | 'params' | 'faults' | 'mix' | 'stopRunOnViolation'
+  'algorithm' | 'params' | 'faults' | 'mix' | 'stopRunOnViolation' | 'nodes'
 >
 
 export interface FuzzTarget {
@@ -43,6 +45,12 @@ export const FUZZ_TARGETS: Partial<Record<AlgorithmKind, FuzzTarget>> = {
     options: multipaxosFuzz,
     mutants: MULTIPAXOS_MUTANTS,
     mutant: (names) => createMultiPaxosFactory(flags(names)) as unknown as AnyProtocolFactory,
+  },
+  pbft: {
+    // 4 nodes, crash-recovery faults plus up to f Byzantine nodes.
+    options: pbftFuzz,
+    mutants: PBFT_MUTANTS,
+    mutant: (names) => createPbftFactory(flags(names)) as unknown as AnyProtocolFactory,
   },
   quorum: {
     // R + W > N with strict quorums: every check must pass, linearizability included.

@@ -1,5 +1,5 @@
-// PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated.
-// The pbft protocol owner may refine these.
+// PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated (cluster.nodes
+// must be >= 4 for f >= 1; the cluster size itself is checked in spec.ts).
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
 
@@ -33,7 +33,7 @@ export const PBFT_INFO: AlgorithmInfo = {
     watermarkWindow: {
       label: 'Water-mark window',
       unit: 'requests',
-      help: 'How far past the last stable checkpoint a primary may run; bounds each log.',
+      help: 'How far past the last stable checkpoint a primary may run; bounds each log (at least one checkpoint interval is used).',
     },
   },
 }
