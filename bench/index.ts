@@ -17,6 +17,11 @@ const benches = [
     file: 'algos.ts',
     what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',
   },
+  {
+    name: 'ui',
+    file: 'ui.ts',
+    what: 'replay in Chromium: open a 1M-event run, space-time diagram frames/s panning 100k messages',
+  },
 ]
 
 let failed = 0

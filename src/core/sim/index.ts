@@ -75,6 +75,16 @@ export interface Simulation {
   nodes(): NodeLive[]
   /** Metrics windows closed since the previous call. */
   takeWindows(): MetricsWindow[]
+  /** The open metrics window's figures so far (it stays open); optional for test doubles. */
+  currentWindow?(): MetricsWindow | null
+  /**
+   * Start a fault now (live fault injection; its atMs is ignored). Returns its index in the
+   * run's fault list (spec faults first, live ones appended in injection order). Throws when
+   * the run is over. Optional for test doubles.
+   */
+  injectFault?(f: FaultSpec): number
+  /** End an active fault now (a crash fault restarts its nodes). Optional for test doubles. */
+  endFault?(index: number): void
   /** The full trace so far (empty when keepTrace is false). */
   trace(): TraceEvent[]
   /** Figures for the run so far, including the safety checks' verdicts. */
@@ -196,6 +206,12 @@ interface FaultRt {
   active: boolean
 }
 
+interface LiveAction {
+  atUs: number
+  start: boolean
+  i: number
+}
+
 function resolveFactory(spec: ExperimentSpec, opts: SimulationOptions): AnyProtocolFactory {
   if (opts.factory) return opts.factory
   return getProtocol(spec.algorithm.kind)
@@ -241,6 +257,8 @@ class Sim implements Simulation {
   private readonly cut: Int32Array
   private overlays: Overlay[] = []
   private readonly faults: FaultRt[]
+  /** Live fault starts / ends waiting for their instant (at most a few, in time order). */
+  private readonly liveActions: LiveAction[] = []
 
   private now = 0
   private finished = false
@@ -369,6 +387,8 @@ class Sim implements Simulation {
     const limit = final ? this.durUs - 1 : targetUs
     const q = this.q
     for (;;) {
+      if (this.liveActions.length > 0 && this.liveActions[0].atUs <= limit && this.fireLive(q.peek()))
+        continue
       const top = q.popDue(limit)
       if (top === undefined) break
       if (top.t > this.now) {
@@ -413,6 +433,56 @@ class Sim implements Simulation {
 
   takeWindows(): MetricsWindow[] {
     return this.windows.take()
+  }
+
+  currentWindow(): MetricsWindow | null {
+    return this.now > this.win.startUs ? this.windows.peek(this.now) : null
+  }
+
+  /**
+   * Live injection. Deterministic: the fault starts 1 µs after the current time, before any
+   * other event due then (as a spec fault with that atMs would: spec faults are queued
+   * first), so the same injections at the same run times give the same trace, and a spec
+   * with the fault appended (atMs = the start time reported in its trace event) replays it.
+   */
+  injectFault(f: FaultSpec): number {
+    const atUs = this.now + 1
+    if (this.finished || atUs >= this.durUs) throw new RangeError('the run is over: no fault can start now')
+    const i = this.faults.length
+    this.faults.push({
+      spec: { ...f, atMs: atUs / 1000 } as FaultSpec,
+      targets: [],
+      cut: null,
+      active: false,
+    })
+    this.liveActions.push({ atUs, start: true, i })
+    this.runUntil(atUs / 1000)
+    return i
+  }
+
+  /** End fault `i` now (1 µs ahead, like injectFault); a crash fault restarts its nodes. */
+  endFault(index: number): void {
+    const rt = this.faults[index]
+    if (rt === undefined || !rt.active) return
+    const atUs = this.now + 1
+    if (this.finished || atUs >= this.durUs) return
+    this.liveActions.push({ atUs, start: false, i: index })
+    this.runUntil(atUs / 1000)
+  }
+
+  /** Fire the first live action if it is due before `top` (a later event, or one at its instant that is not a spec fault start). */
+  private fireLive(top: Ev | undefined): boolean {
+    const act = this.liveActions[0]
+    if (top !== undefined && (top.t < act.atUs || (top.t === act.atUs && top.k === K_FSTART))) return false
+    this.liveActions.shift()
+    if (act.atUs > this.now) {
+      this.now = act.atUs
+      if (this.now >= this.win.startUs + WINDOW_US) this.windows.closeUpTo(this.now)
+    }
+    if (act.start) this.startFault(act.i)
+    else if (this.faults[act.i].spec.kind === 'crash') this.restartFault(act.i)
+    else this.finishFault(act.i)
+    return true
   }
 
   trace(): TraceEvent[] {
@@ -493,7 +563,7 @@ class Sim implements Simulation {
       case K_FSTART:
         return this.startFault(ev.n)
       case K_FEND:
-        return this.endFault(ev.n)
+        return this.finishFault(ev.n)
       case K_RESTART:
         return this.restartFault(ev.n)
     }
@@ -693,7 +763,8 @@ class Sim implements Simulation {
     if (dst === undefined) return
     let msg = msg0
     this.sent++
-    this.win.messages++
+    const type = this.factory.messageType(msg)
+    this.windows.countMessage(type)
     const msgId = ++this.msgSeq
     const lc = ++src.lc
     const ev = this.ev(K_MSG, dst.idx, 0)
@@ -704,7 +775,7 @@ class Sim implements Simulation {
       src.vc[src.idx]++
       const vc = src.vc.slice()
       ev.vc = vc
-      ev.type = this.factory.messageType(msg)
+      ev.type = type
       this.emitMsg({
         kind: 'send',
         t: this.now,
@@ -1168,7 +1239,7 @@ class Sim implements Simulation {
     this.rescheduleTicks(node)
   }
 
-  private endFault(i: number): void {
+  private finishFault(i: number): void {
     const rt = this.faults[i]
     if (!rt.active) return
     rt.active = false

@@ -23,7 +23,7 @@ import { getProtocol } from '../../core/protocols'
 import { createRng } from '../../core/rng'
 import type { Simulation } from '../../core/sim'
 import { LatencyHistogram } from '../../core/sim/stats'
-import { WindowMeter } from '../../core/sim/windows'
+import { WINDOW_US, WindowMeter } from '../../core/sim/windows'
 import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
@@ -218,6 +218,12 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
 
   takeWindows(): MetricsWindow[] {
     return this.windows.take()
+  }
+
+  currentWindow(): MetricsWindow | null {
+    if (!this.started || this.ending) return null
+    const end = Math.min(this.nowUs(), this.win.startUs + WINDOW_US)
+    return end > this.win.startUs ? this.windows.peek(end) : null
   }
 
   trace(): TraceEvent[] {
@@ -466,6 +472,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     const cluster = this.cluster
     for (const e of events) {
       this.pending.push(e)
+      if (e.kind === 'send' && !this.countsClosed) this.windows.countType(e.type, 1)
       if (e.kind === 'send' && cluster !== null) {
         // The proxy saw the sender's clocks even if the sender's own telemetry died with it:
         // a restarted node continues from the highest clocks anyone saw.

@@ -40,12 +40,23 @@ import {
   type RecorderOptions,
   type RunRecorder,
 } from '../store'
-import { defaultSpec, parseSpec, type ExperimentSpec, type SpecResult } from '../../shared/spec'
+import {
+  defaultSpec,
+  FaultSchema,
+  nodeIdPattern,
+  parseSpec,
+  toFieldErrors,
+  type ExperimentSpec,
+  type FaultSpec,
+  type SpecResult,
+} from '../../shared/spec'
 import type { TraceEvent, TraceKind } from '../../shared/trace'
+import { nodeIds } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
 import { driveProcessRun, startProcessRun } from './processes'
 import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
+import { LiveTracker } from './live'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -106,6 +117,12 @@ interface RunRecord {
   /** Set when recording failed (e.g. disk full): the run ends as failed with this error. */
   recordError: StoreError | null
   ending: boolean
+  /** Active faults and sampled messages for the live view (from the trace stream). */
+  tracker: LiveTracker
+  /** Live-injected fault indexes not ended through endFault yet. */
+  liveOpen: Set<number>
+  /** Fault indexes ended through endFault (the trace may lag in processes mode). */
+  endedEarly: Set<number>
 }
 
 /** How many ended runs getRun serves from memory (e.g. after close()). */
@@ -137,6 +154,7 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
     stop: () => sim.stop(),
     nodes: () => sim.nodes(),
     takeWindows: () => sim.takeWindows(),
+    currentWindow: () => sim.currentWindow?.() ?? null,
     trace: () => sim.trace(),
     summary: (wallMs: number) => sim.summary(wallMs),
   }
@@ -182,6 +200,40 @@ function storeFailure(e: unknown): LabError {
   if (e instanceof StoreError) return new LabError('unavailable', e.message)
   if (e instanceof RangeError) return new LabError('bad_input', e.message)
   throw e
+}
+
+/**
+ * A live fault from the UI: a spec fault object whose atMs is ignored (filled in when it
+ * starts). Errors name the field under `fault` (e.g. fault.target).
+ */
+export function parseInjectedFault(input: unknown, nodes: number): FaultSpec {
+  const withAt = typeof input === 'object' && input !== null ? { ...input, atMs: 0 } : input
+  const r = FaultSchema.safeParse(withAt, { reportInput: true })
+  const bad = (fields: Array<{ path: string; message: string }>): LabError =>
+    new LabError(
+      'bad_input',
+      `invalid fault: ${fields.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+      fields,
+    )
+  if (!r.success)
+    throw bad(
+      toFieldErrors(r.error).map((x) => ({
+        path: x.path && x.path !== '(spec)' ? `fault.${x.path}` : 'fault',
+        message: x.message,
+      })),
+    )
+  const f = r.data
+  const t = 'target' in f ? f.target : undefined
+  if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > nodes)
+    throw bad([{ path: 'fault.target', message: `node ${t} does not exist (cluster has n1..n${nodes})` }])
+  return f
+}
+
+/** A few words for a fault whose start event has not arrived yet (processes mode). */
+function describeFault(f: FaultSpec): string {
+  const t = 'target' in f && f.target !== undefined ? ` ${f.target}` : ''
+  const shape = f.kind === 'partition' ? ` ${f.shape}` : ''
+  return `${f.kind}${shape}${t}`
 }
 
 export class LabService implements LabBackend {
@@ -313,6 +365,9 @@ export class LabService implements LabBackend {
       driver: null,
       recordError: null,
       ending: false,
+      tracker: new LiveTracker(nodeIds(spec.cluster.nodes)),
+      liveOpen: new Set(),
+      endedEarly: new Set(),
     }
     rec.recorder = this.store.recorder(seq, {
       ...this.opts.recorder,
@@ -326,8 +381,14 @@ export class LabService implements LabBackend {
     }
 
     try {
-      const recorder = rec.recorder
-      rec.sim = this.create(spec, { keepTrace: false, onTrace: (e) => recorder.event(e) })
+      const { recorder, tracker } = rec
+      rec.sim = this.create(spec, {
+        keepTrace: false,
+        onTrace: (e) => {
+          recorder.event(e)
+          tracker.onTrace(e)
+        },
+      })
     } catch (e) {
       // The run could not even start: record it as failed (nothing is lost) and say why.
       this.end(rec, {
@@ -365,9 +426,13 @@ export class LabService implements LabBackend {
   private launchProcesses(rec: RunRecord): void {
     const info = rec.info
     const runDir = join(this.opts.dataDir ? resolve(this.opts.dataDir) : tmpdir(), 'runs', info.runId)
-    const recorder = rec.recorder
+    const { recorder, tracker } = rec
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
-    startProcessRun(info.spec, { dataDir: runDir, keepTrace: false, onTrace: (e) => recorder.event(e) }).then(
+    const onTrace = (e: TraceEvent): void => {
+      recorder.event(e)
+      tracker.onTrace(e)
+    }
+    startProcessRun(info.spec, { dataDir: runDir, keepTrace: false, onTrace }).then(
       (run) => {
         rec.sim = run
         if (info.status !== 'running') {
@@ -397,6 +462,7 @@ export class LabService implements LabBackend {
     const windows = sim.takeWindows()
     rec.recorder.windows(windows)
     rec.recorder.progress(progress)
+    const sample = rec.tracker.takeMessages()
     this.emit({
       type: 'run-progress',
       runId: rec.info.runId,
@@ -404,6 +470,10 @@ export class LabService implements LabBackend {
       progress,
       nodes: sim.nodes(),
       windows,
+      current: sim.currentWindow?.() ?? null,
+      faults: rec.tracker.faults(),
+      messages: sample.messages,
+      messagesSent: sample.sent,
     })
   }
 
@@ -593,18 +663,83 @@ export class LabService implements LabBackend {
     }
   }
 
-  /** Live fault injection into a running run (recorded like a scheduled fault). */
-  async injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault> {
-    this.lookup(arg.runId, 'runId')
-    throw new LabError('unavailable', 'live fault injection is not implemented yet')
+  /** A running run that can take live faults; throws naming runId otherwise. */
+  private liveRun(runId: RunId): { rec: RunRecord; sim: Simulation } {
+    const rec = this.live.get(runId)
+    if (!rec) {
+      this.lookup(runId, 'runId')
+      throw new LabError('bad_input', `runId: run "${runId}" is not running`, [
+        { path: 'runId', message: 'run is not running' },
+      ])
+    }
+    const sim = rec.sim
+    if (rec.info.status !== 'running' || rec.ending || sim === null || !sim.injectFault || !sim.endFault)
+      throw new LabError('unavailable', `run "${runId}" is not ready for live faults (starting or ending)`)
+    return { rec, sim }
   }
 
+  /** Live fault injection into a running run (recorded like a scheduled fault). */
+  async injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault> {
+    const { rec, sim } = this.liveRun(arg.runId)
+    const fault = parseInjectedFault(arg.fault, rec.info.spec.cluster.nodes)
+    let index: number
+    try {
+      index = (sim.injectFault as (f: FaultSpec) => number)(fault)
+    } catch (e) {
+      throw new LabError('unavailable', `fault: ${errorMessage(e)}`)
+    }
+    rec.liveOpen.add(index)
+    rec.tracker.markLive(index)
+    const atMs = rec.tracker.fault(index)?.startMs ?? sim.nowMs()
+    const spec = rec.info.spec
+    const faults = spec.faults.slice()
+    faults[index] = { ...fault, atMs } as FaultSpec
+    this.recordSpec(rec, { ...spec, faults })
+    const description = rec.tracker.fault(index)?.description ?? describeFault(fault)
+    return { runId: rec.info.runId, index, atMs, description }
+  }
+
+  /** End a fault now; the stored spec records when (forMs / restartAfterMs) so a re-run repeats it. */
   async endFault(arg: {
     runId: RunId
     index: number
   }): Promise<{ runId: RunId; index: number; ended: boolean }> {
-    this.lookup(arg.runId, 'runId')
-    throw new LabError('unavailable', 'ending a fault early is not implemented yet')
+    const { rec, sim } = this.liveRun(arg.runId)
+    const spec = rec.info.spec
+    const f = spec.faults[arg.index]
+    if (f === undefined)
+      throw new LabError('bad_input', `index: run "${arg.runId}" has no fault ${arg.index}`, [
+        { path: 'index', message: `no such fault (the run has ${spec.faults.length})` },
+      ])
+    const wasActive =
+      !rec.endedEarly.has(arg.index) &&
+      (rec.tracker.fault(arg.index) !== undefined || rec.liveOpen.has(arg.index))
+    rec.liveOpen.delete(arg.index)
+    if (!wasActive) return { runId: arg.runId, index: arg.index, ended: false }
+    try {
+      ;(sim.endFault as (i: number) => void)(arg.index)
+      rec.endedEarly.add(arg.index)
+    } catch (e) {
+      throw new LabError('unavailable', `index: ${errorMessage(e)}`)
+    }
+    const lasted = Math.max(0.001, Math.round((sim.nowMs() - f.atMs) * 1000) / 1000)
+    const faults = spec.faults.slice()
+    if (f.kind === 'crash') {
+      if (f.restartAfterMs === undefined || lasted < f.restartAfterMs)
+        faults[arg.index] = { ...f, restartAfterMs: lasted }
+    } else if (f.forMs === undefined || lasted < f.forMs) faults[arg.index] = { ...f, forMs: lasted }
+    this.recordSpec(rec, { ...spec, faults })
+    return { runId: arg.runId, index: arg.index, ended: true }
+  }
+
+  /** The run's spec snapshot changed (live faults): keep memory and the store in step. */
+  private recordSpec(rec: RunRecord, spec: ExperimentSpec): void {
+    rec.info.spec = spec
+    try {
+      this.store.updateRunSpec(rec.seq, spec)
+    } catch (e) {
+      throw storeFailure(e)
+    }
   }
 
   async getTraceInfo(arg: { runId: RunId }): Promise<TraceInfo> {
@@ -626,7 +761,11 @@ export class LabService implements LabBackend {
   }
 
   async compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
-    const runs = arg.runIds.map((id, i) => this.lookup(id, `runIds[${i}]`))
+    const runs = arg.runIds.map((id, i) => {
+      const info = this.lookup(id, `runIds[${i}]`)
+      this.live.get(id)?.recorder.flush()
+      return info
+    })
     return compareRuns(this.store, runs)
   }
 

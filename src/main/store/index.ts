@@ -12,3 +12,14 @@ export {
 export { RunRecorder, restJson, type RecorderOptions } from './recorder'
 export { csvDownload, exportCsvFile, writeCsv, RUN_COLUMNS, type CsvRequest } from './csv'
 export { exportRunFile, importRunFile, writeRunJsonl, JSONL_FORMAT, JSONL_VERSION } from './jsonl'
+export {
+  SparseIndex,
+  traceSummary,
+  lastAtOrBefore,
+  traceDataByRowid,
+  traceRows,
+  type FaultRecord,
+  type NodeIndex,
+  type RawTraceRow,
+  type TraceSummary,
+} from './replay-queries'

@@ -153,6 +153,7 @@ const LineSchema = z.discriminatedUnion(
       p50: nullableNum(),
       p99: nullableNum(),
       messages: nonNegInt(),
+      byType: z.record(z.string(), nonNegInt()).optional(),
     }),
     z.strictObject({
       type: z.literal('sketch'),
@@ -260,11 +261,20 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
         yield JSON.stringify({ type: 'fault', ...f, targets: JSON.parse(f.targets) as unknown }) + '\n'
       for (const m of db
         .prepare(
-          `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages
+          `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages,
+             by_type AS byType
            FROM metrics WHERE run_seq = ? ORDER BY start_ms`,
         )
-        .iterate(seq) as Iterable<Record<string, unknown>>)
-        yield JSON.stringify({ type: 'metric', ...m }) + '\n'
+        .iterate(seq) as Iterable<{ byType: string | null } & Record<string, unknown>>) {
+        const { byType, ...rest } = m
+        yield (
+          JSON.stringify({
+            type: 'metric',
+            ...rest,
+            ...(byType === null ? {} : { byType: JSON.parse(byType) as unknown }),
+          }) + '\n'
+        )
+      }
       for (const s of db
         .prepare(
           'SELECT window_start_ms AS windowStartMs, kind, blob FROM sketches WHERE run_seq = ? ORDER BY window_start_ms, kind',
@@ -453,8 +463,8 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
           'INSERT INTO faults (run_seq, t, fault_id, phase, kind, targets, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ),
         metric: db.prepare(
-          `INSERT INTO metrics (run_seq, start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO metrics (run_seq, start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages, by_type)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ),
         sketch: db.prepare('INSERT INTO sketches (run_seq, window_start_ms, kind, blob) VALUES (?, ?, ?, ?)'),
       }
@@ -499,7 +509,18 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
               ins.fault.run(seq, l.t, l.faultId, l.phase, l.kind, JSON.stringify(l.targets), l.detail)
               break
             case 'metric':
-              ins.metric.run(seq, l.startMs, l.endMs, l.ok, l.fail, l.info, l.p50, l.p99, l.messages)
+              ins.metric.run(
+                seq,
+                l.startMs,
+                l.endMs,
+                l.ok,
+                l.fail,
+                l.info,
+                l.p50,
+                l.p99,
+                l.messages,
+                l.byType === undefined ? null : JSON.stringify(l.byType),
+              )
               break
             case 'sketch': {
               const blob = Buffer.from(l.blob, 'base64')

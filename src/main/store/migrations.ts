@@ -138,6 +138,13 @@ CREATE INDEX runs_started ON runs (started_at);
 CREATE INDEX runs_algorithm ON runs (algorithm, started_at);
 `,
   },
+  {
+    version: 3,
+    description: 'messages per type in each metrics window (JSON; NULL in older runs)',
+    sql: `
+ALTER TABLE metrics ADD COLUMN by_type TEXT;
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

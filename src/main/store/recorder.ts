@@ -111,8 +111,8 @@ export class RunRecorder {
       'INSERT INTO faults (run_seq, t, fault_id, phase, kind, targets, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
     this.insMetric = db.prepare(
-      `INSERT OR REPLACE INTO metrics (run_seq, start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO metrics (run_seq, start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages, by_type)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     this.insSketch = db.prepare(
       'INSERT OR REPLACE INTO sketches (run_seq, window_start_ms, kind, blob) VALUES (?, ?, ?, ?)',
@@ -158,7 +158,18 @@ export class RunRecorder {
     this.guard(() => {
       this.store.db.transaction(() => {
         for (const w of ws)
-          this.insMetric.run(this.runSeq, w.startMs, w.endMs, w.ok, w.fail, w.info, w.p50, w.p99, w.messages)
+          this.insMetric.run(
+            this.runSeq,
+            w.startMs,
+            w.endMs,
+            w.ok,
+            w.fail,
+            w.info,
+            w.p50,
+            w.p99,
+            w.messages,
+            w.byType === undefined ? null : JSON.stringify(w.byType),
+          )
       })()
     })
   }

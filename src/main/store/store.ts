@@ -280,6 +280,13 @@ export class LabStore {
     )
   }
 
+  /** Replace a running run's spec snapshot (live fault injection appends its faults). */
+  updateRunSpec(seq: number, spec: ExperimentSpec): void {
+    this.write('updating the spec of', () =>
+      this.db.prepare('UPDATE runs SET spec = ? WHERE seq = ?').run(JSON.stringify(spec), seq),
+    )
+  }
+
   /** A prepared statement, cached (replay pages and lookups run often). */
   private stmt(sql: string): Statement {
     let s = this.statements.get(sql)
@@ -437,12 +444,19 @@ export class LabStore {
 
   metrics(runIds: readonly RunId[]): RunMetrics[] {
     const stmt = this.db.prepare(
-      `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages
+      `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages,
+         by_type AS byType
        FROM metrics WHERE run_seq = ? ORDER BY start_ms`,
     )
     return runIds.map((runId) => {
       const row = this.runRow(runId)
-      return { runId, windows: row ? (stmt.all(row.seq) as MetricsWindow[]) : [] }
+      const rows = row
+        ? (stmt.all(row.seq) as Array<Omit<MetricsWindow, 'byType'> & { byType: string | null }>)
+        : []
+      const windows = rows.map(({ byType, ...w }): MetricsWindow =>
+        byType === null ? w : { ...w, byType: JSON.parse(byType) as Record<string, number> },
+      )
+      return { runId, windows }
     })
   }
 

@@ -3,8 +3,11 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef, triggerRef } from 'vue'
 import type {
+  ActiveFault,
   CsvKind,
+  InjectedFault,
   LabEvent,
+  MessageSample,
   MetricsWindow,
   NodeLive,
   RunId,
@@ -41,6 +44,27 @@ export interface NodeCard {
   lastIndex: number | null
 }
 
+/** A fault's period over run time, for shading charts (endMs null: still active). */
+export interface FaultPeriod {
+  index: number
+  startMs: number
+  endMs: number | null
+  label: string
+}
+
+/** The messages sampled in one progress event (the cluster picture animates them). */
+export interface MessageBatch {
+  seq: number
+  messages: MessageSample[]
+  /** Messages sent since the previous event (the sample is drawn from these). */
+  sent: number
+  /** Run time the batch covers, ms. */
+  fromMs: number
+  toMs: number
+}
+
+export type FaultCallResult = { ok: true; fault?: InjectedFault } | { ok: false; message: string }
+
 export interface StartResult {
   ok: boolean
   message?: string
@@ -51,6 +75,14 @@ export const useRunStore = defineStore('run', () => {
   const run = ref<RunInfo | null>(null)
   const nodes = shallowRef<NodeLive[]>([])
   const windows = shallowRef<MetricsWindow[]>([])
+  /** The open window's figures so far (live runs). */
+  const current = shallowRef<MetricsWindow | null>(null)
+  /** Faults active now (live runs). */
+  const faults = shallowRef<ActiveFault[]>([])
+  /** Every fault period seen (live) or recorded (opened runs), for chart shading. */
+  const faultPeriods = shallowRef<FaultPeriod[]>([])
+  const messageBatch = shallowRef<MessageBatch | null>(null)
+  let batchSeq = 0
   const tMs = ref(0)
   const speed = ref<Speed>(1)
   const starting = ref(false)
@@ -113,8 +145,30 @@ export const useRunStore = defineStore('run', () => {
     run.value = info
     nodes.value = []
     windows.value = []
+    current.value = null
+    faults.value = []
+    faultPeriods.value = []
+    messageBatch.value = null
     tMs.value = 0
     lastError.value = info.error
+  }
+
+  /** Fold the active faults of a progress event into the periods (new ones open, missing ones close). */
+  function trackFaults(active: ActiveFault[], atMs: number): void {
+    const list = faultPeriods.value.slice()
+    let changed = false
+    const on = new Set(active.map((f) => f.index))
+    for (const p of list)
+      if (p.endMs === null && !on.has(p.index)) {
+        p.endMs = atMs
+        changed = true
+      }
+    for (const f of active)
+      if (!list.some((p) => p.index === f.index && p.endMs === null)) {
+        list.push({ index: f.index, startMs: f.startMs, endMs: null, label: f.description })
+        changed = true
+      }
+    if (changed) faultPeriods.value = list
   }
 
   function apply(e: LabEvent): void {
@@ -123,13 +177,34 @@ export const useRunStore = defineStore('run', () => {
       if (r && e.run.runId === r.runId) {
         run.value = e.run
         if (e.run.error) lastError.value = e.run.error
+        if (e.run.status !== 'running') {
+          // Over: nothing is active any more; open periods end where the run ended.
+          trackFaults([], e.run.summary?.simulatedMs ?? tMs.value)
+          faults.value = []
+          current.value = null
+        }
       }
       return
     }
     if (!r || e.runId !== r.runId) return
     if (r.status === 'running') run.value = { ...r, progress: e.progress }
+    const fromMs = tMs.value
     tMs.value = e.tMs
     if (e.nodes.length) nodes.value = e.nodes
+    if (e.current !== undefined) current.value = e.current
+    if (e.faults) {
+      faults.value = e.faults
+      trackFaults(e.faults, e.tMs)
+    }
+    if (e.messages) {
+      messageBatch.value = {
+        seq: ++batchSeq,
+        messages: e.messages,
+        sent: e.messagesSent ?? e.messages.length,
+        fromMs,
+        toMs: e.tMs,
+      }
+    }
     if (e.windows.length) {
       const list = windows.value
       for (const w of e.windows) {
@@ -160,6 +235,51 @@ export const useRunStore = defineStore('run', () => {
       if (run.value?.runId === fresh.runId) run.value = fresh
     } catch (e) {
       lastError.value = (e as Error).message
+    }
+  }
+
+  /** Break the watched run now (live fault injection); the fault is a spec fault object. */
+  async function injectFault(fault: Record<string, unknown>): Promise<FaultCallResult> {
+    const r = run.value
+    if (!r || r.status !== 'running') return { ok: false, message: 'the run is not running' }
+    try {
+      const f = await getLab().injectFault({ runId: r.runId, fault })
+      return { ok: true, fault: f }
+    } catch (e) {
+      return { ok: false, message: asLabError(e).message }
+    }
+  }
+
+  /** End an active fault of the watched run now. */
+  async function endFault(index: number): Promise<FaultCallResult> {
+    const r = run.value
+    if (!r || r.status !== 'running') return { ok: false, message: 'the run is not running' }
+    try {
+      const res = await getLab().endFault({ runId: r.runId, index })
+      return res.ended ? { ok: true } : { ok: false, message: `fault ${index} was not active any more` }
+    } catch (e) {
+      return { ok: false, message: asLabError(e).message }
+    }
+  }
+
+  /** A recorded run's fault periods, from its fault trace events. */
+  async function loadFaultPeriods(runId: RunId, endMs: number): Promise<void> {
+    try {
+      const events = await getLab().getTrace({ runId, kinds: ['fault'], limit: 10_000 })
+      const list: FaultPeriod[] = []
+      for (const e of events) {
+        if (e.kind !== 'fault') continue
+        if (e.phase === 'start')
+          list.push({ index: e.faultId, startMs: e.t / 1000, endMs: null, label: e.detail })
+        else {
+          const p = list.find((x) => x.index === e.faultId && x.endMs === null)
+          if (p) p.endMs = e.t / 1000
+        }
+      }
+      for (const p of list) if (p.endMs === null) p.endMs = endMs
+      if (run.value?.runId === runId) faultPeriods.value = list
+    } catch {
+      // shading is a convenience: the charts stand without it
     }
   }
 
@@ -240,6 +360,7 @@ export const useRunStore = defineStore('run', () => {
         if (run.value?.runId === runId) {
           windows.value = metrics.find((m) => m.runId === runId)?.windows ?? []
           tMs.value = info.summary?.simulatedMs ?? 0
+          void loadFaultPeriods(runId, tMs.value || info.spec.durationMs)
         }
       }
       return { ok: true }
@@ -288,6 +409,10 @@ export const useRunStore = defineStore('run', () => {
     run.value = null
     nodes.value = []
     windows.value = []
+    current.value = null
+    faults.value = []
+    faultPeriods.value = []
+    messageBatch.value = null
     tMs.value = 0
     lastError.value = null
   }
@@ -296,6 +421,10 @@ export const useRunStore = defineStore('run', () => {
     run,
     nodes,
     windows,
+    current,
+    faults,
+    faultPeriods,
+    messageBatch,
     tMs,
     speed,
     starting,
@@ -314,6 +443,8 @@ export const useRunStore = defineStore('run', () => {
     open,
     stop,
     refresh,
+    injectFault,
+    endFault,
     exportCsv,
     clear,
   }
