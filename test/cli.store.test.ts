@@ -183,7 +183,13 @@ describe('CLI with the run history', () => {
       '--data',
       join(dir, 'sweep'),
     ])
-    expect(r.stderr).toBe('')
+    // Not a terminal: one plain progress line per finished run on stderr (no control codes).
+    const progress = r.stderr.trim().split('\n')
+    expect(progress).toHaveLength(8)
+    expect(progress[0]).toMatch(
+      /^sweep 1\/8 heartbeatTicks=2 clients=1 seed \d+: done, ok \d+, p99 [\d.-]+ ms$/,
+    )
+    expect(r.stderr).not.toMatch(/\x1b/)
     expect(r.code).toBe(0)
     const lines = r.stdout.trim().split('\n')
     expect(lines[0].split(/\s{2,}/)).toEqual([

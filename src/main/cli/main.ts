@@ -570,7 +570,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
         bar.runDone(
           done,
           total,
-          `${c.labels.join(' ')} seed ${spec.seed}`,
+          `${c.labels.map((v, i) => `${params[i].segments.at(-1) ?? params[i].path}=${v}`).join(' ')} seed ${spec.seed}`,
           `${final.status}, ok ${final.summary?.ops.ok ?? 0}, p99 ${p99 === null || p99 === undefined ? '-' : p99.toFixed(1)} ms`,
         )
         ids.push(final.runId)

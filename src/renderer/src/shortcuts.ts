@@ -28,6 +28,12 @@ export const SHORTCUT_HELP: readonly ShortcutHelp[] = [
   { keys: [['?']], what: 'Show this list of shortcuts' },
   { keys: [['Esc']], what: 'Close this list (or a dialog)' },
   { keys: [['Space']], what: 'Play / pause the replay', view: 'Replay' },
+  { keys: [['←'], ['→']], what: 'Previous / next event', view: 'Replay' },
+  { keys: [['f']], what: 'Jump to the next fault', view: 'Replay' },
+  { keys: [['l']], what: 'Jump to the next leader change', view: 'Replay' },
+  { keys: [['←'], ['→']], what: 'Move the selected fault (Shift: change its length)', view: 'Design' },
+  { keys: [['↑'], ['↓']], what: 'Select the previous / next fault', view: 'Design' },
+  { keys: [['Delete']], what: 'Remove the selected fault', view: 'Design' },
 ]
 
 /** True when the key was typed into something that takes text (or a select / editable). */
