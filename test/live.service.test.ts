@@ -63,6 +63,13 @@ async function crashTheLeader(service: LabService, run: RunInfo): Promise<void> 
   expect(bad2.fields?.map((f) => f.path)).toEqual(expect.arrayContaining(['fault.target']))
   const bad3 = await rejects(service.injectFault({ runId: run.runId, fault: 'crash' }))
   expect(bad3.fields?.[0].path).toBe('fault')
+  const bad4 = await rejects(
+    service.injectFault({
+      runId: run.runId,
+      fault: { kind: 'partition', shape: 'link', target: 'n1', peer: 'n9' },
+    }),
+  )
+  expect(bad4.fields?.map((f) => f.path)).toEqual(['fault.peer'])
 
   const injected = await service.injectFault({ runId: run.runId, fault: { kind: 'crash', target: old } })
   expect(injected.index).toBe(0)

@@ -107,18 +107,54 @@ const at = { atMs: nonNeg() }
 const window = { atMs: nonNeg(), forMs: z.number().gt(0).optional() }
 const prob = z.number().min(0).max(1)
 
-export const PARTITION_SHAPES = ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way'] as const
+export const PARTITION_SHAPES = ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way', 'link'] as const
+
+/** The other end of ONE link (both directions) between `target` and this node. */
+const peer = { peer: NodeIdSchema.optional() }
+
+/**
+ * Per-fault cross-field checks on `peer`: shape 'link' needs a node-id target and a peer;
+ * delay / drop with a peer need a node-id target; peer and target differ; no other
+ * partition shape takes a peer. (Whether the nodes exist is checked against the cluster.)
+ */
+function checkPeer(
+  f: { target?: string; peer?: string },
+  ctx: z.RefinementCtx,
+  needsPeer: boolean,
+  takesPeer: boolean,
+  what: string,
+): void {
+  const issue = (field: 'target' | 'peer', message: string): void =>
+    ctx.addIssue({ code: 'custom', path: [field], message })
+  if (!takesPeer) {
+    if (f.peer !== undefined) issue('peer', `only partition shape link takes a peer (this is ${what})`)
+    return
+  }
+  if (f.peer === undefined) {
+    if (needsPeer) issue('peer', `required for ${what}: the node at the other end of the link`)
+    return
+  }
+  if (f.target === undefined || !nodeIdPattern.test(f.target))
+    issue('target', `must be a node id (n1, n2, ...) for ${what} with a peer`)
+  else if (f.target === f.peer) issue('peer', `must differ from target (${f.target}): a link joins two nodes`)
+}
 
 export const FaultSchema = z.discriminatedUnion(
   'kind',
   [
-    z.strictObject({
-      kind: z.literal('partition'),
-      ...window,
-      shape: z.enum(PARTITION_SHAPES),
-      /** For isolate / one-way / bridge: the node at the centre of the shape (default random). */
-      target: TargetSchema.optional(),
-    }),
+    z
+      .strictObject({
+        kind: z.literal('partition'),
+        ...window,
+        shape: z.enum(PARTITION_SHAPES),
+        /** For isolate / one-way / bridge: the node at the centre of the shape (default random); for link: one end. */
+        target: TargetSchema.optional(),
+        /** For link only: the other end (the link target <-> peer is cut both ways). */
+        ...peer,
+      })
+      .superRefine((f, ctx) =>
+        checkPeer(f, ctx, f.shape === 'link', f.shape === 'link', `partition shape ${f.shape}`),
+      ),
     z.strictObject({
       kind: z.literal('crash'),
       ...at,
@@ -126,19 +162,27 @@ export const FaultSchema = z.discriminatedUnion(
       restartAfterMs: z.number().gt(0).optional(),
     }),
     z.strictObject({ kind: z.literal('pause'), ...at, forMs: z.number().gt(0), target: TargetSchema }),
-    z.strictObject({
-      kind: z.literal('delay'),
-      ...window,
-      latencyMs: nonNeg(),
-      jitterMs: nonNeg().default(0),
-      target: TargetSchema.optional(),
-    }),
-    z.strictObject({
-      kind: z.literal('drop'),
-      ...window,
-      probability: prob,
-      target: TargetSchema.optional(),
-    }),
+    z
+      .strictObject({
+        kind: z.literal('delay'),
+        ...window,
+        latencyMs: nonNeg(),
+        jitterMs: nonNeg().default(0),
+        target: TargetSchema.optional(),
+        /** With a node-id target: only the link target <-> peer (both directions) is slowed. */
+        ...peer,
+      })
+      .superRefine((f, ctx) => checkPeer(f, ctx, false, true, 'delay')),
+    z
+      .strictObject({
+        kind: z.literal('drop'),
+        ...window,
+        probability: prob,
+        target: TargetSchema.optional(),
+        /** With a node-id target: only the link target <-> peer (both directions) loses messages. */
+        ...peer,
+      })
+      .superRefine((f, ctx) => checkPeer(f, ctx, false, true, 'drop')),
     z.strictObject({
       kind: z.literal('duplicate'),
       ...window,
@@ -220,16 +264,10 @@ export const ExperimentSpecSchema = z
         message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
       })
     }
-    // Cross-field checks: every node a fault names must exist in the cluster.
+    // Cross-field checks: every node a fault names (target, peer) must exist in the cluster.
     spec.faults.forEach((f, i) => {
-      const t = 'target' in f ? f.target : undefined
-      if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > spec.cluster.nodes) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['faults', i, 'target'],
-          message: `node ${t} does not exist (cluster has n1..n${spec.cluster.nodes})`,
-        })
-      }
+      for (const issue of faultNodeIssues(f, spec.cluster.nodes))
+        ctx.addIssue({ code: 'custom', path: ['faults', i, issue.field], message: issue.message })
       if (f.atMs > spec.durationMs) {
         ctx.addIssue({
           code: 'custom',
@@ -239,6 +277,21 @@ export const ExperimentSpecSchema = z
       }
     })
   })
+
+/** The nodes a fault names (target, peer) that are not in a cluster of `nodes` nodes. */
+export function faultNodeIssues(
+  f: FaultSpec,
+  nodes: number,
+): Array<{ field: 'target' | 'peer'; message: string }> {
+  const out: Array<{ field: 'target' | 'peer'; message: string }> = []
+  const named = { target: 'target' in f ? f.target : undefined, peer: 'peer' in f ? f.peer : undefined }
+  for (const field of ['target', 'peer'] as const) {
+    const t = named[field]
+    if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > nodes)
+      out.push({ field, message: `node ${t} does not exist (cluster has n1..n${nodes})` })
+  }
+  return out
+}
 
 /** A complete spec (defaults filled in). */
 export type ExperimentSpec = z.infer<typeof ExperimentSpecSchema>

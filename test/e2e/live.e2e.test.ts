@@ -1,7 +1,8 @@
 // End to end, for real: the live run view in Chromium. Start a 3-node Raft run at real
 // speed, watch the cluster ring and the charts fill in, crash the leader by clicking it
-// (drawn down, listed as an active fault, a new leader), cut a link by clicking it (drawn
-// cut), end a fault from the list, and save light and dark screenshots of the picture.
+// (drawn down, listed as an active fault, a new leader), cut one link by clicking it (that
+// link alone drawn cut), slow another, end a fault from the list, and save light and dark
+// screenshots of the picture.
 //
 // Needs `electron-vite build` first (QUORUM_LAB_OUT selects the output) and /usr/bin/chromium.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
@@ -91,14 +92,21 @@ describe('live run view in the browser UI', () => {
     const now = await leaderOf(page)
     expect(now).not.toBe(old)
 
-    // Click the link between the two live nodes: cut it (isolate its first end).
+    // Click the link between the two live nodes: cut that link only (both directions).
     const [a, b] = ['n1', 'n2', 'n3'].filter((x) => x !== old)
     await page.getByTestId(`ring-link-hit-${a}-${b}`).click()
-    await page.getByTestId('ring-action-cut').click()
+    await page.getByTestId('ring-action-link-cut').waitFor()
+    await page.waitForTimeout(400) // let the menu finish fading in
+    await page.screenshot({ path: join(resultsDir, 'live-link-menu.png') })
+    await page.getByTestId('ring-action-link-cut').click()
     await page
       .locator(`[data-testid="ring-link-${a}-${b}"][data-state="cut"]`)
       .waitFor({ state: 'attached', timeout: 10_000 })
-    await page.locator('[data-testid^="live-fault-"][data-kind="partition"]').waitFor()
+    const partition = page.locator('[data-testid^="live-fault-"][data-kind="partition"]')
+    await partition.waitFor()
+    expect(await partition.textContent()).toContain(`link ${a} <-> ${b}`)
+    // Exactly one link is drawn cut: the other two (to the crashed node) are not.
+    expect(await page.locator('[data-testid^="ring-link-n"][data-state="cut"]').count()).toBe(1)
     // Bad or refused calls show in place, not only in the console: none so far.
     expect(await page.getByTestId('ring-error').count()).toBe(0)
 
@@ -121,14 +129,16 @@ describe('live run view in the browser UI', () => {
     await expect.poll(() => crash.count()).toBe(0)
 
     // (A horizontal line has an empty bounding box, so link states are checked attached, not visible.)
-    // Slow the one link that is not cut (the restarted node and the other live node).
+    // Slow one link that is not cut (the restarted node and the other live node): only it.
     const [c, d] = [old, b].sort()
     await page.getByTestId(`ring-link-hit-${c}-${d}`).click()
-    await page.getByTestId('ring-action-slow').click()
+    await page.getByTestId('ring-action-link-slow').click()
     await page
       .locator(`[data-testid="ring-link-${c}-${d}"][data-state="slow"]`)
       .waitFor({ state: 'attached', timeout: 10_000 })
     await page.locator('[data-testid^="live-fault-"][data-kind="delay"]').waitFor()
+    expect(await page.locator('[data-testid^="ring-link-n"][data-state="slow"]').count()).toBe(1)
+    expect(await page.locator('[data-testid^="ring-link-n"][data-state="cut"]').count()).toBe(1)
 
     // The run's spec records every live fault (a re-run replays them).
     const runId = (await service.listRuns())[0].runId

@@ -135,6 +135,13 @@ function optionalLinkTarget(rng: Rng, nodes: number): { target?: Target } {
   ])()
 }
 
+/** Two different nodes (nodes >= 2): the ends of one link. */
+function linkEnds(rng: Rng, nodes: number): { target: Target; peer: string } {
+  const a = rng.int(1, nodes)
+  const b = ((a - 1 + rng.int(1, nodes - 1)) % nodes) + 1
+  return { target: `n${a}` as Target, peer: `n${b}` }
+}
+
 /** A short-ish window: mostly a few hundred ms, sometimes over a second. */
 function windowMs(rng: Rng, durationMs: number): number {
   const ms = weighted(rng, [
@@ -195,7 +202,12 @@ function mixedFault(rng: Rng, nodes: number, d: number, atMs: number): FaultSpec
         [15, 'majorities-ring'],
         [15, 'bridge'],
         [15, 'one-way'],
+        [5, 'link'],
       ] as const)
+      if (shape === 'link')
+        return nodes < 2
+          ? { kind, atMs, forMs, shape: 'isolate' }
+          : { kind, atMs, forMs, shape, ...linkEnds(rng, nodes) }
       const f: FaultSpec = { kind, atMs, forMs, shape }
       if (shape !== 'majorities-ring' && !rng.chance(0.3)) {
         f.target = rng.chance(0.6) ? 'leader' : nodeTarget(rng, nodes)

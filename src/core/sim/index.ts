@@ -39,7 +39,7 @@ import { getProtocol, type AnyProtocolFactory } from '../protocols'
 import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } from '../protocols/types'
 import { createRng, type Rng } from '../rng'
 import { EventQueue } from './heap'
-import { groupName, nodeName, planPartition } from './partition'
+import { groupName, linkName, nodeName, planPartition } from './partition'
 import { LatencyHistogram } from './stats'
 import { WINDOW_US, WindowMeter } from './windows'
 export { WINDOW_US }
@@ -194,6 +194,8 @@ interface Overlay {
   kind: 'delay' | 'drop' | 'duplicate' | 'reorder'
   /** 1 for target nodes; null = all links. */
   mask: Uint8Array | null
+  /** [a, b]: only the link a <-> b (both directions); null = as the mask says. */
+  pair: [number, number] | null
   p: number
   latUs: number
   jitUs: number
@@ -210,6 +212,11 @@ interface LiveAction {
   atUs: number
   start: boolean
   i: number
+}
+
+/** Whether the message from -> to travels the link pair[0] <-> pair[1] (either direction). */
+function onPair(pair: readonly [number, number], from: number, to: number): boolean {
+  return (from === pair[0] && to === pair[1]) || (from === pair[1] && to === pair[0])
 }
 
 function resolveFactory(spec: ExperimentSpec, opts: SimulationOptions): AnyProtocolFactory {
@@ -808,6 +815,7 @@ class Sim implements Simulation {
     for (let i = 0; i < ovs.length; i++) {
       const o = ovs[i]
       if (o.mask !== null && o.mask[src.idx] === 0 && o.mask[dst.idx] === 0) continue
+      if (o.pair !== null && !onPair(o.pair, src.idx, dst.idx)) continue
       switch (o.kind) {
         case 'drop':
           pKeep *= 1 - o.p
@@ -1147,7 +1155,8 @@ class Sim implements Simulation {
     switch (f.kind) {
       case 'partition': {
         const target = f.target === undefined ? null : this.resolve(f.target)
-        const plan = planPartition(f.shape, this.n, this.faultRng, target)
+        const peer = f.peer === undefined ? null : this.ids.indexOf(f.peer)
+        const plan = planPartition(f.shape, this.n, this.faultRng, target, peer)
         rt.targets = plan.targets
         rt.cut = plan.cut
         for (const [a, b] of plan.cut) this.cut[a * this.n + b]++
@@ -1179,7 +1188,15 @@ class Sim implements Simulation {
           mask = new Uint8Array(this.n)
           for (const x of targets) mask[x] = 1
         }
-        const o: Overlay = { fault: i, kind: f.kind, mask, p: 0, latUs: 0, jitUs: 0 }
+        // A peer narrows the overlay to the one link target <-> peer (both directions); a peer
+        // outside the cluster (-1, refused by the spec) matches no link rather than all of them.
+        const peer = 'peer' in f ? f.peer : undefined
+        const pair: [number, number] | null =
+          peer === undefined
+            ? null
+            : [targets !== null && targets.length > 0 ? targets[0] : -1, this.ids.indexOf(peer)]
+        if (pair !== null) rt.targets = pair.filter((x) => x >= 0)
+        const o: Overlay = { fault: i, kind: f.kind, mask, pair, p: 0, latUs: 0, jitUs: 0 }
         let what: string
         if (f.kind === 'delay') {
           o.latUs = f.latencyMs * 1000
@@ -1190,7 +1207,13 @@ class Sim implements Simulation {
           what = `${f.kind} p=${f.probability}`
         }
         this.overlays = [...this.overlays, o]
-        this.faultEvent(i, 'start', `${what} on ${scope(targets)}${forText}`)
+        const on =
+          pair === null
+            ? scope(targets)
+            : pair.every((x) => x >= 0)
+              ? `link ${linkName(pair[0], pair[1])}`
+              : `no link (peer ${peer} is not in the cluster)`
+        this.faultEvent(i, 'start', `${what} on ${on}${forText}`)
         break
       }
       case 'clock': {

@@ -2,7 +2,7 @@
 // (node n(i+1)); `cut` holds [from, to] pairs.
 import type { Rng } from '../rng'
 
-export type PartitionShape = 'halves' | 'isolate' | 'majorities-ring' | 'bridge' | 'one-way'
+export type PartitionShape = 'halves' | 'isolate' | 'majorities-ring' | 'bridge' | 'one-way' | 'link'
 
 export interface PartitionPlan {
   cut: Array<[number, number]>
@@ -29,6 +29,9 @@ export const groupName = (g: number[]): string =>
     .map(nodeName)
     .join(',')}}`
 
+/** `n1 <-> n2`: one link, both directions (in fault details). */
+export const linkName = (a: number, b: number): string => `${nodeName(a)} <-> ${nodeName(b)}`
+
 function cutBetween(a: number[], b: number[], out: Array<[number, number]>): void {
   for (const x of a)
     for (const y of b) {
@@ -39,12 +42,15 @@ function cutBetween(a: number[], b: number[], out: Array<[number, number]>): voi
 /**
  * Plan a partition of `n` nodes. `target` (already resolved) is used by isolate, one-way and
  * bridge (default: one random node) and, for halves, puts the targets on the smaller side.
+ * `link` cuts the one link between target[0] and `peer`, both ways, and draws nothing from
+ * `rng` (with no target or peer, or the two equal, it cuts nothing).
  */
 export function planPartition(
   shape: PartitionShape,
   n: number,
   rng: Rng,
   target: number[] | null,
+  peer: number | null = null,
 ): PartitionPlan {
   const all = Array.from({ length: n }, (_, i) => i)
   const cut: Array<[number, number]> = []
@@ -121,6 +127,13 @@ export function planPartition(
         targets: [...src].sort((a, b) => a - b),
         detail: `one-way: ${src.map(nodeName).join(', ')} cannot send to the others (still receives)`,
       }
+    }
+    case 'link': {
+      const a = target && target.length > 0 ? target[0] : null
+      if (a === null || peer === null || a === peer || peer < 0 || peer >= n)
+        return { cut, targets: a === null ? [] : [a], detail: 'link (no valid peer: nothing cut)' }
+      cut.push([a, peer], [peer, a])
+      return { cut, targets: [a, peer], detail: `link ${linkName(a, peer)}` }
     }
   }
 }

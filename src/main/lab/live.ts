@@ -32,15 +32,27 @@ function groups(detail: string): NodeId[][] {
   return [...detail.matchAll(/\{([^}]*)\}/g)].map((m) => m[1].split(',').filter((s) => s.length > 0))
 }
 
+/** The two ends of `link n1 <-> n2` in a fault detail (a one-link fault), or null. */
+function linkEnds(ids: readonly NodeId[], detail: string): [NodeId, NodeId] | null {
+  const m = /\blink (n\d+) <-> (n\d+)\b/.exec(detail)
+  if (!m || m[1] === m[2] || !ids.includes(m[1]) || !ids.includes(m[2])) return null
+  return [m[1], m[2]]
+}
+
 /**
  * The directed links a fault affects, from its start event (kind, targets, detail). The
- * detail is the one line both engines write (partition shapes: see core/sim/partition).
+ * detail is the one line both engines write (partition shapes: see core/sim/partition);
+ * a one-link fault (partition link, delay / drop with a peer) says `link n1 <-> n2`.
  */
 export function faultLinks(ids: readonly NodeId[], e: FaultEvent): Link[] {
   const others = (xs: readonly NodeId[]): NodeId[] => ids.filter((x) => !xs.includes(x))
   const d = e.detail
   switch (e.fault) {
     case 'partition': {
+      if (d.startsWith('partition link')) {
+        const l = linkEnds(ids, d)
+        return l ? both([{ from: l[0], to: l[1], effect: 'cut' }]) : []
+      }
       if (d.startsWith('partition isolate')) return both(pairs(ids, e.targets, others(e.targets), 'cut'))
       if (d.startsWith('partition one-way')) return pairs(ids, e.targets, others(e.targets), 'cut')
       if (d.startsWith('partition halves') || d.startsWith('partition bridge')) {
@@ -70,6 +82,8 @@ export function faultLinks(ids: readonly NodeId[], e: FaultEvent): Link[] {
     case 'drop':
     case 'duplicate': {
       const effect: LinkEffect = e.fault === 'drop' || e.fault === 'duplicate' ? 'lossy' : 'slow'
+      const l = linkEnds(ids, d)
+      if (l) return both([{ from: l[0], to: l[1], effect }])
       // No targets: every link.
       if (e.targets.length === 0) return pairs(ids, ids, ids, effect)
       const t = e.targets

@@ -43,7 +43,7 @@ import {
 import {
   defaultSpec,
   FaultSchema,
-  nodeIdPattern,
+  faultNodeIssues,
   parseSpec,
   toFieldErrors,
   type ExperimentSpec,
@@ -223,9 +223,8 @@ export function parseInjectedFault(input: unknown, nodes: number): FaultSpec {
       })),
     )
   const f = r.data
-  const t = 'target' in f ? f.target : undefined
-  if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > nodes)
-    throw bad([{ path: 'fault.target', message: `node ${t} does not exist (cluster has n1..n${nodes})` }])
+  const issues = faultNodeIssues(f, nodes)
+  if (issues.length > 0) throw bad(issues.map((x) => ({ path: `fault.${x.field}`, message: x.message })))
   return f
 }
 

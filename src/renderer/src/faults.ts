@@ -14,6 +14,7 @@ export type FaultFieldName =
   | 'atMs'
   | 'forMs'
   | 'target'
+  | 'peer'
   | 'shape'
   | 'restartAfterMs'
   | 'latencyMs'
@@ -33,11 +34,11 @@ const f = (name: FaultFieldName, optional = false): FaultField => ({ name, optio
 const windowed = [f('atMs'), f('forMs', true)]
 
 export const FAULT_FIELDS: Record<FaultKind, FaultField[]> = {
-  partition: [...windowed, f('shape'), f('target', true)],
+  partition: [...windowed, f('shape'), f('target', true), f('peer', true)],
   crash: [f('atMs'), f('target'), f('restartAfterMs', true)],
   pause: [f('atMs'), f('forMs'), f('target')],
-  delay: [...windowed, f('latencyMs'), f('jitterMs', true), f('target', true)],
-  drop: [...windowed, f('probability'), f('target', true)],
+  delay: [...windowed, f('latencyMs'), f('jitterMs', true), f('target', true), f('peer', true)],
+  drop: [...windowed, f('probability'), f('target', true), f('peer', true)],
   duplicate: [...windowed, f('probability'), f('target', true)],
   reorder: [...windowed, f('probability'), f('target', true)],
   clock: [...windowed, f('target'), f('rate', true), f('jumpMs', true)],
@@ -63,6 +64,7 @@ export const FAULT_FIELD_LABEL: Record<FaultFieldName, string> = {
   atMs: 'Starts at',
   forMs: 'Lasts',
   target: 'Target',
+  peer: 'Peer',
   shape: 'Shape',
   restartAfterMs: 'Restart after',
   latencyMs: 'Added latency',
@@ -87,8 +89,9 @@ export const FAULT_FIELD_HELP: Record<FaultFieldName, string> = {
   atMs: 'When it starts, in ms of run time.',
   forMs: 'How long it lasts; empty = until the end of the run.',
   target: 'Which node(s): a node, the current leader, a seeded random one, a minority, a majority or all.',
+  peer: 'The other end of one link: only the link target ↔ peer is affected, both directions (target must be a node).',
   shape:
-    'halves, one node isolated, a majorities ring (no two nodes see the same majority), a bridge node, or one-way.',
+    'halves, one node isolated, a majorities ring (no two nodes see the same majority), a bridge node, one-way, or one link (target ↔ peer).',
   restartAfterMs:
     'The node restarts this long after the crash and recovers from its durable log; empty = stays down.',
   latencyMs: 'Extra one-way delay per message: commits slow by about two of these per round trip.',
@@ -103,16 +106,22 @@ export const FAULT_FIELD_HELP: Record<FaultFieldName, string> = {
 /** Field help that depends on the fault kind (falls back to FAULT_FIELD_HELP). */
 export const FAULT_KIND_FIELD_HELP: Partial<Record<FaultKind, Partial<Record<FaultFieldName, string>>>> = {
   partition: {
-    target: 'The node at the centre of isolate / one-way / bridge; empty = a seeded random node.',
+    target:
+      'The node at the centre of isolate / one-way / bridge (empty = a seeded random node); for link, one end.',
+    peer: 'For shape link: the other end; only the link target ↔ peer is cut, both directions.',
   },
   pause: {
     forMs:
       'How long the node stays frozen; a pause longer than the election timeout costs the leader its job.',
   },
-  delay: { target: 'Only links to and from these nodes; empty = every link.' },
+  delay: {
+    target: 'Only links to and from these nodes; empty = every link.',
+    peer: 'Only the one link target ↔ peer (both directions); empty = every link of the target.',
+  },
   drop: {
     probability: 'Chance (0..1) each message is lost; above ~0.5 the cluster rarely keeps a leader.',
     target: 'Only links to and from these nodes; empty = every link.',
+    peer: 'Only the one link target ↔ peer (both directions); empty = every link of the target.',
   },
   duplicate: {
     probability: 'Chance (0..1) each message is delivered twice.',
@@ -173,7 +182,8 @@ export function faultSummary(f: Record<string, unknown>): string {
       break
   }
   const t = typeof f.target === 'string' ? f.target : null
-  return t ? `${parts.join(' ')} · ${t}` : parts.join(' ')
+  const ends = t && typeof f.peer === 'string' ? `${t} ↔ ${f.peer}` : t
+  return ends ? `${parts.join(' ')} · ${ends}` : parts.join(' ')
 }
 
 /** A duration for people: `850 ms`, `2.5 s`, `1 min 30 s`. */

@@ -13,9 +13,9 @@
 // become proxy link rules; byzantine 'forge' / 'equivocate' are done by the node itself
 // (a control message makes it pass outgoing messages through the protocol's corrupt()).
 import type { Rng } from '../../../core/rng'
-import { groupName, nodeName, planPartition } from '../../../core/sim/partition'
+import { groupName, linkName, nodeName, planPartition } from '../../../core/sim/partition'
 import { resolveTarget } from '../../../core/sim/targets'
-import { FaultSchema, formatErrors, nodeIdPattern, toFieldErrors } from '../../../shared/spec'
+import { FaultSchema, faultNodeIssues, formatErrors, toFieldErrors } from '../../../shared/spec'
 import type { ExperimentSpec, FaultSpec, Target } from '../../../shared/spec'
 import type { NodeId, TraceEvent } from '../../../shared/trace'
 import type { LinkRule } from '../proxy/control'
@@ -68,10 +68,9 @@ export function parseLiveFault(input: unknown, nodes: number): FaultSpec {
   const r = FaultSchema.safeParse(withAt, { reportInput: true })
   if (!r.success) throw new Error(`invalid fault: ${formatErrors(toFieldErrors(r.error))}`)
   const f = r.data
-  const t = 'target' in f ? f.target : undefined
-  if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > nodes) {
-    throw new Error(`invalid fault: target: node ${t} does not exist (cluster has n1..n${nodes})`)
-  }
+  const missing = faultNodeIssues(f, nodes)
+  if (missing.length > 0)
+    throw new Error(`invalid fault: ${missing.map((x) => `${x.field}: ${x.message}`).join('; ')}`)
   return f
 }
 
@@ -211,7 +210,8 @@ export class FaultEngine {
     switch (f.kind) {
       case 'partition': {
         const target = f.target === undefined ? null : this.resolve(f.target)
-        const plan = planPartition(f.shape, this.n, this.rng, target)
+        const peer = f.peer === undefined ? null : this.ids.indexOf(f.peer)
+        const plan = planPartition(f.shape, this.n, this.rng, target, peer)
         rt.targets = plan.targets
         rt.cut = plan.cut
         for (const [a, b] of plan.cut) this.links.cut[a * this.n + b]++
@@ -255,7 +255,15 @@ export class FaultEngine {
           mask = new Uint8Array(this.n)
           for (const x of targets) mask[x] = 1
         }
-        const o: Overlay = { fault: id, kind: f.kind, mask, p: 0, latencyMs: 0, jitterMs: 0 }
+        // A peer narrows the overlay to the one link target <-> peer (both directions); a peer
+        // outside the cluster (-1, refused by the spec) matches no link rather than all of them.
+        const peer = 'peer' in f ? f.peer : undefined
+        const pair: [number, number] | null =
+          peer === undefined
+            ? null
+            : [targets !== null && targets.length > 0 ? targets[0] : -1, this.ids.indexOf(peer)]
+        if (pair !== null) rt.targets = pair.filter((x) => x >= 0)
+        const o: Overlay = { fault: id, kind: f.kind, mask, pair, p: 0, latencyMs: 0, jitterMs: 0 }
         let what: string
         if (f.kind === 'delay') {
           o.latencyMs = f.latencyMs
@@ -267,7 +275,13 @@ export class FaultEngine {
         }
         this.links.overlays = [...this.links.overlays, o]
         this.pushRules()
-        this.event(rt, 'start', `${what} on ${scope(targets)}${forText}`)
+        const on =
+          pair === null
+            ? scope(targets)
+            : pair.every((x) => x >= 0)
+              ? `link ${linkName(pair[0], pair[1])}`
+              : `no link (peer ${peer} is not in the cluster)`
+        this.event(rt, 'start', `${what} on ${on}${forText}`)
         break
       }
       case 'clock': {

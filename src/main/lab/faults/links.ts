@@ -1,6 +1,6 @@
 // From the run's network spec and the active network faults to the proxy's per-link rules.
 // Pure. Combination follows the simulator: an overlay with targets applies to every link
-// touching one of them; drop and duplicate probabilities combine as independent chances
+// touching one of them (with a peer pair: only the link between the two, both ways); drop and duplicate probabilities combine as independent chances
 // (p = 1 - prod(1 - p_i)), latencies and jitters add up, reorder combines like drop; a
 // byzantine 'slow' sender adds SLOW_EXTRA_MS to its outgoing links, a 'silent' one loses them.
 import type { NetworkSpec } from '../../../shared/spec'
@@ -14,6 +14,8 @@ export interface Overlay {
   kind: 'delay' | 'drop' | 'duplicate' | 'reorder'
   /** 1 for target nodes; null = all links. */
   mask: Uint8Array | null
+  /** [a, b]: only the link a <-> b (both directions); null or absent = as the mask says. */
+  pair?: [number, number] | null
   p: number
   latencyMs: number
   jitterMs: number
@@ -51,6 +53,8 @@ export class LinkState {
         let jitterMs = this.base.jitterMs
         for (const o of this.overlays) {
           if (o.mask !== null && o.mask[a] === 0 && o.mask[b] === 0) continue
+          if (o.pair && !((o.pair[0] === a && o.pair[1] === b) || (o.pair[0] === b && o.pair[1] === a)))
+            continue
           switch (o.kind) {
             case 'drop':
               keep *= 1 - o.p
