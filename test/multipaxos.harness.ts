@@ -1,10 +1,8 @@
-// A one-thread test network for Multi-Paxos nodes: N nodes, a FIFO message queue delivered
-// synchronously, link cuts / isolation / drop filters, and a per-node "disk" that keeps
-// every record from ready().persist, so a crashed node restarts from exactly those.
-import { createRng } from '../src/core/rng'
+// A one-thread test network for Multi-Paxos nodes: the shared SimNetwork of protocol.harness.ts
+// (FIFO delivery, cuts / isolation / drop filter, crash/restart from each node's disk) plus
+// leader election, every ready() kept for write-ahead assertions, and slot agreement.
 import { MultiPaxosParamsSchema, type MultiPaxosParams } from '../src/shared/params/multipaxos'
-import { nodeIds } from '../src/shared/trace'
-import type { ClientReply, KvCommand, NodeId, ProtocolEvent } from '../src/core/protocols/types'
+import type { NodeId, Ready } from '../src/core/protocols/types'
 import {
   createMultiPaxosFactory,
   type MpMsg,
@@ -12,12 +10,11 @@ import {
   type MultiPaxosMutations,
   type MultiPaxosNode,
 } from '../src/core/protocols/multipaxos'
+import { SimNetwork, type ApplyEvent, type Envelope as NetEnvelope } from './protocol.harness'
 
-export interface Envelope {
-  from: NodeId
-  to: NodeId
-  msg: MpMsg
-}
+export { put } from './protocol.harness'
+
+export type Envelope = NetEnvelope<MpMsg>
 
 export interface ClusterOptions {
   seed?: number
@@ -29,118 +26,25 @@ export function params(p: Partial<MultiPaxosParams> = {}): MultiPaxosParams {
   return MultiPaxosParamsSchema.parse({ leaderTimeoutTicks: [10, 20], heartbeatTicks: 2, ...p })
 }
 
-export type ApplyEv = Extract<ProtocolEvent, { type: 'apply' }>
+export type ApplyEv = ApplyEvent
 
-export class Cluster {
-  readonly ids: NodeId[]
-  readonly nodes = new Map<NodeId, MultiPaxosNode | null>()
-  readonly disks = new Map<NodeId, MpRecord[]>()
-  readonly queue: Envelope[] = []
-  readonly replies: Array<{ node: NodeId; reply: ClientReply }> = []
-  readonly events = new Map<NodeId, ProtocolEvent[]>()
-  /** Every message taken off the queue (delivered or not), in order. */
-  readonly sent: Envelope[] = []
+/** `sent`: every message taken off the queue (delivered or not), in order. */
+export class Cluster extends SimNetwork<MpMsg, MpRecord, MultiPaxosParams, MultiPaxosNode> {
   /** For each node: the persist records and messages of every ready(), in order. */
   readonly readies: Array<{ node: NodeId; persist: MpRecord[]; messages: MpMsg[] }> = []
-  private readonly cuts = new Set<string>()
-  /** Return true to drop a message. */
-  dropIf: ((e: Envelope) => boolean) | null = null
-  private readonly factory
-  private rngSeed: number
 
-  constructor(
-    n: number,
-    private readonly opts: ClusterOptions = {},
-  ) {
-    this.ids = nodeIds(n)
-    this.rngSeed = opts.seed ?? 1
-    this.factory = createMultiPaxosFactory(opts.mutations ?? {})
-    for (const id of this.ids) {
-      this.disks.set(id, [])
-      this.events.set(id, [])
-      this.start(id)
-    }
+  constructor(n: number, opts: ClusterOptions = {}) {
+    super(n, {
+      factory: createMultiPaxosFactory(opts.mutations ?? {}),
+      params: () => params(opts.params),
+      seed: opts.seed,
+      copyMessages: true,
+    })
+    this.startAll()
   }
 
-  private start(id: NodeId): void {
-    const node = this.factory.create({
-      id,
-      nodes: this.ids,
-      params: params(this.opts.params),
-      rng: createRng(this.rngSeed++ * 7919),
-      runSeed: 1,
-      recovered: structuredClone(this.disks.get(id)!),
-    }) as MultiPaxosNode
-    this.nodes.set(id, node)
-    this.drain(id)
-  }
-
-  node(id: NodeId): MultiPaxosNode {
-    const n = this.nodes.get(id)
-    if (!n) throw new Error(`${id} is down`)
-    return n
-  }
-
-  live(): MultiPaxosNode[] {
-    return [...this.nodes.values()].filter((n): n is MultiPaxosNode => n !== null)
-  }
-
-  leaders(): MultiPaxosNode[] {
-    return this.live().filter((n) => n.status().role === 'leader')
-  }
-
-  /** Drain a node's Ready: persist first (write-ahead), then queue messages, replies, events. */
-  drain(id: NodeId): void {
-    const n = this.nodes.get(id)
-    if (!n) return
-    const rd = n.ready()
-    const disk = this.disks.get(id)!
-    for (const r of rd.persist) disk.push(structuredClone(r))
-    for (const o of rd.messages) this.queue.push({ from: id, to: o.to, msg: structuredClone(o.msg) })
-    for (const r of rd.replies) this.replies.push({ node: id, reply: r })
-    this.events.get(id)!.push(...rd.events)
+  protected override onReady(id: NodeId, rd: Ready<MpMsg, MpRecord>): void {
     this.readies.push({ node: id, persist: [...rd.persist], messages: rd.messages.map((o) => o.msg) })
-  }
-
-  deliverable(e: Envelope): boolean {
-    if (!this.nodes.get(e.to)) return false
-    if (this.cuts.has(`${e.from}>${e.to}`)) return false
-    if (this.dropIf && this.dropIf(e)) return false
-    return true
-  }
-
-  /** Deliver queued messages (and everything they cause) until the queue is empty. */
-  stabilize(maxSteps = 1_000_000): void {
-    let steps = 0
-    while (this.queue.length) {
-      if (++steps > maxSteps) throw new Error('stabilize: too many steps')
-      const e = this.queue.shift()!
-      this.sent.push(e)
-      if (!this.deliverable(e)) continue
-      this.node(e.to).step(e.from, e.msg)
-      this.drain(e.to)
-    }
-  }
-
-  tick(times = 1, ids: NodeId[] = this.ids): void {
-    for (let i = 0; i < times; i++) {
-      for (const id of ids) {
-        const n = this.nodes.get(id)
-        if (!n) continue
-        n.tick()
-        this.drain(id)
-      }
-      this.stabilize()
-    }
-  }
-
-  tickUntil(cond: () => boolean, max = 1000): number {
-    for (let i = 0; i < max; i++) {
-      if (cond()) return i
-      this.tick(1)
-    }
-    if (cond()) return max
-    throw new Error('tickUntil: condition not reached')
   }
 
   /** Tick until one leader is followed by a majority (after a crash: once leases expire). */
@@ -155,47 +59,12 @@ export class Cluster {
   }
 
   campaign(id: NodeId): void {
-    this.node(id).campaign()
-    this.drain(id)
-    this.stabilize()
-  }
-
-  propose(id: NodeId, reqId: string, cmd: KvCommand, settle = true): void {
-    this.node(id).propose({ id: reqId, cmd })
-    this.drain(id)
-    if (settle) this.stabilize()
-  }
-
-  repliesFor(reqId: string): ClientReply[] {
-    return this.replies.filter((r) => r.reply.id === reqId).map((r) => r.reply)
-  }
-
-  crash(id: NodeId): void {
-    this.nodes.set(id, null)
-  }
-
-  restart(id: NodeId): MultiPaxosNode {
-    this.start(id)
-    return this.node(id)
-  }
-
-  cut(a: NodeId, b: NodeId): void {
-    this.cuts.add(`${a}>${b}`)
-    this.cuts.add(`${b}>${a}`)
-  }
-
-  isolate(id: NodeId): void {
-    for (const o of this.ids) if (o !== id) this.cut(id, o)
-  }
-
-  heal(): void {
-    this.cuts.clear()
-    this.dropIf = null
+    this.act(id, (n) => n.campaign())
   }
 
   /** Apply events of a node since it was created (all incarnations). */
   applied(id: NodeId): ApplyEv[] {
-    return this.events.get(id)!.filter((e): e is ApplyEv => e.type === 'apply')
+    return this.applyEvents(id)
   }
 
   /** Ids applied by a node, in order, as `slot:id` (the last incarnation's replays included). */
@@ -221,5 +90,3 @@ export class Cluster {
     return this.sent.filter((e) => e.msg.type === type && (from === undefined || e.from === from)).length
   }
 }
-
-export const put = (key: string, value: string): KvCommand => ({ f: 'put', key, value })

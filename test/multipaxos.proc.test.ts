@@ -1,45 +1,27 @@
 // Multi-Paxos as real processes over TCP, through the LabService (what the UI and CLI call):
 // the cluster elects a leader, decides client commands, survives a leader crash and restart,
 // and the recorded run passes every check.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { LabEvent, RunInfo } from '../src/shared/api'
 import { LabService } from '../src/main/lab/service'
+import { runToEnd, tempDir } from './proc.helpers'
 import { MESSAGE_TYPES, OTHER_TYPE } from '../src/shared/wire'
-
-function waitForEnd(service: LabService, runId: string): Promise<RunInfo> {
-  return new Promise((resolve) => {
-    const off = service.on((e: LabEvent) => {
-      if (e.type === 'run-status' && e.run.runId === runId && e.run.status !== 'running') {
-        off()
-        resolve(e.run)
-      }
-    })
-  })
-}
 
 describe('Multi-Paxos in processes mode', () => {
   it('runs a 3-node cluster as real processes, decides commands and passes every check', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ql-mp-proc-'))
-    const service = new LabService({ dataDir })
+    const service = new LabService({ dataDir: tempDir('ql-mp-proc-').dir })
     try {
-      const run = await service.startRun({
-        spec: {
-          name: 'mp-proc',
-          algorithm: {
-            kind: 'multipaxos',
-            params: { leaderTimeoutTicks: [15, 30], heartbeatTicks: 5, maxBatch: 64 },
-          },
-          mode: 'processes',
-          cluster: { nodes: 3, tickMs: 10 },
-          durationMs: 2500,
-          workload: { clients: 4, ratePerSec: 200, keys: 5 },
-          faults: [{ kind: 'crash', atMs: 1200, target: 'leader', restartAfterMs: 400 }],
+      const { run, end } = await runToEnd(service, {
+        name: 'mp-proc',
+        algorithm: {
+          kind: 'multipaxos',
+          params: { leaderTimeoutTicks: [15, 30], heartbeatTicks: 5, maxBatch: 64 },
         },
+        mode: 'processes',
+        cluster: { nodes: 3, tickMs: 10 },
+        durationMs: 2500,
+        workload: { clients: 4, ratePerSec: 200, keys: 5 },
+        faults: [{ kind: 'crash', atMs: 1200, target: 'leader', restartAfterMs: 400 }],
       })
-      const end = await waitForEnd(service, run.runId)
       expect(end.status).toBe('done')
       expect(end.summary?.ops.ok).toBeGreaterThan(0)
       const names = end.summary?.checks.map((c) => c.name) ?? []

@@ -1,40 +1,22 @@
 // Paxos in processes mode: real node processes over TCP through the LabService, with a
 // crash-restart; every check passes and operations commit.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { LabEvent, RunInfo } from '../src/shared/api'
 import { LabService } from '../src/main/lab/service'
-
-function waitForEnd(service: LabService, runId: string): Promise<RunInfo> {
-  return new Promise((resolve) => {
-    const off = service.on((e: LabEvent) => {
-      if (e.type === 'run-status' && e.run.runId === runId && e.run.status !== 'running') {
-        off()
-        resolve(e.run)
-      }
-    })
-  })
-}
+import { runToEnd, tempDir } from './proc.helpers'
 
 describe('Paxos in processes mode', () => {
   it('runs 3 real nodes, survives a crash-restart and passes every check', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ql-paxos-proc-'))
-    const service = new LabService({ dataDir })
+    const service = new LabService({ dataDir: tempDir('ql-paxos-proc-').dir })
     try {
-      const run = await service.startRun({
-        spec: {
-          name: 'paxos-proc',
-          algorithm: { kind: 'paxos', params: {} },
-          mode: 'processes',
-          cluster: { nodes: 3, tickMs: 10 },
-          durationMs: 2000,
-          workload: { clients: 4, ratePerSec: 200, keys: 6 },
-          faults: [{ kind: 'crash', atMs: 900, target: 'n2', restartAfterMs: 300 }],
-        },
+      const { run, end } = await runToEnd(service, {
+        name: 'paxos-proc',
+        algorithm: { kind: 'paxos', params: {} },
+        mode: 'processes',
+        cluster: { nodes: 3, tickMs: 10 },
+        durationMs: 2000,
+        workload: { clients: 4, ratePerSec: 200, keys: 6 },
+        faults: [{ kind: 'crash', atMs: 900, target: 'n2', restartAfterMs: 300 }],
       })
-      const end = await waitForEnd(service, run.runId)
       expect(end.status).toBe('done')
       expect(end.summary?.ops.ok).toBeGreaterThan(5)
       const failing = end.summary?.checks.filter((c) => !c.ok) ?? []

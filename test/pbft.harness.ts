@@ -1,19 +1,16 @@
-// A one-thread test network for PBFT replicas: FIFO delivery, link cuts, drop filters,
-// per-node "disks" (every persisted record, so a crashed replica restarts from them) and
-// Byzantine replicas whose outgoing messages go through the factory's corrupt() (equivocate,
-// forge) or are dropped (silent), as the simulator and the process host do.
+// A one-thread test network for PBFT replicas: the shared SimNetwork of protocol.harness.ts
+// (FIFO delivery, link cuts, drop filters, per-node "disks" so a crashed replica restarts
+// from them) plus Byzantine replicas whose outgoing messages go through the factory's
+// corrupt() (equivocate, forge) or are dropped (silent), as the simulator and the process
+// host do.
 import { createRng, type Rng } from '../src/core/rng'
-import { nodeIds } from '../src/shared/trace'
-import type { ClientReply, KvCommand, NodeId, ProtocolEvent } from '../src/core/protocols/types'
+import type { NodeId } from '../src/core/protocols/types'
 import { createPbftFactory, pbftParams, type PbftNode } from '../src/core/protocols/pbft'
 import type { PbftMsg, PbftMutations, PbftRecord } from '../src/core/protocols/pbft/types'
 import type { PbftParams } from '../src/shared/params/pbft'
+import { SimNetwork, type Envelope as NetEnvelope } from './protocol.harness'
 
-export interface Envelope {
-  from: NodeId
-  to: NodeId
-  msg: PbftMsg
-}
+export type Envelope = NetEnvelope<PbftMsg>
 
 export type Byz = 'silent' | 'equivocate' | 'forge'
 
@@ -23,143 +20,51 @@ export interface ClusterOptions {
   mutations?: PbftMutations
 }
 
-export class Cluster {
-  readonly ids: NodeId[]
-  readonly nodes = new Map<NodeId, PbftNode | null>()
-  readonly disks = new Map<NodeId, PbftRecord[]>()
-  readonly queue: Envelope[] = []
-  readonly replies: Array<{ node: NodeId; reply: ClientReply }> = []
-  readonly events = new Map<NodeId, ProtocolEvent[]>()
+/** `sent` (also `delivered`): the delivered messages, in order. */
+export class Cluster extends SimNetwork<PbftMsg, PbftRecord, PbftParams, PbftNode> {
   readonly byz = new Map<NodeId, Byz>()
-  /** Delivered messages, in order. */
-  readonly delivered: Envelope[] = []
-  private readonly cuts = new Set<string>()
-  dropIf: ((e: Envelope) => boolean) | null = null
-  readonly factory
-  private readonly params: PbftParams
   private readonly byzRng: Rng
   readonly seed: number
 
   constructor(n: number, opts: ClusterOptions = {}) {
-    this.ids = nodeIds(n)
-    this.seed = opts.seed ?? 1
-    this.params = pbftParams({ viewChangeTicks: 10, ...opts.params })
-    this.factory = createPbftFactory(opts.mutations ?? {})
-    this.byzRng = createRng(this.seed + 77)
-    for (const id of this.ids) {
-      this.disks.set(id, [])
-      this.events.set(id, [])
-      this.start(id)
-    }
+    const seed = opts.seed ?? 1
+    const p = pbftParams({ viewChangeTicks: 10, ...opts.params })
+    super(n, {
+      factory: createPbftFactory(opts.mutations ?? {}),
+      params: () => p,
+      rngSeed: (_id, index) => seed * 31 + index,
+      runSeed: seed,
+      sentLog: 'delivered',
+    })
+    this.seed = seed
+    this.byzRng = createRng(seed + 77)
+    this.startAll()
   }
 
-  private start(id: NodeId): void {
-    const node = this.factory.create({
-      id,
-      nodes: this.ids,
-      params: this.params,
-      rng: createRng(this.seed * 31 + this.ids.indexOf(id)),
-      recovered: structuredClone(this.disks.get(id) ?? []),
-      runSeed: this.seed,
-    }) as PbftNode
-    this.nodes.set(id, node)
-    this.drain(id)
+  /** Delivered messages, in order. */
+  get delivered(): Envelope[] {
+    return this.sent
   }
 
-  node(id: NodeId): PbftNode {
-    const n = this.nodes.get(id)
-    if (!n) throw new Error(`${id} is down`)
-    return n
+  protected override outgoing(from: NodeId, to: NodeId, msg: PbftMsg): PbftMsg | null {
+    const b = this.byz.get(from)
+    if (b === 'silent') return null
+    if (b === 'forge' || b === 'equivocate') return this.factory.corrupt?.(msg, b, to, this.byzRng) ?? msg
+    return msg
   }
 
-  drain(id: NodeId): void {
-    const n = this.nodes.get(id)
-    if (!n) return
-    const rd = n.ready()
-    this.disks.get(id)?.push(...structuredClone(rd.persist))
-    const b = this.byz.get(id)
-    for (const o of rd.messages) {
-      if (b === 'silent') continue
-      const msg =
-        b === 'forge' || b === 'equivocate'
-          ? (this.factory.corrupt?.(o.msg, b, o.to, this.byzRng) ?? o.msg)
-          : o.msg
-      this.queue.push({ from: id, to: o.to, msg })
-    }
-    for (const r of rd.replies) this.replies.push({ node: id, reply: r })
-    this.events.get(id)?.push(...rd.events)
-  }
-
-  private deliverable(e: Envelope): boolean {
-    if (!this.nodes.get(e.to)) return false
-    if (this.cuts.has(`${e.from}>${e.to}`)) return false
-    return !(this.dropIf && this.dropIf(e))
-  }
-
-  /** Deliver queued messages until none is left. */
-  stabilize(maxSteps = 200_000): void {
-    for (let i = 0; i < maxSteps && this.queue.length > 0; i++) {
-      const e = this.queue.shift() as Envelope
-      if (!this.deliverable(e)) continue
-      this.delivered.push(e)
-      this.node(e.to).step(e.from, e.msg)
-      this.drain(e.to)
-    }
-  }
-
-  tick(times = 1): void {
-    for (let k = 0; k < times; k++) {
-      for (const id of this.ids) {
-        const n = this.nodes.get(id)
-        if (!n) continue
-        n.tick()
-        this.drain(id)
-      }
-      this.stabilize()
-    }
-  }
-
-  propose(id: NodeId, reqId: string, cmd: KvCommand): void {
-    this.node(id).propose({ id: reqId, cmd })
-    this.drain(id)
-    this.stabilize()
+  /** Deliver queued messages until none is left (at most `maxSteps`, then stop silently). */
+  override stabilize(maxSteps = 200_000): number {
+    return this.deliverAll(maxSteps)
   }
 
   put(id: NodeId, reqId: string, key: string, value: string): void {
     this.propose(id, reqId, { f: 'put', key, value })
   }
 
-  reply(reqId: string): ClientReply | undefined {
-    return this.replies.find((r) => r.reply.id === reqId)?.reply
-  }
-
-  crash(id: NodeId): void {
-    this.nodes.set(id, null)
-  }
-
-  restart(id: NodeId): PbftNode {
-    this.start(id)
-    return this.node(id)
-  }
-
-  cut(a: NodeId, b: NodeId): void {
-    this.cuts.add(`${a}>${b}`)
-    this.cuts.add(`${b}>${a}`)
-  }
-
-  isolate(id: NodeId): void {
-    for (const o of this.ids) if (o !== id) this.cut(id, o)
-  }
-
-  heal(): void {
-    this.cuts.clear()
-  }
-
   /** (seq, request id) executed by a replica, in order. */
   executed(id: NodeId): Array<[number, string]> {
-    const out: Array<[number, string]> = []
-    for (const e of this.events.get(id) ?? []) if (e.type === 'apply') out.push([e.index, e.id])
-    return out
+    return this.applyEvents(id).map((e) => [e.index, e.id])
   }
 
   /** seq -> id, for replicas `ids`, reporting any seq where two of them differ. */

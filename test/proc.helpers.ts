@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startProcessRun, type ProcessRun, type ProcessRunOptions } from '../src/main/lab/processes'
+import type { LabService } from '../src/main/lab/service'
+import type { LabEvent, RunInfo } from '../src/shared/api'
 import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/shared/spec'
 import type {
   DeliverEvent,
@@ -28,6 +30,40 @@ export async function startRun(
 ): Promise<ProcessRun> {
   const spec = ExperimentSpecSchema.parse({ mode: 'processes', ...input })
   return startProcessRun(spec, opts)
+}
+
+/** A LabService run started by runToEnd: as startRun returned it, as it ended, and every
+ * LabEvent the service emitted from just before the start until the end. */
+export interface EndedRun {
+  run: RunInfo
+  end: RunInfo
+  events: LabEvent[]
+}
+
+/** Start a run through the LabService (what the UI and the CLI call) and wait until it is no
+ * longer running. */
+export async function runToEnd(service: LabService, spec: ExperimentSpecInput): Promise<EndedRun> {
+  const events: LabEvent[] = []
+  let runId: string | null = null
+  let ended: ((end: RunInfo) => void) | null = null
+  const isEnd = (e: LabEvent): e is Extract<LabEvent, { type: 'run-status' }> =>
+    e.type === 'run-status' && e.run.runId === runId && e.run.status !== 'running'
+  const off = service.on((e) => {
+    events.push(e)
+    if (ended && isEnd(e)) ended(e.run)
+  })
+  try {
+    const run = await service.startRun({ spec })
+    runId = run.runId
+    const end = await new Promise<RunInfo>((resolve) => {
+      const seen = events.find(isEnd)
+      if (seen) resolve(seen.run)
+      else ended = resolve
+    })
+    return { run, end, events }
+  } finally {
+    off()
+  }
 }
 
 /** Poll until `cond` holds (bounded). */

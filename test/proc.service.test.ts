@@ -1,43 +1,23 @@
 // Processes mode through the LabService (what the UI and the CLI call): a spec with
 // mode "processes" starts real node processes, streams progress, records the run in the
 // store and ends with the same summary and checks as a simulated run.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { LabEvent, RunInfo } from '../src/shared/api'
 import { LabService } from '../src/main/lab/service'
-
-function waitForEnd(service: LabService, runId: string, events: LabEvent[]): Promise<RunInfo> {
-  return new Promise((resolve) => {
-    const off = service.on((e) => {
-      events.push(e)
-      if (e.type === 'run-status' && e.run.runId === runId && e.run.status !== 'running') {
-        off()
-        resolve(e.run)
-      }
-    })
-  })
-}
+import { runToEnd, tempDir } from './proc.helpers'
 
 describe('LabService in processes mode', () => {
   it('runs a 3-node Raft cluster as real processes, records it and checks it', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ql-proc-svc-'))
-    const service = new LabService({ dataDir })
+    const service = new LabService({ dataDir: tempDir('ql-proc-svc-').dir })
     try {
-      const run = await service.startRun({
-        spec: {
-          name: 'proc-svc',
-          mode: 'processes',
-          cluster: { nodes: 3, tickMs: 10 },
-          durationMs: 2500,
-          workload: { clients: 4, ratePerSec: 200, keys: 5 },
-          faults: [{ kind: 'crash', atMs: 1200, target: 'leader', restartAfterMs: 500 }],
-        },
+      const { run, end, events } = await runToEnd(service, {
+        name: 'proc-svc',
+        mode: 'processes',
+        cluster: { nodes: 3, tickMs: 10 },
+        durationMs: 2500,
+        workload: { clients: 4, ratePerSec: 200, keys: 5 },
+        faults: [{ kind: 'crash', atMs: 1200, target: 'leader', restartAfterMs: 500 }],
       })
       expect(run.mode).toBe('processes')
-      const events: LabEvent[] = []
-      const end = await waitForEnd(service, run.runId, events)
       expect(end.status).toBe('done')
       expect(end.summary?.ops.ok).toBeGreaterThan(0)
       const failing = end.summary?.checks.filter((c) => !c.ok) ?? []

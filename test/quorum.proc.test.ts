@@ -1,53 +1,33 @@
 // The quorum store as real node processes over TCP, through the LabService (what the UI and
 // the CLI call): 5 nodes, a node cut off and healed well before the end, every check passes.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { LabEvent, RunInfo } from '../src/shared/api'
 import { LabService } from '../src/main/lab/service'
+import { runToEnd, tempDir } from './proc.helpers'
 import { QUORUM_MSG_TYPES } from '../src/core/protocols/quorum'
 import { MESSAGE_TYPES } from '../src/shared/wire'
 
-function waitForEnd(service: LabService, runId: string, events: LabEvent[]): Promise<RunInfo> {
-  return new Promise((resolve) => {
-    const off = service.on((e) => {
-      events.push(e)
-      if (e.type === 'run-status' && e.run.runId === runId && e.run.status !== 'running') {
-        off()
-        resolve(e.run)
-      }
-    })
-  })
-}
-
 describe('quorum store in processes mode', () => {
   it('runs 5 real node processes, stores, converges after a partition heals and passes every check', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'ql-quorum-proc-'))
-    const service = new LabService({ dataDir })
+    const service = new LabService({ dataDir: tempDir('ql-quorum-proc-').dir })
     try {
-      const run = await service.startRun({
-        spec: {
-          name: 'quorum-proc',
-          mode: 'processes',
-          algorithm: {
-            kind: 'quorum',
-            params: {
-              replicas: 3,
-              readQuorum: 2,
-              writeQuorum: 2,
-              hintedHandoff: false,
-              antiEntropyTicks: 20,
-            },
+      const { run, end } = await runToEnd(service, {
+        name: 'quorum-proc',
+        mode: 'processes',
+        algorithm: {
+          kind: 'quorum',
+          params: {
+            replicas: 3,
+            readQuorum: 2,
+            writeQuorum: 2,
+            hintedHandoff: false,
+            antiEntropyTicks: 20,
           },
-          cluster: { nodes: 5, tickMs: 10 },
-          durationMs: 3500,
-          workload: { clients: 4, ratePerSec: 150, keys: 5, mix: { read: 0.5, write: 0.5, cas: 0 } },
-          faults: [{ kind: 'partition', atMs: 200, forMs: 400, shape: 'isolate', target: 'n2' }],
         },
+        cluster: { nodes: 5, tickMs: 10 },
+        durationMs: 3500,
+        workload: { clients: 4, ratePerSec: 150, keys: 5, mix: { read: 0.5, write: 0.5, cas: 0 } },
+        faults: [{ kind: 'partition', atMs: 200, forMs: 400, shape: 'isolate', target: 'n2' }],
       })
-      const events: LabEvent[] = []
-      const end = await waitForEnd(service, run.runId, events)
       expect(end.status).toBe('done')
       expect(end.summary?.ops.ok).toBeGreaterThan(20)
       const checks = end.summary?.checks ?? []

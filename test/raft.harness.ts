@@ -1,18 +1,13 @@
-// A tiny etcd-style test network for Raft nodes: N nodes, a FIFO message queue delivered
-// synchronously, link cuts / isolation / drop filters, and a per-node "disk" that keeps
-// every record from ready().persist so a crashed node restarts from exactly those.
-import { createRng } from '../src/core/rng'
+// A tiny etcd-style test network for Raft nodes (the shared SimNetwork of protocol.harness.ts:
+// FIFO delivery, cuts, drop filter, crash/restart from disk) plus Raft's elections and the
+// safety checks of the Raft paper.
 import { RaftParamsSchema, type RaftParams } from '../src/shared/spec'
-import { nodeIds } from '../src/shared/trace'
-import type { ClientReply, KvCommand, NodeId, ProtocolEvent } from '../src/core/protocols/types'
+import type { NodeId } from '../src/core/protocols/types'
 import { createRaftFactory, type RaftNode } from '../src/core/protocols/raft'
 import type { RaftMsg, RaftMutations, RaftRecord } from '../src/core/protocols/raft/types'
+import { SimNetwork, type Envelope as NetEnvelope } from './protocol.harness'
 
-export interface Envelope {
-  from: NodeId
-  to: NodeId
-  msg: RaftMsg
-}
+export type Envelope = NetEnvelope<RaftMsg>
 
 export interface ClusterOptions {
   seed?: number
@@ -28,60 +23,16 @@ export function params(p: Partial<RaftParams> = {}): RaftParams {
   return RaftParamsSchema.parse({ electionTimeoutTicks: [10, 20], heartbeatTicks: 2, ...p })
 }
 
-export class Cluster {
-  readonly ids: NodeId[]
-  readonly nodes = new Map<NodeId, RaftNode | null>()
-  readonly disks = new Map<NodeId, RaftRecord[]>()
-  readonly queue: Envelope[] = []
-  readonly replies: Array<{ node: NodeId; reply: ClientReply }> = []
-  readonly events = new Map<NodeId, ProtocolEvent[]>()
-  /** Every message delivered (or dropped), in order, for assertions. */
-  readonly sent: Envelope[] = []
-  private readonly cuts = new Set<string>()
-  /** Return true to drop a message. */
-  dropIf: ((e: Envelope) => boolean) | null = null
-  private readonly factory
-  private readonly opts: ClusterOptions
-  private rngSeed: number
-
+/** `sent`: every message taken off the queue (delivered or dropped), in order. */
+export class Cluster extends SimNetwork<RaftMsg, RaftRecord, RaftParams, RaftNode> {
   constructor(n: number, opts: ClusterOptions = {}) {
-    this.ids = nodeIds(n)
-    this.opts = opts
-    this.rngSeed = opts.seed ?? 1
-    this.factory = createRaftFactory(opts.mutations ?? {})
-    for (const id of this.ids) {
-      this.disks.set(id, structuredClone(opts.disks?.[id] ?? []))
-      this.events.set(id, [])
-      this.start(id)
-    }
-  }
-
-  private start(id: NodeId): void {
-    const p = params({ ...this.opts.params, ...this.opts.paramsFor?.[id] })
-    const node = this.factory.create({
-      id,
-      nodes: this.ids,
-      params: p,
-      rng: createRng(this.rngSeed++ * 7919),
-      runSeed: 1,
-      recovered: structuredClone(this.disks.get(id)!),
-    }) as RaftNode
-    this.nodes.set(id, node)
-    this.drain(id)
-  }
-
-  node(id: NodeId): RaftNode {
-    const n = this.nodes.get(id)
-    if (!n) throw new Error(`${id} is down`)
-    return n
-  }
-
-  live(): RaftNode[] {
-    return [...this.nodes.values()].filter((n): n is RaftNode => n !== null)
-  }
-
-  leaders(): RaftNode[] {
-    return this.live().filter((n) => n.status().role === 'leader')
+    super(n, {
+      factory: createRaftFactory(opts.mutations ?? {}),
+      params: (id) => params({ ...opts.params, ...opts.paramsFor?.[id] }),
+      seed: opts.seed,
+      disks: opts.disks,
+    })
+    this.startAll()
   }
 
   /** The unique leader with the highest term (throws when there is none). */
@@ -89,62 +40,6 @@ export class Cluster {
     const ls = this.leaders().sort((a, b) => b.status().term - a.status().term)
     if (!ls.length) throw new Error('no leader')
     return ls[0]
-  }
-
-  /** Drain a node's Ready: persist first (write-ahead), then queue messages, replies, events. */
-  drain(id: NodeId): void {
-    const n = this.nodes.get(id)
-    if (!n) return
-    const rd = n.ready()
-    const disk = this.disks.get(id)!
-    for (const r of rd.persist) disk.push(structuredClone(r))
-    for (const o of rd.messages) this.queue.push({ from: id, to: o.to, msg: o.msg })
-    for (const r of rd.replies) this.replies.push({ node: id, reply: r })
-    this.events.get(id)!.push(...rd.events)
-  }
-
-  deliverable(e: Envelope): boolean {
-    if (!this.nodes.get(e.to)) return false
-    if (this.cuts.has(`${e.from}>${e.to}`)) return false
-    if (this.dropIf && this.dropIf(e)) return false
-    return true
-  }
-
-  /** Deliver queued messages (and everything they cause) until the queue is empty. */
-  stabilize(maxSteps = 1_000_000): number {
-    let steps = 0
-    while (this.queue.length) {
-      if (++steps > maxSteps) throw new Error('stabilize: too many steps')
-      const e = this.queue.shift()!
-      this.sent.push(e)
-      if (!this.deliverable(e)) continue
-      this.node(e.to).step(e.from, e.msg)
-      this.drain(e.to)
-    }
-    return steps
-  }
-
-  /** Tick the given nodes (default: all live) `times` rounds, stabilizing after each round. */
-  tick(times = 1, ids: NodeId[] = this.ids): void {
-    for (let i = 0; i < times; i++) {
-      for (const id of ids) {
-        const n = this.nodes.get(id)
-        if (!n) continue
-        n.tick()
-        this.drain(id)
-      }
-      this.stabilize()
-    }
-  }
-
-  /** Tick until `cond` holds (throws after `max` rounds). */
-  tickUntil(cond: () => boolean, max = 1000, ids?: NodeId[]): number {
-    for (let i = 0; i < max; i++) {
-      if (cond()) return i
-      this.tick(1, ids)
-    }
-    if (cond()) return max
-    throw new Error('tickUntil: condition not reached')
   }
 
   /** Tick until there is a leader that a majority of live nodes follow. */
@@ -165,50 +60,7 @@ export class Cluster {
   }
 
   campaign(id: NodeId): void {
-    this.node(id).campaign()
-    this.drain(id)
-    this.stabilize()
-  }
-
-  propose(id: NodeId, reqId: string, cmd: KvCommand, settle = true): void {
-    this.node(id).propose({ id: reqId, cmd })
-    this.drain(id)
-    if (settle) this.stabilize()
-  }
-
-  reply(reqId: string): ClientReply | undefined {
-    return this.replies.find((r) => r.reply.id === reqId)?.reply
-  }
-
-  repliesFor(reqId: string): ClientReply[] {
-    return this.replies.filter((r) => r.reply.id === reqId).map((r) => r.reply)
-  }
-
-  crash(id: NodeId): void {
-    this.nodes.set(id, null)
-  }
-
-  restart(id: NodeId): RaftNode {
-    this.start(id)
-    return this.node(id)
-  }
-
-  cut(a: NodeId, b: NodeId): void {
-    this.cuts.add(`${a}>${b}`)
-    this.cuts.add(`${b}>${a}`)
-  }
-
-  cutOneWay(from: NodeId, to: NodeId): void {
-    this.cuts.add(`${from}>${to}`)
-  }
-
-  isolate(id: NodeId): void {
-    for (const o of this.ids) if (o !== id) this.cut(id, o)
-  }
-
-  heal(): void {
-    this.cuts.clear()
-    this.dropIf = null
+    this.act(id, (n) => n.campaign())
   }
 
   /** Every entry of every live node's log as `index:term:id`. */
@@ -220,10 +72,7 @@ export class Cluster {
 
   /** All (node, index, id) apply events seen so far. */
   applied(id: NodeId): Array<{ index: number; term: number; id: string }> {
-    return this.events
-      .get(id)!
-      .filter((e): e is Extract<ProtocolEvent, { type: 'apply' }> => e.type === 'apply')
-      .map((e) => ({ index: e.index, term: e.term, id: e.id }))
+    return this.applyEvents(id).map((e) => ({ index: e.index, term: e.term, id: e.id }))
   }
 
   /** State machine safety (§5.4.3): no two nodes applied different entries at the same index. */
