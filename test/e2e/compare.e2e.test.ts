@@ -7,83 +7,47 @@
 // exported image).
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { copyFileSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { LabService } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec, type ExperimentSpec } from '../../src/shared/spec'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
+import { RESULTS_DIR, connect, openLab, recordRun, screenshot, setTheme, type Lab } from './browser'
 
-const rendererDir = RENDERER_DIR
-const resultsDir = resolve('test-results')
-
-async function recordRun(service: LabService, patch: Partial<ExperimentSpec>): Promise<RunInfo> {
-  const spec = { ...defaultSpec(), durationMs: 4000, ...patch }
-  spec.cluster = { ...spec.cluster, nodes: 3 }
-  spec.workload = { ...spec.workload, clients: 4, ratePerSec: 200 }
-  const started = await service.startRun({ spec, speed: 'max' })
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const info = await service.getRun({ runId: started.runId })
-    if (info.status !== 'running') return info
-    if (Date.now() > deadline) throw new Error(`run ${spec.name} did not end`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
+/** A 4 s, 3-node raft run with four clients, and `patch` on top. */
+function spec(patch: Partial<ExperimentSpec>): ExperimentSpec {
+  const s = defaultSpec()
+  return {
+    ...s,
+    durationMs: 4000,
+    ...patch,
+    cluster: { ...s.cluster, nodes: 3 },
+    workload: { ...s.workload, clients: 4, ratePerSec: 200 },
+  } as ExperimentSpec
 }
 
 describe('compare view in the browser UI', () => {
-  let browser: Browser
-  let context: BrowserContext
-  let page: Page
-  let server: WebServer
-  let service: LabService
-  let dataDir: string
-  let problems: string[]
+  let lab: Lab
   const runs: RunInfo[] = []
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npx electron-vite build\` first`)
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-compare-'))
-    service = new LabService({ bridge: 'browser', dataDir })
+    lab = await openLab({ name: 'compare' })
+    const crash = { atMs: 1500, kind: 'crash', target: 'leader', restartAfterMs: 1000 }
     runs.push(
-      await recordRun(service, {
-        name: 'raft-leader-crash',
-        seed: 3,
-        faults: [{ atMs: 1500, kind: 'crash', target: 'leader', restartAfterMs: 1000 }],
-      } as Partial<ExperimentSpec>),
+      await recordRun(
+        lab.service,
+        spec({ name: 'raft-leader-crash', seed: 3, faults: [crash] } as Partial<ExperimentSpec>),
+      ),
     )
-    runs.push(await recordRun(service, { name: 'raft-calm', seed: 5, faults: [] }))
-    runs.push(await recordRun(service, { name: 'raft-calm-seed-9', seed: 9, faults: [] }))
-    server = await startWebServer({ port: 0, service, rendererDir })
-    browser = await launchChromium()
-    context = await browser.newContext({
-      viewport: { width: 1360, height: 900 },
-      colorScheme: 'light',
-      acceptDownloads: true,
-    })
-    page = await context.newPage()
-    problems = watchConsole(page)
+    runs.push(await recordRun(lab.service, spec({ name: 'raft-calm', seed: 5, faults: [] })))
+    runs.push(await recordRun(lab.service, spec({ name: 'raft-calm-seed-9', seed: 9, faults: [] })))
   }, 120_000)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    service?.close()
-    await server?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => lab?.close())
 
   test('compares runs picked in Runs: table, charts, picker, exports, shortcuts, themes', async () => {
-    await page.goto(server.url)
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    const { page, server } = lab
+    await connect(page, server.url)
 
     // Empty state first: it says what to do.
     await page.getByTestId('nav-compare').click()
@@ -120,8 +84,7 @@ describe('compare view in the browser UI', () => {
     for (const c of ['throughput', 'latency', 'cdf', 'mpo', 'timeline'])
       await page.locator(`[data-testid="compare-chart-${c}"] canvas`).first().waitFor()
     await page.waitForTimeout(400)
-    await page.evaluate(() => window.scrollTo(0, 0))
-    await page.screenshot({ path: join(resultsDir, 'compare.png'), fullPage: true })
+    await screenshot(page, 'compare.png')
 
     // CSV: headline (one row per run) and per-window series.
     await page.getByTestId('compare-export-csv').click()
@@ -158,16 +121,12 @@ describe('compare view in the browser UI', () => {
     const bytes = readFileSync(await png.path())
     expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG')
     expect(bytes.length).toBeGreaterThan(20_000)
-    copyFileSync(await png.path(), join(resultsDir, 'compare-export.png'))
+    copyFileSync(await png.path(), join(RESULTS_DIR, 'compare-export.png'))
 
     // Dark theme.
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
-    await page.waitForTimeout(600)
-    await page.evaluate(() => window.scrollTo(0, 0))
-    await page.screenshot({ path: join(resultsDir, 'compare-dark.png'), fullPage: true })
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' })
+    await setTheme(page, 'dark')
+    await screenshot(page, 'compare-dark.png')
+    await setTheme(page, 'light')
 
     // The picker removes a run (the URL follows) ...
     await page
@@ -203,10 +162,10 @@ describe('compare view in the browser UI', () => {
     const help = (await page.getByTestId('shortcuts-help').textContent()) ?? ''
     for (const s of ['Go to Design', 'Go to Compare', 'Play / pause the replay', 'Alt+5'])
       expect(help).toContain(s)
-    await page.screenshot({ path: join(resultsDir, 'compare-shortcuts.png') })
+    await page.screenshot({ path: join(RESULTS_DIR, 'compare-shortcuts.png') })
     await page.keyboard.press('Escape')
     await page.getByTestId('shortcuts-help').waitFor({ state: 'detached' })
 
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   }, 120_000)
 })

@@ -4,16 +4,11 @@
 // preset's suggestion to switch to PBFT, see its params with help, and start a run.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
-import { LabService } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
+import type { Locator, Page } from 'playwright-core'
+import { RESULTS_DIR, connect, openLab, screenshot, screenshotThemes, type Lab } from './browser'
 
-const resultsDir = resolve('test-results')
 /** The machine is shared: give re-renders time under load (no timing is asserted). */
 const POLL = { timeout: 10_000 }
 
@@ -25,45 +20,18 @@ interface SpecJson {
 }
 
 describe('design screen: fault timeline, presets, params', () => {
-  let browser: Browser
-  let context: BrowserContext
+  let lab: Lab
   let page: Page
-  let server: WebServer
-  let service: LabService
-  let dataDir: string
-  let problems: string[]
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-      throw new Error(`${RENDERER_DIR}/index.html is missing: run \`npx electron-vite build\` first`)
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-design-'))
-    service = new LabService({ bridge: 'browser', dataDir })
-    server = await startWebServer({ port: 0, service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
-    page = await context.newPage()
-    problems = watchConsole(page)
+    lab = await openLab({ name: 'design' })
+    page = lab.page
   })
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    service?.close()
-    await server?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => lab?.close())
 
   const bar = (i: number) => page.getByTestId(`fault-bar-${i}`)
   const attr = async (l: Locator, name: string) => Number(await l.getAttribute(name))
-
-  /** A full-page screenshot from the top (so the sticky header sits where it belongs). */
-  async function shot(name: string): Promise<void> {
-    await page.evaluate(() => window.scrollTo(0, 0))
-    await page.screenshot({ path: join(resultsDir, name), fullPage: true })
-  }
 
   /** The draft spec as the JSON view shows it. */
   async function specJson(): Promise<SpecJson> {
@@ -89,8 +57,7 @@ describe('design screen: fault timeline, presets, params', () => {
   }
 
   test('a preset lays out faults; bars move and resize by drag and keyboard', async () => {
-    await page.goto(server.url)
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    await connect(page, lab.server.url)
     await page.getByTestId('design-view').waitFor()
 
     // Empty states say what to do.
@@ -161,7 +128,7 @@ describe('design screen: fault timeline, presets, params', () => {
     const s = await specJson()
     expect(s.faults[0]).toMatchObject({ kind: 'drop', atMs: 2200, forMs: 3400, probability: 0.2 })
     expect(s.faults[3]).toMatchObject({ kind: 'crash', atMs: 3000, target: 'leader', restartAfterMs: 3500 })
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('the side panel edits the selected fault and shows errors in place', async () => {
@@ -189,7 +156,7 @@ describe('design screen: fault timeline, presets, params', () => {
     expect(await page.getByTestId('fault-bar-error-0').textContent()).toContain('faults[0].atMs')
     expect(await page.getByTestId('error-faults[0].atMs').textContent()).toMatch(/must be <= durationMs/)
     expect(await page.getByTestId('run-button').isDisabled()).toBe(true)
-    await shot('design-timeline-error.png')
+    await screenshot(page, 'design-timeline-error.png')
     await at.fill('2000')
     await at.press('Tab')
     await expect.poll(() => bar(0).getAttribute('data-invalid'), POLL).toBe('false')
@@ -226,13 +193,9 @@ describe('design screen: fault timeline, presets, params', () => {
 
     await bar(3).click()
     if (await page.getByTestId('spec-json').isVisible()) await page.getByText('The spec as JSON').click()
-    await page.getByTestId('faults').screenshot({ path: join(resultsDir, 'design-timeline-card.png') })
-    await shot('design-timeline.png')
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
-    await shot('design-timeline-dark.png')
-    await page.getByTestId('theme-toggle').click()
-    expect(problems).toEqual([])
+    await page.getByTestId('faults').screenshot({ path: join(RESULTS_DIR, 'design-timeline-card.png') })
+    await screenshotThemes(page, 'design-timeline')
+    expect(lab.problems).toEqual([])
   })
 
   test('the Byzantine preset suggests PBFT; switching shows its params with help', async () => {
@@ -254,7 +217,7 @@ describe('design screen: fault timeline, presets, params', () => {
     expect(await field.textContent()).toMatch(/View-change timeout/)
     expect(await field.locator('.spec-field__help').textContent()).toMatch(/primary/)
     expect(await page.getByTestId('input-algorithm.params.viewChangeTicks').inputValue()).toBe('40')
-    await shot('design-pbft.png')
+    await screenshot(page, 'design-pbft.png')
 
     // Back to Raft through the picker: its params, reset to defaults, each with its line.
     await page.getByTestId('select-algorithm.kind').click()
@@ -278,7 +241,7 @@ describe('design screen: fault timeline, presets, params', () => {
         maxBatch: 64,
       },
     })
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('a short simulation run starts from the designer', async () => {
@@ -292,6 +255,6 @@ describe('design screen: fault timeline, presets, params', () => {
     await page.getByTestId('run-button').click()
     await page.getByTestId('run-view').waitFor()
     await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 })

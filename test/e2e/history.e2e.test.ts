@@ -6,24 +6,27 @@
 //     offending ops outlined, the culprit the read.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { Simulation, SimulationOptions } from '../../src/core/sim'
 import { CHECK_NAMES, overallVerdict } from '../../src/core/check'
 import { checkLinearizable, linCheckResult } from '../../src/core/check/linearizability'
-import { LabService, type CreateSimulation } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
+import type { CreateSimulation } from '../../src/main/lab/service'
 import type { MetricsWindow, RunSummary } from '../../src/shared/api'
 import { historyFromTrace } from '../../src/shared/history'
 import type { ExperimentSpec } from '../../src/shared/spec'
 import { nodeIds, type OpEvent, type OpFn } from '../../src/shared/trace'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
-
-const rendererDir = RENDERER_DIR
-const resultsDir = resolve('test-results')
+import {
+  RESULTS_DIR,
+  checkPrerequisites,
+  connect,
+  launchChromium,
+  setTheme,
+  startLabServer,
+  watchConsole,
+  type LabServer,
+} from './browser'
 
 /** A client history: ~20k linearizable ops on per-client keys, plus a stale read on x. */
 function staleReadTrace(durUs: number): OpEvent[] {
@@ -228,17 +231,8 @@ async function findColor(
   return at && box ? { x: box.x + at.x + 0.5, y: box.y + at.y + 0.5 } : null
 }
 
-/** Switch the theme and let Naive UI's colour transitions finish before a screenshot. */
-async function setTheme(page: Page, theme: 'light' | 'dark'): Promise<void> {
-  if ((await page.locator(`html[data-theme="${theme}"]`).count()) === 0)
-    await page.getByTestId('theme-toggle').click()
-  await page.locator(`html[data-theme="${theme}"]`).waitFor({ state: 'attached' })
-  await page.waitForTimeout(600)
-}
-
 async function runFromDesign(page: Page, url: string, durationMs: number): Promise<void> {
-  await page.goto(url)
-  await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+  await connect(page, url)
   await page.getByTestId('design-view').waitFor()
   await page.getByTestId('input-durationMs').fill(String(durationMs))
   await page.getByTestId('input-durationMs').press('Tab')
@@ -252,33 +246,13 @@ async function runFromDesign(page: Page, url: string, durationMs: number): Promi
 describe('history view in the browser UI', () => {
   let browser: Browser
   let context: BrowserContext
-  let real: { service: LabService; server: WebServer }
-  let fake: { service: LabService; server: WebServer }
-  let dataDir: string
+  let real: LabServer
+  let fake: LabServer
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npx electron-vite build\` first`)
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    }
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-history-'))
-    const realService = new LabService({ bridge: 'browser', dataDir: join(dataDir, 'real') })
-    real = {
-      service: realService,
-      server: await startWebServer({ port: 0, service: realService, rendererDir }),
-    }
-    const fakeService = new LabService({
-      bridge: 'browser',
-      dataDir: join(dataDir, 'fake'),
-      createSimulation: staleReadSimulation(),
-    })
-    fake = {
-      service: fakeService,
-      server: await startWebServer({ port: 0, service: fakeService, rendererDir }),
-    }
+    checkPrerequisites()
+    real = await startLabServer('history-real')
+    fake = await startLabServer('history-fake', { createSimulation: staleReadSimulation() })
     browser = await launchChromium()
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
   })
@@ -286,11 +260,8 @@ describe('history view in the browser UI', () => {
   afterAll(async () => {
     await context?.close()
     await browser?.close()
-    for (const s of [real, fake]) {
-      s?.service.close()
-      await s?.server.close()
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+    await real?.close()
+    await fake?.close()
   })
 
   test('a real Raft run shows every client as a row of bars, and verdict ok', async () => {
@@ -335,10 +306,10 @@ describe('history view in the browser UI', () => {
     await page.mouse.move(5, 5)
     await tip.waitFor({ state: 'hidden' })
 
-    await view.screenshot({ path: join(resultsDir, 'history-ok.png') })
+    await view.screenshot({ path: join(RESULTS_DIR, 'history-ok.png') })
     await setTheme(page, 'dark')
     await expect.poll(() => countColor(page, [0x3f, 0xb9, 0x7a]), { timeout: 5_000 }).toBeGreaterThan(500)
-    await view.screenshot({ path: join(resultsDir, 'history-ok-dark.png') })
+    await view.screenshot({ path: join(RESULTS_DIR, 'history-ok-dark.png') })
     await setTheme(page, 'light')
 
     expect(problems).toEqual([])
@@ -407,7 +378,7 @@ describe('history view in the browser UI', () => {
     await page.mouse.move(5, 5)
 
     await view.scrollIntoViewIfNeeded()
-    await view.screenshot({ path: join(resultsDir, 'history-violation.png') })
+    await view.screenshot({ path: join(RESULTS_DIR, 'history-violation.png') })
 
     // Zoom out to the whole run (every op drawn), then back to the counterexample.
     // Timed in the page: the click, ECharts' update and the next two frames.
@@ -419,14 +390,14 @@ describe('history view in the browser UI', () => {
     })
     await expect.poll(win).toEqual([0, 5])
     console.log(`history: whole run of ${ops} ops drawn in ${Math.round(wholeMs)} ms`)
-    await view.screenshot({ path: join(resultsDir, 'history-violation-whole.png') })
+    await view.screenshot({ path: join(RESULTS_DIR, 'history-violation-whole.png') })
     await page.getByTestId('history-show-counterexample').click()
     await expect.poll(async () => (await win())[0]).toBeGreaterThan(1.9)
     expect((await win())[1]).toBeLessThan(2.2)
 
     await setTheme(page, 'dark')
     await expect.poll(() => countColor(page, [0xc4, 0xb5, 0xfd]), { timeout: 5_000 }).toBeGreaterThan(100)
-    await view.screenshot({ path: join(resultsDir, 'history-violation-dark.png') })
+    await view.screenshot({ path: join(RESULTS_DIR, 'history-violation-dark.png') })
     await setTheme(page, 'light')
 
     expect(problems).toEqual([])

@@ -3,54 +3,25 @@
 // it, watch a leader get elected and operations commit, and see it finish.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { LabService } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
-
-const rendererDir = RENDERER_DIR
-const resultsDir = resolve('test-results')
+import type { Page } from 'playwright-core'
+import { startWebServer } from '../../src/main/web/server'
+import { RENDERER_DIR, openLab, screenshotThemes, type Lab } from './browser'
 
 describe('raft run in the browser UI', () => {
-  let browser: Browser
-  let context: BrowserContext
+  let lab: Lab
   let page: Page
-  let server: WebServer
-  let service: LabService
-  let dataDir: string
-  let problems: string[]
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npx electron-vite build\` first`)
-    }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    }
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-'))
-    service = new LabService({ bridge: 'browser', dataDir })
-    server = await startWebServer({ port: 0, service, rendererDir })
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
-    page = await context.newPage()
-    problems = watchConsole(page)
+    lab = await openLab({ name: 'raft-run' })
+    page = lab.page
   })
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    service?.close()
-    await server?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => lab?.close())
 
   test('designs a 5-node experiment, runs it and watches it finish', async () => {
-    await page.goto(server.url)
+    await page.goto(lab.server.url)
     // The token is swapped for a cookie and dropped from the address.
     expect(new URL(page.url()).searchParams.has('token')).toBe(false)
     await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
@@ -101,14 +72,10 @@ describe('raft run in the browser UI', () => {
       expect(await page.locator(`[data-testid="${id}"] .time-chart__empty`).count()).toBe(0)
     }
 
-    await page.screenshot({ path: join(resultsDir, 'raft-run.png'), fullPage: true })
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
-    await page.screenshot({ path: join(resultsDir, 'raft-run-dark.png'), fullPage: true })
-    await page.getByTestId('theme-toggle').click()
+    await screenshotThemes(page, 'raft-run')
 
     // No CSP violations, no uncaught errors, no console errors along the way.
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('an invalid value is named in place and Run is disabled', async () => {
@@ -144,17 +111,18 @@ describe('raft run in the browser UI', () => {
     }
     expect(saved.durationMs).toBe(2000)
     expect(saved.cluster.nodes).toBe(5)
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('reconnects when the server comes back, and keeps working', async () => {
+    const { problems } = lab
     problems.length = 0
-    const { port, token } = server
-    await server.close()
+    const { port, token } = lab.server
+    await lab.server.close()
     await page.locator('[data-testid="connection"][data-state="closed"]').waitFor({ timeout: 15_000 })
 
     // Same port and token: the cookie the page holds is still good.
-    server = await startWebServer({ port, token, service, rendererDir })
+    lab.server = await startWebServer({ port, token, service: lab.service, rendererDir: RENDERER_DIR })
     await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 20_000 })
 
     // A call over the new socket: a short run at full speed.

@@ -7,18 +7,12 @@
 // dark: test-results/replay-diagram.png, replay-diagram-dark.png.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { LabService } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
+import type { Page } from 'playwright-core'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec, type ExperimentSpec } from '../../src/shared/spec'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
-
-const resultsDir = resolve('test-results')
+import { RESULTS_DIR, connect, openLab, recordRun, waitRunEnd, type Lab } from './browser'
 
 function spec(latencyMs: number): ExperimentSpec {
   const s = defaultSpec()
@@ -32,16 +26,6 @@ function spec(latencyMs: number): ExperimentSpec {
     workload: { ...s.workload, clients: 2, ratePerSec: 40 },
     faults: [{ kind: 'crash', atMs: 1000, target: 'leader', restartAfterMs: 700 }],
   } as ExperimentSpec
-}
-
-async function waitDone(service: LabService, runId: string): Promise<RunInfo> {
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const info = await service.getRun({ runId })
-    if (info.status !== 'running') return info
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not end`)
-    await new Promise((r) => setTimeout(r, 30))
-  }
 }
 
 async function view(page: Page): Promise<{ from: number; to: number; drawn: number }> {
@@ -63,46 +47,25 @@ async function go(page: Page, hash: string): Promise<void> {
 }
 
 describe('replay view in the browser UI', () => {
-  let browser: Browser
-  let context: BrowserContext
+  let lab: Lab
   let page: Page
-  let server: WebServer
-  let service: LabService
-  let dataDir: string
-  let problems: string[]
   let run: RunInfo
   let rerun: RunInfo
   let changed: RunInfo
 
   beforeAll(async () => {
-    if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-      throw new Error(`${RENDERER_DIR}/index.html is missing: run \`npx electron-vite build\` first`)
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-replay-'))
-    service = new LabService({ bridge: 'browser', dataDir })
-    run = await waitDone(service, (await service.startRun({ spec: spec(1), speed: 'max' })).runId)
-    rerun = await waitDone(service, (await service.rerun({ runId: run.runId, speed: 'max' })).runId)
-    changed = await waitDone(service, (await service.startRun({ spec: spec(2), speed: 'max' })).runId)
-    server = await startWebServer({ port: 0, service, rendererDir: RENDERER_DIR })
-    browser = await launchChromium()
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' })
-    page = await context.newPage()
-    problems = watchConsole(page)
+    lab = await openLab({ name: 'replay' })
+    page = lab.page
+    const { service } = lab
+    run = await recordRun(service, spec(1))
+    rerun = await waitRunEnd(service, (await service.rerun({ runId: run.runId, speed: 'max' })).runId)
+    changed = await recordRun(service, spec(2))
   }, 120_000)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    service?.close()
-    await server?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => lab?.close())
 
   test('opens a run, draws the diagram, zooms, pans, hovers, plays, jumps and diffs', async () => {
-    await page.goto(server.url)
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    await connect(page, lab.server.url)
     await page.getByTestId('nav-replay').click()
     // Nothing picked: the empty state says what to do.
     await page.getByTestId('replay-empty').waitFor()
@@ -154,7 +117,7 @@ describe('replay view in the browser UI', () => {
     expect(summary.length).toBeGreaterThan(3)
     expect(summary).not.toContain('not loaded')
     expect(await page.getByTestId('std-tooltip').textContent()).toMatch(/sent .* (delivered|dropped)/)
-    await page.screenshot({ path: join(resultsDir, 'replay-diagram.png'), fullPage: true })
+    await page.screenshot({ path: join(RESULTS_DIR, 'replay-diagram.png'), fullPage: true })
     await page.mouse.move(box.x + 5, box.y - 40)
 
     // Space plays, space pauses; the cursor moved.
@@ -191,7 +154,7 @@ describe('replay view in the browser UI', () => {
       .poll(async () => (await page.getByTestId('replay-notice').textContent()) ?? '')
       .toContain('became leader')
     expect(await cursorUs(page)).toBeGreaterThan(crashAt)
-    await page.screenshot({ path: join(resultsDir, 'replay-state.png'), fullPage: true })
+    await page.screenshot({ path: join(RESULTS_DIR, 'replay-state.png'), fullPage: true })
 
     // Diff with the re-run: identical.
     await go(page, `#/replay?run=${run.runId}&diff=${rerun.runId}`)
@@ -200,7 +163,7 @@ describe('replay view in the browser UI', () => {
     await go(page, `#/replay?run=${run.runId}&diff=${changed.runId}`)
     await page.getByTestId('replay-diff-divergence').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('replay-diff-reason').textContent()).toMatch(/ vs /)
-    const diff = await service.diffRuns({ a: run.runId, b: changed.runId })
+    const diff = await lab.service.diffRuns({ a: run.runId, b: changed.runId })
     await page.getByTestId('replay-diff-show').click()
     await expect.poll(() => cursorUs(page)).toBe(diff.first!.tUs)
     const v2 = await view(page)
@@ -225,10 +188,10 @@ describe('replay view in the browser UI', () => {
     await page.mouse.wheel(0, 2000) // zoom out: more of the run
     await page.mouse.move(cv.x + 5, cv.y - 40)
     await page.waitForTimeout(300) // let the diagram redraw with the new palette (screenshot only)
-    await page.screenshot({ path: join(resultsDir, 'replay-diagram-dark.png'), fullPage: true })
+    await page.screenshot({ path: join(RESULTS_DIR, 'replay-diagram-dark.png'), fullPage: true })
     await page.getByTestId('theme-toggle').click()
 
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   }, 120_000)
 
   test('an unknown run is an error shown in place', async () => {

@@ -4,33 +4,25 @@
 // fresh data dir shows the empty state.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { LabService } from '../../src/main/lab/service'
-import { startWebServer, type WebServer } from '../../src/main/web/server'
+import type { Page } from 'playwright-core'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec } from '../../src/shared/spec'
-import { CHROMIUM, RENDERER_DIR, launchChromium, watchConsole } from './browser'
+import {
+  RESULTS_DIR,
+  connect,
+  openLab,
+  recordRun,
+  screenshot,
+  screenshotThemes,
+  startLabServer,
+  watchConsole,
+  type Lab,
+} from './browser'
 
-const rendererDir = RENDERER_DIR
-const resultsDir = resolve('test-results')
 const NAMES = ['alpha-3', 'bravo-5', 'charlie-3']
-
-async function recordRun(service: LabService, name: string, nodes: number): Promise<RunInfo> {
-  const spec = { ...defaultSpec(), name, durationMs: 1500 }
-  spec.cluster = { ...spec.cluster, nodes }
-  const started = await service.startRun({ spec, speed: 'max' })
-  const deadline = Date.now() + 60_000
-  for (;;) {
-    const info = await service.getRun({ runId: started.runId })
-    if (info.status !== 'running') return info
-    if (Date.now() > deadline) throw new Error(`run ${name} did not end`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 async function rowNames(page: Page): Promise<string[]> {
   return page
@@ -39,48 +31,24 @@ async function rowNames(page: Page): Promise<string[]> {
 }
 
 describe('runs view in the browser UI', () => {
-  let browser: Browser
-  let context: BrowserContext
+  let lab: Lab
   let page: Page
-  let server: WebServer
-  let service: LabService
-  let dataDir: string
-  let problems: string[]
   const runs: RunInfo[] = []
 
   beforeAll(async () => {
-    if (!existsSync(join(rendererDir, 'index.html'))) {
-      throw new Error(`${rendererDir}/index.html is missing: run \`npx electron-vite build\` first`)
+    lab = await openLab({ name: 'runs', viewport: { width: 1360, height: 800 } })
+    page = lab.page
+    for (const [i, name] of NAMES.entries()) {
+      const spec = { ...defaultSpec(), name, durationMs: 1500 }
+      spec.cluster = { ...spec.cluster, nodes: i === 1 ? 5 : 3 }
+      runs.push(await recordRun(lab.service, spec))
     }
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`)
-    }
-    mkdirSync(resultsDir, { recursive: true })
-    dataDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-runs-'))
-    service = new LabService({ bridge: 'browser', dataDir })
-    for (const [i, name] of NAMES.entries()) runs.push(await recordRun(service, name, i === 1 ? 5 : 3))
-    server = await startWebServer({ port: 0, service, rendererDir })
-    browser = await launchChromium()
-    context = await browser.newContext({
-      viewport: { width: 1360, height: 800 },
-      colorScheme: 'light',
-      acceptDownloads: true,
-    })
-    page = await context.newPage()
-    problems = watchConsole(page)
   }, 120_000)
 
-  afterAll(async () => {
-    await context?.close()
-    await browser?.close()
-    service?.close()
-    await server?.close()
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
-  })
+  afterAll(() => lab?.close())
 
   test('lists, filters and sorts the recorded runs, and opens one', async () => {
-    await page.goto(server.url)
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+    await connect(page, lab.server.url)
     await page.getByTestId('nav-runs').click()
     await page.getByTestId('runs-view').waitFor()
     await page.getByTestId('runs-table').waitFor()
@@ -137,13 +105,7 @@ describe('runs view in the browser UI', () => {
     expect(await page.getByTestId('runs-export-done').textContent()).toContain('3 runs')
 
     await page.waitForTimeout(300)
-    await page.screenshot({ path: join(resultsDir, 'runs.png'), fullPage: true })
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="dark"]').waitFor({ state: 'attached' })
-    await page.waitForTimeout(600) // let the theme transition finish
-    await page.screenshot({ path: join(resultsDir, 'runs-dark.png'), fullPage: true })
-    await page.getByTestId('theme-toggle').click()
-    await page.locator('html[data-theme="light"]').waitFor({ state: 'attached' })
+    await screenshotThemes(page, 'runs')
 
     // Unselect both.
     await page.getByTestId(`runs-select-${runs[0].runId}`).click()
@@ -160,8 +122,8 @@ describe('runs view in the browser UI', () => {
     await page.locator('[data-testid="ops-chart"] canvas').first().waitFor()
     expect(await page.locator('[data-testid="ops-chart"] .time-chart__empty').count()).toBe(0)
     await page.waitForTimeout(600) // chart animation
-    await page.screenshot({ path: join(resultsDir, 'runs-opened.png'), fullPage: true })
-    expect(problems).toEqual([])
+    await screenshot(page, 'runs-opened.png')
+    expect(lab.problems).toEqual([])
   })
 
   test('deletes a selected run after confirming', async () => {
@@ -178,10 +140,10 @@ describe('runs view in the browser UI', () => {
     await page.getByTestId('runs-delete-confirm').click()
     await expect.poll(() => page.locator('[data-testid^="runs-row-"]').count()).toBe(2)
     expect(await page.getByTestId(`runs-row-${victim.runId}`).count()).toBe(0)
-    const listed = await service.listRuns()
+    const listed = await lab.service.listRuns()
     expect(listed.map((r) => r.runId)).not.toContain(victim.runId)
     expect(listed).toHaveLength(2)
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('re-runs a selected run and lists the new one', async () => {
@@ -192,7 +154,7 @@ describe('runs view in the browser UI', () => {
     await page.getByTestId('run-view').waitFor()
     expect(await page.locator('.run-head h2').textContent()).toBe(source.name)
     await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
-    const listed = await service.listRuns()
+    const listed = await lab.service.listRuns()
     const fresh = listed.find((r) => r.rerunOf === source.runId)
     expect(fresh).toBeDefined()
     expect(fresh?.seed).toBe(source.seed)
@@ -200,32 +162,27 @@ describe('runs view in the browser UI', () => {
     await page.getByTestId('nav-runs').click()
     await page.getByTestId(`runs-row-${fresh?.runId}`).waitFor()
     expect(await page.locator('[data-testid^="runs-row-"]').count()).toBe(3)
-    expect(problems).toEqual([])
+    expect(lab.problems).toEqual([])
   })
 
   test('shows an empty state with a fresh data dir', async () => {
-    const emptyDir = mkdtempSync(join(tmpdir(), 'quorum-lab-e2e-runs-empty-'))
-    const emptyService = new LabService({ bridge: 'browser', dataDir: emptyDir })
-    const emptyServer = await startWebServer({ port: 0, service: emptyService, rendererDir })
+    const empty = await startLabServer('runs-empty')
     // A context of its own: cookies are per host, not per port.
-    const ctx = await browser.newContext({ viewport: { width: 1360, height: 700 }, colorScheme: 'light' })
+    const ctx = await lab.browser.newContext({ viewport: { width: 1360, height: 700 }, colorScheme: 'light' })
     const p = await ctx.newPage()
     const pageProblems = watchConsole(p)
     try {
-      await p.goto(emptyServer.url)
-      await p.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
+      await connect(p, empty.server.url)
       await p.getByTestId('nav-runs').click()
-      const empty = p.getByTestId('runs-empty')
-      await empty.waitFor()
-      expect(await empty.textContent()).toContain('No runs yet. Design an experiment and press Run.')
+      const text = p.getByTestId('runs-empty')
+      await text.waitFor()
+      expect(await text.textContent()).toContain('No runs yet. Design an experiment and press Run.')
       await p.waitForTimeout(600) // let the nav button transition finish
-      await p.screenshot({ path: join(resultsDir, 'runs-empty.png'), fullPage: true })
+      await p.screenshot({ path: join(RESULTS_DIR, 'runs-empty.png'), fullPage: true })
       expect(pageProblems).toEqual([])
     } finally {
       await ctx.close()
-      emptyService.close()
-      await emptyServer.close()
-      rmSync(emptyDir, { recursive: true, force: true })
+      await empty.close()
     }
   })
 })
