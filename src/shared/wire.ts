@@ -39,37 +39,43 @@ export const T_CLIENT_REP = 202
 /** Protocol message type codes are below this. */
 export const MAX_PROTOCOL_TYPE = 64
 
+/** PBFT's message types in wire-code order (core's pbft/validate.ts accepts exactly these). */
+export const PBFT_WIRE_TYPES = [
+  'Request',
+  'PrePrepare',
+  'Prepare',
+  'Commit',
+  'Checkpoint',
+  'ViewChange',
+  'NewView',
+  'FetchState',
+  'State',
+] as const
+
+/** The quorum store's message types in wire-code order (core's QUORUM_MSG_TYPES is this list). */
+export const QUORUM_WIRE_TYPES = [
+  'Get',
+  'GetReply',
+  'Put',
+  'PutAck',
+  'ReadRepair',
+  'RepairAck',
+  'Hint',
+  'HintAck',
+  'Handoff',
+  'HandoffAck',
+  'MerkleRoot',
+  'MerkleDiff',
+  'SyncKeys',
+] as const
+
 /** Protocol message type names by algorithm; the code on the wire is the index. */
 export const MESSAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
   raft: ['PreVote', 'PreVoteResp', 'RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp'],
   paxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
-  pbft: [
-    'Request',
-    'PrePrepare',
-    'Prepare',
-    'Commit',
-    'Checkpoint',
-    'ViewChange',
-    'NewView',
-    'FetchState',
-    'State',
-  ],
+  pbft: PBFT_WIRE_TYPES,
   multipaxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Heartbeat', 'HeartbeatAck', 'CatchUp'],
-  quorum: [
-    'Get',
-    'GetReply',
-    'Put',
-    'PutAck',
-    'ReadRepair',
-    'RepairAck',
-    'Hint',
-    'HintAck',
-    'Handoff',
-    'HandoffAck',
-    'MerkleRoot',
-    'MerkleDiff',
-    'SyncKeys',
-  ],
+  quorum: QUORUM_WIRE_TYPES,
 }
 
 /** Code 63 stands for a type name the table does not know (it still travels; the name is lost). */

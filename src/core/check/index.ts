@@ -10,7 +10,8 @@ import { createMultiPaxosChecker } from './multipaxos'
 import { createPbftChecker } from './pbft'
 import { createQuorumChecker } from './quorum'
 
-export { CHECK_NAMES, RaftTraceChecker, createRaftChecker, fmtTime } from './raft'
+export { CHECK_NAMES, RaftTraceChecker, createRaftChecker } from './raft'
+export { fmtTime } from './tally'
 export type { RaftCheckerOptions, TraceChecker } from './raft'
 
 /** Each algorithm's own safety checks (streaming), by algorithm kind. */

@@ -16,32 +16,13 @@
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, NodeId, TraceEvent } from '../../shared/trace'
 import type { Rng } from '../rng'
-import { createRaftChecker, fmtTime, type TraceChecker } from './raft'
+import { createRaftChecker, type TraceChecker } from './raft'
+import { fmtTime, Tally } from './tally'
 
 export const MULTIPAXOS_CHECK_NAMES = {
   slotAgreement: 'Slot Agreement',
   inOrderApply: 'In-order Apply',
 } as const
-
-const MAX_DETAILS = 5
-
-class Tally {
-  count = 0
-  readonly details: string[] = []
-  private readonly seen = new Set<string>()
-  constructor(readonly name: string) {}
-
-  add(message: () => string, key: string): void {
-    if (this.seen.has(key)) return
-    this.seen.add(key)
-    this.count++
-    if (this.details.length < MAX_DETAILS) this.details.push(message())
-  }
-
-  result(): CheckResult {
-    return { name: this.name, ok: this.count === 0, count: this.count, details: [...this.details] }
-  }
-}
 
 interface Decision {
   id: string

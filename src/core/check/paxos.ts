@@ -22,7 +22,8 @@
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, LogEvent, NodeId, OpEvent, TraceEvent } from '../../shared/trace'
 import { NOOP_ID, parseAcceptanceId, showBallot } from '../protocols/paxos/types'
-import { CHECK_NAMES, fmtTime, type TraceChecker } from './raft'
+import { CHECK_NAMES, type TraceChecker } from './raft'
+import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
 import { randomFaultSchedule, type FuzzOptions } from './fuzz'
 
 export const PAXOS_CHECK_NAMES = {
@@ -31,28 +32,6 @@ export const PAXOS_CHECK_NAMES = {
   slotOrder: 'Slot order',
   ackedWrites: CHECK_NAMES.ackedWrites,
 } as const
-
-const MAX_DETAILS = 5
-
-class Tally {
-  count = 0
-  readonly details: string[] = []
-  private readonly seen = new Set<string>()
-  constructor(readonly name: string) {}
-
-  add(message: () => string, key?: string): void {
-    if (key !== undefined) {
-      if (this.seen.has(key)) return
-      this.seen.add(key)
-    }
-    this.count++
-    if (this.details.length < MAX_DETAILS) this.details.push(message())
-  }
-
-  result(): CheckResult {
-    return { name: this.name, ok: this.count === 0, count: this.count, details: [...this.details] }
-  }
-}
 
 /** The value an instance was decided on, and how the trace showed it. */
 interface Decided {
@@ -108,7 +87,7 @@ export class PaxosTraceChecker implements TraceChecker {
         if (e.phase === 'invoke') {
           this.invoked.add(e.opId)
           this.unproposed.delete(e.opId)
-        } else if (e.phase === 'ok' && (e.f === 'put' || (e.f === 'cas' && e.result !== false))) {
+        } else if (isAckedWrite(e)) {
           this.acked.push(e)
         }
         break
@@ -230,24 +209,14 @@ export class PaxosTraceChecker implements TraceChecker {
     return tally.result()
   }
 
-  private ackedWrites(): CheckResult {
-    const tally = new Tally(PAXOS_CHECK_NAMES.ackedWrites)
-    for (const op of this.acked) {
-      if (this.appliedIds.has(op.opId)) continue
-      tally.add(
-        () =>
-          `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}, value ` +
-          `${JSON.stringify(op.value)}) was acknowledged at ${fmtTime(op.t)} by ${op.node ?? 'the cluster'}, ` +
-          `but no node ever applied it`,
-        op.opId,
-      )
-    }
-    return tally.result()
-  }
-
   results(): CheckResult[] {
     this.evaluate()
-    return [this.agreement.result(), this.validity(), this.order.result(), this.ackedWrites()]
+    return [
+      this.agreement.result(),
+      this.validity(),
+      this.order.result(),
+      lostWrites(PAXOS_CHECK_NAMES.ackedWrites, this.acked, (id) => this.appliedIds.has(id), notApplied),
+    ]
   }
 }
 

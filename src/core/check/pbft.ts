@@ -16,15 +16,14 @@ import type { NodeId, OpEvent, TraceEvent } from '../../shared/trace'
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
 import type { FaultStyle } from './fuzz'
 import type { Rng } from '../rng'
-import { fmtTime, type TraceChecker } from './raft'
+import { CHECK_NAMES, type TraceChecker } from './raft'
+import { fmtTime, isAckedWrite, lostWrites, Tally } from './tally'
 import { randomFaultSchedule } from './fuzz'
 
 export const PBFT_CHECK_NAMES = {
   agreement: 'Honest replicas agree',
-  ackedWrites: 'No acknowledged write lost',
+  ackedWrites: CHECK_NAMES.ackedWrites,
 } as const
-
-const MAX_DETAILS = 5
 
 interface Exec {
   node: NodeId
@@ -90,7 +89,7 @@ export class PbftTraceChecker implements TraceChecker {
         break
       }
       case 'op':
-        if (e.phase === 'ok' && (e.f === 'put' || (e.f === 'cas' && e.result !== false))) this.acked.push(e)
+        if (isAckedWrite(e)) this.acked.push(e)
         break
       default:
         break
@@ -109,8 +108,7 @@ export class PbftTraceChecker implements TraceChecker {
 
   private agreement(): CheckResult {
     const honest = (x: NodeId): boolean => !this.byzantine.has(x)
-    const details: string[] = []
-    let count = 0
+    const tally = new Tally(PBFT_CHECK_NAMES.agreement)
     const seqs = [...this.split].sort((a, b) => a - b)
     for (const seq of seqs) {
       const row = this.execs.get(seq)?.filter((x) => honest(x.node)) ?? []
@@ -118,47 +116,33 @@ export class PbftTraceChecker implements TraceChecker {
       const first = row[0]
       const other = row.find((x) => x.id !== first.id)
       if (!other) continue
-      count++
-      if (details.length < MAX_DETAILS)
-        details.push(
+      tally.add(
+        () =>
           `seq ${seq}: ${first.node} executed ${JSON.stringify(first.id)} (view ${first.view}) at ${fmtTime(first.t)}, ` +
-            `but ${other.node} executed ${JSON.stringify(other.id)} (view ${other.view}) at ${fmtTime(other.t)}`,
-        )
+          `but ${other.node} executed ${JSON.stringify(other.id)} (view ${other.view}) at ${fmtTime(other.t)}`,
+      )
     }
     for (const o of this.orderBreaks) {
       if (!honest(o.node)) continue
-      count++
-      if (details.length < MAX_DETAILS)
-        details.push(
-          `${o.node} executed seq ${o.index} at ${fmtTime(o.t)} after seq ${o.prev} (out of order)`,
-        )
+      tally.add(
+        () => `${o.node} executed seq ${o.index} at ${fmtTime(o.t)} after seq ${o.prev} (out of order)`,
+      )
     }
-    return {
-      name: PBFT_CHECK_NAMES.agreement,
-      ok: count === 0,
-      count,
-      details: [...details, this.faultLine()],
-    }
+    const r = tally.result()
+    return { ...r, details: [...r.details, this.faultLine()] }
   }
 
   private ackedWrites(): CheckResult {
-    const details: string[] = []
-    let count = 0
-    const seen = new Set<string>()
-    for (const op of this.acked) {
-      if (seen.has(op.opId)) continue
-      seen.add(op.opId)
-      // A client here takes the first reply (a PBFT client would wait for f + 1 matching
-      // ones), so the write counts as kept if any replica executed it.
-      if (this.executedBy.has(op.opId)) continue
-      count++
-      if (details.length < MAX_DETAILS)
-        details.push(
-          `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}) was acknowledged at ` +
-            `${fmtTime(op.t)} by ${op.node ?? 'the cluster'}, but no replica executed it`,
-        )
-    }
-    return { name: PBFT_CHECK_NAMES.ackedWrites, ok: count === 0, count, details }
+    // A client here takes the first reply (a PBFT client would wait for f + 1 matching
+    // ones), so the write counts as kept if any replica executed it.
+    return lostWrites(
+      PBFT_CHECK_NAMES.ackedWrites,
+      this.acked,
+      (id) => this.executedBy.has(id),
+      (op) =>
+        `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}) was acknowledged at ` +
+        `${fmtTime(op.t)} by ${op.node ?? 'the cluster'}, but no replica executed it`,
+    )
   }
 
   results(): CheckResult[] {

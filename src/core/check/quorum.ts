@@ -23,10 +23,11 @@ import { parseVersionText, supersedes, type TracedVersion } from '../protocols/q
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
 import type { Rng } from '../rng'
 import type { FaultStyle } from './fuzz'
-import { fmtTime, type TraceChecker } from './raft'
+import { CHECK_NAMES, type TraceChecker } from './raft'
+import { fmtTime, Tally } from './tally'
 
 export const QUORUM_CHECK_NAMES = {
-  ackedWrites: 'No acknowledged write lost',
+  ackedWrites: CHECK_NAMES.ackedWrites,
   convergence: 'Convergence',
 } as const
 
@@ -36,8 +37,6 @@ export const QUORUM_CHECK_NAMES = {
  * acknowledged. Anti-entropy rounds must fit in it (the default 50 ticks of 10 ms do, twice).
  */
 export const CONVERGENCE_QUIET_MS = 1000
-
-const MAX_DETAILS = 5
 
 interface Held extends TracedVersion {
   id: string
@@ -129,26 +128,21 @@ export class QuorumTraceChecker implements TraceChecker {
   }
 
   private ackedWrites(): CheckResult {
-    let count = 0
-    const details: string[] = []
-    const add = (d: () => string): void => {
-      count++
-      if (details.length < MAX_DETAILS) details.push(d())
-    }
-    if (this.malformed !== null) add(() => this.malformed as string)
+    const tally = new Tally(QUORUM_CHECK_NAMES.ackedWrites)
+    if (this.malformed !== null) tally.add(() => this.malformed as string)
     const nodes = [...this.held.keys()]
     for (const op of this.acked) {
       const w = this.versions.get(op.opId)
       const what = `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}) acknowledged at ${fmtTime(op.t)}`
       if (w === undefined) {
-        add(() => `${what}, but no node ever stored it`)
+        tally.add(() => `${what}, but no node ever stored it`)
         continue
       }
       const before = [...(this.storedAt.get(op.opId) ?? new Map<NodeId, number>())].filter(
         ([, t]) => t <= op.t,
       )
       if (before.length < w.writeQuorum) {
-        add(
+        tally.add(
           () =>
             `${what} after only ${before.length} of W=${w.writeQuorum} nodes stored it` +
             (before.length > 0 ? ` (${before.map(([n, t]) => `${n} at ${fmtTime(t)}`).join(', ')})` : ''),
@@ -156,13 +150,13 @@ export class QuorumTraceChecker implements TraceChecker {
         continue
       }
       if (this.hinted.has(op.opId) || nodes.some((n) => this.holds(n, op.key, w))) continue
-      add(
+      tally.add(
         () =>
           `${what}: at the end no node holds it or a newer version (replicas ${w.replicas.join(', ')} hold ` +
           `${w.replicas.map((n) => `${n}: ${this.describeHeld(n, op.key)}`).join('; ')})`,
       )
     }
-    return { name: QUORUM_CHECK_NAMES.ackedWrites, ok: count === 0, count, details }
+    return tally.result()
   }
 
   private convergence(): CheckResult {
@@ -186,24 +180,21 @@ export class QuorumTraceChecker implements TraceChecker {
           `before the end (${fmtTime(this.endT)}); end faults earlier to give replicas time to converge`,
       )
     }
-    let count = 0
-    const details: string[] = []
+    const tally = new Tally(name)
     for (const op of this.acked) {
       if (this.endT - op.t < quietUs) continue
       const w = this.versions.get(op.opId)
       if (w === undefined) continue // reported by "No acknowledged write lost"
       const missing = w.replicas.filter((n) => !this.holds(n, op.key, w))
       if (missing.length === 0) continue
-      count++
-      if (details.length < MAX_DETAILS) {
-        details.push(
+      tally.add(
+        () =>
           `client ${op.client} put ${op.opId} (key ${JSON.stringify(op.key)}, acknowledged at ${fmtTime(op.t)}) is ` +
-            `missing at the end (${fmtTime(this.endT)}) on ${missing.join(', ')} of replicas ${w.replicas.join(', ')}: ` +
-            missing.map((n) => `${n} holds ${this.describeHeld(n, op.key)}`).join('; '),
-        )
-      }
+          `missing at the end (${fmtTime(this.endT)}) on ${missing.join(', ')} of replicas ${w.replicas.join(', ')}: ` +
+          missing.map((n) => `${n} holds ${this.describeHeld(n, op.key)}`).join('; '),
+      )
     }
-    return { name, ok: count === 0, count, details }
+    return tally.result()
   }
 
   results(): CheckResult[] {

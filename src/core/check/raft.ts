@@ -25,6 +25,7 @@
 // disagreement (even after the first holder truncated it) is reported too.
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, LogEvent, NodeId, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
+import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
 
 export const CHECK_NAMES = {
   electionSafety: 'Election Safety',
@@ -41,35 +42,6 @@ export interface TraceChecker {
   onEvent(e: TraceEvent): void
   /** Verdicts for everything fed so far (may be called more than once). */
   results(): CheckResult[]
-}
-
-const MAX_DETAILS = 5
-
-/** Run-relative µs as readable ms, e.g. `t=1234.5ms`. */
-export function fmtTime(tUs: number): string {
-  const ms = Math.round(tUs) / 1000
-  return `t=${ms}ms`
-}
-
-class Tally {
-  count = 0
-  readonly details: string[] = []
-  private readonly seen = new Set<string>()
-  constructor(readonly name: string) {}
-
-  /** Record a violation; `key` (optional) counts the same violation only once. */
-  add(message: () => string, key?: string): void {
-    if (key !== undefined) {
-      if (this.seen.has(key)) return
-      this.seen.add(key)
-    }
-    this.count++
-    if (this.details.length < MAX_DETAILS) this.details.push(message())
-  }
-
-  result(): CheckResult {
-    return { name: this.name, ok: this.count === 0, count: this.count, details: [...this.details] }
-  }
 }
 
 interface NodeState {
@@ -163,7 +135,7 @@ export class RaftTraceChecker implements TraceChecker {
         }
         break
       case 'op':
-        if (e.phase === 'ok' && (e.f === 'put' || (e.f === 'cas' && e.result !== false))) this.acked.push(e)
+        if (isAckedWrite(e)) this.acked.push(e)
         break
       default:
         break
@@ -360,25 +332,13 @@ export class RaftTraceChecker implements TraceChecker {
 
   // ---- results ------------------------------------------------------------------------------
 
-  private ackedWrites(): CheckResult {
-    const tally = new Tally(CHECK_NAMES.ackedWrites)
-    for (const op of this.acked) {
-      if (this.appliedIds.has(op.opId)) continue
-      tally.add(
-        () =>
-          `client ${op.client} ${op.f} ${op.opId} (key ${JSON.stringify(op.key)}, value ` +
-          `${JSON.stringify(op.value)}) was acknowledged at ${fmtTime(op.t)} by ${op.node ?? 'the cluster'}, ` +
-          `but no node ever applied it`,
-        op.opId,
-      )
-    }
-    return tally.result()
-  }
-
   results(): CheckResult[] {
     const out: CheckResult[] = []
     if (this.raftChecks) out.push(this.election.result(), this.matching.result(), this.completeness.result())
-    out.push(this.sms.result(), this.ackedWrites())
+    out.push(
+      this.sms.result(),
+      lostWrites(CHECK_NAMES.ackedWrites, this.acked, (id) => this.appliedIds.has(id), notApplied),
+    )
     return out
   }
 }

@@ -1,7 +1,7 @@
 // A small, pure key-value state machine shared by the log-based protocols.
 // get / put / cas, with per-client request deduplication so that a request retried
 // (and therefore possibly appended to a log twice) is applied at most once.
-import type { KvCommand } from './types'
+import type { ClientReply, KvCommand } from './types'
 import type { OpFn } from '../../shared/trace'
 
 export interface KvResult {
@@ -12,6 +12,13 @@ export interface KvResult {
   result?: boolean
   /** True when this request id had already been applied (nothing changed this time). */
   duplicate?: boolean
+}
+
+/** The client's ok reply for its command applied with `res` (`result` only when set: cas). */
+export function kvReply(id: string, res: KvResult): ClientReply {
+  return res.result === undefined
+    ? { id, ok: true, f: res.f, value: res.value }
+    : { id, ok: true, f: res.f, value: res.value, result: res.result }
 }
 
 /** Split a request id of the form `c<client>.<seq>` (e.g. `c3.17`) at its dot; -1 if it is not one. */

@@ -26,20 +26,11 @@
 //   minimum leader timeout ignores Prepares (so a node returning from a partition does not
 //   depose a working leader), a candidate that hears a working leader steps down, and a
 //   leader that has not heard from a majority for the minimum leader timeout steps down.
-import type {
-  ClientReply,
-  ClientRequest,
-  CreateOptions,
-  NodeId,
-  NodeStatus,
-  Outgoing,
-  Protocol,
-  ProtocolEvent,
-  Ready,
-} from '../types'
+import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
 import type { MultiPaxosParams } from '../../../shared/params/multipaxos'
-import { KvStore } from '../kv'
+import { KvStore, kvReply } from '../kv'
+import { Outbox } from '../outbox'
 import { SlotLog } from './log'
 import {
   ballotRound,
@@ -64,8 +55,6 @@ export const CATCHUP_MIN = 256
 export const MAX_AHEAD = 1 << 22
 /** Most entries the leader re-sends to one follower per heartbeat (as Accepts). */
 const RESEND_BATCHES = 4
-
-const NONE = Object.freeze([]) as unknown as never[]
 
 function popcount(x: number): number {
   let n = 0
@@ -128,13 +117,9 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   private readonly pending = new Set<string>()
 
   // Outputs, drained by ready().
-  private persistOut: MpRecord[] = []
-  private msgs: Outgoing<MpMsg>[] = []
-  private replies: ClientReply[] = []
-  private events: ProtocolEvent[] = []
+  private readonly out = new Outbox<MpMsg, MpRecord>()
   private hardPromised = 0
   private hardCommit = 0
-  private lastState: { role: MpRole; term: number; leader: NodeId | null; commitIndex: number } | null = null
 
   constructor(opts: CreateOptions<MultiPaxosParams, MpRecord>, mutations: MultiPaxosMutations = {}) {
     this.id = opts.id
@@ -153,12 +138,12 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.mut = mutations
     this.recover(opts.recovered)
     this.resetTimer()
-    this.emitState()
+    this.emitStateIfChanged()
     // The recovered log again for the trace (the previous incarnation's events may not all
     // have reached it before the crash), then the decided prefix is applied from slot 1.
     for (let s = 1; s <= this.log.lastSlot(); s++) {
       const e = this.log.entry(s)
-      if (e !== null) this.logEvent(s, [e])
+      if (e !== null) this.out.logAppend(s, [e])
     }
     this.advanceCommit()
     this.hardCommit = this.commitIndex
@@ -241,7 +226,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
 
   propose(req: ClientRequest): void {
     if (this.role !== 'leader') {
-      this.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
+      this.out.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
       return
     }
     if (this.pending.has(req.id)) return // a retry of a request still in progress
@@ -259,7 +244,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.maxRound = round
     this.ballot = makeBallot(round, this.index)
     this.ownBallot = this.ballot
-    this.persistOut.push({ t: 'ballot', ballot: this.ballot })
+    this.out.persist.push({ t: 'ballot', ballot: this.ballot })
     this.role = 'candidate'
     this.leader = null
     this.resetTimer()
@@ -278,25 +263,15 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.flush()
     if (this.promised !== this.hardPromised) {
       // Mutation forgetPromise: the promise never reaches storage.
-      if (!this.mut.forgetPromise) this.persistOut.unshift({ t: 'promise', ballot: this.promised })
+      if (!this.mut.forgetPromise) this.out.persist.unshift({ t: 'promise', ballot: this.promised })
       this.hardPromised = this.promised
     }
     if (this.commitIndex > this.hardCommit) {
-      this.persistOut.push({ t: 'commit', index: this.commitIndex })
+      this.out.persist.push({ t: 'commit', index: this.commitIndex })
       this.hardCommit = this.commitIndex
     }
     this.emitStateIfChanged()
-    const rd: Ready<MpMsg, MpRecord> = {
-      persist: this.persistOut.length ? this.persistOut : NONE,
-      messages: this.msgs.length ? this.msgs : NONE,
-      replies: this.replies.length ? this.replies : NONE,
-      events: this.events.length ? this.events : NONE,
-    }
-    if (this.persistOut.length) this.persistOut = []
-    if (this.msgs.length) this.msgs = []
-    if (this.replies.length) this.replies = []
-    if (this.events.length) this.events = []
-    return rd
+    return this.out.drain()
   }
 
   status(): NodeStatus {
@@ -602,7 +577,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   /** Accept `entries` at slot, slot+1, ... in `ballot` (default: ours, as leader). */
   private acceptLocal(slot: number, entries: readonly MpEntry[], ballot = this.ballot): void {
     for (let k = 0; k < entries.length; k++) this.log.set(slot + k, ballot, entries[k], false)
-    const lastRec = this.persistOut.length ? this.persistOut[this.persistOut.length - 1] : undefined
+    const lastRec = this.out.persist.length ? this.out.persist[this.out.persist.length - 1] : undefined
     if (
       lastRec !== undefined &&
       lastRec.t === 'accept' &&
@@ -611,33 +586,16 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     ) {
       for (const e of entries) lastRec.entries.push(e)
     } else {
-      this.persistOut.push({ t: 'accept', ballot, slot, entries: entries.slice() })
+      this.out.persist.push({ t: 'accept', ballot, slot, entries: entries.slice() })
     }
-    this.logEvent(slot, entries)
+    this.out.logAppend(slot, entries)
   }
 
   /** Store decided values learned from others. */
   private learnLocal(slot: number, entries: readonly MpEntry[]): void {
     for (let k = 0; k < entries.length; k++) this.log.set(slot + k, 0, entries[k], true)
-    this.persistOut.push({ t: 'learn', slot, entries: entries.slice() })
-    this.logEvent(slot, entries)
-  }
-
-  private logEvent(slot: number, entries: readonly MpEntry[]): void {
-    const lastEv = this.events.length ? this.events[this.events.length - 1] : undefined
-    let ev: Array<{ term: number; id: string }>
-    if (
-      lastEv !== undefined &&
-      lastEv.type === 'log' &&
-      lastEv.action === 'append' &&
-      lastEv.index + lastEv.entries.length === slot
-    ) {
-      ev = lastEv.entries
-    } else {
-      ev = []
-      this.events.push({ type: 'log', action: 'append', index: slot, entries: ev })
-    }
-    for (const e of entries) ev.push({ term: e.term, id: e.id })
+    this.out.persist.push({ t: 'learn', slot, entries: entries.slice() })
+    this.out.logAppend(slot, entries)
   }
 
   /** Extend the decided prefix over slots known decided, and apply it in order. */
@@ -646,15 +604,11 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     while (this.lastApplied < this.commitIndex) {
       const s = ++this.lastApplied
       const e = this.log.entry(s) as MpEntry
-      this.events.push({ type: 'apply', index: s, term: e.term, id: e.id })
+      this.out.events.push({ type: 'apply', index: s, term: e.term, id: e.id })
       if (!e.cmd) continue
       const res = this.kv.apply(e.id, e.cmd)
       if (this.pending.delete(e.id)) {
-        this.replies.push(
-          res.result === undefined
-            ? { id: e.id, ok: true, f: res.f, value: res.value }
-            : { id: e.id, ok: true, f: res.f, value: res.value, result: res.result },
-        )
+        this.out.replies.push(kvReply(e.id, res))
       }
     }
   }
@@ -688,35 +642,16 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   }
 
   private send(to: NodeId, msg: MpMsg): void {
-    this.msgs.push({ to, msg })
+    this.out.send(to, msg)
   }
 
   private term(): number {
     return ballotRound(this.role === 'follower' ? this.promised : this.ballot)
   }
 
-  private emitState(): void {
-    const term = this.term()
-    this.lastState = { role: this.role, term, leader: this.leader, commitIndex: this.commitIndex }
-    this.events.push({
-      type: 'state',
-      role: this.role,
-      term,
-      leader: this.leader,
-      commitIndex: this.commitIndex,
-      lastIndex: this.log.lastSlot(),
-    })
-  }
-
   private emitStateIfChanged(): void {
-    const s = this.lastState
-    if (
-      !s ||
-      s.role !== this.role ||
-      s.term !== this.term() ||
-      s.leader !== this.leader ||
-      s.commitIndex !== this.commitIndex
-    )
-      this.emitState()
+    const term = this.term()
+    if (this.out.stateChanged(this.role, term, this.leader, this.commitIndex))
+      this.out.state(this.role, term, this.leader, this.commitIndex, this.log.lastSlot())
   }
 }

@@ -1,8 +1,7 @@
 // Field-by-field check of a Multi-Paxos message decoded from a socket (processes mode):
 // null when it is a well-formed MpMsg, else a reason naming the offending field.
 import type { MpMsg } from './types'
-
-type Obj = Record<string, unknown>
+import { isNat, isObj, natField as nat, show, strField as str, type Obj } from '../fields'
 
 /** Longest request id, key or value accepted (same bounds as the node's client checks). */
 const MAX_ID = 256
@@ -12,35 +11,10 @@ export const MAX_ENTRIES = 10_000
 /** Most slots one Promise may report. */
 export const MAX_PROMISE_SLOTS = 1_000_000
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isNat = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
-  if (v === undefined) return 'missing'
-  if (Array.isArray(v)) return `an array of ${v.length}`
-  return typeof v
-}
-
-function nat(o: Obj, field: string, path: string): string | null {
-  return isNat(o[field]) ? null : `${path}${field}: must be a whole number >= 0, got ${show(o[field])}`
-}
-
 /** A slot number: a whole number >= 1. */
 function slotNo(o: Obj, field: string, path: string): string | null {
   const v = o[field]
   return isNat(v) && v >= 1 ? null : `${path}${field}: must be a whole number >= 1, got ${show(v)}`
-}
-
-function str(o: Obj, field: string, path: string, max: number, nullable = false): string | null {
-  const v = o[field]
-  if (nullable && v === null) return null
-  if (typeof v !== 'string')
-    return `${path}${field}: must be a string${nullable ? ' or null' : ''}, got ${show(v)}`
-  if (v.length > max) return `${path}${field}: longer than ${max} characters (${v.length})`
-  return null
 }
 
 function checkCmd(v: unknown, path: string): string | null {

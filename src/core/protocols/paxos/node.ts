@@ -21,20 +21,11 @@
 //
 // Commands are idempotent by request id: a key's KvStore remembers applied ids, so a
 // command chosen in two instances is applied once (and answered with the first result).
-import type {
-  ClientReply,
-  ClientRequest,
-  CreateOptions,
-  NodeId,
-  NodeStatus,
-  Outgoing,
-  Protocol,
-  ProtocolEvent,
-  Ready,
-} from '../types'
+import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
 import type { PaxosParams } from '../../../shared/params/paxos'
-import { KvStore } from '../kv'
+import { KvStore, kvReply } from '../kv'
+import { Outbox } from '../outbox'
 import { Acceptors } from './acceptor'
 import {
   NOOP,
@@ -101,10 +92,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
 
   /** Messages to this node itself, handled synchronously within the same input. */
   private loop: PaxosMsg[] = []
-  private persistOut: PaxosRecord[] = []
-  private msgs: Outgoing<PaxosMsg>[] = []
-  private replies: ClientReply[] = []
-  private events: ProtocolEvent[] = []
+  private readonly out = new Outbox<PaxosMsg, PaxosRecord>()
   private lastState = { term: -1, commitIndex: -1, lastIndex: -1 }
 
   /** Proposals started / pre-empted (Nack or retry timeout): the dueling-proposers figures. */
@@ -185,12 +173,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
   }
 
   ready(): Ready<PaxosMsg, PaxosRecord> {
-    const r = { persist: this.persistOut, messages: this.msgs, replies: this.replies, events: this.events }
-    this.persistOut = []
-    this.msgs = []
-    this.replies = []
-    this.events = []
-    return r
+    return this.out.drain()
   }
 
   status(): NodeStatus {
@@ -239,7 +222,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
 
   private send(to: NodeId, msg: PaxosMsg): void {
     if (to === this.id) this.loop.push(msg)
-    else this.msgs.push({ to, msg })
+    else this.out.send(to, msg)
   }
 
   private broadcast(msg: PaxosMsg, self = true): void {
@@ -265,7 +248,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
     const li = this.lastIndex()
     if (s.term === this.maxRound && s.commitIndex === this.learned && s.lastIndex === li) return
     this.lastState = { term: this.maxRound, commitIndex: this.learned, lastIndex: li }
-    this.events.push({
+    this.out.events.push({
       type: 'state',
       role: 'replica',
       term: this.maxRound,
@@ -313,7 +296,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
       return
     }
     if (d.changed && !this.mut.forgetPromiseOnRestart)
-      this.persistOut.push({ t: 'promise', key: m.key, slot: m.slot, ballot: m.ballot })
+      this.out.persist.push({ t: 'promise', key: m.key, slot: m.slot, ballot: m.ballot })
     this.send(from, { type: 'Promise', key: m.key, slot: m.slot, ballot: m.ballot, accepted: d.accepted })
   }
 
@@ -326,10 +309,10 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
       return
     }
     if (this.mut.forgetAcceptedOnRestart)
-      this.persistOut.push({ t: 'promise', key: m.key, slot: m.slot, ballot: m.ballot })
-    else this.persistOut.push({ t: 'accept', key: m.key, slot: m.slot, ballot: m.ballot, value: m.value })
+      this.out.persist.push({ t: 'promise', key: m.key, slot: m.slot, ballot: m.ballot })
+    else this.out.persist.push({ t: 'accept', key: m.key, slot: m.slot, ballot: m.ballot, value: m.value })
     // For the trace's Agreement check: this acceptor accepted (ballot, value) in (key, slot).
-    this.events.push({
+    this.out.events.push({
       type: 'log',
       action: 'append',
       index: m.slot,
@@ -368,7 +351,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
   /** Phase 1a with a ballot higher than any seen; the round is durable before Prepare leaves. */
   private startBallot(ks: KeyState, p: Proposal): void {
     this.maxRound++
-    this.persistOut.push({ t: 'round', round: this.maxRound })
+    this.out.persist.push({ t: 'round', round: this.maxRound })
     this.stats.ballots++
     p.ballot = ballotOf(this.maxRound, this.index)
     p.phase = 'prepare'
@@ -436,7 +419,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
   private learn(ks: KeyState, slot: number, c: AcceptedValue): void {
     this.seeRound(ballotRound(c.ballot))
     if (!this.record(ks, slot, c)) return
-    this.persistOut.push({ t: 'learn', key: ks.key, slot, ballot: c.ballot, value: c.value })
+    this.out.persist.push({ t: 'learn', key: ks.key, slot, ballot: c.ballot, value: c.value })
     this.applyReady(ks)
     const p = ks.proposal
     if (p !== null && p.slot <= ks.applied) {
@@ -453,7 +436,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
       if (c === undefined) return
       ks.applied++
       const v = c.value
-      this.events.push({
+      this.out.events.push({
         type: 'apply',
         index: ks.applied,
         term: ballotRound(c.ballot),
@@ -465,9 +448,7 @@ export class PaxosNode implements Protocol<PaxosMsg, PaxosRecord> {
       if (!this.pending.delete(v.id)) continue
       const at = ks.queue.findIndex((q) => q.id === v.id)
       if (at >= 0) ks.queue.splice(at, 1)
-      const reply: ClientReply = { id: v.id, ok: true, f: res.f, value: res.value }
-      if (res.result !== undefined) reply.result = res.result
-      this.replies.push(reply)
+      this.out.replies.push(kvReply(v.id, res))
     }
   }
 }

@@ -26,17 +26,7 @@
 // certificates inside a ViewChange are the sender's claims, not transferable proofs; the
 // Byzantine behaviours of this lab never lie in a ViewChange. Clients take the first reply
 // (a real PBFT client waits for f + 1 matching ones).
-import type {
-  ClientReply,
-  ClientRequest,
-  CreateOptions,
-  NodeId,
-  NodeStatus,
-  Outgoing,
-  Protocol,
-  ProtocolEvent,
-  Ready,
-} from '../types'
+import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Role } from '../../../shared/trace'
 import type { PbftParams } from '../../../shared/params/pbft'
 import {
@@ -49,6 +39,7 @@ import {
   snapshotDigest,
   type MacKey,
 } from './auth'
+import { Outbox } from '../outbox'
 import { PbftState } from './state'
 import { planNewView } from './viewchange'
 import {
@@ -158,10 +149,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
   readonly rejected: PbftRejected = { auth: 0, digest: 0, state: 0 }
 
   // Outputs.
-  private persistOut: PbftRecord[] = []
-  private msgs: Outgoing<PbftMsg>[] = []
-  private replies: ClientReply[] = []
-  private events: ProtocolEvent[] = []
+  private readonly out = new Outbox<PbftMsg, PbftRecord>()
   private lastState = ''
 
   constructor(opts: CreateOptions<PbftParams, PbftRecord>, mutations: PbftMutations = {}) {
@@ -204,7 +192,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
     if (!k) return
     const msg = { ...body, mac: '' } as unknown as PbftMsg
     msg.mac = macOf(k, input ?? macInput(msg))
-    this.msgs.push({ to, msg })
+    this.out.send(to, msg)
   }
 
   /** The same message to every other replica, MAC'd per link (serialized once). */
@@ -246,7 +234,14 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
     const sig = `${role}|${this.view}|${leader}|${this.lastExec}|${lastIndex}`
     if (sig === this.lastState) return
     this.lastState = sig
-    this.events.push({ type: 'state', role, term: this.view, leader, commitIndex: this.lastExec, lastIndex })
+    this.out.events.push({
+      type: 'state',
+      role,
+      term: this.view,
+      leader,
+      commitIndex: this.lastExec,
+      lastIndex,
+    })
   }
 
   // ---- recovery --------------------------------------------------------------------------
@@ -304,7 +299,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
   propose(req: ClientRequest): void {
     const done = this.state.resultOf(req.id)
     if (done) {
-      this.replies.push({ id: req.id, ok: true, ...done })
+      this.out.replies.push({ id: req.id, ok: true, ...done })
       return
     }
     this.owed.add(req.id)
@@ -350,7 +345,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
     s.digest = digest
     s.req = req
     s.sentCommit = false
-    this.persistOut.push({ t: 'pp', view, seq, digest, req })
+    this.out.persist.push({ t: 'pp', view, seq, digest, req })
     return s
   }
 
@@ -479,13 +474,13 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
       if (n < need) return
       s.prepared = { seq: s.seq, view: s.view, digest: s.digest, req: s.req }
       s.sentCommit = true
-      this.persistOut.push({ t: 'prepared', view: s.view, seq: s.seq, digest: s.digest, req: s.req })
+      this.out.persist.push({ t: 'prepared', view: s.view, seq: s.seq, digest: s.digest, req: s.req })
       addVote(s.commits, k, this.id)
       this.broadcast<'Commit'>({ type: 'Commit', from: this.id, view: s.view, seq: s.seq, digest: s.digest })
     }
     if (s.committed || (s.commits.get(k)?.size ?? 0) < this.quorum) return
     s.committed = { view: s.view, digest: s.digest, req: s.req }
-    this.persistOut.push({ t: 'commit', view: s.view, seq: s.seq, digest: s.digest, req: s.req })
+    this.out.persist.push({ t: 'commit', view: s.view, seq: s.seq, digest: s.digest, req: s.req })
     if (this.mut.executeOutOfOrder && s.seq > this.lastExec && !s.executed) {
       // Mutant: execute as soon as committed, whatever is still missing below.
       s.executed = true
@@ -510,12 +505,12 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
   private execute(seq: number, view: number, req: ClientRequest | null, newLast: number): void {
     this.lastExec = newLast
     this.waitTicks = 0
-    this.events.push({ type: 'apply', index: seq, term: view, id: req ? req.id : 'null' })
+    this.out.events.push({ type: 'apply', index: seq, term: view, id: req ? req.id : 'null' })
     if (req) {
       const r = this.state.execute(req)
       this.pending.delete(req.id)
       this.assigned.delete(req.id)
-      if (this.owed.delete(req.id)) this.replies.push({ id: req.id, ok: true, ...r })
+      if (this.owed.delete(req.id)) this.out.replies.push({ id: req.id, ok: true, ...r })
     }
     if (seq % this.params.checkpointInterval === 0) this.takeCheckpoint(seq)
   }
@@ -596,7 +591,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
       if (!r) continue
       this.pending.delete(id)
       this.assigned.delete(id)
-      if (this.owed.delete(id)) this.replies.push({ id, ok: true, ...r })
+      if (this.owed.delete(id)) this.out.replies.push({ id, ok: true, ...r })
     }
     this.executeReady()
   }
@@ -610,7 +605,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
     this.low = seq
     this.stableDigest = digest
     this.stableSnap = snap
-    this.persistOut.push({ t: 'stable', seq, digest, snap })
+    this.out.persist.push({ t: 'stable', seq, digest, snap })
     for (const s of this.slots.keys()) if (s <= seq) this.slots.delete(s)
     for (const s of this.ownCheckpoints.keys()) if (s <= seq) this.ownCheckpoints.delete(s)
     for (const s of this.checkpointVotes.keys()) if (s <= seq) this.checkpointVotes.delete(s)
@@ -635,7 +630,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
     this.waitTicks = 0
     this.assigned.clear()
     this.backlog = []
-    this.persistOut.push({ t: 'view', view, changing: true })
+    this.out.persist.push({ t: 'view', view, changing: true })
     const prepared: PreparedCert[] = []
     if (!this.mut.forgetPrepared) {
       for (const s of this.slots.values()) if (s.seq > this.low && s.prepared) prepared.push(s.prepared)
@@ -699,7 +694,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
         .sort((a, b) => (a.from === this.id ? -1 : b.from === this.id ? 1 : a.from < b.from ? -1 : 1))
         .slice(0, this.quorum)
       const nv: Body<'NewView'> = { type: 'NewView', from: this.id, view: this.view, vcs }
-      this.persistOut.push({ t: 'newview', view: this.view, vcs })
+      this.out.persist.push({ t: 'newview', view: this.view, vcs })
       this.broadcast<'NewView'>(nv)
       this.lastNewView = { ...nv, mac: '' }
       this.enterView(this.view, vcs)
@@ -722,7 +717,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
   /** Install the new view: re-issue (primary) or accept (backups) the PrePrepares derived from the ViewChanges. */
   private enterView(view: number, vcs: readonly ViewChangeBody[]): void {
     const plan = planNewView(vcs)
-    this.persistOut.push({ t: 'view', view, changing: false })
+    this.out.persist.push({ t: 'view', view, changing: false })
     this.inViewChange = false
     this.vcAttempts = 0
     this.waitTicks = 0
@@ -762,17 +757,7 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
 
   ready(): Ready<PbftMsg, PbftRecord> {
     this.emitState()
-    const out: Ready<PbftMsg, PbftRecord> = {
-      persist: this.persistOut,
-      messages: this.msgs,
-      replies: this.replies,
-      events: this.events,
-    }
-    this.persistOut = []
-    this.msgs = []
-    this.replies = []
-    this.events = []
-    return out
+    return this.out.drain()
   }
 
   status(): NodeStatus {

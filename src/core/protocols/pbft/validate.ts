@@ -2,37 +2,16 @@
 // when the value is a well-formed PbftMsg, else a reason naming the offending field.
 // (Authenticity is checked by the replica itself, with the MAC.)
 import type { PbftMsgType } from './types'
-
-type Obj = Record<string, unknown>
+import { PBFT_WIRE_TYPES } from '../../../shared/wire'
+import { isObj, natField as nat, show, strField, type Obj } from '../fields'
 
 const MAX_ID = 256
 const MAX_VALUE = 1024 * 1024
 /** Most prepared certificates / ViewChanges / snapshot entries accepted in one message. */
 const MAX_ITEMS = 1_000_000
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isNat = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
-  if (v === undefined) return 'missing'
-  if (Array.isArray(v)) return `an array of ${v.length}`
-  return typeof v
-}
-
-function str(o: Obj, f: string, p: string, max = MAX_ID, nullable = false): string | null {
-  const v = o[f]
-  if (nullable && v === null) return null
-  if (typeof v !== 'string') return `${p}${f}: must be a string${nullable ? ' or null' : ''}, got ${show(v)}`
-  if (v.length > max) return `${p}${f}: longer than ${max} characters (${v.length})`
-  return null
-}
-
-function nat(o: Obj, f: string, p: string): string | null {
-  return isNat(o[f]) ? null : `${p}${f}: must be a whole number >= 0, got ${show(o[f])}`
-}
+const str = (o: Obj, f: string, p: string, max = MAX_ID, nullable = false): string | null =>
+  strField(o, f, p, max, nullable)
 
 const DIGEST = /^([0-9a-f]{64}|null)$/
 function digest(o: Obj, f: string, p: string, allowEmpty = false): string | null {
@@ -116,17 +95,12 @@ function pair(second: (v: unknown, path: string) => string | null) {
 const stringValue = (v: unknown, path: string): string | null =>
   typeof v === 'string' ? null : `${path}: must be a string, got ${show(v)}`
 
-const TYPES: ReadonlySet<string> = new Set<PbftMsgType>([
-  'Request',
-  'PrePrepare',
-  'Prepare',
-  'Commit',
-  'Checkpoint',
-  'ViewChange',
-  'NewView',
-  'FetchState',
-  'State',
-])
+/** Every message type: the wire's list (shared/wire.ts, the one list). */
+const TYPES: ReadonlySet<string> = new Set<PbftMsgType>(PBFT_WIRE_TYPES)
+
+// Compile-time: the wire list names every message type (the Set's type: nothing else).
+type MissingFromWire = Exclude<PbftMsgType, (typeof PBFT_WIRE_TYPES)[number]>
+const _everyTypeOnTheWire: [MissingFromWire] extends [never] ? true : MissingFromWire = true
 
 export function validatePbftMsg(v: unknown): string | null {
   if (!isObj(v)) return `message: must be an object, got ${show(v)}`

@@ -24,19 +24,10 @@
 // A request that cannot reach its quorum within requestTimeoutTicks gets no reply: some
 // replicas may have stored the write, so 'rejected' (definitely not applied) would be a lie;
 // the client times out with an unknown outcome.
-import type {
-  ClientReply,
-  ClientRequest,
-  CreateOptions,
-  NodeId,
-  NodeStatus,
-  Outgoing,
-  Protocol,
-  ProtocolEvent,
-  Ready,
-} from '../types'
+import type { ClientReply, ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { QuorumParams } from '../../../shared/params/quorum'
 import type { Rng } from '../../rng'
+import { Outbox } from '../outbox'
 import { differingRanges, entriesIn, merkleLeaves, merkleRoot } from './merkle'
 import { Ring } from './ring'
 import type { QuorumMsg, QuorumMutations, QuorumRecord, VClock, Version } from './types'
@@ -127,10 +118,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
   private handoffElapsed = 0
   private readonly loop: QuorumMsg[] = []
 
-  private persistOut: QuorumRecord[] = []
-  private msgs: Outgoing<QuorumMsg>[] = []
-  private replies: ClientReply[] = []
-  private events: ProtocolEvent[] = []
+  private readonly out = new Outbox<QuorumMsg, QuorumRecord>()
   private reportedStored = -1
 
   constructor(opts: CreateOptions<QuorumParams, QuorumRecord>, mutations: QuorumMutations = {}) {
@@ -214,12 +202,12 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
     if (this.pending.has(req.id)) return // a retry of a request still in progress
     const prev = this.answered.get(req.id)
     if (prev !== undefined) {
-      this.replies.push(prev)
+      this.out.replies.push(prev)
       return
     }
     const cmd = req.cmd
     if (cmd.f === 'cas') {
-      this.replies.push({ id: req.id, ok: false, error: 'rejected', leaderHint: null })
+      this.out.replies.push({ id: req.id, ok: false, error: 'rejected', leaderHint: null })
       return
     }
     const p: Pending = {
@@ -251,12 +239,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
 
   ready(): Ready<QuorumMsg, QuorumRecord> {
     if (this.stored !== this.reportedStored) this.emitState()
-    const r = { persist: this.persistOut, messages: this.msgs, replies: this.replies, events: this.events }
-    this.persistOut = []
-    this.msgs = []
-    this.replies = []
-    this.events = []
-    return r
+    return this.out.drain()
   }
 
   status(): NodeStatus {
@@ -274,7 +257,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
 
   private emitState(): void {
     this.reportedStored = this.stored
-    this.events.push({
+    this.out.events.push({
       type: 'state',
       role: 'replica',
       term: 0,
@@ -287,7 +270,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
   /** Send, or queue for ourselves (a coordinator that is also a replica talks to itself in-process). */
   private send(to: NodeId, msg: QuorumMsg): void {
     if (to === this.id) this.loop.push(msg)
-    else this.msgs.push({ to, msg })
+    else this.out.send(to, msg)
   }
 
   private runLoop(): void {
@@ -297,7 +280,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
   private reply(p: Pending, r: ClientReply): void {
     if (p.replied) return
     p.replied = true
-    this.replies.push(r)
+    this.out.replies.push(r)
     this.answered.set(p.id, r)
     if (this.answered.size > ANSWERED) this.answered.delete(this.answered.keys().next().value as string)
   }
@@ -314,18 +297,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
     const next = mergeVersion(cur, v, this.mode, this.mut.lwwArrivalOrder)
     if (next === null && (!write || cur.some((c) => sameVersion(c, v)))) return false
     if (next !== null) this.data.set(key, next)
-    this.persistOut.push({ t: 'store', key, version: v })
-    this.stored++
-    this.events.push({
-      type: 'apply',
-      index: this.stored,
-      term: 0,
-      id: v.id,
-      key,
-      version: versionText(v, this.mode, this.ring.preferenceList(key), this.p.writeQuorum, {
-        superseded: next === null,
-      }),
-    })
+    this.record({ t: 'store', key, version: v }, key, v, { superseded: next === null })
     return next !== null
   }
 
@@ -333,17 +305,20 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
     const k = hintKey(owner, key, v)
     if (this.hints.has(k)) return
     this.hints.set(k, { owner, key, version: v })
-    this.persistOut.push({ t: 'hint', owner, key, version: v })
+    this.record({ t: 'hint', owner, key, version: v }, key, v, { hintFor: owner })
+  }
+
+  /** Persist `rec`, which keeps version `v` of `key`, and trace it as the next stored write. */
+  private record(rec: QuorumRecord, key: string, v: Version, extra: Parameters<typeof versionText>[4]): void {
+    this.out.persist.push(rec)
     this.stored++
-    this.events.push({
+    this.out.events.push({
       type: 'apply',
       index: this.stored,
       term: 0,
       id: v.id,
       key,
-      version: versionText(v, this.mode, this.ring.preferenceList(key), this.p.writeQuorum, {
-        hintFor: owner,
-      }),
+      version: versionText(v, this.mode, this.ring.preferenceList(key), this.p.writeQuorum, extra),
     })
   }
 
@@ -406,7 +381,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
         for (const [k, h] of this.hints) {
           if (h.owner !== from || h.key !== m.key || h.version.id !== m.id) continue
           this.hints.delete(k)
-          this.persistOut.push({ t: 'unhint', owner: from, key: m.key, id: m.id })
+          this.out.persist.push({ t: 'unhint', owner: from, key: m.key, id: m.id })
         }
         return
       }
@@ -510,7 +485,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
     ts += 1
     const version: Version = { id: p.id, value: p.value, vc, ts, node: this.id }
     this.coordLast.set(p.key, { vc, ts })
-    this.persistOut.push({ t: 'coord', key: p.key, vc, ts })
+    this.out.persist.push({ t: 'coord', key: p.key, vc, ts })
     p.version = version
     p.phase = 'write'
     p.phaseAge = 0

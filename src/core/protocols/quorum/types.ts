@@ -1,5 +1,6 @@
 // The quorum store's wire messages, durable records, versions and test-only mutations.
 import type { NodeId } from '../types'
+import { QUORUM_WIRE_TYPES } from '../../../shared/wire'
 
 /** Vector clock: node id -> counter (absent = 0). */
 export type VClock = Record<NodeId, number>
@@ -53,22 +54,12 @@ export interface KeyVersions {
 
 export type QuorumMsgType = QuorumMsg['type']
 
-/** Every message type, in a fixed order (processes mode's wire codes: shared/wire.ts MESSAGE_TYPES). */
-export const QUORUM_MSG_TYPES: readonly QuorumMsgType[] = [
-  'Get',
-  'GetReply',
-  'Put',
-  'PutAck',
-  'ReadRepair',
-  'RepairAck',
-  'Hint',
-  'HintAck',
-  'Handoff',
-  'HandoffAck',
-  'MerkleRoot',
-  'MerkleDiff',
-  'SyncKeys',
-]
+/** Every message type, in a fixed order: the wire codes' order (shared/wire.ts, the one list). */
+export const QUORUM_MSG_TYPES: readonly QuorumMsgType[] = QUORUM_WIRE_TYPES
+
+// Compile-time: the wire list names every message type (the annotation above: nothing else).
+type MissingFromWire = Exclude<QuorumMsgType, (typeof QUORUM_WIRE_TYPES)[number]>
+const _everyTypeOnTheWire: [MissingFromWire] extends [never] ? true : MissingFromWire = true
 
 /** Durable records, written before anything they cause is sent; replayed in order on restart. */
 export type QuorumRecord =

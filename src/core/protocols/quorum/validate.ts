@@ -2,8 +2,7 @@
 // it is a well-formed QuorumMsg, else a reason naming the offending field.
 import { RANGES } from './ring'
 import { QUORUM_MSG_TYPES } from './types'
-
-type Obj = Record<string, unknown>
+import { isNat, isObj, show, type Obj } from '../fields'
 
 /** Longest request id, key or value accepted. */
 const MAX_ID = 256
@@ -11,18 +10,7 @@ const MAX_VALUE = 1024 * 1024
 /** Most versions (siblings) or key entries in one message. */
 const MAX_ITEMS = 100_000
 
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isNat = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER
 const NODE = /^n[1-9][0-9]*$/
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
-  if (v === undefined) return 'missing'
-  if (Array.isArray(v)) return `an array of ${v.length}`
-  return typeof v
-}
 
 function str(o: Obj, f: string, path: string, max = MAX_ID): string | null {
   const v = o[f]

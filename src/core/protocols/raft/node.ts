@@ -8,21 +8,12 @@
 // tickElection / tickHeartbeat). Paper references: Raft paper (Ongaro & Ousterhout 2014)
 // sections 5.x, Ongaro's thesis sections 6.4 (ReadIndex), 9.6 (pre-vote), 4.2.3
 // (disruptive servers) and etcd's check-quorum.
-import type {
-  ClientReply,
-  ClientRequest,
-  CreateOptions,
-  NodeId,
-  NodeStatus,
-  Outgoing,
-  Protocol,
-  ProtocolEvent,
-  Ready,
-} from '../types'
+import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
 import type { RaftParams } from '../../../shared/spec'
 import type { Role } from '../../../shared/trace'
-import { KvStore } from '../kv'
+import { KvStore, kvReply } from '../kv'
+import { Outbox } from '../outbox'
 import { RaftLog } from './log'
 import type { RaftEntry, RaftMsg, RaftMutations, RaftRecord } from './types'
 
@@ -60,8 +51,6 @@ interface PendingRead {
   /** The heartbeat round that must be acknowledged by a majority (step 2). */
   ctx: number
 }
-
-const NONE = Object.freeze([]) as unknown as never[]
 
 /** The k-th largest (1-based) of a[0..len): partial insertion sort in place, fine for cluster sizes. */
 function kthLargest(a: number[], len: number, k: number): number {
@@ -122,16 +111,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private needBroadcast = false
 
   // Outputs, drained by ready().
-  private persistOut: RaftRecord[] = []
-  private msgs: Outgoing<RaftMsg>[] = []
-  private replies: ClientReply[] = []
-  private events: ProtocolEvent[] = []
+  private readonly out = new Outbox<RaftMsg, RaftRecord>()
 
   /** Last durable hard state handed to the host. */
   private hardTerm = 0
   private hardVote: NodeId | null = null
-  private lastState: { role: RaftRole; term: number; leader: NodeId | null; commitIndex: number } | null =
-    null
 
   private stepFn: (from: NodeId, m: RaftMsg) => void
   private tickFn: () => void
@@ -151,7 +135,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.stepFn = this.stepFollower
     this.tickFn = this.tickElection
     this.resetElectionTimer()
-    this.emitState()
+    this.emitStateIfChanged()
   }
 
   private recover(records: readonly RaftRecord[]): void {
@@ -194,7 +178,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   propose(req: ClientRequest): void {
     if (this.role !== 'leader') {
       // Leader redirect: answer at once so the client can retry elsewhere.
-      this.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
+      this.out.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
       return
     }
     if (this.pending.has(req.id)) return // a retry of a request still in progress
@@ -225,23 +209,12 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       const forget = this.mut.forgetPersistVote === true
       // Mutation forgetPersistVote: the vote never reaches storage (only term changes do).
       if (!forget || this.term !== this.hardTerm)
-        this.persistOut.unshift({ t: 'hard', term: this.term, votedFor: forget ? null : this.votedFor })
+        this.out.persist.unshift({ t: 'hard', term: this.term, votedFor: forget ? null : this.votedFor })
       this.hardTerm = this.term
       this.hardVote = this.votedFor
     }
     this.emitStateIfChanged()
-    // Empty outputs share one frozen array (most inputs produce only some kinds of output).
-    const rd: Ready<RaftMsg, RaftRecord> = {
-      persist: this.persistOut.length ? this.persistOut : NONE,
-      messages: this.msgs.length ? this.msgs : NONE,
-      replies: this.replies.length ? this.replies : NONE,
-      events: this.events.length ? this.events : NONE,
-    }
-    if (this.persistOut.length) this.persistOut = []
-    if (this.msgs.length) this.msgs = []
-    if (this.replies.length) this.replies = []
-    if (this.events.length) this.events = []
-    return rd
+    return this.out.drain()
   }
 
   status(): NodeStatus {
@@ -493,7 +466,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private abdicate(): void {
     for (const r of [...this.readsAwaitingNoop, ...this.reads]) {
       this.pending.delete(r.id)
-      this.replies.push({ id: r.id, ok: false, error: 'rejected', leaderHint: this.leader })
+      this.out.replies.push({ id: r.id, ok: false, error: 'rejected', leaderHint: this.leader })
     }
     this.reads = []
     this.readsAwaitingNoop = []
@@ -767,32 +740,19 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     const index = this.log.lastIndex() + 1
     const n = entries.length
     this.log.append(entries)
-    const lastRec = this.persistOut.length ? this.persistOut[this.persistOut.length - 1] : undefined
+    const lastRec = this.out.persist.length ? this.out.persist[this.out.persist.length - 1] : undefined
     if (lastRec !== undefined && lastRec.t === 'append' && lastRec.index + lastRec.entries.length === index) {
       for (let k = 0; k < n; k++) lastRec.entries.push(entries[k])
     } else {
-      this.persistOut.push({ t: 'append', index, entries: entries.slice() })
+      this.out.persist.push({ t: 'append', index, entries: entries.slice() })
     }
-    const lastEv = this.events.length ? this.events[this.events.length - 1] : undefined
-    let evEntries: Array<{ term: number; id: string }>
-    if (
-      lastEv !== undefined &&
-      lastEv.type === 'log' &&
-      lastEv.action === 'append' &&
-      lastEv.index + lastEv.entries.length === index
-    ) {
-      evEntries = lastEv.entries
-    } else {
-      evEntries = []
-      this.events.push({ type: 'log', action: 'append', index, entries: evEntries })
-    }
-    for (let k = 0; k < n; k++) evEntries.push({ term: entries[k].term, id: entries[k].id })
+    this.out.logAppend(index, entries)
   }
 
   private truncateLocal(index: number): void {
     this.log.truncateFrom(index)
-    this.persistOut.push({ t: 'truncate', index })
-    this.events.push({ type: 'log', action: 'truncate', index, entries: [] })
+    this.out.persist.push({ t: 'truncate', index })
+    this.out.events.push({ type: 'log', action: 'truncate', index, entries: [] })
   }
 
   private applyCommitted(): void {
@@ -800,15 +760,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     while (this.lastApplied < upto) {
       const i = ++this.lastApplied
       const e = this.log.entry(i)
-      this.events.push({ type: 'apply', index: i, term: e.term, id: e.id })
+      this.out.events.push({ type: 'apply', index: i, term: e.term, id: e.id })
       if (!e.cmd) continue
       const res = this.kv.apply(e.id, e.cmd)
       if (this.pending.delete(e.id)) {
-        this.replies.push(
-          res.result === undefined
-            ? { id: e.id, ok: true, f: res.f, value: res.value }
-            : { id: e.id, ok: true, f: res.f, value: res.value, result: res.result },
-        )
+        this.out.replies.push(kvReply(e.id, res))
       }
     }
     if (this.reads.length) this.processReads()
@@ -841,7 +797,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       const r = this.reads[k]
       if (r.ctx > confirmed || r.index > this.lastApplied) break
       this.pending.delete(r.id)
-      this.replies.push({ id: r.id, ok: true, f: 'get', value: this.kv.get(r.key) })
+      this.out.replies.push({ id: r.id, ok: true, f: 'get', value: this.kv.get(r.key) })
       k++
     }
     if (k > 0) this.reads.splice(0, k)
@@ -864,30 +820,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   }
 
   private send(to: NodeId, msg: RaftMsg): void {
-    this.msgs.push({ to, msg })
-  }
-
-  private emitState(): void {
-    this.lastState = { role: this.role, term: this.term, leader: this.leader, commitIndex: this.commitIndex }
-    this.events.push({
-      type: 'state',
-      role: this.role,
-      term: this.term,
-      leader: this.leader,
-      commitIndex: this.commitIndex,
-      lastIndex: this.log.lastIndex(),
-    })
+    this.out.send(to, msg)
   }
 
   private emitStateIfChanged(): void {
-    const s = this.lastState
-    if (
-      !s ||
-      s.role !== this.role ||
-      s.term !== this.term ||
-      s.leader !== this.leader ||
-      s.commitIndex !== this.commitIndex
-    )
-      this.emitState()
+    if (this.out.stateChanged(this.role, this.term, this.leader, this.commitIndex))
+      this.out.state(this.role, this.term, this.leader, this.commitIndex, this.log.lastIndex())
   }
 }

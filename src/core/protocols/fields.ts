@@ -1,0 +1,34 @@
+// Building blocks of the field-by-field checks of messages decoded from a socket (processes
+// mode), shared by the protocols' validate.ts: shape tests and how a bad value reads in a reason.
+
+export type Obj = Record<string, unknown>
+
+export const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/** A whole number >= 0 that is exactly representable. */
+export const isNat = (v: unknown): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER
+
+/** A received value in a reason: short strings quoted, others by kind. */
+export function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
+  if (v === undefined) return 'missing'
+  if (Array.isArray(v)) return `an array of ${v.length}`
+  return typeof v
+}
+
+/** `o[field]` is a whole number >= 0 (reasons name it as `${path}${field}`). */
+export function natField(o: Obj, field: string, path: string): string | null {
+  return isNat(o[field]) ? null : `${path}${field}: must be a whole number >= 0, got ${show(o[field])}`
+}
+
+/** `o[field]` is a string of at most `max` characters (or null, when `nullable`). */
+export function strField(o: Obj, field: string, path: string, max: number, nullable = false): string | null {
+  const v = o[field]
+  if (nullable && v === null) return null
+  if (typeof v !== 'string')
+    return `${path}${field}: must be a string${nullable ? ' or null' : ''}, got ${show(v)}`
+  if (v.length > max) return `${path}${field}: longer than ${max} characters (${v.length})`
+  return null
+}
