@@ -30,17 +30,32 @@
 // verdicts), so a long run does not have to keep its trace in memory; the trace itself is
 // kept only with keepTrace. Message-level events (send / deliver / drop / duplicate) and
 // vector clocks are only built when someone sees them (keepTrace or onTrace).
-import type { CheckResult, MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
+import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
-import type { DropReason, NodeId, OpFn, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
+import type { DropReason, NodeId, OpFn, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
-import { createChecker, overallVerdict, type TraceChecker } from '../check'
+import { createChecker, type TraceChecker } from '../check'
 import { getProtocol, type AnyProtocolFactory } from '../protocols'
-import type { ClientReply, ClientRequest, KvCommand, Protocol, ProtocolEvent } from '../protocols/types'
+import type { ClientReply, ClientRequest, Protocol, ProtocolEvent } from '../protocols/types'
+import { protocolTraceEvent } from '../protocols/trace-events'
 import { createRng, type Rng } from '../rng'
 import { EventQueue } from './heap'
-import { groupName, linkName, nodeName, planPartition } from './partition'
+import { faultEndDetail, faultStartDetail } from './fault-text'
+import { planOverlayFault, planPartitionFault } from './fault-plan'
+import { overlayApplies } from './overlay'
+import { nodeLive, type NodeState } from './node-live'
+import {
+  MAX_ATTEMPTS,
+  nodeAfterTimeout,
+  okOutcome,
+  opCommand,
+  opEvent,
+  otherNode,
+  refusalAction,
+  timeoutValue,
+} from './ops'
 import { LatencyHistogram } from './stats'
+import { runSummary } from './summary'
 import { WINDOW_US, WindowMeter } from './windows'
 export { WINDOW_US }
 import { resolveTarget } from './targets'
@@ -91,9 +106,7 @@ export interface Simulation {
   summary(wallMs: number): RunSummary
 }
 
-/** Length of a metrics window, µs of run time. */
-/** A client gives up on an op after this many not_leader replies (the op fails: not applied). */
-export const MAX_ATTEMPTS = 10
+export { MAX_ATTEMPTS }
 /** Extra outgoing latency of a byzantine 'slow' node, µs. */
 export const SLOW_EXTRA_US = 50_000
 /** Most messages a paused node buffers; beyond that they are dropped (reason 'paused'). */
@@ -132,9 +145,6 @@ class Ev {
   ) {}
 }
 
-/** What the live view needs of a node's last reported state (a StateEvent or NodeStatus). */
-type LastState = Pick<NodeLive, 'role' | 'term' | 'leader' | 'commitIndex' | 'lastIndex'>
-
 type Byz = 'silent' | 'equivocate' | 'forge' | 'slow'
 
 interface SimNode {
@@ -157,7 +167,7 @@ interface SimNode {
   /** Per-node host randomness: each incarnation's protocol rng and tick phase. */
   rng: Rng
   /** Last state the node reported (kept across a crash for the live view). */
-  last: LastState
+  last: NodeState
   byz: Byz | null
   byzFault: number
 }
@@ -212,11 +222,6 @@ interface LiveAction {
   atUs: number
   start: boolean
   i: number
-}
-
-/** Whether the message from -> to travels the link pair[0] <-> pair[1] (either direction). */
-function onPair(pair: readonly [number, number], from: number, to: number): boolean {
-  return (from === pair[0] && to === pair[1]) || (from === pair[1] && to === pair[0])
 }
 
 function resolveFactory(spec: ExperimentSpec, opts: SimulationOptions): AnyProtocolFactory {
@@ -414,28 +419,11 @@ class Sim implements Simulation {
   }
 
   nodes(): NodeLive[] {
-    return this.nodeList.map((node) => {
-      if (!node.up || node.proto === null) {
-        const l = node.last
-        return {
-          id: node.id,
-          role: 'down' as Role,
-          term: l.term,
-          leader: null,
-          commitIndex: l.commitIndex,
-          lastIndex: l.lastIndex,
-        }
-      }
-      const s = node.proto.status()
-      return {
-        id: node.id,
-        role: s.role,
-        term: s.term,
-        leader: s.leader,
-        commitIndex: s.commitIndex,
-        lastIndex: s.lastIndex,
-      }
-    })
+    return this.nodeList.map((node) =>
+      node.up && node.proto !== null
+        ? nodeLive(node.id, node.proto.status(), true)
+        : nodeLive(node.id, node.last, false),
+    )
   }
 
   takeWindows(): MetricsWindow[] {
@@ -497,28 +485,23 @@ class Sim implements Simulation {
   }
 
   summary(wallMs: number): RunSummary {
-    const checks: CheckResult[] = this.checker.results()
-    const ms = (us: number | null): number | null => (us === null ? null : us / 1000)
-    return {
-      simulatedMs: this.now / 1000,
-      wallMs,
-      leaderChanges: this.leaderChanges,
-      elections: this.elections,
-      ops: { total: this.opsTotal, ok: this.opsOk, fail: this.opsFail, info: this.opsInfo },
-      latencyMs: {
-        p50: ms(this.latency.quantile(0.5)),
-        p99: ms(this.latency.quantile(0.99)),
-        max: ms(this.latency.max()),
+    return runSummary(
+      {
+        simulatedMs: this.now / 1000,
+        wallMs,
+        leaderChanges: this.leaderChanges,
+        elections: this.elections,
+        ops: { total: this.opsTotal, ok: this.opsOk, fail: this.opsFail, info: this.opsInfo },
+        latency: this.latency,
+        messages: {
+          sent: this.sent,
+          delivered: this.delivered,
+          dropped: this.dropped,
+          duplicated: this.duplicated,
+        },
       },
-      messages: {
-        sent: this.sent,
-        delivered: this.delivered,
-        dropped: this.dropped,
-        duplicated: this.duplicated,
-      },
-      checks,
-      verdict: overallVerdict(checks),
-    }
+      this.checker.results(),
+    )
   }
 
   // ---------------------------------------------------------------- core loop
@@ -666,58 +649,20 @@ class Sim implements Simulation {
   }
 
   private protocolEvent(node: SimNode, e: ProtocolEvent): void {
-    const t = this.now
-    switch (e.type) {
-      case 'state': {
-        if (e.role === 'candidate' && node.last.role !== 'candidate') this.elections++
-        if (
-          e.role === 'leader' &&
-          (e.term > this.leaderTerm || (e.term === this.leaderTerm && node.idx !== this.leaderIdx))
-        ) {
-          this.leaderChanges++
-          this.leaderIdx = node.idx
-          this.leaderTerm = e.term
-        }
-        const ev: StateEvent = {
-          kind: 'state',
-          t,
-          node: node.id,
-          lc: node.lc,
-          role: e.role,
-          term: e.term,
-          leader: e.leader,
-          commitIndex: e.commitIndex,
-          lastIndex: e.lastIndex,
-        }
-        node.last = ev
-        this.emit(ev)
-        return
+    const ev = protocolTraceEvent(e, this.now, node.id, node.lc)
+    if (ev.kind === 'state') {
+      if (ev.role === 'candidate' && node.last.role !== 'candidate') this.elections++
+      if (
+        ev.role === 'leader' &&
+        (ev.term > this.leaderTerm || (ev.term === this.leaderTerm && node.idx !== this.leaderIdx))
+      ) {
+        this.leaderChanges++
+        this.leaderIdx = node.idx
+        this.leaderTerm = ev.term
       }
-      case 'log':
-        this.emit({
-          kind: 'log',
-          t,
-          node: node.id,
-          lc: node.lc,
-          action: e.action,
-          index: e.index,
-          entries: e.entries,
-        })
-        return
-      case 'apply':
-        this.emit({
-          kind: 'apply',
-          t,
-          node: node.id,
-          lc: node.lc,
-          index: e.index,
-          term: e.term,
-          id: e.id,
-          ...(e.key !== undefined ? { key: e.key } : {}),
-          ...(e.version !== undefined ? { version: e.version } : {}),
-        })
-        return
+      node.last = ev
     }
+    this.emit(ev)
   }
 
   private crash(node: SimNode): void {
@@ -814,8 +759,7 @@ class Sim implements Simulation {
     const ovs = this.overlays
     for (let i = 0; i < ovs.length; i++) {
       const o = ovs[i]
-      if (o.mask !== null && o.mask[src.idx] === 0 && o.mask[dst.idx] === 0) continue
-      if (o.pair !== null && !onPair(o.pair, src.idx, dst.idx)) continue
+      if (!overlayApplies(o, src.idx, dst.idx)) continue
       switch (o.kind) {
         case 'drop':
           pKeep *= 1 - o.p
@@ -943,18 +887,7 @@ class Sim implements Simulation {
     const id = `c${c.num}.${serial}`
     const f = this.pickOp(c.rng)
     const key = `k${this.keys.next(c.rng)}`
-    let cmd: KvCommand
-    let value: string | null = null
-    let expected: string | null = null
-    if (f === 'get') cmd = { f, key }
-    else if (f === 'put') {
-      value = id
-      cmd = { f, key, value }
-    } else {
-      value = id
-      expected = c.seen.get(key) ?? null
-      cmd = { f, key, expected, value }
-    }
+    const { cmd, value, expected } = opCommand(f, key, id, c.seen)
     const op: PendingOp = {
       id,
       serial,
@@ -970,20 +903,7 @@ class Sim implements Simulation {
     c.op = op
     this.reqOwner.set(id, c)
     this.opsTotal++
-    const e: OpEvent = {
-      kind: 'op',
-      t: this.now,
-      node: null,
-      lc: 0,
-      client: c.num,
-      opId: id,
-      phase: 'invoke',
-      f,
-      key,
-      value,
-    }
-    if (f === 'cas') e.expected = expected
-    this.emit(e)
+    this.emit(opEvent(this.now, c.num, op, 'invoke', value))
     // Timeouts are all now + constant: the FIFO lane keeps them out of the heap.
     const to = this.ev(K_TIMEOUT, c.idx, serial)
     to.t = this.now + this.timeoutUs
@@ -1014,12 +934,6 @@ class Sim implements Simulation {
     return true
   }
 
-  private randomNode(c: Client, avoid: number): number {
-    if (this.n <= 1) return 0
-    const i = c.rng.int(0, this.n - 2)
-    return i >= avoid && avoid >= 0 ? i + 1 : i
-  }
-
   private onClientReply(ev: Ev): void {
     const c = this.clients[ev.n]
     const rep = ev.data as ClientReply
@@ -1027,23 +941,17 @@ class Sim implements Simulation {
     if (op === null || op.id !== rep.id) return // late reply to an op already completed
     if (rep.ok) {
       c.leader = ev.from
-      if (op.f === 'get') c.seen.set(op.key, rep.value)
-      else if (op.f === 'put' || rep.result === true) c.seen.set(op.key, op.value)
-      return this.complete(
-        c,
-        'ok',
-        op.f === 'get' ? rep.value : op.value,
-        op.f === 'cas' ? rep.result === true : undefined,
-      )
+      const out = okOutcome(op, rep, c.seen)
+      return this.complete(c, 'ok', out.value, out.result)
     }
     if (ev.from !== op.node) return // stale answer from an earlier attempt
-    if (rep.error === 'rejected') return this.complete(c, 'fail', op.value, undefined, 'rejected')
-    if (op.attempts >= MAX_ATTEMPTS) return this.complete(c, 'fail', op.value, undefined, 'not_leader')
-    const hint = rep.leaderHint === null ? undefined : this.byId.get(rep.leaderHint)
-    if (hint !== undefined && hint.idx !== ev.from) return this.sendRequest(c, op, hint.idx)
+    const hint = rep.leaderHint === null ? -1 : (this.byId.get(rep.leaderHint)?.idx ?? -1)
+    const act = refusalAction(rep, op.attempts, ev.from, hint)
+    if (act.do === 'fail') return this.complete(c, 'fail', op.value, undefined, act.error)
+    if (act.do === 'send') return this.sendRequest(c, op, act.node)
     // No usable hint (e.g. an election is on): try a random other node after a short backoff.
     op.node = -1
-    c.leader = this.randomNode(c, ev.from)
+    c.leader = otherNode(c.rng, this.n, ev.from)
     this.schedule(this.ev(K_RETRY, c.idx, op.serial), this.now + this.retryBackoffUs)
   }
 
@@ -1059,9 +967,8 @@ class Sim implements Simulation {
     const op = c.op
     if (op === null || op.serial !== ev.g) return
     // Unknown outcome; next time try another node (this one may be down or cut off).
-    const from = op.node >= 0 ? op.node : c.leader
-    c.leader = this.randomNode(c, from)
-    this.complete(c, 'info', op.f === 'get' ? null : op.value, undefined, 'timeout')
+    c.leader = nodeAfterTimeout(c.rng, this.n, op.node, c.leader)
+    this.complete(c, 'info', timeoutValue(op), undefined, 'timeout')
   }
 
   private complete(
@@ -1074,22 +981,7 @@ class Sim implements Simulation {
     const op = c.op as PendingOp
     c.op = null
     this.reqOwner.delete(op.id)
-    const e: OpEvent = {
-      kind: 'op',
-      t: this.now,
-      node: null,
-      lc: 0,
-      client: c.num,
-      opId: op.id,
-      phase,
-      f: op.f,
-      key: op.key,
-      value,
-    }
-    if (op.f === 'cas') e.expected = op.expected
-    if (result !== undefined) e.result = result
-    if (error !== undefined) e.error = error
-    this.emit(e)
+    this.emit(opEvent(this.now, c.num, op, phase, value, result, error))
     if (phase === 'ok') {
       this.opsOk++
       this.win.ok++
@@ -1148,25 +1040,19 @@ class Sim implements Simulation {
   private startFault(i: number): void {
     const rt = this.faults[i]
     const f = rt.spec
-    const names = (xs: number[]): string => xs.map(nodeName).join(', ')
-    const scope = (xs: number[] | null): string => (xs === null ? 'all links' : `links of ${names(xs)}`)
-    const forText = 'forMs' in f && f.forMs !== undefined ? ` for ${f.forMs} ms` : ''
     rt.active = true
     switch (f.kind) {
       case 'partition': {
-        const target = f.target === undefined ? null : this.resolve(f.target)
-        const peer = f.peer === undefined ? null : this.ids.indexOf(f.peer)
-        const plan = planPartition(f.shape, this.n, this.faultRng, target, peer)
+        const plan = planPartitionFault(f, this.ids, this.faultRng, (t) => this.resolve(t))
         rt.targets = plan.targets
         rt.cut = plan.cut
         for (const [a, b] of plan.cut) this.cut[a * this.n + b]++
-        this.faultEvent(i, 'start', `partition ${plan.detail}${forText}`)
+        this.faultEvent(i, 'start', plan.detail)
         break
       }
       case 'crash': {
         rt.targets = this.resolve(f.target)
-        const restart = f.restartAfterMs === undefined ? '' : ` (restart after ${f.restartAfterMs} ms)`
-        this.faultEvent(i, 'start', `crash ${names(rt.targets)}${restart}`)
+        this.faultEvent(i, 'start', faultStartDetail(f, rt.targets))
         for (const x of rt.targets) this.crash(this.nodeList[x])
         if (f.restartAfterMs !== undefined)
           this.schedule(new Ev(K_RESTART, i, 0), this.now + Math.round(f.restartAfterMs * 1000))
@@ -1174,52 +1060,27 @@ class Sim implements Simulation {
       }
       case 'pause':
         rt.targets = this.resolve(f.target)
-        this.faultEvent(i, 'start', `pause ${names(rt.targets)}${forText}`)
+        this.faultEvent(i, 'start', faultStartDetail(f, rt.targets))
         for (const x of rt.targets) this.pause(this.nodeList[x])
         break
       case 'delay':
       case 'drop':
       case 'duplicate':
       case 'reorder': {
-        const targets = f.target === undefined ? null : this.resolve(f.target)
-        rt.targets = targets ?? []
-        let mask: Uint8Array | null = null
-        if (targets !== null) {
-          mask = new Uint8Array(this.n)
-          for (const x of targets) mask[x] = 1
-        }
-        // A peer narrows the overlay to the one link target <-> peer (both directions); a peer
-        // outside the cluster (-1, refused by the spec) matches no link rather than all of them.
-        const peer = 'peer' in f ? f.peer : undefined
-        const pair: [number, number] | null =
-          peer === undefined
-            ? null
-            : [targets !== null && targets.length > 0 ? targets[0] : -1, this.ids.indexOf(peer)]
-        if (pair !== null) rt.targets = pair.filter((x) => x >= 0)
+        const { mask, pair, targets, detail } = planOverlayFault(f, this.ids, (t) => this.resolve(t))
+        rt.targets = targets
         const o: Overlay = { fault: i, kind: f.kind, mask, pair, p: 0, latUs: 0, jitUs: 0 }
-        let what: string
         if (f.kind === 'delay') {
           o.latUs = f.latencyMs * 1000
           o.jitUs = f.jitterMs * 1000
-          what = `delay +${f.latencyMs}±${f.jitterMs} ms`
-        } else {
-          o.p = f.probability
-          what = `${f.kind} p=${f.probability}`
-        }
+        } else o.p = f.probability
         this.overlays = [...this.overlays, o]
-        const on =
-          pair === null
-            ? scope(targets)
-            : pair.every((x) => x >= 0)
-              ? `link ${linkName(pair[0], pair[1])}`
-              : `no link (peer ${peer} is not in the cluster)`
-        this.faultEvent(i, 'start', `${what} on ${on}${forText}`)
+        this.faultEvent(i, 'start', detail)
         break
       }
       case 'clock': {
         rt.targets = this.resolve(f.target)
-        const jump = f.jumpMs !== undefined && f.jumpMs > 0 ? `, jump +${f.jumpMs} ms` : ''
-        this.faultEvent(i, 'start', `clock ${names(rt.targets)} rate x${f.rate}${jump}${forText}`)
+        this.faultEvent(i, 'start', faultStartDetail(f, rt.targets))
         for (const x of rt.targets) {
           const node = this.nodeList[x]
           if (f.rate !== 1) {
@@ -1242,7 +1103,7 @@ class Sim implements Simulation {
           (f.behavior === 'forge' || f.behavior === 'equivocate') && this.factory.corrupt === undefined
             ? ` (${this.factory.kind} cannot ${f.behavior}: silent instead)`
             : ''
-        this.faultEvent(i, 'start', `byzantine ${names(rt.targets)} ${f.behavior}${how}${forText}`)
+        this.faultEvent(i, 'start', faultStartDetail(f, rt.targets, { how }))
         for (const x of rt.targets) {
           this.nodeList[x].byz = f.behavior
           this.nodeList[x].byzFault = i
@@ -1270,10 +1131,10 @@ class Sim implements Simulation {
     switch (f.kind) {
       case 'partition':
         for (const [a, b] of rt.cut ?? []) this.cut[a * this.n + b]--
-        this.faultEvent(i, 'end', 'partition healed')
+        this.faultEvent(i, 'end', faultEndDetail(f, rt.targets))
         return
       case 'pause':
-        this.faultEvent(i, 'end', `resume ${rt.targets.map(nodeName).join(', ')}`)
+        this.faultEvent(i, 'end', faultEndDetail(f, rt.targets))
         for (const x of rt.targets) this.resume(this.nodeList[x])
         return
       case 'delay':
@@ -1281,17 +1142,17 @@ class Sim implements Simulation {
       case 'duplicate':
       case 'reorder':
         this.overlays = this.overlays.filter((o) => o.fault !== i)
-        this.faultEvent(i, 'end', `${f.kind} over`)
+        this.faultEvent(i, 'end', faultEndDetail(f, rt.targets))
         return
       case 'clock':
-        this.faultEvent(i, 'end', `clock of ${groupName(rt.targets)} back to normal rate`)
+        this.faultEvent(i, 'end', faultEndDetail(f, rt.targets))
         for (const x of rt.targets) {
           const node = this.nodeList[x]
           if (node.rates.delete(i)) this.updateRate(node)
         }
         return
       case 'byzantine':
-        this.faultEvent(i, 'end', `${groupName(rt.targets)} honest again`)
+        this.faultEvent(i, 'end', faultEndDetail(f, rt.targets))
         for (const x of rt.targets) {
           const node = this.nodeList[x]
           if (node.byzFault === i) {
@@ -1309,7 +1170,7 @@ class Sim implements Simulation {
     const rt = this.faults[i]
     if (!rt.active) return
     rt.active = false
-    this.faultEvent(i, 'end', `restart ${rt.targets.map(nodeName).join(', ')} from durable state`)
+    this.faultEvent(i, 'end', faultEndDetail(rt.spec, rt.targets))
     for (const x of rt.targets) {
       const node = this.nodeList[x]
       if (!node.up) this.boot(node, true)

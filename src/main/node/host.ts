@@ -32,6 +32,7 @@ import type {
   Protocol,
   ProtocolEvent,
 } from '../../core/protocols/types'
+import { protocolTraceEvent } from '../../core/protocols/trace-events'
 import { createRng, type Rng } from '../../core/rng'
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
@@ -389,46 +390,7 @@ export class NodeHost {
   }
 
   private protocolEvent(e: ProtocolEvent): void {
-    const t = this.nowUs()
-    switch (e.type) {
-      case 'state':
-        this.events.push({
-          kind: 'state',
-          t,
-          node: this.id,
-          lc: this.lc,
-          role: e.role,
-          term: e.term,
-          leader: e.leader,
-          commitIndex: e.commitIndex,
-          lastIndex: e.lastIndex,
-        })
-        return
-      case 'log':
-        this.events.push({
-          kind: 'log',
-          t,
-          node: this.id,
-          lc: this.lc,
-          action: e.action,
-          index: e.index,
-          entries: e.entries,
-        })
-        return
-      case 'apply':
-        this.events.push({
-          kind: 'apply',
-          t,
-          node: this.id,
-          lc: this.lc,
-          index: e.index,
-          term: e.term,
-          id: e.id,
-          ...(e.key !== undefined ? { key: e.key } : {}),
-          ...(e.version !== undefined ? { version: e.version } : {}),
-        })
-        return
-    }
+    this.events.push(protocolTraceEvent(e, this.nowUs(), this.id, this.lc))
   }
 
   private sendMessage(out: Socket | null, to: NodeId, msg0: unknown): void {

@@ -13,7 +13,9 @@
 // become proxy link rules; byzantine 'forge' / 'equivocate' are done by the node itself
 // (a control message makes it pass outgoing messages through the protocol's corrupt()).
 import type { Rng } from '../../../core/rng'
-import { groupName, linkName, nodeName, planPartition } from '../../../core/sim/partition'
+import { faultEndDetail, faultStartDetail, nodeNames } from '../../../core/sim/fault-text'
+import { planOverlayFault, planPartitionFault } from '../../../core/sim/fault-plan'
+import { nodeName } from '../../../core/sim/partition'
 import { resolveTarget } from '../../../core/sim/targets'
 import { FaultSchema, faultNodeIssues, formatErrors, toFieldErrors } from '../../../shared/spec'
 import type { ExperimentSpec, FaultSpec, Target } from '../../../shared/spec'
@@ -203,26 +205,20 @@ export class FaultEngine {
   private start(id: number): void {
     const rt = this.faults[id]
     const f = rt.spec
-    const names = (xs: number[]): string => xs.map(nodeName).join(', ')
-    const scope = (xs: number[] | null): string => (xs === null ? 'all links' : `links of ${names(xs)}`)
-    const forText = 'forMs' in f && f.forMs !== undefined ? ` for ${f.forMs} ms` : ''
     rt.active = true
     switch (f.kind) {
       case 'partition': {
-        const target = f.target === undefined ? null : this.resolve(f.target)
-        const peer = f.peer === undefined ? null : this.ids.indexOf(f.peer)
-        const plan = planPartition(f.shape, this.n, this.rng, target, peer)
+        const plan = planPartitionFault(f, this.ids, this.rng, (t) => this.resolve(t))
         rt.targets = plan.targets
         rt.cut = plan.cut
         for (const [a, b] of plan.cut) this.links.cut[a * this.n + b]++
         this.pushRules()
-        this.event(rt, 'start', `partition ${plan.detail}${forText}`)
+        this.event(rt, 'start', plan.detail)
         break
       }
       case 'crash': {
         rt.targets = this.resolve(f.target)
-        const restart = f.restartAfterMs === undefined ? '' : ` (restart after ${f.restartAfterMs} ms)`
-        this.event(rt, 'start', `crash ${names(rt.targets)} (SIGKILL)${restart}`)
+        this.event(rt, 'start', faultStartDetail(f, rt.targets, { how: ' (SIGKILL)' }))
         for (const x of rt.targets) if (this.host.isUp(x)) this.host.crash(x)
         if (f.restartAfterMs !== undefined) {
           this.after(this.host.nowUs() / 1000 + f.restartAfterMs, () => void this.restartFault(rt), rt.timers)
@@ -232,12 +228,16 @@ export class FaultEngine {
       case 'pause': {
         rt.targets = this.resolve(f.target)
         if (!pauseAvailable()) {
-          this.event(rt, 'start', `pause ${names(rt.targets)}: unavailable on Windows (no SIGSTOP/SIGCONT)`)
+          this.event(
+            rt,
+            'start',
+            `pause ${nodeNames(rt.targets)}: unavailable on Windows (no SIGSTOP/SIGCONT)`,
+          )
           this.host.log('lab: pause fault skipped: SIGSTOP/SIGCONT are unavailable on Windows')
           rt.active = false
           return
         }
-        this.event(rt, 'start', `pause ${names(rt.targets)} (SIGSTOP)${forText}`)
+        this.event(rt, 'start', faultStartDetail(f, rt.targets, { how: ' (SIGSTOP)' }))
         for (const x of rt.targets) {
           this.pauses[x]++
           if (this.pauses[x] === 1) this.host.pause(x)
@@ -248,46 +248,21 @@ export class FaultEngine {
       case 'drop':
       case 'duplicate':
       case 'reorder': {
-        const targets = f.target === undefined ? null : this.resolve(f.target)
-        rt.targets = targets ?? []
-        let mask: Uint8Array | null = null
-        if (targets !== null) {
-          mask = new Uint8Array(this.n)
-          for (const x of targets) mask[x] = 1
-        }
-        // A peer narrows the overlay to the one link target <-> peer (both directions); a peer
-        // outside the cluster (-1, refused by the spec) matches no link rather than all of them.
-        const peer = 'peer' in f ? f.peer : undefined
-        const pair: [number, number] | null =
-          peer === undefined
-            ? null
-            : [targets !== null && targets.length > 0 ? targets[0] : -1, this.ids.indexOf(peer)]
-        if (pair !== null) rt.targets = pair.filter((x) => x >= 0)
+        const { mask, pair, targets, detail } = planOverlayFault(f, this.ids, (t) => this.resolve(t))
+        rt.targets = targets
         const o: Overlay = { fault: id, kind: f.kind, mask, pair, p: 0, latencyMs: 0, jitterMs: 0 }
-        let what: string
         if (f.kind === 'delay') {
           o.latencyMs = f.latencyMs
           o.jitterMs = f.jitterMs
-          what = `delay +${f.latencyMs}±${f.jitterMs} ms`
-        } else {
-          o.p = f.probability
-          what = `${f.kind} p=${f.probability}`
-        }
+        } else o.p = f.probability
         this.links.overlays = [...this.links.overlays, o]
         this.pushRules()
-        const on =
-          pair === null
-            ? scope(targets)
-            : pair.every((x) => x >= 0)
-              ? `link ${linkName(pair[0], pair[1])}`
-              : `no link (peer ${peer} is not in the cluster)`
-        this.event(rt, 'start', `${what} on ${on}${forText}`)
+        this.event(rt, 'start', detail)
         break
       }
       case 'clock': {
         rt.targets = this.resolve(f.target)
-        const jump = f.jumpMs !== undefined && f.jumpMs > 0 ? `, jump +${f.jumpMs} ms` : ''
-        this.event(rt, 'start', `clock ${names(rt.targets)} rate x${f.rate}${jump}${forText}`)
+        this.event(rt, 'start', faultStartDetail(f, rt.targets))
         const jumpTicks =
           f.jumpMs !== undefined && f.jumpMs > 0 ? Math.floor(f.jumpMs / this.spec.cluster.tickMs) : 0
         for (const x of rt.targets) {
@@ -298,7 +273,7 @@ export class FaultEngine {
       }
       case 'byzantine': {
         rt.targets = this.resolve(f.target)
-        this.event(rt, 'start', `byzantine ${names(rt.targets)} ${f.behavior}${forText}`)
+        this.event(rt, 'start', faultStartDetail(f, rt.targets))
         for (const x of rt.targets) {
           if (f.behavior === 'silent') this.links.silent[x]++
           else if (f.behavior === 'slow') this.links.slow[x]++
@@ -358,10 +333,10 @@ export class FaultEngine {
       case 'partition':
         for (const [a, b] of rt.cut ?? []) this.links.cut[a * this.n + b]--
         this.pushRules()
-        this.event(rt, 'end', 'partition healed')
+        this.event(rt, 'end', faultEndDetail(f, rt.targets))
         return
       case 'pause':
-        this.event(rt, 'end', `resume ${rt.targets.map(nodeName).join(', ')} (SIGCONT)`)
+        this.event(rt, 'end', faultEndDetail(f, rt.targets, ' (SIGCONT)'))
         for (const x of rt.targets) {
           if (this.pauses[x] === 0) continue
           this.pauses[x]--
@@ -374,14 +349,14 @@ export class FaultEngine {
       case 'reorder':
         this.links.overlays = this.links.overlays.filter((o) => o.fault !== id)
         this.pushRules()
-        this.event(rt, 'end', `${f.kind} over`)
+        this.event(rt, 'end', faultEndDetail(f, rt.targets))
         return
       case 'clock':
-        this.event(rt, 'end', `clock of ${groupName(rt.targets)} back to normal rate`)
+        this.event(rt, 'end', faultEndDetail(f, rt.targets))
         for (const x of rt.targets) if (this.rates[x].delete(id)) this.updateRate(x, 0)
         return
       case 'byzantine':
-        this.event(rt, 'end', `${groupName(rt.targets)} honest again`)
+        this.event(rt, 'end', faultEndDetail(f, rt.targets))
         for (const x of rt.targets) {
           if (f.behavior === 'silent') this.links.silent[x]--
           else if (f.behavior === 'slow') this.links.slow[x]--
@@ -410,11 +385,10 @@ export class FaultEngine {
       ),
     )
     if (this.stopped) return
-    const names = rt.targets.map(nodeName).join(', ')
     this.event(
       rt,
       'end',
-      `restart ${names} from durable state${results.length ? ` (${results.join('; ')})` : ''}`,
+      faultEndDetail(rt.spec, rt.targets, results.length ? ` (${results.join('; ')})` : ''),
     )
   }
 }

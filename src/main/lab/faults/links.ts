@@ -3,6 +3,7 @@
 // touching one of them (with a peer pair: only the link between the two, both ways); drop and duplicate probabilities combine as independent chances
 // (p = 1 - prod(1 - p_i)), latencies and jitters add up, reorder combines like drop; a
 // byzantine 'slow' sender adds SLOW_EXTRA_MS to its outgoing links, a 'silent' one loses them.
+import { overlayApplies } from '../../../core/sim/overlay'
 import type { NetworkSpec } from '../../../shared/spec'
 import type { LinkRule } from '../proxy/control'
 
@@ -52,9 +53,7 @@ export class LinkState {
         let latencyMs = this.base.latencyMs
         let jitterMs = this.base.jitterMs
         for (const o of this.overlays) {
-          if (o.mask !== null && o.mask[a] === 0 && o.mask[b] === 0) continue
-          if (o.pair && !((o.pair[0] === a && o.pair[1] === b) || (o.pair[0] === b && o.pair[1] === a)))
-            continue
+          if (!overlayApplies(o, a, b)) continue
           switch (o.kind) {
             case 'drop':
               keep *= 1 - o.p

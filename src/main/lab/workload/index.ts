@@ -19,8 +19,18 @@
 //
 // Times are run-relative µs from the shared monotonic clock (the same clock the nodes use).
 import { connect, type Socket } from 'node:net'
-import type { ClientReply, KvCommand } from '../../../core/protocols/types'
+import type { ClientReply } from '../../../core/protocols/types'
 import type { Rng } from '../../../core/rng'
+import {
+  MAX_ATTEMPTS,
+  nodeAfterTimeout,
+  okOutcome,
+  opCommand,
+  opEvent,
+  otherNode,
+  refusalAction,
+  timeoutValue,
+} from '../../../core/sim/ops'
 import { expInterval, keyChooser, opChooser, type KeyChooser } from '../../../core/sim/workload'
 import type { ExperimentSpec } from '../../../shared/spec'
 import type { OpEvent, OpFn } from '../../../shared/trace'
@@ -37,8 +47,7 @@ import {
 import { packBody, unpackBody } from '../../node/codec'
 import { asClientReply } from '../../node/validate'
 
-/** A client gives up on an op after this many definite refusals (the simulator's MAX_ATTEMPTS). */
-export const MAX_ATTEMPTS = 10
+export { MAX_ATTEMPTS }
 /** Most arrivals one timer callback processes for a client (bounded work per callback). */
 const MAX_ARRIVALS_PER_FIRE = 1000
 
@@ -241,20 +250,9 @@ export class KvWorkload {
     const id = `c${c.num}.${serial}`
     const f = this.pickOp(c.rng)
     const key = `k${this.keys.next(c.rng)}`
-    let cmd: KvCommand
-    let value: string | null = null
-    let expected: string | null = null
     const vb = this.opts.valueBytes
     const v = vb !== undefined && vb > id.length ? `${id}:${'x'.repeat(vb - id.length - 1)}` : id
-    if (f === 'get') cmd = { f, key }
-    else if (f === 'put') {
-      value = v
-      cmd = { f, key, value }
-    } else {
-      value = v
-      expected = c.seen.get(key) ?? null
-      cmd = { f, key, expected, value }
-    }
+    const { cmd, value, expected } = opCommand(f, key, v, c.seen)
     const frame = encodeFrame(
       { type: T_CLIENT_REQ, src: NO_NODE, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
       packBody({ id, cmd }),
@@ -278,29 +276,9 @@ export class KvWorkload {
     c.op = op
     this.byOp.set(id, c)
     this.counts.total++
-    const e: OpEvent = {
-      kind: 'op',
-      t: startUs,
-      node: null,
-      lc: 0,
-      client: c.num,
-      opId: id,
-      phase: 'invoke',
-      f,
-      key,
-      value,
-    }
-    if (f === 'cas') e.expected = expected
-    this.host.emit(e)
+    this.host.emit(opEvent(startUs, c.num, op, 'invoke', value))
     op.timeout = setTimeout(() => this.onTimeout(c, serial), this.timeoutMs)
     this.sendRequest(c, op, c.leader)
-  }
-
-  private randomNode(c: Client, avoid: number): number {
-    const n = this.host.n
-    if (n <= 1) return 0
-    const i = c.rng.int(0, n - 2)
-    return i >= avoid && avoid >= 0 ? i + 1 : i
   }
 
   private sendRequest(c: Client, op: PendingOp, nodeIdx: number): void {
@@ -332,7 +310,7 @@ export class KvWorkload {
       return
     }
     op.node = -1
-    c.leader = this.randomNode(c, from)
+    c.leader = otherNode(c.rng, this.host.n, from)
     const serial = op.serial
     op.retry = setTimeout(() => {
       op.retry = null
@@ -349,27 +327,21 @@ export class KvWorkload {
     this.conns[nodeIdx]?.inflight.delete(rep.id)
     if (rep.ok) {
       c.leader = nodeIdx
-      if (op.f === 'get') c.seen.set(op.key, rep.value)
-      else if (op.f === 'put' || rep.result === true) c.seen.set(op.key, op.value)
-      return this.complete(
-        c,
-        'ok',
-        op.f === 'get' ? rep.value : op.value,
-        op.f === 'cas' ? rep.result === true : undefined,
-      )
+      const out = okOutcome(op, rep, c.seen)
+      return this.complete(c, 'ok', out.value, out.result)
     }
     if (nodeIdx !== op.node) return // stale answer from an earlier attempt
-    if (rep.error === 'rejected') {
+    const h = rep.leaderHint === null ? -1 : Number(rep.leaderHint.slice(1)) - 1
+    const act = refusalAction(rep, op.attempts, nodeIdx, h >= 0 && h < this.host.n ? h : -1)
+    if (act.do === 'send') return this.sendRequest(c, op, act.node)
+    if (act.do === 'fail' && act.error === 'rejected') {
       if (op.uncertain) {
         op.node = -1 // wait for the timeout
         return
       }
       return this.complete(c, 'fail', op.value, undefined, 'rejected')
     }
-    const hint = rep.leaderHint === null ? -1 : Number(rep.leaderHint.slice(1)) - 1
-    if (op.attempts < MAX_ATTEMPTS && hint >= 0 && hint < this.host.n && hint !== nodeIdx) {
-      return this.sendRequest(c, op, hint)
-    }
+    // not_leader after MAX_ATTEMPTS (a fail, or a wait while uncertain), or no usable hint.
     this.retryElsewhere(c, op, nodeIdx)
   }
 
@@ -377,9 +349,8 @@ export class KvWorkload {
     const op = c.op
     if (op === null || op.serial !== serial) return
     op.timeout = null
-    const from = op.node >= 0 ? op.node : c.leader
-    c.leader = this.randomNode(c, from)
-    this.complete(c, 'info', op.f === 'get' ? null : op.value, undefined, 'timeout')
+    c.leader = nodeAfterTimeout(c.rng, this.host.n, op.node, c.leader)
+    this.complete(c, 'info', timeoutValue(op), undefined, 'timeout')
   }
 
   private complete(
@@ -396,22 +367,7 @@ export class KvWorkload {
     if (op.retry) clearTimeout(op.retry)
     if (op.node >= 0) this.conns[op.node]?.inflight.delete(op.id)
     const t = this.host.nowUs()
-    const e: OpEvent = {
-      kind: 'op',
-      t,
-      node: null,
-      lc: 0,
-      client: c.num,
-      opId: op.id,
-      phase,
-      f: op.f,
-      key: op.key,
-      value,
-    }
-    if (op.f === 'cas') e.expected = op.expected
-    if (result !== undefined) e.result = result
-    if (error !== undefined) e.error = error
-    this.host.emit(e)
+    this.host.emit(opEvent(t, c.num, op, phase, value, result, error))
     this.counts[phase]++
     this.onComplete?.(phase, t - op.startUs)
     if (c.deferred && this.running) {

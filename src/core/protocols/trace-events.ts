@@ -1,0 +1,41 @@
+// From a protocol's own events (ProtocolEvent) to the trace events both engines record: the
+// simulator (src/core/sim) and a processes-mode node (src/main/node/host.ts). Pure.
+import type { ApplyEvent, LogEvent, NodeId, StateEvent } from '../../shared/trace'
+import type { ProtocolEvent } from './types'
+
+/** The trace event for protocol event `e` of `node` at run time `t` (µs) and Lamport clock `lc`. */
+export function protocolTraceEvent(
+  e: ProtocolEvent,
+  t: number,
+  node: NodeId,
+  lc: number,
+): StateEvent | LogEvent | ApplyEvent {
+  switch (e.type) {
+    case 'state':
+      return {
+        kind: 'state',
+        t,
+        node,
+        lc,
+        role: e.role,
+        term: e.term,
+        leader: e.leader,
+        commitIndex: e.commitIndex,
+        lastIndex: e.lastIndex,
+      }
+    case 'log':
+      return { kind: 'log', t, node, lc, action: e.action, index: e.index, entries: e.entries }
+    case 'apply':
+      return {
+        kind: 'apply',
+        t,
+        node,
+        lc,
+        index: e.index,
+        term: e.term,
+        id: e.id,
+        ...(e.key !== undefined ? { key: e.key } : {}),
+        ...(e.version !== undefined ? { version: e.version } : {}),
+      }
+  }
+}

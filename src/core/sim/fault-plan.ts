@@ -1,0 +1,52 @@
+// Where a partition or a network overlay fault acts, worked out alike by the simulator
+// (src/core/sim) and processes mode (src/main/lab/faults): its resolved targets, the links it
+// cuts or touches, and its start event's detail. Pure; draws from the caller's fault rng in a
+// fixed order (targets first, then the partition shape).
+import type { FaultSpec, Target } from '../../shared/spec'
+import type { NodeId } from '../../shared/trace'
+import type { Rng } from '../rng'
+import { faultStartDetail } from './fault-text'
+import { overlayScope } from './overlay'
+import { planPartition, type PartitionPlan } from './partition'
+
+export type PartitionFault = Extract<FaultSpec, { kind: 'partition' }>
+export type OverlayFault = Extract<FaultSpec, { kind: 'delay' | 'drop' | 'duplicate' | 'reorder' }>
+
+/** Resolves a fault target to node indexes (the engine's leader and rng bound in). */
+export type ResolveTarget = (t: Target) => number[]
+
+/** A partition fault's plan; its `detail` is the whole start event detail. */
+export function planPartitionFault(
+  f: PartitionFault,
+  ids: readonly NodeId[],
+  rng: Rng,
+  resolve: ResolveTarget,
+): PartitionPlan {
+  const target = f.target === undefined ? null : resolve(f.target)
+  const peer = f.peer === undefined ? null : ids.indexOf(f.peer)
+  const plan = planPartition(f.shape, ids.length, rng, target, peer)
+  return { ...plan, detail: faultStartDetail(f, plan.targets, { partition: plan.detail }) }
+}
+
+export interface OverlayPlan {
+  /** 1 for target nodes; null = all links. */
+  mask: Uint8Array | null
+  /** [a, b]: only the link a <-> b (both directions); null = as the mask says. */
+  pair: [number, number] | null
+  /** The nodes the fault event names. */
+  targets: number[]
+  /** The start event's detail. */
+  detail: string
+}
+
+/** Where an overlay fault applies (see overlayScope) and its start event's detail. */
+export function planOverlayFault(
+  f: OverlayFault,
+  ids: readonly NodeId[],
+  resolve: ResolveTarget,
+): OverlayPlan {
+  const targets = f.target === undefined ? null : resolve(f.target)
+  const peer = 'peer' in f && f.peer !== undefined ? ids.indexOf(f.peer) : null
+  const scope = overlayScope(ids.length, targets, peer)
+  return { ...scope, detail: faultStartDetail(f, targets, { pair: scope.pair }) }
+}

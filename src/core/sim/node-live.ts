@@ -1,0 +1,19 @@
+// A node's row in the live view (NodeLive) from the last state it reported, for the simulator
+// and processes mode alike. Pure.
+import type { NodeLive } from '../../shared/api'
+import type { NodeId } from '../../shared/trace'
+
+/** What the live view needs of a node's state (a StateEvent, NodeStatus or the last one seen). */
+export type NodeState = Pick<NodeLive, 'role' | 'term' | 'leader' | 'commitIndex' | 'lastIndex'>
+
+/** Node `id`'s row: its state, or role 'down' (no leader) with its last known figures. */
+export function nodeLive(id: NodeId, s: NodeState, up: boolean): NodeLive {
+  return {
+    id,
+    role: up ? s.role : 'down',
+    term: s.term,
+    leader: up ? s.leader : null,
+    commitIndex: s.commitIndex,
+    lastIndex: s.lastIndex,
+  }
+}
