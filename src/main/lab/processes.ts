@@ -229,8 +229,6 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
         },
       },
       checks,
-      // Unlike the simulator's overallVerdict, an 'unknown' check (ok: true) counts as ok here.
-      checks.some((x) => !x.ok) ? 'violation' : 'ok',
     )
   }
 
