@@ -33,6 +33,25 @@ describe('design screen: fault timeline, presets, params', () => {
   const bar = (i: number) => page.getByTestId(`fault-bar-${i}`)
   const attr = async (l: Locator, name: string) => Number(await l.getAttribute(name))
 
+  /**
+   * Pick an option of a Naive UI select and wait until `applied()` sees it. On a loaded
+   * machine a click can land while the menu is still opening and select nothing: then the
+   * menu is closed and opened again (at most three times; the choice must still take).
+   */
+  async function chooseOption(testId: string, text: RegExp, applied: () => Promise<boolean>): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await page.getByTestId(testId).click()
+      const option = page.locator('.n-base-select-option', { hasText: text }).first()
+      await option.waitFor({ state: 'visible', timeout: 10_000 })
+      await option.click()
+      for (const until = Date.now() + 5000; Date.now() < until; await page.waitForTimeout(100)) {
+        if (await applied()) return
+      }
+      await page.keyboard.press('Escape')
+    }
+    throw new Error(`choosing ${String(text)} in ${testId} had no effect`)
+  }
+
   /** The draft spec as the JSON view shows it. */
   async function specJson(): Promise<SpecJson> {
     const pre = page.getByTestId('spec-json')
@@ -144,9 +163,10 @@ describe('design screen: fault timeline, presets, params', () => {
     await expect.poll(() => bar(0).textContent(), POLL).toContain('35%')
 
     // Target picker: nodes and roles.
-    await page.getByTestId('select-faults[0].target').click()
-    await page.locator('.n-base-select-option', { hasText: /^majority/ }).click()
-    await expect.poll(() => bar(0).textContent(), POLL).toContain('majority')
+    await chooseOption('select-faults[0].target', /^majority/, async () =>
+      ((await bar(0).textContent()) ?? '').includes('majority'),
+    )
+    expect(await bar(0).textContent()).toContain('majority')
 
     // A start past the end of the run: named on the bar and in the panel; Run is blocked.
     const at = page.getByTestId('input-faults[0].atMs')
