@@ -216,6 +216,13 @@ describe('CSV export', () => {
       'window_end_ms',
       'window_start_time',
     ])
+    // Messages by type: a JSON object per window whose counts add up to the window's messages.
+    expect(metrics[0].slice(-2)).toEqual(['messages', 'messages_by_type'])
+    const busy = metrics.slice(1).find((r) => Number(r[r.length - 2]) > 0)
+    expect(busy).toBeDefined()
+    const byType = JSON.parse(busy![busy!.length - 1]) as Record<string, number>
+    expect(Object.keys(byType)).toContain('AppendEntries')
+    expect(Object.values(byType).reduce((a, b) => a + b, 0)).toBe(Number(busy![busy!.length - 2]))
     const summary = parseCsv(
       readFileSync(
         (await exportCsvFile(store, { what: 'summary', runId: simRun.runId }, join(dir, 's.csv'))).path,

@@ -15,7 +15,7 @@ export function show(v: unknown): string {
   if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
   if (v === undefined) return 'missing'
   if (Array.isArray(v)) return `an array of ${v.length}`
-  return typeof v
+  return typeof v === 'object' ? 'an object' : typeof v
 }
 
 /** `o[field]` is a whole number >= 0 (reasons name it as `${path}${field}`). */

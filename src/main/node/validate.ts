@@ -2,39 +2,13 @@
 // client requests and replies, and handshakes. Each returns null when the value is good, or
 // a reason naming the offending field (the caller logs it and closes the connection).
 import { timingSafeEqual } from 'node:crypto'
+import { isNat, isObj, natField as nat, show, strField as str, type Obj } from '../../core/protocols/fields'
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
-
-type Obj = Record<string, unknown>
-
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const isNat = (v: unknown): v is number =>
-  typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= Number.MAX_SAFE_INTEGER
 
 /** Longest string accepted in a request id, key or node id. */
 export const MAX_ID = 256
 /** Longest value accepted in a put / cas. */
 export const MAX_VALUE = 1024 * 1024
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v)
-  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v)
-  if (v === undefined) return 'missing'
-  if (Array.isArray(v)) return `an array of ${v.length}`
-  return typeof v === 'object' ? 'an object' : typeof v
-}
-
-function str(o: Obj, field: string, path: string, max: number, nullable = false): string | null {
-  const v = o[field]
-  if (nullable && v === null) return null
-  if (typeof v !== 'string')
-    return `${path}${field}: must be a string${nullable ? ' or null' : ''}, got ${show(v)}`
-  if (v.length > max) return `${path}${field}: longer than ${max} characters (${v.length})`
-  return null
-}
-
-function nat(o: Obj, field: string, path: string): string | null {
-  return isNat(o[field]) ? null : `${path}${field}: must be a whole number >= 0, got ${show(o[field])}`
-}
 
 function bool(o: Obj, field: string, path: string): string | null {
   return typeof o[field] === 'boolean'

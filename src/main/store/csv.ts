@@ -208,15 +208,18 @@ function csvSource(store: LabStore, req: CsvRequest): CsvSource {
           'p50_ms',
           'p99_ms',
           'messages',
+          // Messages sent in the window by type, as JSON ({"AppendEntries":120,...}); empty
+          // for runs recorded before types were counted.
+          'messages_by_type',
         ],
         *rows(db) {
           const stmt = db
             .prepare(
-              'SELECT start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages FROM metrics WHERE run_seq = ? ORDER BY start_ms',
+              'SELECT start_ms, end_ms, ok, fail, info, p50_ms, p99_ms, messages, by_type FROM metrics WHERE run_seq = ? ORDER BY start_ms',
             )
             .raw()
           for (const r of stmt.iterate(seq) as Iterable<Cell[]>)
-            yield [id, r[0], r[1], iso((r[0] as number) * 1000), r[2], r[3], r[4], r[5], r[6], r[7]]
+            yield [id, r[0], r[1], iso((r[0] as number) * 1000), r[2], r[3], r[4], r[5], r[6], r[7], r[8]]
         },
       }
     case 'summary':
