@@ -34,23 +34,36 @@ describe('design screen: fault timeline, presets, params', () => {
   const attr = async (l: Locator, name: string) => Number(await l.getAttribute(name))
 
   /**
-   * Pick an option of a Naive UI select and wait until `applied()` sees it. On a loaded
-   * machine a click can land while the menu is still opening and select nothing: then the
-   * menu is closed and opened again (at most three times; the choice must still take).
+   * Open a Naive UI menu (a select or a dropdown), click one of its items and wait until
+   * `applied()` sees the effect. On a loaded machine a click can land while the menu is still
+   * opening and do nothing: then the menu is closed and opened again (at most three times;
+   * the effect must still happen).
    */
-  async function chooseOption(testId: string, text: RegExp, applied: () => Promise<boolean>): Promise<void> {
+  async function pickFromMenu(
+    open: Locator,
+    item: Locator,
+    applied: () => Promise<boolean>,
+    what: string,
+  ): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
-      await page.getByTestId(testId).click()
-      const option = page.locator('.n-base-select-option', { hasText: text }).first()
-      await option.waitFor({ state: 'visible', timeout: 10_000 })
-      await option.click()
+      if (!(await item.isVisible())) await open.click()
+      await item.waitFor({ state: 'visible', timeout: 10_000 })
+      await item.click()
       for (const until = Date.now() + 5000; Date.now() < until; await page.waitForTimeout(100)) {
         if (await applied()) return
       }
       await page.keyboard.press('Escape')
     }
-    throw new Error(`choosing ${String(text)} in ${testId} had no effect`)
+    throw new Error(`${what}: the click had no effect`)
   }
+
+  const chooseOption = (testId: string, text: RegExp, applied: () => Promise<boolean>): Promise<void> =>
+    pickFromMenu(
+      page.getByTestId(testId),
+      page.locator('.n-base-select-option', { hasText: text }).first(),
+      applied,
+      `choosing ${String(text)} in ${testId}`,
+    )
 
   /** The draft spec as the JSON view shows it. */
   async function specJson(): Promise<SpecJson> {
@@ -199,10 +212,14 @@ describe('design screen: fault timeline, presets, params', () => {
     expect((await specJson()).faults[2]).not.toHaveProperty('forMs')
 
     // Add a fault by kind: it lands on the grid a third of the way in, selected.
-    await page.getByTestId('add-fault').click()
-    await page.getByTestId('add-fault-partition').waitFor()
-    await page.getByTestId('add-fault-partition').click()
-    await expect.poll(() => page.locator('[data-testid^="fault-bar-"][data-index]').count(), POLL).toBe(5)
+    const bars = page.locator('[data-testid^="fault-bar-"][data-index]')
+    await pickFromMenu(
+      page.getByTestId('add-fault'),
+      page.getByTestId('add-fault-partition'),
+      async () => (await bars.count()) === 5,
+      'adding a partition',
+    )
+    expect(await bars.count()).toBe(5)
     expect(await bar(4).getAttribute('data-kind')).toBe('partition')
     expect(await attr(bar(4), 'data-at-ms')).toBe(3300)
     expect(await panel.textContent()).toContain('Fault #5')
@@ -240,14 +257,16 @@ describe('design screen: fault timeline, presets, params', () => {
     await screenshot(page, 'design-pbft.png')
 
     // Back to Raft through the picker: its params, reset to defaults, each with its line.
-    await page.getByTestId('select-algorithm.kind').click()
-    await page
-      .locator('.n-base-select-option')
-      .filter({ has: page.locator('.algo-option__name', { hasText: /^Raft$/ }) })
-      .click()
-    await expect
-      .poll(() => page.getByTestId('algorithm-params').getAttribute('data-algorithm'), POLL)
-      .toBe('raft')
+    const params = page.getByTestId('algorithm-params')
+    await pickFromMenu(
+      page.getByTestId('select-algorithm.kind'),
+      page
+        .locator('.n-base-select-option')
+        .filter({ has: page.locator('.algo-option__name', { hasText: /^Raft$/ }) }),
+      async () => (await params.getAttribute('data-algorithm')) === 'raft',
+      'switching to Raft',
+    )
+    expect(await params.getAttribute('data-algorithm')).toBe('raft')
     expect(await page.getByTestId('input-algorithm.params.heartbeatTicks').inputValue()).toBe('5')
     expect(await page.getByTestId('field-algorithm.params.preVote').textContent()).toMatch(/deposes?|depose/)
     const s = await specJson()
