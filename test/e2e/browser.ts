@@ -5,7 +5,14 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Download,
+  type Locator,
+  type Page,
+} from 'playwright-core'
 import { LabService, type LabServiceOptions } from '../../src/main/lab/service'
 import { startWebServer, type WebServer } from '../../src/main/web/server'
 import type { RunInfo } from '../../src/shared/api'
@@ -167,4 +174,50 @@ export async function screenshotThemes(page: Page, name: string): Promise<void> 
   await setTheme(page, 'dark')
   await screenshot(page, `${name}-dark.png`)
   await setTheme(page, 'light')
+}
+
+/**
+ * Open a Naive UI menu (a select or a dropdown), click one of its items and wait until
+ * `applied()` sees the effect. On a loaded machine a click can land while the menu is still
+ * opening and do nothing: then the menu is closed and opened again (at most three times; the
+ * effect must still happen, or this throws).
+ */
+export async function pickFromMenu(
+  page: Page,
+  open: Locator,
+  item: Locator,
+  applied: () => Promise<boolean>,
+  what: string,
+): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await item.isVisible())) await open.click()
+    await item.waitFor({ state: 'visible', timeout: 10_000 })
+    await item.click()
+    for (const until = Date.now() + 5000; Date.now() < until; await page.waitForTimeout(100)) {
+      if (await applied()) return
+    }
+    await page.keyboard.press('Escape')
+  }
+  throw new Error(`${what}: the click had no effect`)
+}
+
+/** `pickFromMenu` for a menu item that downloads a file: resolves with the download. */
+export async function downloadFromMenu(
+  page: Page,
+  open: Locator,
+  item: Locator,
+  what: string,
+): Promise<Download> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!(await item.isVisible())) await open.click()
+    await item.waitFor({ state: 'visible', timeout: 10_000 })
+    const download = page.waitForEvent('download', { timeout: 8000 })
+    await item.click()
+    try {
+      return await download
+    } catch {
+      await page.keyboard.press('Escape')
+    }
+  }
+  throw new Error(`${what}: no download`)
 }

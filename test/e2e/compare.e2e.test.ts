@@ -12,7 +12,16 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec, type ExperimentSpec } from '../../src/shared/spec'
-import { RESULTS_DIR, connect, openLab, recordRun, screenshot, setTheme, type Lab } from './browser'
+import {
+  RESULTS_DIR,
+  connect,
+  downloadFromMenu,
+  openLab,
+  recordRun,
+  screenshot,
+  setTheme,
+  type Lab,
+} from './browser'
 
 /** A 4 s, 3-node raft run with four clients, and `patch` on top. */
 function spec(patch: Partial<ExperimentSpec>): ExperimentSpec {
@@ -87,11 +96,13 @@ describe('compare view in the browser UI', () => {
     await screenshot(page, 'compare.png')
 
     // CSV: headline (one row per run) and per-window series.
-    await page.getByTestId('compare-export-csv').click()
-    const [headline] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('compare-csv-headline').click(),
-    ])
+    const csvMenu = page.getByTestId('compare-export-csv')
+    const headline = await downloadFromMenu(
+      page,
+      csvMenu,
+      page.getByTestId('compare-csv-headline'),
+      'headline CSV',
+    )
     expect(headline.suggestedFilename()).toMatch(/^compare-headline-\d{8}-\d{6}\.csv$/)
     const csv = readFileSync(await headline.path(), 'utf8')
     const lines = csv.trimEnd().split('\r\n')
@@ -101,11 +112,12 @@ describe('compare view in the browser UI', () => {
     await page.getByTestId('compare-export-done').waitFor()
     expect(await page.getByTestId('compare-export-done').textContent()).toContain('3 rows')
 
-    await page.getByTestId('compare-export-csv').click()
-    const [windows] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('compare-csv-windows').click(),
-    ])
+    const windows = await downloadFromMenu(
+      page,
+      csvMenu,
+      page.getByTestId('compare-csv-windows'),
+      'windows CSV',
+    )
     const wcsv = readFileSync(await windows.path(), 'utf8')
       .trimEnd()
       .split('\r\n')

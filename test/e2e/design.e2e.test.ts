@@ -7,7 +7,15 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
-import { RESULTS_DIR, connect, openLab, screenshot, screenshotThemes, type Lab } from './browser'
+import {
+  RESULTS_DIR,
+  connect,
+  openLab,
+  pickFromMenu as pickMenuItem,
+  screenshot,
+  screenshotThemes,
+  type Lab,
+} from './browser'
 
 /** The machine is shared: give re-renders time under load (no timing is asserted). */
 const POLL = { timeout: 10_000 }
@@ -33,29 +41,8 @@ describe('design screen: fault timeline, presets, params', () => {
   const bar = (i: number) => page.getByTestId(`fault-bar-${i}`)
   const attr = async (l: Locator, name: string) => Number(await l.getAttribute(name))
 
-  /**
-   * Open a Naive UI menu (a select or a dropdown), click one of its items and wait until
-   * `applied()` sees the effect. On a loaded machine a click can land while the menu is still
-   * opening and do nothing: then the menu is closed and opened again (at most three times;
-   * the effect must still happen).
-   */
-  async function pickFromMenu(
-    open: Locator,
-    item: Locator,
-    applied: () => Promise<boolean>,
-    what: string,
-  ): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      if (!(await item.isVisible())) await open.click()
-      await item.waitFor({ state: 'visible', timeout: 10_000 })
-      await item.click()
-      for (const until = Date.now() + 5000; Date.now() < until; await page.waitForTimeout(100)) {
-        if (await applied()) return
-      }
-      await page.keyboard.press('Escape')
-    }
-    throw new Error(`${what}: the click had no effect`)
-  }
+  const pickFromMenu = (open: Locator, item: Locator, applied: () => Promise<boolean>, what: string) =>
+    pickMenuItem(page, open, item, applied, what)
 
   const chooseOption = (testId: string, text: RegExp, applied: () => Promise<boolean>): Promise<void> =>
     pickFromMenu(

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { RunInfo } from '../../src/shared/api'
 import { defaultSpec, type ExperimentSpec } from '../../src/shared/spec'
-import { RESULTS_DIR, connect, openLab, recordRun, waitRunEnd, type Lab } from './browser'
+import { RESULTS_DIR, connect, openLab, pickFromMenu, recordRun, waitRunEnd, type Lab } from './browser'
 
 function spec(latencyMs: number): ExperimentSpec {
   const s = defaultSpec()
@@ -72,8 +72,13 @@ describe('replay view in the browser UI', () => {
     expect(await page.getByTestId('replay-empty').textContent()).toContain('Pick a recorded run')
 
     // Pick the run in the selector.
-    await page.getByTestId('replay-pick').click()
-    await page.locator('.n-base-select-option', { hasText: 'replay-e2e-1ms' }).first().click()
+    await pickFromMenu(
+      page,
+      page.getByTestId('replay-pick'),
+      page.locator('.n-base-select-option', { hasText: 'replay-e2e-1ms' }).first(),
+      async () => (await page.evaluate(() => window.location.hash)).startsWith('#/replay?run='),
+      'picking the run',
+    )
     await page.locator('[data-testid="std"][data-ready="1"]').waitFor({ timeout: 15_000 })
     // The run or its re-run (same name; the newest is listed first).
     expect([`#/replay?run=${run.runId}`, `#/replay?run=${rerun.runId}`]).toContain(
