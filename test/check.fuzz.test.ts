@@ -6,7 +6,7 @@ import { CHECK_NAMES } from '../src/core/check'
 import {
   FAULT_STYLES,
   fuzzOne,
-  fuzzRaft,
+  fuzz,
   fuzzSpec,
   randomFaultSchedule,
   type FuzzResult,
@@ -58,7 +58,7 @@ describe('fuzzing the real Raft', () => {
   it(`${SEEDS} seeds: zero violations`, () => {
     const lines: string[] = []
     const t0 = performance.now()
-    const results = fuzzRaft({ seeds: SEEDS, startSeed: 1, log: (l) => lines.push(l) })
+    const results = fuzz({ seeds: SEEDS, startSeed: 1, log: (l) => lines.push(l) })
     const secs = (performance.now() - t0) / 1000
     const events = results.reduce((n, r) => n + r.events, 0)
     console.log(
@@ -113,7 +113,7 @@ describe('the same fuzz budget catches every broken Raft', () => {
   it.each(MUTANTS)('mutant %s is caught', (mutation, expected) => {
     const factory = createRaftFactory({ [mutation]: true })
     const lines: string[] = []
-    const results = fuzzRaft({
+    const results = fuzz({
       seeds: SEEDS,
       startSeed: 1,
       factory,

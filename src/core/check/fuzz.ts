@@ -492,6 +492,3 @@ export function fuzz(opts: FuzzOptions): FuzzResult[] {
   }
   return out
 }
-
-/** `fuzz` for Raft (the default algorithm); kept for existing callers. */
-export const fuzzRaft = fuzz
