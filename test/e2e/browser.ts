@@ -190,15 +190,25 @@ export async function pickFromMenu(
   what: string,
 ): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (!(await item.isVisible())) await open.click()
-    await item.waitFor({ state: 'visible', timeout: 10_000 })
-    await item.click()
-    for (const until = Date.now() + 5000; Date.now() < until; await page.waitForTimeout(100)) {
+    await openMenu(open, item)
+    const clicked = await item.click({ timeout: 5000 }).then(
+      () => true,
+      () => false,
+    )
+    for (const until = clicked ? Date.now() + 5000 : 0; Date.now() < until; await page.waitForTimeout(100)) {
       if (await applied()) return
     }
+    if (await applied()) return
     await page.keyboard.press('Escape')
   }
   throw new Error(`${what}: the click had no effect`)
+}
+
+/** Let a menu that is still closing finish, then open it and wait for `item`. */
+async function openMenu(open: Locator, item: Locator): Promise<void> {
+  await item.waitFor({ state: 'hidden', timeout: 3000 }).catch(() => {})
+  await open.click()
+  await item.waitFor({ state: 'visible', timeout: 10_000 })
 }
 
 /** `pickFromMenu` for a menu item that downloads a file: resolves with the download. */
@@ -209,15 +219,18 @@ export async function downloadFromMenu(
   what: string,
 ): Promise<Download> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (!(await item.isVisible())) await open.click()
-    await item.waitFor({ state: 'visible', timeout: 10_000 })
+    await openMenu(open, item)
     const download = page.waitForEvent('download', { timeout: 8000 })
-    await item.click()
-    try {
-      return await download
-    } catch {
-      await page.keyboard.press('Escape')
+    download.catch(() => {}) // a missed click is retried below
+    const clicked = await item.click({ timeout: 5000 }).then(
+      () => true,
+      () => false,
+    )
+    if (clicked) {
+      const d = await download.catch(() => null)
+      if (d !== null) return d
     }
+    await page.keyboard.press('Escape')
   }
   throw new Error(`${what}: no download`)
 }
