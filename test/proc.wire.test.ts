@@ -292,7 +292,7 @@ describe('live faults', () => {
     expect(() => parseLiveFault({ kind: 'partition', shape: 'square' }, 3)).toThrow(
       /invalid fault: shape: must be one of/,
     )
-    expect(() => parseLiveFault({ kind: 'drop', probability: 2 }, 3)).toThrow(/probability: must be <= 1/)
+    expect(() => parseLiveFault({ kind: 'drop', probability: 2 }, 3)).toThrow(/probability: must be between 0 and 1/)
     expect(() => parseLiveFault({ kind: 'crash', target: 'n9' }, 3)).toThrow(
       /node n9 does not exist \(cluster has n1\.\.n3\)/,
     )

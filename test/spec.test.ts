@@ -57,11 +57,11 @@ describe('ExperimentSpec', () => {
   it('names the field path of a negative fault time', () => {
     const bad = structuredClone(designExample)
     bad.faults[2].atMs = -1
-    expect(errorsOf(bad)).toContain('faults[2].atMs: must be >= 0')
+    expect(errorsOf(bad)).toContain('faults[2].atMs: must be between 0 and 86400000 ms')
   })
 
   it('rejects a negative duration', () => {
-    expect(errorsOf({ durationMs: -5 })).toContain('durationMs: must be > 0')
+    expect(errorsOf({ durationMs: -5 })).toContain('durationMs: must be between 10 and 86400000 ms')
   })
 
   it('rejects an unknown algorithm by name', () => {
@@ -77,7 +77,7 @@ describe('ExperimentSpec', () => {
   it('rejects unknown fields, wrong types and bad enums', () => {
     const text = errorsOf({ cluster: { nodez: 3 }, seed: 'x', workload: { distribution: 'normal' } })
     expect(text).toContain('cluster.nodez: unknown field')
-    expect(text).toContain('seed: must be a number, got "x"')
+    expect(text).toContain('seed: must be a whole number, got "x"')
     expect(text).toContain('workload.distribution: must be one of: "uniform", "zipf", got "normal"')
   })
 

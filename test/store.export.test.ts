@@ -413,7 +413,7 @@ describe('whole-run JSON lines', () => {
       [
         'bad spec',
         (ls) => [ls[0].replace('"nodes":3,"tickMs"', '"nodes":0,"tickMs"'), ...ls.slice(1)],
-        /:1: run\.spec\.cluster\.nodes: must be >= 1/,
+        /:1: run\.spec\.cluster\.nodes: must be between 1 and 15 nodes/,
       ],
     ]
     for (const [what, edit, want] of variants) {

@@ -4,9 +4,28 @@
 import { z } from 'zod'
 import { RaftParamsSchema as RaftParams } from './params/raft'
 import { MultiPaxosParamsSchema, PaxosParamsSchema, PbftParamsSchema, QuorumParamsSchema } from './params'
+import {
+  above,
+  between,
+  intBetween,
+  isRangeMessage,
+  MAX_CLIENT_TIMEOUT_MS,
+  MAX_CLOCK_RATE,
+  MAX_JUMP_MS,
+  MAX_LATENCY_MS,
+  MAX_RATE_PER_SEC,
+  MAX_RUN_MS,
+  MIN_CLOCK_RATE,
+  MIN_RUN_MS,
+} from './bounds'
 
-const nonNeg = (what = 'number') => z.number({ error: `must be a ${what}` }).min(0)
-const posInt = () => z.number().int().min(1)
+/** A time offset within a run (atMs), ms. */
+const offsetMs = () => between(0, MAX_RUN_MS, 'ms')
+/** A span (forMs, restartAfterMs), ms. */
+const spanMs = () => above(0, MAX_RUN_MS, 'ms')
+const latencyMs = () => between(0, MAX_LATENCY_MS, 'ms')
+/** Mix weights: relative shares (e.g. 0.5 or 50). */
+const weight = () => between(0, 1000)
 
 /** Node ids are n1..nN. */
 export const nodeIdPattern = /^n[1-9][0-9]*$/
@@ -72,40 +91,40 @@ export const AlgorithmSchema = z.discriminatedUnion(
 export type AlgorithmSpec = z.infer<typeof AlgorithmSchema>
 
 export const ClusterSchema = z.strictObject({
-  nodes: z.number().int().min(1).max(15).default(5),
+  nodes: intBetween(1, 15, 'nodes').default(5),
   /** Wall milliseconds per protocol tick (virtual ms in simulation). */
-  tickMs: z.number().min(1).max(1000).default(10),
+  tickMs: between(1, 1000, 'ms').default(10),
   /** Processes mode: fdatasync the WAL before sending (off: a crash loses unsynced writes). */
   fsync: z.boolean().default(true),
 })
 
 export const WorkloadSchema = z.strictObject({
   kind: z.literal('kv').default('kv'),
-  clients: z.number().int().min(0).max(1000).default(4),
+  clients: intBetween(0, 1000, 'clients').default(4),
   /** Total offered load across all clients (open loop, each client one op at a time). */
-  ratePerSec: nonNeg().max(1_000_000).default(100),
-  keys: posInt().max(1_000_000).default(10),
+  ratePerSec: between(0, MAX_RATE_PER_SEC, 'ops/s').default(100),
+  keys: intBetween(1, 1_000_000, 'keys').default(10),
   distribution: z.enum(['uniform', 'zipf']).default('uniform'),
-  zipfExponent: z.number().min(0).max(5).default(1),
+  zipfExponent: between(0, 5).default(1),
   mix: z
-    .strictObject({ read: nonNeg().default(0.5), write: nonNeg().default(0.4), cas: nonNeg().default(0.1) })
+    .strictObject({ read: weight().default(0.5), write: weight().default(0.4), cas: weight().default(0.1) })
     .refine((m) => m.read + m.write + m.cas > 0, { error: 'read + write + cas must be > 0' })
     .default({ read: 0.5, write: 0.4, cas: 0.1 }),
-  timeoutMs: z.number().min(1).default(1000),
+  timeoutMs: between(1, MAX_CLIENT_TIMEOUT_MS, 'ms').default(1000),
 })
 export type WorkloadSpec = z.infer<typeof WorkloadSchema>
 
 export const NetworkSchema = z.strictObject({
-  latencyMs: nonNeg().max(60_000).default(1),
-  jitterMs: nonNeg().max(60_000).default(0.5),
-  dropProbability: z.number().min(0).max(1).default(0),
-  duplicateProbability: z.number().min(0).max(1).default(0),
+  latencyMs: latencyMs().default(1),
+  jitterMs: latencyMs().default(0.5),
+  dropProbability: between(0, 1).default(0),
+  duplicateProbability: between(0, 1).default(0),
 })
 export type NetworkSpec = z.infer<typeof NetworkSchema>
 
-const at = { atMs: nonNeg() }
-const window = { atMs: nonNeg(), forMs: z.number().gt(0).optional() }
-const prob = z.number().min(0).max(1)
+const at = { atMs: offsetMs() }
+const window = { atMs: offsetMs(), forMs: spanMs().optional() }
+const prob = between(0, 1)
 
 export const PARTITION_SHAPES = ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way', 'link'] as const
 
@@ -159,15 +178,15 @@ export const FaultSchema = z.discriminatedUnion(
       kind: z.literal('crash'),
       ...at,
       target: TargetSchema,
-      restartAfterMs: z.number().gt(0).optional(),
+      restartAfterMs: spanMs().optional(),
     }),
-    z.strictObject({ kind: z.literal('pause'), ...at, forMs: z.number().gt(0), target: TargetSchema }),
+    z.strictObject({ kind: z.literal('pause'), ...at, forMs: spanMs(), target: TargetSchema }),
     z
       .strictObject({
         kind: z.literal('delay'),
         ...window,
-        latencyMs: nonNeg(),
-        jitterMs: nonNeg().default(0),
+        latencyMs: latencyMs(),
+        jitterMs: latencyMs().default(0),
         target: TargetSchema.optional(),
         /** With a node-id target: only the link target <-> peer (both directions) is slowed. */
         ...peer,
@@ -200,9 +219,12 @@ export const FaultSchema = z.discriminatedUnion(
       ...window,
       target: TargetSchema,
       /** Tick rate multiplier: 2 = this node's clock runs twice as fast. */
-      rate: z.number().gt(0).max(100).default(1),
-      /** One-off jump: this many ms of ticks fire at once (forward jumps only). */
-      jumpMs: nonNeg().optional(),
+      rate: between(MIN_CLOCK_RATE, MAX_CLOCK_RATE, 'x').default(1),
+      /**
+       * One-off jump: this many ms of ticks fire at once (forward jumps only; at most
+       * MAX_JUMP_TICKS of them, enough for every protocol timer to expire).
+       */
+      jumpMs: between(0, MAX_JUMP_MS, 'ms').optional(),
     }),
     z.strictObject({
       kind: z.literal('byzantine'),
@@ -238,12 +260,8 @@ export const ExperimentSpecSchema = z
     algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParams.parse({}) }),
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
     mode: z.enum(['simulation', 'processes']).default('simulation'),
-    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
-    durationMs: z
-      .number()
-      .gt(0)
-      .max(24 * 3600 * 1000)
-      .default(10_000),
+    seed: intBetween(0, Number.MAX_SAFE_INTEGER).default(1),
+    durationMs: between(MIN_RUN_MS, MAX_RUN_MS, 'ms').default(10_000),
     workload: WorkloadSchema.default(WorkloadSchema.parse({})),
     network: NetworkSchema.default(NetworkSchema.parse({})),
     faults: z.array(FaultSchema).max(1000).default([]),
@@ -321,10 +339,12 @@ export function toFieldErrors(error: z.ZodError): FieldError[] {
     const path = [...iss.path]
     switch (iss.code) {
       case 'too_small':
+        if (isRangeMessage(message)) break
         message = `must be ${iss.inclusive === false ? '>' : '>='} ${String(iss.minimum)}`
         if (iss.origin === 'string' || iss.origin === 'array') message = `length ${message}`
         break
       case 'too_big':
+        if (isRangeMessage(message)) break
         message = `must be ${iss.inclusive === false ? '<' : '<='} ${String(iss.maximum)}`
         if (iss.origin === 'string' || iss.origin === 'array') message = `length ${message}`
         break

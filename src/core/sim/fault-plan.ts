@@ -50,3 +50,16 @@ export function planOverlayFault(
   const scope = overlayScope(ids.length, targets, peer)
   return { ...scope, detail: faultStartDetail(f, targets, { pair: scope.pair }) }
 }
+
+/**
+ * Most ticks one clock jump fires on a node at once. Every protocol timer is at most
+ * MAX_TICKS (src/shared/bounds.ts) long, so this many ticks expire each of them; firing more
+ * would only repeat elections, and would let one fault hold the run for unbounded work.
+ */
+export const MAX_JUMP_TICKS = 10_000
+
+/** The ticks a clock fault's forward jump fires at once (0 when it does not jump). */
+export function jumpTicks(f: Extract<FaultSpec, { kind: 'clock' }>, tickMs: number): number {
+  if (f.jumpMs === undefined || !(f.jumpMs > 0)) return 0
+  return Math.min(MAX_JUMP_TICKS, Math.floor(f.jumpMs / tickMs))
+}

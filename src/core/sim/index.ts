@@ -41,7 +41,7 @@ import { protocolTraceEvent } from '../protocols/trace-events'
 import { createRng, type Rng } from '../rng'
 import { EventQueue } from './heap'
 import { faultEndDetail, faultStartDetail } from './fault-text'
-import { planOverlayFault, planPartitionFault } from './fault-plan'
+import { jumpTicks, planOverlayFault, planPartitionFault } from './fault-plan'
 import { overlayApplies } from './overlay'
 import { nodeLive, type NodeState } from './node-live'
 import {
@@ -82,8 +82,12 @@ export interface Simulation {
   nowMs(): number
   /** True once virtual time reached spec.durationMs (or stop() was called). */
   done(): boolean
-  /** Advance virtual time to min(tMs, durationMs), processing every event due. */
-  runUntil(tMs: number): void
+  /**
+   * Advance virtual time to min(tMs, durationMs), processing every event due; with
+   * `maxEvents`, return early (nowMs() short of the target) once that many were processed, so
+   * a caller that must stay responsive bounds the work of one call whatever the spec says.
+   */
+  runUntil(tMs: number, maxEvents?: number): void
   /** End the run early (remaining in-flight ops are recorded as info). */
   stop(): void
   /** Each node's current state (for the live view). */
@@ -391,14 +395,20 @@ class Sim implements Simulation {
     return this.finished
   }
 
-  runUntil(tMs: number): void {
+  runUntil(tMs: number, maxEvents = Infinity): void {
     if (this.finished) return
     const targetUs = Math.min(Math.round(tMs * 1000), this.durUs)
     const final = targetUs >= this.durUs
     // Event times are whole µs; the run's last instant (durationMs itself) is not processed.
     const limit = final ? this.durUs - 1 : targetUs
     const q = this.q
+    let budget = maxEvents
     for (;;) {
+      if (budget-- <= 0) {
+        // Out of budget: time stands where the last event was (a later call continues).
+        this.windows.closeUpTo(this.now)
+        return
+      }
       if (this.liveActions.length > 0 && this.liveActions[0].atUs <= limit && this.fireLive(q.peek()))
         continue
       const top = q.popDue(limit)
@@ -642,7 +652,7 @@ class Sim implements Simulation {
       const ev = this.ev(K_CREP, c.idx, 0)
       ev.from = node.idx
       ev.data = replies[i]
-      this.schedule(ev, this.now + this.sampleLatency(this.latMs, this.jitMs))
+      this.schedule(ev, this.now + this.tripUs())
     }
     const events = r.events
     for (let i = 0; i < events.length; i++) this.protocolEvent(node, events[i])
@@ -704,10 +714,21 @@ class Sim implements Simulation {
 
   // ---------------------------------------------------------------- network
 
+  /** A latency drawn from latMs ± jitMs, µs (never negative). */
   private sampleLatency(latMs: number, jitMs: number): number {
     let ms = latMs
     if (jitMs > 0) ms += (this.netRng.next() * 2 - 1) * jitMs
     return ms <= 0 ? 0 : Math.round(ms * 1000)
+  }
+
+  /**
+   * One trip over the network (message, client request or reply), µs: at least 1, so
+   * everything lands strictly later than it left and a chain of replies (e.g. dueling
+   * proposers on a zero-latency network) cannot spin forever at one instant.
+   */
+  private tripUs(): number {
+    const us = this.sampleLatency(this.latMs, this.jitMs)
+    return us > 0 ? us : 1
   }
 
   private send(src: SimNode, to: NodeId, msg0: unknown): void {
@@ -778,7 +799,7 @@ class Sim implements Simulation {
     if (pKeep < 1 && !this.netRng.chance(pKeep)) return this.dropAtSend(ev, src, 'loss')
 
     ev.data = msg
-    const at = this.now + this.sampleLatency(this.latMs, this.jitMs) + extraUs
+    const at = this.now + this.tripUs() + extraUs
     this.schedule(ev, at)
     if (pNoDup < 1 && !this.netRng.chance(pNoDup)) {
       this.duplicated++
@@ -801,7 +822,7 @@ class Sim implements Simulation {
           type: ev.type,
         })
       }
-      this.schedule(dup, at + 1 + this.sampleLatency(this.latMs, this.jitMs))
+      this.schedule(dup, at + 1 + this.tripUs())
     }
   }
 
@@ -918,7 +939,7 @@ class Sim implements Simulation {
     const ev = this.ev(K_CREQ, nodeIdx, op.serial)
     ev.from = c.idx
     ev.data = op.req
-    this.schedule(ev, this.now + this.sampleLatency(this.latMs, this.jitMs))
+    this.schedule(ev, this.now + this.tripUs())
   }
 
   /** Hand a client request to its node; false when it waits in a pause buffer. */
@@ -1087,12 +1108,10 @@ class Sim implements Simulation {
             node.rates.set(i, f.rate)
             this.updateRate(node)
           }
-          if (f.jumpMs !== undefined && f.jumpMs > 0) {
-            const ticks = Math.floor(f.jumpMs / this.spec.cluster.tickMs)
-            for (let k = 0; k < ticks && node.proto !== null && node.paused === 0; k++) {
-              node.proto.tick()
-              this.drain(node)
-            }
+          const ticks = jumpTicks(f, this.spec.cluster.tickMs)
+          for (let k = 0; k < ticks && node.proto !== null && node.paused === 0; k++) {
+            node.proto.tick()
+            this.drain(node)
           }
         }
         break

@@ -41,6 +41,7 @@ import {
 import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type SweepRow } from './format'
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
+import { watchLauncher } from './launcher-watch'
 
 const EXIT_OK = 0
 const EXIT_VIOLATION = 1
@@ -523,12 +524,16 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
   const service = openService(o.data)
   const bar = sweepProgress(process.stderr, total)
   let interrupted = false
+  /** The run in progress, stopped at once by an interrupt (it is recorded as stopped). */
+  let current: string | null = null
   const onSigint = (): void => {
     if (interrupted) process.exit(EXIT_INTERRUPTED)
     interrupted = true
     err('\ninterrupted: stopping the sweep (Ctrl-C again to quit at once)')
+    if (current !== null) void service.stopRun({ runId: current })
   }
   process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigint)
   const rows: SweepRow[] = []
   const runIds: string[][] = []
   let done = 0
@@ -553,6 +558,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
         } catch (e) {
           asExit(e, `${file}: `)
         }
+        current = run.runId
         const label = `${done + 1}/${total} ${c.labels.join(' ')} seed ${spec.seed}`
         const final = await new Promise<RunInfo>((res) => {
           const off = service.on((e) => {
@@ -565,6 +571,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           })
           if (interrupted) void service.stopRun({ runId: run.runId })
         })
+        current = null
         done++
         const p99 = final.summary?.latencyMs.p99
         bar.runDone(
@@ -593,6 +600,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
   } finally {
     bar.stop()
     process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
     service.close()
   }
   const names = params.map((p) => p.path)
@@ -766,6 +774,9 @@ async function main(argv: string[] = process.argv): Promise<number> {
     return EXIT_RUN_FAILED
   }
 }
+
+// Started through npm: end as on SIGTERM if npm dies (see launcher-watch.ts).
+watchLauncher(() => process.kill(process.pid, 'SIGTERM'))
 
 main().then(
   (code) => {

@@ -40,6 +40,12 @@ const IDLE_WAIT_MS = 10
 /** Bounds for the adaptive step (virtual ms per runUntil call). */
 const MIN_STEP_MS = 0.05
 const MAX_STEP_MS = 60_000
+/**
+ * Most simulator events one runUntil call may process (a few ms of work): however much a
+ * spec makes happen in one virtual instant, the driver yields to the event loop between
+ * calls, so stop requests, signals and sockets are served.
+ */
+export const MAX_EVENTS_PER_CALL = 20_000
 
 export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message || e.name
@@ -106,7 +112,7 @@ export function driveSimulation(sim: Simulation, opts: DriveOptions): SimDriver 
       while (!sim.done() && sim.nowMs() < goal && t - start < budget) {
         const before = t
         const from = sim.nowMs()
-        sim.runUntil(Math.min(goal, from + step))
+        sim.runUntil(Math.min(goal, from + step), MAX_EVENTS_PER_CALL)
         t = now()
         const cost = t - before
         if (sim.nowMs() - from >= step * 0.999) {

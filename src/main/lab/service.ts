@@ -147,9 +147,9 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
     },
     nowMs: () => sim.nowMs(),
     done: () => sim.done(),
-    runUntil: (tMs: number) => {
+    runUntil: (tMs: number, maxEvents?: number) => {
       if (recorder.backlog > max && recorder.failed === null) recorder.drainFor(4)
-      else sim.runUntil(tMs)
+      else sim.runUntil(tMs, maxEvents)
     },
     stop: () => sim.stop(),
     nodes: () => sim.nodes(),

@@ -2,6 +2,7 @@
 // serialization). Lab -> node messages are validated with these schemas in the node; node ->
 // lab messages are checked by the lab (src/main/lab/cluster) before use.
 import { z } from 'zod'
+import { MAX_JUMP_TICKS } from '../../core/sim/fault-plan'
 import type { NodeStatus } from '../../core/protocols/types'
 import type { TraceEvent } from '../../shared/trace'
 import { MAX_VC } from '../../shared/wire'
@@ -56,7 +57,7 @@ export const LabToNodeSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('clock'),
     rate: z.number().gt(0).max(100),
-    jumpTicks: z.number().int().min(0).max(1_000_000),
+    jumpTicks: z.number().int().min(0).max(MAX_JUMP_TICKS),
   }),
   z.strictObject({ type: z.literal('byz'), behavior: z.enum(['forge', 'equivocate']).nullable() }),
   /** Send all buffered telemetry now, then answer 'flushed' with the same seq. */

@@ -1,8 +1,7 @@
 // Multi-Paxos's parameters (src/core/protocols/multipaxos), with the designer's help lines.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
-
-const posInt = () => z.number().int().min(1)
+import { intBetween, ticks } from '../bounds'
 
 export const MultiPaxosParamsSchema = z
   .strictObject({
@@ -11,14 +10,14 @@ export const MultiPaxosParamsSchema = z
      * min is also the leader lease (a node that heard a leader within it ignores Prepares) and
      * the leader's check-quorum interval.
      */
-    leaderTimeoutTicks: z.tuple([posInt(), posInt()]).default([15, 30]),
+    leaderTimeoutTicks: z.tuple([ticks(), ticks()]).default([15, 30]),
     /**
      * The leader sends heartbeats (with its commit point) every this many ticks, and re-sends
      * Accepts not acknowledged since the previous one.
      */
-    heartbeatTicks: posInt().default(5),
+    heartbeatTicks: ticks().default(5),
     /** Most commands in one Accept message. */
-    maxBatch: posInt().max(10000).default(64),
+    maxBatch: intBetween(1, 10_000, 'commands').default(64),
   })
   .refine((p) => p.leaderTimeoutTicks[0] <= p.leaderTimeoutTicks[1], {
     error: 'min must be <= max',

@@ -2,17 +2,16 @@
 // The designer renders whatever PAXOS_INFO lists.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
-
-const posInt = () => z.number().int().min(1)
+import { ticks } from '../bounds'
 
 export const PaxosParamsSchema = z
   .strictObject({
     /** A proposer that has not reached a quorum after this many ticks retries with a higher ballot. */
-    retryTicks: posInt().max(10_000).default(10),
+    retryTicks: ticks().default(10),
     /** Randomized backoff before a retry (off: dueling proposers can livelock). */
     backoff: z.boolean().default(true),
     /** Backoff drawn uniformly (seeded) from [min, max] ticks. */
-    backoffTicks: z.tuple([posInt().max(10_000), posInt().max(10_000)]).default([1, 10]),
+    backoffTicks: z.tuple([ticks(), ticks()]).default([1, 10]),
   })
   .refine((p) => p.backoffTicks[0] <= p.backoffTicks[1], {
     error: 'min must be <= max',

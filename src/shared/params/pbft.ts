@@ -2,16 +2,15 @@
 // must be >= 4 for f >= 1; the cluster size itself is checked in spec.ts).
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
-
-const posInt = () => z.number().int().min(1)
+import { intBetween, ticks } from '../bounds'
 
 export const PbftParamsSchema = z.strictObject({
   /** A backup whose pending request is not executed within this many ticks asks for a view change. */
-  viewChangeTicks: posInt().max(100_000).default(40),
+  viewChangeTicks: ticks().default(40),
   /** A checkpoint every this many sequence numbers; a stable one lets replicas discard older log. */
-  checkpointInterval: posInt().max(10_000).default(16),
+  checkpointInterval: intBetween(1, 10_000, 'requests').default(16),
   /** Sequence numbers a primary may assign beyond the last stable checkpoint (high water mark). */
-  watermarkWindow: posInt().max(100_000).default(64),
+  watermarkWindow: intBetween(1, 100_000, 'requests').default(64),
 })
 export type PbftParams = z.infer<typeof PbftParamsSchema>
 

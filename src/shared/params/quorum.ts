@@ -3,19 +3,18 @@
 // (N <= nodes) live in spec.ts.
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
-
-const posInt = () => z.number().int().min(1)
+import { intBetween, MAX_TICKS } from '../bounds'
 
 export const QuorumParamsSchema = z
   .strictObject({
     /** N: replicas per key (the first N distinct nodes clockwise on the ring). */
-    replicas: posInt().max(15).default(3),
+    replicas: intBetween(1, 15, 'nodes').default(3),
     /** R: replies a read waits for. */
-    readQuorum: posInt().max(15).default(2),
+    readQuorum: intBetween(1, 15, 'replies').default(2),
     /** W: acknowledgements a write waits for. */
-    writeQuorum: posInt().max(15).default(2),
+    writeQuorum: intBetween(1, 15, 'acks').default(2),
     /** Virtual nodes per node on the consistent-hashing ring. */
-    virtualNodes: posInt().max(256).default(16),
+    virtualNodes: intBetween(1, 256, 'per node').default(16),
     /** Concurrent versions: last-writer-wins, or return siblings to the client. */
     conflicts: z.enum(['lww', 'siblings']).default('lww'),
     /** A read that saw stale replicas writes the newest version back to them. */
@@ -23,12 +22,12 @@ export const QuorumParamsSchema = z
     /** When a replica is down, a stand-in node keeps its writes and hands them over later. */
     hintedHandoff: z.boolean().default(true),
     /** Replicas compare Merkle trees with a peer every this many ticks (0 = off). */
-    antiEntropyTicks: z.number().int().min(0).max(100_000).default(50),
+    antiEntropyTicks: intBetween(0, MAX_TICKS, 'ticks').default(50),
     /**
      * How long a coordinator works on a request, ticks (it retries unanswered replicas every
      * fifth of it); no quorum by then: no reply (the outcome is unknown, not 'rejected').
      */
-    requestTimeoutTicks: z.number().int().min(2).max(100_000).default(50),
+    requestTimeoutTicks: intBetween(2, MAX_TICKS, 'ticks').default(50),
   })
   .refine((p) => p.readQuorum <= p.replicas, { error: 'R must be <= N (replicas)', path: ['readQuorum'] })
   .refine((p) => p.writeQuorum <= p.replicas, { error: 'W must be <= N (replicas)', path: ['writeQuorum'] })

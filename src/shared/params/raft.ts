@@ -1,21 +1,20 @@
 // Raft's parameters (spec.algorithm.params when kind is 'raft').
 import { z } from 'zod'
 import type { AlgorithmInfo } from './help'
-
-const posInt = () => z.number().int().min(1)
+import { intBetween, ticks } from '../bounds'
 
 export const RaftParamsSchema = z
   .strictObject({
     /** Election timeout drawn uniformly (seeded) from [min, max] ticks. */
-    electionTimeoutTicks: z.tuple([posInt(), posInt()]).default([15, 30]),
+    electionTimeoutTicks: z.tuple([ticks(), ticks()]).default([15, 30]),
     /** Leader sends heartbeats every this many ticks. */
-    heartbeatTicks: posInt().default(5),
+    heartbeatTicks: ticks().default(5),
     /** Pre-vote (Raft thesis 9.6): a candidate first asks whether it could win. */
     preVote: z.boolean().default(true),
     /** Linearizable reads: ReadIndex (thesis 6.4) or by appending the read to the log. */
     readMode: z.enum(['readIndex', 'log']).default('readIndex'),
     /** Most entries sent in one AppendEntries message. */
-    maxBatch: posInt().max(10000).default(64),
+    maxBatch: intBetween(1, 10_000, 'entries').default(64),
   })
   .refine((p) => p.electionTimeoutTicks[0] <= p.electionTimeoutTicks[1], {
     error: 'min must be <= max',

@@ -14,7 +14,7 @@
 // (a control message makes it pass outgoing messages through the protocol's corrupt()).
 import type { Rng } from '../../../core/rng'
 import { faultEndDetail, faultStartDetail, nodeNames } from '../../../core/sim/fault-text'
-import { planOverlayFault, planPartitionFault } from '../../../core/sim/fault-plan'
+import { jumpTicks, planOverlayFault, planPartitionFault } from '../../../core/sim/fault-plan'
 import { nodeName } from '../../../core/sim/partition'
 import { resolveTarget } from '../../../core/sim/targets'
 import { FaultSchema, faultNodeIssues, formatErrors, toFieldErrors } from '../../../shared/spec'
@@ -263,11 +263,10 @@ export class FaultEngine {
       case 'clock': {
         rt.targets = this.resolve(f.target)
         this.event(rt, 'start', faultStartDetail(f, rt.targets))
-        const jumpTicks =
-          f.jumpMs !== undefined && f.jumpMs > 0 ? Math.floor(f.jumpMs / this.spec.cluster.tickMs) : 0
+        const jump = jumpTicks(f, this.spec.cluster.tickMs)
         for (const x of rt.targets) {
           if (f.rate !== 1) this.rates[x].set(id, f.rate)
-          this.updateRate(x, jumpTicks)
+          this.updateRate(x, jump)
         }
         break
       }
