@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const only = process.argv.slice(2)
+// `npm run bench -- NAME [NAME...] [--option value ...]`: the names pick benchmarks, the
+// options after them go to each picked benchmark (e.g. `npm run bench -- soak --minutes 30`).
+const argv = process.argv.slice(2)
+const firstFlag = argv.findIndex((a) => a.startsWith('--'))
+const only = firstFlag < 0 ? argv : argv.slice(0, firstFlag)
+const passOn = firstFlag < 0 ? [] : argv.slice(firstFlag)
 const benches = [
   { name: 'sim', file: 'sim.ts', what: 'deterministic simulator: deliveries/s and speed-up over real time' },
   { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
@@ -16,6 +21,11 @@ const benches = [
     name: 'algos',
     file: 'algos.ts',
     what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',
+  },
+  {
+    name: 'golden',
+    file: 'golden.ts',
+    what: 'golden traces: --check test/fixtures/golden-traces.json compares 200 scenarios per algorithm',
   },
   {
     name: 'ui',
@@ -30,7 +40,7 @@ for (const b of benches) {
   const file = join(here, b.file)
   if (!existsSync(file)) continue
   console.log(`\n=== bench:${b.name} — ${b.what}`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...passOn], { stdio: 'inherit' })
   if (r.status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)
