@@ -232,7 +232,9 @@ describe('CLI with the run history', () => {
       join(dir, 'sweep'),
     ])
     expect(value.code).toBe(2)
-    expect(value.stderr.trim()).toBe('--param algorithm.params.heartbeatTicks=0: must be between 1 and 10000 ticks')
+    expect(value.stderr.trim()).toBe(
+      '--param algorithm.params.heartbeatTicks=0: must be between 1 and 10000 ticks',
+    )
   })
 
   it('bad input is exit 2 naming the field, the option or the file', async () => {

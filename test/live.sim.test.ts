@@ -3,7 +3,7 @@
 // elected), and reproducible (a spec with the injected faults appended replays the run).
 import { describe, expect, it } from 'vitest'
 import { createSimulation, type Simulation } from '../src/core/sim'
-import { WindowMeter } from '../src/core/sim/windows'
+import { WindowMeter } from '../src/core/engine/windows'
 import { ExperimentSpecSchema, type ExperimentSpec, type FaultSpec } from '../src/shared/spec'
 import type { FaultEvent, StateEvent, TraceEvent } from '../src/shared/trace'
 

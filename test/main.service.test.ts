@@ -81,6 +81,11 @@ function fakeSimulation(opts: { burnMsPer100?: number; failAtMs?: number } = {})
       takeWindows: () => [
         { startMs: windows, endMs: ++windows, ok: 0, fail: 0, info: 0, p50: null, p99: null, messages: 0 },
       ],
+      currentWindow: () => null,
+      injectFault: () => {
+        throw new Error('the fake simulator takes no live faults')
+      },
+      endFault: () => {},
       trace: () => trace,
       summary: (wallMs: number) => ({
         simulatedMs: now,

@@ -37,7 +37,7 @@ beforeAll(async () => {
   a = Number(leader.slice(1)) - 1
   b = Number(follower.slice(1)) - 1
 
-  const id = run.injectFault({ kind: 'partition', shape: 'link', target: leader, peer: follower })
+  const id = run.injectFault({ kind: 'partition', atMs: 0, shape: 'link', target: leader, peer: follower })
   cutRules = run.linkRules()
   cutWindow.from = run.nowMs() * 1000
   await sleep(200)
@@ -49,7 +49,14 @@ beforeAll(async () => {
   run.endFault(id)
   await sleep(300)
 
-  const slow = run.injectFault({ kind: 'delay', latencyMs: 50, jitterMs: 0, target: leader, peer: follower })
+  const slow = run.injectFault({
+    kind: 'delay',
+    atMs: 0,
+    latencyMs: 50,
+    jitterMs: 0,
+    target: leader,
+    peer: follower,
+  })
   slowRules = run.linkRules()
   await sleep(300)
   run.endFault(slow)

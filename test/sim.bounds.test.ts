@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { CreateOptions, Protocol, ProtocolFactory, Ready } from '../src/core/protocols/types'
 import { getProtocol } from '../src/core/protocols'
 import { createSimulation } from '../src/core/sim'
-import { MAX_JUMP_TICKS } from '../src/core/sim/fault-plan'
+import { MAX_JUMP_TICKS } from '../src/core/engine/fault-plan'
 import type { NodeId } from '../src/shared/trace'
 import { instrument, spec } from './sim.fixtures'
 

@@ -3,7 +3,7 @@
 // Observed with the chatty protocol (every node pings every other node each tick).
 import { describe, expect, it } from 'vitest'
 import { createSimulation, type AnyProtocolFactory } from '../src/core/sim'
-import { planPartition } from '../src/core/sim/partition'
+import { planPartition } from '../src/core/engine/partition'
 import { createRng } from '../src/core/rng'
 import type { ExperimentSpecInput } from '../src/shared/spec'
 import type { DeliverEvent, DropEvent, FaultEvent, SendEvent, TraceEvent } from '../src/shared/trace'

@@ -2,7 +2,7 @@
 // live view (which links are drawn for them, from the fault's one-line detail).
 import { describe, expect, it } from 'vitest'
 import { faultLinks } from '../src/main/lab/live'
-import { parseLiveFault } from '../src/main/lab/faults'
+import { parseInjectedFault as parseLiveFault } from '../src/main/lab/service'
 import { FaultSchema, formatErrors, parseSpec } from '../src/shared/spec'
 import type { FaultEvent } from '../src/shared/trace'
 
@@ -75,10 +75,10 @@ describe('spec: one-link faults', () => {
       false,
     )
     expect(() => parseLiveFault({ kind: 'partition', shape: 'link', target: 'n1' }, 3)).toThrow(
-      /invalid fault: peer: required for partition shape link/,
+      /invalid fault: fault\.peer: required for partition shape link/,
     )
     expect(() => parseLiveFault({ kind: 'delay', latencyMs: 5, target: 'n1', peer: 'n9' }, 3)).toThrow(
-      'invalid fault: peer: node n9 does not exist (cluster has n1..n3)',
+      'invalid fault: fault.peer: node n9 does not exist (cluster has n1..n3)',
     )
     expect(parseLiveFault({ kind: 'partition', shape: 'link', target: 'n1', peer: 'n3' }, 3)).toMatchObject({
       shape: 'link',

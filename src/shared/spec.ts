@@ -389,6 +389,26 @@ export function parseSpec(input: unknown): SpecResult {
   return r.success ? { ok: true, spec: r.data } : { ok: false, errors: toFieldErrors(r.error) }
 }
 
+/**
+ * A fault given live (the UI's "break it now"; a boundary like any other): a spec fault
+ * whose atMs may be left out and is ignored (it starts now). Checked against a cluster of
+ * `nodes` nodes; errors name the field under `fault` (e.g. `fault.target`).
+ */
+export function parseLiveFault(
+  input: unknown,
+  nodes: number,
+): { ok: true; fault: FaultSpec } | { ok: false; errors: FieldError[] } {
+  const withAt = typeof input === 'object' && input !== null ? { ...input, atMs: 0 } : input
+  const r = FaultSchema.safeParse(withAt, { reportInput: true })
+  const under = (path: string): string => (path && path !== '(spec)' ? `fault.${path}` : 'fault')
+  if (!r.success)
+    return { ok: false, errors: toFieldErrors(r.error).map((x) => ({ path: under(x.path), message: x.message })) }
+  const issues = faultNodeIssues(r.data, nodes)
+  if (issues.length > 0)
+    return { ok: false, errors: issues.map((x) => ({ path: `fault.${x.field}`, message: x.message })) }
+  return { ok: true, fault: r.data }
+}
+
 /** Parse JSON text; a syntax error becomes a field error on `(file)`. */
 export function parseSpecJson(text: string): SpecResult {
   let value: unknown

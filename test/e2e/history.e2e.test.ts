@@ -153,6 +153,11 @@ function staleReadSimulation(): CreateSimulation {
         windowsTaken = Math.max(windowsTaken, end)
         return out
       },
+      currentWindow: () => null,
+      injectFault: () => {
+        throw new Error('this stand-in takes no live faults')
+      },
+      endFault: () => {},
       trace: () => trace.slice(0, emitted),
       summary: (wallMs: number): RunSummary => {
         const checks = [

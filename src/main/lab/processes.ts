@@ -1,44 +1,42 @@
 // Processes mode: the same protocol code as the simulator, run as N OS processes over local
 // TCP, with every node-to-node frame going through the lab's fault-injecting proxy, KV
 // clients in this process, and faults done for real (SIGKILL, SIGSTOP, proxy link rules).
+// It is the other Host of the run engine (src/core/engine): the engine decides what happens
+// (faults, clients, links, metrics, checks); this host does it to child processes, the proxy
+// and TCP connections, on real timers.
 //
-// startProcessRun() returns an object implementing the simulator's `Simulation` interface
-// (src/core/sim), so the lab can show and record both modes alike. Differences: time is real
-// (nowMs = wall ms since the run started, i.e. since every node was up); runUntil() does
-// nothing (timers drive the run); done() turns true once the run ended (durationMs passed,
-// or stop()) AND every process is gone and every event collected. Use whenDone() to await
-// that, or driveProcessRun() for progress callbacks.
+// Time is real: nowMs = wall ms since the run started, i.e. since every node was up. done()
+// turns true once the run ended (durationMs passed, or stop()) AND every process is gone and
+// every event collected. Use whenDone() to await that, or driveProcessRun() for progress.
 //
 // Trace: nodes report state / log / apply / deliver events, the proxy send / drop /
 // duplicate (from frame headers, so a SIGKILLed node's last sends are not lost with it), the
-// clients op events, the lab fault and node events (a restarted node reports its restart).
-// All share one clock: process.hrtime (CLOCK_MONOTONIC, the same in every process), relative
-// to the run's start, in µs. Events arrive in batches from several processes, so the lab
-// holds them for SEQUENCER_LAG_MS and releases them in time order (stable per source) to
-// onTrace, trace() and the streaming safety checker that summary() reads.
+// engine client ops and faults, this host node crash / pause / resume (a restarted node
+// reports its restart). All share one clock: process.hrtime (CLOCK_MONOTONIC, the same in
+// every process), relative to the run's start, in µs. Events arrive in batches from several
+// processes, so the lab holds them for SEQUENCER_LAG_MS and releases them in time order
+// (stable per source) to the engine's recorder (checks, onTrace, trace()).
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
-import { createChecker, type TraceChecker } from '../../core/check'
+import { RunEngine, runRngs } from '../../core/engine/engine'
+import type { Host } from '../../core/engine/host'
+import type { Byzantine, LinkRule } from '../../core/engine/links'
+import { nodeLive, type NodeState } from '../../core/engine/node-live'
+import { EngineRun, type Run } from '../../core/engine/run'
+import { WINDOW_US } from '../../core/engine/windows'
 import { getProtocol } from '../../core/protocols'
-import { createRng } from '../../core/rng'
-import type { Simulation } from '../../core/sim'
-import { nodeLive, type NodeState } from '../../core/sim/node-live'
-import { LatencyHistogram } from '../../core/sim/stats'
-import { runSummary } from '../../core/sim/summary'
-import { WINDOW_US, WindowMeter } from '../../core/sim/windows'
-import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
+import type { ClientRequest } from '../../core/protocols/types'
+import type { MetricsWindow, NodeLive } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
+import { ClientTransport } from './client-transport'
 import { Cluster, type NodeTelemetry } from './cluster'
 import type { ChildEntry } from './cluster/spawn'
-import { FaultEngine, type FaultHost, type LiveFault } from './faults'
-import { ProxyController, type LinkRule, type LinkStats } from './proxy'
-import { KvWorkload } from './workload'
+import { ProxyController, type LinkStats } from './proxy'
 
 export { resolveNodeEntry, resolveProxyEntry, killAllChildren } from './cluster'
-export type { LinkStats, LinkRule } from './proxy'
-export type { LiveFault } from './faults'
+export type { LinkStats, LinkRule }
 
 /** How long events are held back for reordering before release, ms. */
 export const SEQUENCER_LAG_MS = 250
@@ -71,15 +69,8 @@ export interface ProcessPids {
   nodes: Array<number | null>
 }
 
-/** A processes-mode run: the Simulation surface plus live faults and introspection. */
-export interface ProcessRun extends Simulation {
-  /**
-   * Start a fault now (the UI's live "break it"); returns its fault id. The fault is validated
-   * (atMs may be left out); throws naming the bad field, or if the fault is unavailable here.
-   */
-  injectFault(fault: LiveFault): number
-  /** End a live or scheduled fault early (a crash fault restarts its nodes now). */
-  endFault(faultId: number): void
+/** A processes-mode run: the Run surface plus introspection of its processes and links. */
+export interface ProcessRun extends Run {
   /** Cap the bandwidth of the directed link from -> to (bytes/s; 0 removes the cap). */
   setBandwidth(from: NodeId, to: NodeId, bytesPerSec: number): void
   /** Resolves once the run is over and every process is gone (done() is then true). */
@@ -99,15 +90,13 @@ export interface ProcessRun extends Simulation {
   lateEvents(): number
 }
 
-class ProcessRunImpl implements ProcessRun, FaultHost {
+const PAUSE_UNAVAILABLE = 'unavailable on Windows (no SIGSTOP/SIGCONT)'
+
+class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   readonly spec: ExperimentSpec
   readonly n: number
-  private readonly ids: NodeId[]
-  private readonly checker: TraceChecker
-  private readonly keepTrace: boolean
-  private readonly onTrace: ((e: TraceEvent) => void) | undefined
+  readonly ids: NodeId[]
   private readonly onLog: ((line: string) => void) | undefined
-  private readonly events: TraceEvent[] = []
   private pending: TraceEvent[] = []
   private watermarkUs = 0
   private late = 0
@@ -126,38 +115,27 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   private readonly durUs: number
   private endTimer: NodeJS.Timeout | null = null
   private seqTimer: NodeJS.Timeout | null = null
+  /** The engine's pending timers (cleared when the run ends). */
+  private readonly timers = new Set<NodeJS.Timeout>()
   private doneResolve: () => void = () => {}
   private readonly donePromise: Promise<void>
 
   proxy: ProxyController | null = null
   cluster: Cluster | null = null
-  faults: FaultEngine | null = null
-  workload: KvWorkload | null = null
+  private readonly transport: ClientTransport
 
-  // Live view and figures.
+  // Live view.
   private readonly live: NodeState[]
   private readonly up: boolean[]
-  private readonly lastRole: Array<Role | null>
-  private elections = 0
-  private leaderChanges = 0
-  private leaderIdx = -1
-  private leaderTerm = -1
-  private sent = 0
-  private delivered = 0
-  private dropped = 0
-  private duplicated = 0
-  private readonly latency = new LatencyHistogram()
-  private readonly windows = new WindowMeter()
-  /** The open metrics window (a stable object). */
-  private readonly win = this.windows.cur
+  /** What each node was last told: its clock rate and forging behaviour. */
+  private readonly sentRate: number[]
+  private readonly sentByz: Array<'forge' | 'equivocate' | null>
 
   constructor(spec: ExperimentSpec, opts: ProcessRunOptions) {
+    super()
     this.spec = spec
     this.n = spec.cluster.nodes
     this.ids = nodeIds(this.n)
-    this.checker = createChecker(spec.algorithm.kind)
-    this.keepTrace = opts.keepTrace ?? true
-    this.onTrace = opts.onTrace
     this.onLog = opts.onLog
     this.durUs = Math.round(spec.durationMs * 1000)
     this.live = this.ids.map(() => ({
@@ -168,11 +146,37 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       lastIndex: 0,
     }))
     this.up = this.ids.map(() => false)
-    this.lastRole = this.ids.map(() => null)
+    this.sentRate = this.ids.map(() => 1)
+    this.sentByz = this.ids.map(() => null)
     this.donePromise = new Promise((r) => (this.doneResolve = r))
+    const factory = getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
+    const onTrace = opts.onTrace
+    this.engine = new RunEngine(spec, this, runRngs(spec), {
+      keepTrace: opts.keepTrace,
+      onTrace:
+        onTrace === undefined
+          ? undefined
+          : (e) => {
+              try {
+                onTrace(e)
+              } catch (err) {
+                this.log(`lab: onTrace listener threw: ${(err as Error).message}`)
+              }
+            },
+      valueBytes: opts.valueBytes,
+      algorithm: factory.kind,
+      canCorrupt: factory.corrupt !== undefined,
+      words: { crash: ' (SIGKILL)', pause: ' (SIGSTOP)', resume: ' (SIGCONT)' },
+    })
+    this.transport = new ClientTransport(this.n, {
+      clientPort: (idx) => this.clientPort(idx),
+      onReply: (idx, rep) => this.engine.onReply(idx, rep),
+      onRequestLost: (id, idx, written) => this.engine.onRequestLost(id, idx, written),
+      log: (line) => this.log(line),
+    })
   }
 
-  // ---------------------------------------------------------------- Simulation surface
+  // ---------------------------------------------------------------- Run
 
   nowMs(): number {
     if (!this.started) return 0
@@ -184,10 +188,6 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     return this.finished
   }
 
-  runUntil(_tMs: number): void {
-    // Real time drives the run: the end timer finishes it at durationMs.
-  }
-
   stop(): void {
     this.finish('stopped')
   }
@@ -196,52 +196,13 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     return this.ids.map((id, i) => nodeLive(id, this.live[i], this.up[i]))
   }
 
-  takeWindows(): MetricsWindow[] {
-    return this.windows.take()
-  }
-
   currentWindow(): MetricsWindow | null {
     if (!this.started || this.ending) return null
-    const end = Math.min(this.nowUs(), this.win.startUs + WINDOW_US)
-    return end > this.win.startUs ? this.windows.peek(end) : null
-  }
-
-  trace(): TraceEvent[] {
-    return this.keepTrace ? this.events.slice() : []
-  }
-
-  summary(wallMs: number): RunSummary {
-    const checks = this.checker.results()
-    const c = this.workload?.counts ?? { total: 0, ok: 0, fail: 0, info: 0 }
-    return runSummary(
-      {
-        simulatedMs: this.nowMs(),
-        wallMs,
-        leaderChanges: this.leaderChanges,
-        elections: this.elections,
-        ops: { total: c.total, ok: c.ok, fail: c.fail, info: c.info },
-        latency: this.latency,
-        messages: {
-          sent: this.sent,
-          delivered: this.delivered,
-          dropped: this.dropped,
-          duplicated: this.duplicated,
-        },
-      },
-      checks,
-    )
+    const meter = this.engine.meter
+    return meter.currentWindow(Math.min(this.nowUs(), meter.win.startUs + WINDOW_US))
   }
 
   // ---------------------------------------------------------------- ProcessRun extras
-
-  injectFault(fault: LiveFault): number {
-    if (this.faults === null || this.ending) throw new Error('the run is not running')
-    return this.faults.inject(fault)
-  }
-
-  endFault(faultId: number): void {
-    this.faults?.end(faultId)
-  }
 
   setBandwidth(from: NodeId, to: NodeId, bytesPerSec: number): void {
     const a = this.ids.indexOf(from)
@@ -249,9 +210,8 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     if (a < 0 || b < 0) throw new Error(`no link ${from} -> ${to} in a cluster of ${this.n}`)
     if (!(bytesPerSec >= 0 && Number.isFinite(bytesPerSec)))
       throw new Error('bytesPerSec must be a number >= 0')
-    const faults = this.faults
-    if (faults === null) return
-    faults.setBandwidth(a, b, bytesPerSec)
+    this.engine.links.bandwidth[a * this.n + b] = bytesPerSec
+    this.linksChanged()
   }
 
   whenDone(): Promise<void> {
@@ -283,7 +243,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   }
 
   linkRules(): LinkRule[] {
-    return this.faults?.rules() ?? []
+    return this.engine.links.rules()
   }
 
   logs(): string[] {
@@ -294,7 +254,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     return this.late
   }
 
-  // ---------------------------------------------------------------- FaultHost
+  // ---------------------------------------------------------------- Host
 
   /** Run time, µs; frozen at the end once the run is ending (clients' last completions land there). */
   nowUs(): number {
@@ -303,13 +263,36 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     return Math.round(Number(process.hrtime.bigint() - this.t0) / 1000)
   }
 
+  timer(kind: number, a: number, b: number, atUs: number): void {
+    if (this.ending) return
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t)
+        if (this.ending) return
+        try {
+          this.engine.onTimer(kind, a, b, atUs)
+        } catch (e) {
+          this.log(`lab: ${(e as Error).message}`)
+        }
+      },
+      Math.max(0, (atUs - this.nowUs()) / 1000),
+    )
+    this.timers.add(t)
+  }
+
+  soon(kind: number, a: number, b: number): boolean {
+    if (!this.started || this.ending) return false
+    this.engine.onTimer(kind, a, b, this.nowUs())
+    return true
+  }
+
   log(line: string): void {
     this.logLines.push(line)
     if (this.logLines.length > MAX_LOGS) this.logLines.splice(0, this.logLines.length - MAX_LOGS)
     this.onLog?.(line)
   }
 
-  /** A lab-side event (client op, fault, node crash / pause / resume). */
+  /** A lab-side event (client op, fault, node crash / pause / resume): sequenced with the rest. */
   emit(e: TraceEvent): void {
     if (e.t > this.lastLabUs) this.lastLabUs = e.t
     this.pending.push(e)
@@ -351,7 +334,19 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     })
   }
 
-  async restart(idx: number): Promise<string> {
+  restart(idxs: readonly number[], recordEnd: (extra: string) => void): void {
+    void Promise.all(
+      idxs.map((x) =>
+        this.restartNode(x).then(
+          (what) => `${this.ids[x]}: ${what}`,
+          (e: unknown) => `${this.ids[x]}: restart failed: ${(e as Error).message}`,
+        ),
+      ),
+    ).then((results) => recordEnd(results.length ? ` (${results.join('; ')})` : ''))
+  }
+
+  /** Start node idx again from its WAL; resolves to a few words about what it recovered. */
+  private async restartNode(idx: number): Promise<string> {
     const cluster = this.cluster
     if (cluster === null || this.ending) throw new Error('the run is not running')
     const ready = await cluster.start(idx, { fresh: false, afterCrash: true, t0: this.t0str })
@@ -361,14 +356,11 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     this.up[idx] = true
     this.proxy?.setNode(idx, ready.peerPort, 'up')
     this.proxy?.setPids(cluster.pids())
-    const faults = this.faults
-    if (faults !== null) {
-      // A node keeps its clock skew and byzantine behaviour across a crash (as in the simulator).
-      const rate = faults.clockRate(idx)
-      if (rate !== 1) cluster.control(idx, { type: 'clock', rate, jumpTicks: 0 })
-      const b = faults.byzantineBehavior(idx)
-      if (b !== null) cluster.control(idx, { type: 'byz', behavior: b })
-    }
+    // A node keeps its clock skew and byzantine behaviour across a crash (as in the simulator).
+    this.sentRate[idx] = 1
+    this.sentByz[idx] = null
+    this.setClock(idx, this.engine.faults.clockRate(idx), 0)
+    this.setByzantine(idx, this.engine.faults.byzantine(idx))
     const r = ready.recovery
     let what = `recovered ${r.records} WAL records, last index ${r.lastIndex}`
     if (r.lostUnsyncedBytes > 0) {
@@ -404,16 +396,34 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     })
   }
 
+  pauseUnavailable(): string | null {
+    return process.platform === 'win32' ? PAUSE_UNAVAILABLE : null
+  }
+
   setClock(idx: number, rate: number, jumpTicks: number): void {
+    if (rate === this.sentRate[idx] && jumpTicks === 0) return
+    this.sentRate[idx] = rate
     this.cluster?.control(idx, { type: 'clock', rate, jumpTicks })
   }
 
-  setByzantine(idx: number, behavior: 'forge' | 'equivocate' | null): void {
-    this.cluster?.control(idx, { type: 'byz', behavior })
+  /** Forging and equivocating are done by the node; silent and slow by the proxy (linksChanged). */
+  setByzantine(idx: number, behavior: Byzantine | null): void {
+    const forging = behavior === 'forge' || behavior === 'equivocate' ? behavior : null
+    if (forging === this.sentByz[idx]) return
+    this.sentByz[idx] = forging
+    this.cluster?.control(idx, { type: 'byz', behavior: forging })
   }
 
-  setRules(rules: LinkRule[]): void {
-    this.proxy?.setRules(rules)
+  linksChanged(): void {
+    this.proxy?.setRules(this.engine.links.rules())
+  }
+
+  send(_client: number, node: number, req: ClientRequest): boolean {
+    return this.transport.send(node, req)
+  }
+
+  forget(node: number, id: string): void {
+    this.transport.forget(node, id)
   }
 
   // ---------------------------------------------------------------- intake
@@ -426,7 +436,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
 
   onTelemetry(idx: number, t: NodeTelemetry): void {
     for (const e of t.events) this.pending.push(e)
-    if (!this.countsClosed) this.delivered += t.delivered
+    if (!this.countsClosed) this.engine.meter.messages.delivered += t.delivered
     if (t.status !== null && this.cluster?.isUp(idx)) {
       const s = t.status
       this.live[idx] = {
@@ -446,9 +456,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     counts: { dropped: number; duplicated: number; received: number },
   ): void {
     const cluster = this.cluster
+    const meter = this.engine.meter
     for (const e of events) {
       this.pending.push(e)
-      if (e.kind === 'send' && !this.countsClosed) this.windows.countType(e.type, 1)
+      if (e.kind === 'send' && !this.countsClosed) meter.windows.countType(e.type, 1)
       if (e.kind === 'send' && cluster !== null) {
         // The proxy saw the sender's clocks even if the sender's own telemetry died with it:
         // a restarted node continues from the highest clocks anyone saw.
@@ -462,10 +473,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     }
     if (this.countsClosed) return
     // Messages count as sent when they reach the network (the proxy), like their send events.
-    this.sent += counts.received
-    this.win.messages += counts.received
-    this.dropped += counts.dropped
-    this.duplicated += counts.duplicated
+    meter.messages.sent += counts.received
+    meter.win.messages += counts.received
+    meter.messages.dropped += counts.dropped
+    meter.messages.duplicated += counts.duplicated
   }
 
   onNodeExit(idx: number, expected: boolean, code: number | null, signal: string | null): void {
@@ -473,16 +484,8 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     this.log(
       `lab: n${idx + 1} (pid exited with code ${code}, signal ${signal}) ended unexpectedly: recorded as a crash`,
     )
+    this.engine.faults.nodeDown(idx)
     this.markDown(idx)
-  }
-
-  onOpComplete(phase: 'ok' | 'fail' | 'info', latencyUs: number): void {
-    if (phase === 'ok') {
-      this.win.ok++
-      this.win.lat.push(latencyUs)
-      this.latency.add(Math.round(latencyUs))
-    } else if (phase === 'fail') this.win.fail++
-    else this.win.info++
   }
 
   // ---------------------------------------------------------------- the sequencer
@@ -513,40 +516,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     // while they are being collected and stopped: that is not part of the run).
     if (this.ending && e.t > this.endUs) return
     if (e.t < this.watermarkUs) this.late++
-    switch (e.kind) {
-      case 'send':
-      case 'deliver':
-      case 'drop':
-      case 'duplicate':
-        break
-      case 'state': {
-        const idx = this.ids.indexOf(e.node as string)
-        if (idx >= 0) {
-          if (e.role === 'candidate' && this.lastRole[idx] !== 'candidate') this.elections++
-          this.lastRole[idx] = e.role
-          if (
-            e.role === 'leader' &&
-            (e.term > this.leaderTerm || (e.term === this.leaderTerm && idx !== this.leaderIdx))
-          ) {
-            this.leaderChanges++
-            this.leaderIdx = idx
-            this.leaderTerm = e.term
-          }
-        }
-        this.checker.onEvent(e)
-        break
-      }
-      default:
-        this.checker.onEvent(e)
-    }
-    if (this.keepTrace) this.events.push(e)
-    if (this.onTrace !== undefined) {
-      try {
-        this.onTrace(e)
-      } catch (err) {
-        this.log(`lab: onTrace listener threw: ${(err as Error).message}`)
-      }
-    }
+    this.engine.record(e)
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -554,22 +524,17 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   async boot(opts: ProcessRunOptions): Promise<void> {
     const spec = this.spec
     const n = this.n
-    getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
     mkdirSync(opts.dataDir, { recursive: true })
     const secret = randomBytes(24).toString('hex')
-    const msgEvents = opts.messageEvents ?? (this.keepTrace || this.onTrace !== undefined)
-    // Randomness forked in the simulator's order: network, faults, workload, then one per node.
-    const root = createRng(spec.seed)
-    const netRng = root.fork()
-    const faultRng = root.fork()
-    const workloadRng = root.fork()
-    const nodeRngs = this.ids.map(() => root.fork())
+    const msgEvents = opts.messageEvents ?? this.engine.wantsMessageEvents
+    // The run's randomness in the simulator's order: network, faults, workload, then one per node.
+    const rngs = runRngs(spec)
 
     this.proxy = await ProxyController.start({
       n,
       kind: spec.algorithm.kind,
       secret,
-      seed: Math.floor(netRng.next() * 2 ** 32),
+      seed: Math.floor(rngs.net.next() * 2 ** 32),
       msgEvents,
       entry: opts.proxyEntry,
       onEvents: (events, counts) => this.onProxyEvents(events, counts),
@@ -590,7 +555,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       proxyPort: this.proxy.port,
       dataDir: opts.dataDir,
       msgEvents,
-      nodeRngs,
+      nodeRngs: rngs.nodes,
       runSeed: spec.seed,
       entry: opts.nodeEntry,
       onTelemetry: (idx, t) => this.onTelemetry(idx, t),
@@ -601,33 +566,24 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     const readies = await Promise.all(
       this.ids.map((_, i) => cluster.start(i, { fresh: true, afterCrash: false, t0: null })),
     )
-    this.faults = new FaultEngine(spec, this, faultRng)
-    this.proxy.setRules(this.faults.rules())
+    this.linksChanged()
     readies.forEach((r, i) => {
       this.up[i] = true
       this.proxy?.setNode(i, r.peerPort, 'up')
     })
     this.proxy.setPids(cluster.pids())
-    const workload = new KvWorkload(spec, this, workloadRng, {
-      valueBytes: opts.valueBytes,
-      deadlineUs: this.durUs,
-    })
-    workload.onComplete = (phase, us) => this.onOpComplete(phase, us)
-    this.workload = workload
 
     // Go: the run's clock starts now.
     this.t0 = process.hrtime.bigint()
     this.t0str = this.t0.toString()
     this.started = true
     this.proxy.start(this.t0str)
-    cluster.startAll(this.t0str)
-    workload.start()
-    this.faults.schedule()
+    this.engine.begin(() => cluster.startAll(this.t0str))
     this.endTimer = setTimeout(() => this.finish('run ended'), spec.durationMs)
     this.seqTimer = setInterval(() => {
       this.release(false)
       // The last window stays open until the end (it closes in teardown).
-      this.windows.closeUpTo(Math.min(this.nowUs(), this.durUs - 1))
+      this.engine.meter.closeUpTo(Math.min(this.nowUs(), this.durUs - 1))
     }, SEQUENCER_TICK_MS)
   }
 
@@ -641,8 +597,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     if (this.endTimer) clearTimeout(this.endTimer)
     // From here the trace is released and the windows closed once, when everything is in.
     if (this.seqTimer) clearInterval(this.seqTimer)
-    this.faults?.stop()
-    this.workload?.finish(reason)
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    this.engine.finish(reason)
+    this.transport.close()
     void this.teardown()
   }
 
@@ -658,8 +616,9 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     await this.kill()
     this.release(true)
     // Full windows, then the last one up to the end (which may be a moment past durationMs).
-    this.windows.closeUpTo(Math.min(this.endUs, this.durUs) - 1)
-    if (this.endUs > this.win.startUs) this.windows.close(this.endUs)
+    const windows = this.engine.meter.windows
+    windows.closeUpTo(Math.min(this.endUs, this.durUs) - 1)
+    if (this.endUs > windows.cur.startUs) windows.close(this.endUs)
     this.finished = true
     this.doneResolve()
   }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url'
 import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
 import type { Simulation, SimulationOptions } from '../../core/sim'
+import type { Run } from '../../core/engine/run'
 import {
   LabError,
   type AppInfo,
@@ -42,10 +43,8 @@ import {
 } from '../store'
 import {
   defaultSpec,
-  FaultSchema,
-  faultNodeIssues,
+  parseLiveFault,
   parseSpec,
-  toFieldErrors,
   type ExperimentSpec,
   type FaultSpec,
   type SpecResult,
@@ -112,7 +111,7 @@ interface RunRecord {
   info: RunInfo
   seq: number
   recorder: RunRecorder
-  sim: Simulation | null
+  sim: Run | null
   driver: SimDriver | null
   /** Set when recording failed (e.g. disk full): the run ends as failed with this error. */
   recordError: StoreError | null
@@ -147,6 +146,8 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
     },
     nowMs: () => sim.nowMs(),
     done: () => sim.done(),
+    injectFault: (f) => sim.injectFault(f),
+    endFault: (i) => sim.endFault(i),
     runUntil: (tMs: number, maxEvents?: number) => {
       if (recorder.backlog > max && recorder.failed === null) recorder.drainFor(4)
       else sim.runUntil(tMs, maxEvents)
@@ -154,7 +155,7 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
     stop: () => sim.stop(),
     nodes: () => sim.nodes(),
     takeWindows: () => sim.takeWindows(),
-    currentWindow: () => sim.currentWindow?.() ?? null,
+    currentWindow: () => sim.currentWindow(),
     trace: () => sim.trace(),
     summary: (wallMs: number) => sim.summary(wallMs),
   }
@@ -202,30 +203,15 @@ function storeFailure(e: unknown): LabError {
   throw e
 }
 
-/**
- * A live fault from the UI: a spec fault object whose atMs is ignored (filled in when it
- * starts). Errors name the field under `fault` (e.g. fault.target).
- */
+/** A live fault from the UI, validated (spec.ts parseLiveFault): a LabError naming the field. */
 export function parseInjectedFault(input: unknown, nodes: number): FaultSpec {
-  const withAt = typeof input === 'object' && input !== null ? { ...input, atMs: 0 } : input
-  const r = FaultSchema.safeParse(withAt, { reportInput: true })
-  const bad = (fields: Array<{ path: string; message: string }>): LabError =>
-    new LabError(
-      'bad_input',
-      `invalid fault: ${fields.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
-      fields,
-    )
-  if (!r.success)
-    throw bad(
-      toFieldErrors(r.error).map((x) => ({
-        path: x.path && x.path !== '(spec)' ? `fault.${x.path}` : 'fault',
-        message: x.message,
-      })),
-    )
-  const f = r.data
-  const issues = faultNodeIssues(f, nodes)
-  if (issues.length > 0) throw bad(issues.map((x) => ({ path: `fault.${x.field}`, message: x.message })))
-  return f
+  const r = parseLiveFault(input, nodes)
+  if (r.ok) return r.fault
+  throw new LabError(
+    'bad_input',
+    `invalid fault: ${r.errors.map((x) => `${x.path}: ${x.message}`).join('; ')}`,
+    r.errors,
+  )
 }
 
 /** A few words for a fault whose start event has not arrived yet (processes mode). */
@@ -379,9 +365,10 @@ export class LabService implements LabBackend {
       return this.snapshot(rec)
     }
 
+    let created: Simulation
     try {
       const { recorder, tracker } = rec
-      rec.sim = this.create(spec, {
+      created = this.create(spec, {
         keepTrace: false,
         onTrace: (e) => {
           recorder.event(e)
@@ -397,8 +384,9 @@ export class LabService implements LabBackend {
       })
       return this.snapshot(rec)
     }
+    rec.sim = created
 
-    const sim = withBackpressure(rec.sim, rec.recorder)
+    const sim = withBackpressure(created, rec.recorder)
     // Start on the next turn so the caller receives the RunInfo before any event about it.
     setImmediate(() => {
       if (rec.info.status !== 'running') return
@@ -454,7 +442,7 @@ export class LabService implements LabBackend {
     )
   }
 
-  private progress(rec: RunRecord, sim: Simulation): void {
+  private progress(rec: RunRecord, sim: Run): void {
     const tMs = sim.nowMs()
     const progress = Math.min(1, Math.max(0, tMs / rec.info.spec.durationMs))
     rec.info.progress = progress
@@ -469,7 +457,7 @@ export class LabService implements LabBackend {
       progress,
       nodes: sim.nodes(),
       windows,
-      current: sim.currentWindow?.() ?? null,
+      current: sim.currentWindow(),
       faults: rec.tracker.faults(),
       messages: sample.messages,
       messagesSent: sample.sent,
@@ -497,7 +485,7 @@ export class LabService implements LabBackend {
     rec.ending = true
     const status: RunStatus = end.status
     let error = end.status === 'failed' ? end.error : null
-    let nodes = undefined as ReturnType<Simulation['nodes']> | undefined
+    let nodes = undefined as ReturnType<Run['nodes']> | undefined
     if (rec.sim) {
       try {
         info.progress = end.status === 'done' ? 1 : Math.min(1, rec.sim.nowMs() / info.spec.durationMs)
@@ -663,7 +651,7 @@ export class LabService implements LabBackend {
   }
 
   /** A running run that can take live faults; throws naming runId otherwise. */
-  private liveRun(runId: RunId): { rec: RunRecord; sim: Simulation } {
+  private liveRun(runId: RunId): { rec: RunRecord; sim: Run } {
     const rec = this.live.get(runId)
     if (!rec) {
       this.lookup(runId, 'runId')
@@ -672,7 +660,7 @@ export class LabService implements LabBackend {
       ])
     }
     const sim = rec.sim
-    if (rec.info.status !== 'running' || rec.ending || sim === null || !sim.injectFault || !sim.endFault)
+    if (rec.info.status !== 'running' || rec.ending || sim === null)
       throw new LabError('unavailable', `run "${runId}" is not ready for live faults (starting or ending)`)
     return { rec, sim }
   }
@@ -683,7 +671,7 @@ export class LabService implements LabBackend {
     const fault = parseInjectedFault(arg.fault, rec.info.spec.cluster.nodes)
     let index: number
     try {
-      index = (sim.injectFault as (f: FaultSpec) => number)(fault)
+      index = sim.injectFault(fault)
     } catch (e) {
       throw new LabError('unavailable', `fault: ${errorMessage(e)}`)
     }
@@ -716,7 +704,7 @@ export class LabService implements LabBackend {
     rec.liveOpen.delete(arg.index)
     if (!wasActive) return { runId: arg.runId, index: arg.index, ended: false }
     try {
-      ;(sim.endFault as (i: number) => void)(arg.index)
+      sim.endFault(arg.index)
       rec.endedEarly.add(arg.index)
     } catch (e) {
       throw new LabError('unavailable', `index: ${errorMessage(e)}`)

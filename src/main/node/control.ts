@@ -2,7 +2,7 @@
 // serialization). Lab -> node messages are validated with these schemas in the node; node ->
 // lab messages are checked by the lab (src/main/lab/cluster) before use.
 import { z } from 'zod'
-import { MAX_JUMP_TICKS } from '../../core/sim/fault-plan'
+import { MAX_JUMP_TICKS } from '../../core/engine/fault-plan'
 import type { NodeStatus } from '../../core/protocols/types'
 import type { TraceEvent } from '../../shared/trace'
 import { MAX_VC } from '../../shared/wire'

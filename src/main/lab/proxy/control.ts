@@ -3,24 +3,10 @@ import { z } from 'zod'
 import type { TraceEvent } from '../../../shared/trace'
 import { MAX_VC } from '../../../shared/wire'
 
-/** What the proxy does to frames on one directed link (from -> to). */
-export interface LinkRule {
-  /** Partitioned: drop everything (reason 'partition'). */
-  cut: boolean
-  /** The sender is byzantine-silent: drop everything it sends (reason 'byzantine'). */
-  silent: boolean
-  /** Drop probability (reason 'loss'). */
-  drop: number
-  /** Probability a frame is delivered twice. */
-  duplicate: number
-  /** Probability a frame is held back by a random extra delay (so later frames overtake it). */
-  reorder: number
-  /** One-way latency added, ms, and uniform jitter +- jitterMs. */
-  latencyMs: number
-  jitterMs: number
-  /** Bandwidth cap, bytes per second (0 = unlimited). */
-  bandwidth: number
-}
+import type { LinkRule } from '../../../core/engine/links'
+
+/** What the proxy does to frames on one directed link (the engine's LinkState.rules()). */
+export type { LinkRule }
 
 export const LinkRuleSchema = z.strictObject({
   cut: z.boolean(),

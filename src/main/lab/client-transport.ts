@@ -1,0 +1,156 @@
+// How a processes-mode run's clients reach the nodes: one TCP connection per node's client
+// port, shared by every client (the clients themselves, their ops, retries and timeouts, are
+// the run engine's: src/core/engine/clients.ts). Requests and replies are frames of
+// src/shared/wire.ts with msgpack bodies (CLIENT_REQ {id, cmd}, CLIENT_REP ClientReply);
+// writes are batched per event-loop turn. A reply is checked (a boundary like any other) and
+// handed to the engine; a connection that breaks tells the engine which requests were lost
+// with it, and whether they may have arrived (it was open: the outcome is unknown).
+import { connect, type Socket } from 'node:net'
+import type { ClientReply, ClientRequest } from '../../core/protocols/types'
+import {
+  FrameStream,
+  NO_NODE,
+  T_CLIENT_REP,
+  T_CLIENT_REQ,
+  encodeFrame,
+  frameHeaderLen,
+  frameType,
+  hexBytes,
+} from '../../shared/wire'
+import { packBody, unpackBody } from '../node/codec'
+import { asClientReply } from '../node/validate'
+
+export interface TransportHost {
+  /** The client port of node idx, or null when it is down. */
+  clientPort(idx: number): number | null
+  onReply(node: number, rep: ClientReply): void
+  onRequestLost(id: string, node: number, written: boolean): void
+  log(line: string): void
+}
+
+interface Conn {
+  idx: number
+  port: number
+  sock: Socket
+  open: boolean
+  /** Request ids written on this connection whose reply has not come yet. */
+  inflight: Set<string>
+  corked: boolean
+}
+
+export class ClientTransport {
+  private readonly conns: (Conn | null)[]
+  private closed = false
+
+  constructor(
+    n: number,
+    private readonly host: TransportHost,
+  ) {
+    this.conns = new Array<Conn | null>(n).fill(null)
+  }
+
+  /** Send a request to node idx; false when the node is down (nothing was sent). */
+  send(idx: number, req: ClientRequest): boolean {
+    if (this.closed) return false
+    const conn = this.conn(idx)
+    if (conn === null) return false
+    conn.inflight.add(req.id)
+    if (!conn.corked) {
+      conn.corked = true
+      conn.sock.cork()
+      process.nextTick(() => {
+        conn.corked = false
+        conn.sock.uncork()
+      })
+    }
+    conn.sock.write(
+      encodeFrame(
+        { type: T_CLIENT_REQ, src: NO_NODE, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+        packBody(req),
+      ),
+    )
+    return true
+  }
+
+  /** The op of request `id` is over: its reply is no longer awaited on node idx's connection. */
+  forget(idx: number, id: string): void {
+    this.conns[idx]?.inflight.delete(id)
+  }
+
+  /** Close every connection (the run ended); nothing more is reported. */
+  close(): void {
+    this.closed = true
+    for (let i = 0; i < this.conns.length; i++) {
+      this.conns[i]?.sock.destroy()
+      this.conns[i] = null
+    }
+  }
+
+  /** The connection to node idx (opened on demand), or null when the node is down. */
+  private conn(idx: number): Conn | null {
+    const port = this.host.clientPort(idx)
+    let conn = this.conns[idx]
+    if (conn !== null && (conn.port !== port || conn.sock.destroyed)) {
+      conn.sock.destroy()
+      conn = null
+      this.conns[idx] = null
+    }
+    if (port === null) return null
+    if (conn !== null) return conn
+    const sock = connect({ port, host: '127.0.0.1' })
+    sock.setNoDelay(true)
+    const c: Conn = { idx, port, sock, open: false, inflight: new Set(), corked: false }
+    this.conns[idx] = c
+    const stream = new FrameStream()
+    sock.on('connect', () => {
+      c.open = true
+    })
+    sock.on('data', (chunk: Buffer) => {
+      if (sock.destroyed) return
+      const bad = stream.feed(chunk, (buf, off, len) => {
+        if (sock.destroyed) return
+        const why = this.onReplyFrame(c, buf, off, len)
+        if (why !== null) {
+          this.host.log(`client: connection to n${idx + 1} closed: ${why}`)
+          sock.destroy()
+        }
+      })
+      if (bad !== null) {
+        this.host.log(`client: connection to n${idx + 1} closed: ${bad}`)
+        sock.destroy()
+      }
+    })
+    sock.on('error', () => {
+      // 'close' follows
+    })
+    sock.on('close', () => this.onClosed(c))
+    return c
+  }
+
+  private onReplyFrame(c: Conn, buf: Uint8Array, off: number, len: number): string | null {
+    const type = frameType(buf, off)
+    if (type !== T_CLIENT_REP)
+      return `frame type ${type} from a client port (expected CLIENT_REP ${T_CLIENT_REP})`
+    const hl = frameHeaderLen(buf, off)
+    let body: unknown
+    try {
+      body = unpackBody(buf, off + hl, off + len)
+    } catch (e) {
+      return `reply body does not decode (${(e as Error).message}); bytes [${hexBytes(buf, off + hl, len - hl)}]`
+    }
+    const rep = asClientReply(body)
+    if (typeof rep === 'string') return rep
+    c.inflight.delete(rep.id)
+    this.host.onReply(c.idx, rep)
+    return null
+  }
+
+  private onClosed(c: Conn): void {
+    if (this.conns[c.idx] === c) this.conns[c.idx] = null
+    const ids = [...c.inflight]
+    c.inflight.clear()
+    if (this.closed) return
+    // Written on an open connection: each may have been received (and applied).
+    for (const id of ids) this.host.onRequestLost(id, c.idx, c.open)
+  }
+}
