@@ -25,9 +25,9 @@ import {
   fuzzSpec,
   type FaultStyle,
   type FuzzResult,
-} from '../src/core/check/fuzz'
+} from '../src/core/fuzz'
 import { checkRun } from '../src/core/check'
-import { FUZZ_TARGETS } from '../src/core/check/fuzz-targets'
+import { FUZZ_TARGETS } from '../src/core/fuzz'
 import { createSimulation, type AnyProtocolFactory } from '../src/core/sim'
 import type { AlgorithmKind } from '../src/shared/spec'
 

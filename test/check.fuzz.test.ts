@@ -3,14 +3,7 @@
 // Seeds are fixed, so this test is deterministic. The long campaign is `npm run fuzz`.
 import { describe, expect, it } from 'vitest'
 import { CHECK_NAMES } from '../src/core/check'
-import {
-  FAULT_STYLES,
-  fuzzOne,
-  fuzz,
-  fuzzSpec,
-  randomFaultSchedule,
-  type FuzzResult,
-} from '../src/core/check/fuzz'
+import { FAULT_STYLES, fuzzOne, fuzz, fuzzSpec, randomFaultSchedule, type FuzzResult } from '../src/core/fuzz'
 import { createRaftFactory, type RaftMutations } from '../src/core/protocols'
 import { createRng } from '../src/core/rng'
 import { ExperimentSpecSchema, FAULT_KINDS, PARTITION_SHAPES } from '../src/shared/spec'

@@ -3,8 +3,8 @@
 // the seed (its fault schedule within the algorithm's fault model), plus a byzantine fault
 // and a clock jump on some seeds, plus faults injected and ended live on others, so every
 // fault kind and both fault paths (scheduled and live) are covered.
-import { FUZZ_TARGETS } from '../src/core/check/fuzz-targets'
-import { fuzzSpec } from '../src/core/check/fuzz'
+import { FUZZ_TARGETS } from '../src/core/fuzz'
+import { fuzzSpec } from '../src/core/fuzz'
 import { createRng } from '../src/core/rng'
 import { createSimulation } from '../src/core/sim'
 import { ExperimentSpecSchema, type AlgorithmKind, type FaultSpec } from '../src/shared/spec'

@@ -2,8 +2,9 @@
 // slice of seeds (random crash-recovery faults, partitions, loss, delay, clock skew) with zero
 // violations, and the same budget catches the deliberately broken Multi-Paxos variants.
 import { describe, expect, it } from 'vitest'
-import { fuzz, fuzzOne, type FuzzResult } from '../src/core/check/fuzz'
-import { MULTIPAXOS_CHECK_NAMES, multipaxosFuzz } from '../src/core/check/multipaxos'
+import { fuzz, fuzzOne, type FuzzResult } from '../src/core/fuzz'
+import { MULTIPAXOS_CHECK_NAMES } from '../src/core/check/multipaxos'
+import { multipaxosFuzz } from '../src/core/protocols/multipaxos/fuzz'
 import { CHECK_NAMES } from '../src/core/check'
 import {
   createMultiPaxosFactory,

@@ -2,8 +2,9 @@
 // faults): the real implementation survives a fixed slice of seeds with zero violations, and
 // the same budget catches every deliberately broken Paxos. The long campaign is `npm run fuzz`.
 import { describe, expect, it } from 'vitest'
-import { fuzz } from '../src/core/check/fuzz'
-import { PAXOS_CHECK_NAMES, paxosFuzz } from '../src/core/check/paxos'
+import { fuzz } from '../src/core/fuzz'
+import { PAXOS_CHECK_NAMES } from '../src/core/check/paxos'
+import { paxosFuzz } from '../src/core/protocols/paxos/fuzz'
 import { createPaxosFactory, PAXOS_MUTANTS } from '../src/core/protocols/paxos'
 
 /** The budget every run below gets: seeds 1..SEEDS, 4 s of simulated time each. */

@@ -3,8 +3,9 @@
 // Byzantine replicas) with zero violations, and the same budget catches every mutant.
 import { describe, expect, it } from 'vitest'
 import { createChecker } from '../src/core/check'
-import { fuzz, fuzzOne, fuzzSpec, type FuzzResult } from '../src/core/check/fuzz'
-import { PBFT_CHECK_NAMES, createPbftChecker, pbftFuzz } from '../src/core/check/pbft'
+import { fuzz, fuzzOne, fuzzSpec, type FuzzResult } from '../src/core/fuzz'
+import { PBFT_CHECK_NAMES, createPbftChecker } from '../src/core/check/pbft'
+import { pbftFuzz } from '../src/core/protocols/pbft/fuzz'
 import { createPbftFactory, PBFT_MUTANTS } from '../src/core/protocols/pbft'
 import { ExperimentSpecSchema } from '../src/shared/spec'
 import type { TraceEvent } from '../src/shared/trace'

@@ -1,8 +1,9 @@
 // The quorum store in the deterministic simulator: CAP and PACELC as the checks see them, and
 // seeded fuzzing (fixed seeds: deterministic). The long campaign is `npm run fuzz`.
 import { describe, expect, it } from 'vitest'
-import { fuzz, fuzzOne, type FuzzResult } from '../src/core/check/fuzz'
-import { QUORUM_CHECK_NAMES, quorumFuzz, quorumFuzzAvailable } from '../src/core/check/quorum'
+import { fuzz, fuzzOne, type FuzzResult } from '../src/core/fuzz'
+import { QUORUM_CHECK_NAMES } from '../src/core/check/quorum'
+import { quorumFuzz, quorumFuzzAvailable } from '../src/core/protocols/quorum/fuzz'
 import { createQuorumFactory, QUORUM_MUTANTS, type QuorumMutations } from '../src/core/protocols/quorum'
 import { createSimulation } from '../src/core/sim'
 import { ExperimentSpecSchema, type ExperimentSpecInput, type QuorumParams } from '../src/shared/spec'

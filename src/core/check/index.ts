@@ -4,7 +4,8 @@ import type { CheckResult, Verdict } from '../../shared/api'
 import { historyFromTrace } from '../../shared/history'
 import type { OpEvent, TraceEvent } from '../../shared/trace'
 import { checkLinearizable, linCheckResult } from './linearizability'
-import { CHECK_NAMES, createRaftChecker, type TraceChecker } from './raft'
+import { CHECK_NAMES, createRaftChecker } from './raft'
+import type { TraceChecker } from './trace-checker'
 import { createPaxosChecker } from './paxos'
 import { createMultiPaxosChecker } from './multipaxos'
 import { createPbftChecker } from './pbft'
@@ -12,7 +13,9 @@ import { createQuorumChecker } from './quorum'
 
 export { CHECK_NAMES, RaftTraceChecker, createRaftChecker } from './raft'
 export { fmtTime } from './tally'
-export type { RaftCheckerOptions, TraceChecker } from './raft'
+export type { RaftCheckerOptions } from './raft'
+export type { TraceChecker } from './trace-checker'
+export { COMMON_CHECK_NAMES } from './trace-checker'
 
 /** Each algorithm's own safety checks (streaming), by algorithm kind. */
 const PROTOCOL_CHECKERS: Readonly<Record<string, () => TraceChecker>> = {

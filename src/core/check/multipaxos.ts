@@ -10,13 +10,10 @@
 //                     the start) is at a slot <= the next one, every other apply is exactly
 //                     at the next slot; and the applied command is the one the node holds at
 //                     that slot (its last 'log' append there).
-//
-// The fuzz options for Multi-Paxos (`multipaxosFuzz`) live here too, next to the checks
-// they exercise.
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, NodeId, TraceEvent } from '../../shared/trace'
-import type { Rng } from '../rng'
-import { createRaftChecker, type TraceChecker } from './raft'
+import { createRaftChecker } from './raft'
+import type { TraceChecker } from './trace-checker'
 import { fmtTime, Tally } from './tally'
 
 export const MULTIPAXOS_CHECK_NAMES = {
@@ -124,22 +121,4 @@ export class MultiPaxosTraceChecker implements TraceChecker {
 
 export function createMultiPaxosChecker(): TraceChecker {
   return new MultiPaxosTraceChecker()
-}
-
-/** Fuzz options for Multi-Paxos: timing drawn per seed, crash-recovery faults (the default schedule). */
-export const multipaxosFuzz: {
-  algorithm: 'multipaxos'
-  params: (rng: Rng) => Record<string, unknown>
-} = {
-  algorithm: 'multipaxos',
-  params: (rng) => {
-    const lo = rng.int(5, 12)
-    const hi = lo + rng.int(1, lo)
-    const batches = [1, 1, 2, 4, 64]
-    return {
-      leaderTimeoutTicks: [lo, hi],
-      heartbeatTicks: rng.int(1, Math.min(3, lo - 1)),
-      maxBatch: batches[rng.int(0, batches.length - 1)],
-    }
-  },
 }

@@ -22,9 +22,8 @@
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, LogEvent, NodeId, OpEvent, TraceEvent } from '../../shared/trace'
 import { NOOP_ID, parseAcceptanceId, showBallot } from '../protocols/paxos/types'
-import { CHECK_NAMES, type TraceChecker } from './raft'
+import { COMMON_CHECK_NAMES as CHECK_NAMES, type TraceChecker } from './trace-checker'
 import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
-import { randomFaultSchedule, type FuzzOptions } from './fuzz'
 
 export const PAXOS_CHECK_NAMES = {
   agreement: 'Agreement',
@@ -222,25 +221,4 @@ export class PaxosTraceChecker implements TraceChecker {
 
 export function createPaxosChecker(): TraceChecker {
   return new PaxosTraceChecker()
-}
-
-/**
- * Fuzz options for Paxos: timing drawn per seed, backoff mostly on (off livelocks, safely).
- * There is no leader to isolate, so the leader-isolation style's seeds get crash-restart
- * storms instead (a restart between a promise and the next phase 2 is where a forgotten
- * promise or acceptance breaks agreement).
- */
-export const paxosFuzz: Pick<FuzzOptions, 'algorithm' | 'params' | 'faults' | 'mix'> = {
-  algorithm: 'paxos',
-  faults: (rng, spec, style) =>
-    randomFaultSchedule(rng, spec, style === 'leader-isolation' ? 'election-storm' : style),
-  params: (rng) => {
-    const lo = rng.int(1, 4)
-    return {
-      retryTicks: rng.int(3, 12),
-      backoff: rng.chance(0.85),
-      backoffTicks: [lo, lo + rng.int(2, 12)],
-    }
-  },
-  mix: { read: 0.2, write: 0.5, cas: 0.3 },
 }

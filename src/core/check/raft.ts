@@ -26,23 +26,17 @@
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, LogEvent, NodeId, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
 import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
+import { COMMON_CHECK_NAMES, type TraceChecker } from './trace-checker'
+
+export type { TraceChecker }
 
 export const CHECK_NAMES = {
   electionSafety: 'Election Safety',
   logMatching: 'Log Matching',
   leaderCompleteness: 'Leader Completeness',
   stateMachineSafety: 'State Machine Safety',
-  ackedWrites: 'No acknowledged write lost',
-  /** Not a Raft invariant: every run's client history is checked too (see check/index.ts). */
-  linearizability: 'Linearizability',
+  ...COMMON_CHECK_NAMES,
 } as const
-
-/** Streaming checker: feed events in order, then read the verdicts. */
-export interface TraceChecker {
-  onEvent(e: TraceEvent): void
-  /** Verdicts for everything fed so far (may be called more than once). */
-  results(): CheckResult[]
-}
 
 interface NodeState {
   id: NodeId

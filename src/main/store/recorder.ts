@@ -26,8 +26,13 @@ import type { Statement } from 'better-sqlite3'
 import type { MetricsWindow } from '../../shared/api'
 import type { FaultEvent, OpEvent, TraceEvent } from '../../shared/trace'
 import { WindowSketcher, type SketchRow } from '../../core/sketch'
-import { StoreError, toStoreError } from './db'
-import type { LabStore } from './store'
+import { StoreError, toStoreError, type SqliteDb } from './db'
+
+/** What a recorder writes into: the store's database, and its file (named in errors). */
+export interface RecorderStore {
+  readonly db: SqliteDb
+  readonly file: string
+}
 
 export interface RecorderOptions {
   /** Schedule a flush as soon as this many events are queued (default 4096). */
@@ -54,7 +59,7 @@ export function restJson(e: TraceEvent): string {
 }
 
 export class RunRecorder {
-  private readonly store: LabStore
+  private readonly store: RecorderStore
   readonly runSeq: number
   private readonly flushEvents: number
   private readonly flushMs: number
@@ -84,7 +89,7 @@ export class RunRecorder {
   private readonly setProgress: Statement
   private readonly args: unknown[] = new Array<unknown>(ROWS_PER_INSERT * COLS)
 
-  constructor(store: LabStore, runSeq: number, opts: RecorderOptions = {}) {
+  constructor(store: RecorderStore, runSeq: number, opts: RecorderOptions = {}) {
     this.store = store
     this.runSeq = runSeq
     this.flushEvents = opts.flushEvents ?? 4096

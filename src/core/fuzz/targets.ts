@@ -6,17 +6,15 @@ import { createPaxosFactory, PAXOS_MUTANTS } from '../protocols/paxos'
 import { createPbftFactory, PBFT_MUTANTS } from '../protocols/pbft'
 import { createQuorumFactory, QUORUM_MUTANTS } from '../protocols/quorum'
 import { createRaftFactory } from '../protocols/raft'
-import type { AnyProtocolFactory } from '../sim'
-import type { FuzzOptions } from './fuzz'
-import { multipaxosFuzz } from './multipaxos'
-import { paxosFuzz } from './paxos'
-import { pbftFuzz } from './pbft'
-import { quorumFuzz } from './quorum'
+import { multipaxosFuzz } from '../protocols/multipaxos/fuzz'
+import { paxosFuzz } from '../protocols/paxos/fuzz'
+import { pbftFuzz } from '../protocols/pbft/fuzz'
+import { quorumFuzz } from '../protocols/quorum/fuzz'
+import { raftFuzz } from '../protocols/raft/fuzz'
+import type { AnyProtocolFactory } from '../protocols'
+import type { FuzzModel } from './model'
 
-export type AlgorithmFuzzOptions = Pick<
-  FuzzOptions,
-  'algorithm' | 'params' | 'faults' | 'mix' | 'stopRunOnViolation' | 'nodes'
->
+export type AlgorithmFuzzOptions = FuzzModel
 
 export interface FuzzTarget {
   options: AlgorithmFuzzOptions
@@ -32,7 +30,7 @@ function flags(names: readonly string[]): Record<string, boolean> {
 
 export const FUZZ_TARGETS: Partial<Record<AlgorithmKind, FuzzTarget>> = {
   raft: {
-    options: { algorithm: 'raft' },
+    options: raftFuzz,
     mutants: ['voteWithoutLogCheck', 'commitOldTermByCounting', 'forgetPersistVote', 'noTruncateOnConflict'],
     mutant: (names) => createRaftFactory(flags(names)) as unknown as AnyProtocolFactory,
   },

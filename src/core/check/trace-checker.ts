@@ -1,0 +1,19 @@
+// The contract every safety checker keeps: fed a run's trace events in order, it says at any
+// time what it found (one CheckResult per check). Streaming, so a long run need not keep its
+// trace. Also the names of the checks every algorithm's run gets whatever the algorithm.
+import type { CheckResult } from '../../shared/api'
+import type { TraceEvent } from '../../shared/trace'
+
+/** Streaming checker: feed events in order, then read the verdicts. */
+export interface TraceChecker {
+  onEvent(e: TraceEvent): void
+  /** Verdicts for everything fed so far (may be called more than once). */
+  results(): CheckResult[]
+}
+
+/** Checks of the client history that apply to every algorithm. */
+export const COMMON_CHECK_NAMES = {
+  ackedWrites: 'No acknowledged write lost',
+  /** Every run's client history is checked (see check/index.ts). */
+  linearizability: 'Linearizability',
+} as const
