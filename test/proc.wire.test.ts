@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { LinkState, SLOW_EXTRA_MS } from '../src/core/engine/links'
+import { algorithmModule } from '../src/core/protocols/registry'
 import { isClean } from '../src/main/lab/proxy/control'
 import { packBody } from '../src/main/node/codec'
 import { recoveredLog, recoveredLogEvents } from '../src/main/node/recovery'
@@ -63,7 +64,9 @@ describe('wire frames', () => {
     expect(frameLc(f, 0)).toBe(123456789012)
     expect(frameMsgId(f, 0)).toBe(2 ** 32 * 7 + 5)
     expect(frameVc(f, 0)).toEqual([1, 2, 3])
-    expect(messageTypeName('raft', messageTypeCode('raft', 'AppendEntries'))).toBe('AppendEntries')
+    const raftTypes = algorithmModule('raft').wireTypes
+    expect(messageTypeName(raftTypes, messageTypeCode(raftTypes, 'AppendEntries'))).toBe('AppendEntries')
+    expect(messageTypeName(raftTypes, messageTypeCode(raftTypes, 'NoSuchType'))).toBe('type63')
   })
 
   it('reassembles frames split at every byte and packed several to a chunk', () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { Cluster } from './raft.harness'
 import { raftFactory } from '../src/core/protocols/raft'
 import type { RaftMsg } from '../src/core/protocols/raft/types'
-import { getProtocol, PROTOCOLS } from '../src/core/protocols'
+import { algorithmModule, getProtocol } from '../src/core/protocols'
 import { createRng } from '../src/core/rng'
 import type { ProtocolEvent } from '../src/core/protocols/types'
 
@@ -93,10 +93,10 @@ describe('raft factory', () => {
   })
 
   it('the registry knows raft and names the known kinds for an unknown one', () => {
-    expect(getProtocol('raft')).toBe(PROTOCOLS.raft)
+    expect(getProtocol('raft')).toBe(algorithmModule('raft').factory)
     expect(getProtocol('raft').kind).toBe('raft')
-    expect(() => getProtocol('zab')).toThrow(/unknown protocol "zab" \(known: raft, paxos/)
-    expect(() => getProtocol('toString')).toThrow(/unknown protocol/)
+    expect(() => getProtocol('zab')).toThrow(/unknown algorithm "zab" \(known: raft, paxos/)
+    expect(() => getProtocol('toString')).toThrow(/unknown algorithm/)
   })
 })
 

@@ -402,7 +402,10 @@ export function parseLiveFault(
   const r = FaultSchema.safeParse(withAt, { reportInput: true })
   const under = (path: string): string => (path && path !== '(spec)' ? `fault.${path}` : 'fault')
   if (!r.success)
-    return { ok: false, errors: toFieldErrors(r.error).map((x) => ({ path: under(x.path), message: x.message })) }
+    return {
+      ok: false,
+      errors: toFieldErrors(r.error).map((x) => ({ path: under(x.path), message: x.message })),
+    }
   const issues = faultNodeIssues(r.data, nodes)
   if (issues.length > 0)
     return { ok: false, errors: issues.map((x) => ({ path: `fault.${x.field}`, message: x.message })) }

@@ -5,7 +5,7 @@
 //   offset size  field
 //   0      2     magic 'Q' 'L' (0x51 0x4c)
 //   2      1     version (1)
-//   3      1     type: 0..63 a protocol message type code (index in MESSAGE_TYPES[kind]),
+//   3      1     type: 0..63 a protocol message type code (index in the algorithm's wireTypes),
 //                200 HELLO (handshake), 201 CLIENT_REQ, 202 CLIENT_REP
 //   4      1     source node index (0 = n1 ...; 255 = none: lab, proxy, client)
 //   5      1     destination node index (255 = none)
@@ -39,61 +39,21 @@ export const T_CLIENT_REP = 202
 /** Protocol message type codes are below this. */
 export const MAX_PROTOCOL_TYPE = 64
 
-/** PBFT's message types in wire-code order (core's pbft/validate.ts accepts exactly these). */
-export const PBFT_WIRE_TYPES = [
-  'Request',
-  'PrePrepare',
-  'Prepare',
-  'Commit',
-  'Checkpoint',
-  'ViewChange',
-  'NewView',
-  'FetchState',
-  'State',
-] as const
-
-/** The quorum store's message types in wire-code order (core's QUORUM_MSG_TYPES is this list). */
-export const QUORUM_WIRE_TYPES = [
-  'Get',
-  'GetReply',
-  'Put',
-  'PutAck',
-  'ReadRepair',
-  'RepairAck',
-  'Hint',
-  'HintAck',
-  'Handoff',
-  'HandoffAck',
-  'MerkleRoot',
-  'MerkleDiff',
-  'SyncKeys',
-] as const
-
-/** Protocol message type names by algorithm; the code on the wire is the index. */
-export const MESSAGE_TYPES: Readonly<Record<string, readonly string[]>> = {
-  raft: ['PreVote', 'PreVoteResp', 'RequestVote', 'RequestVoteResp', 'AppendEntries', 'AppendEntriesResp'],
-  paxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
-  pbft: PBFT_WIRE_TYPES,
-  multipaxos: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Heartbeat', 'HeartbeatAck', 'CatchUp'],
-  quorum: QUORUM_WIRE_TYPES,
-}
-
 /** Code 63 stands for a type name the table does not know (it still travels; the name is lost). */
 export const OTHER_TYPE = 63
 
-export function messageTypeCode(kind: string, name: string): number {
-  const list = MESSAGE_TYPES[kind]
-  if (list === undefined) return OTHER_TYPE
-  const i = list.indexOf(name)
-  return i < 0 ? OTHER_TYPE : i
+/** The wire code of message type `name` in `types` (an algorithm's wireTypes), or OTHER_TYPE. */
+export function messageTypeCode(types: readonly string[], name: string): number {
+  const i = types.indexOf(name)
+  return i < 0 || i >= OTHER_TYPE ? OTHER_TYPE : i
 }
 
-export function messageTypeName(kind: string, code: number): string {
+/** The name of wire code `code` in `types` (an algorithm's wireTypes). */
+export function messageTypeName(types: readonly string[], code: number): string {
   if (code === T_HELLO) return 'HELLO'
   if (code === T_CLIENT_REQ) return 'ClientRequest'
   if (code === T_CLIENT_REP) return 'ClientReply'
-  const list = MESSAGE_TYPES[kind]
-  return list !== undefined && code < list.length ? list[code] : `type${code}`
+  return code < types.length ? types[code] : `type${code}`
 }
 
 export function isKnownFrameType(code: number): boolean {

@@ -6,10 +6,7 @@ import type { OpEvent, TraceEvent } from '../../shared/trace'
 import { checkLinearizable, linCheckResult } from './linearizability'
 import { CHECK_NAMES, createRaftChecker } from './raft'
 import type { TraceChecker } from './trace-checker'
-import { createPaxosChecker } from './paxos'
-import { createMultiPaxosChecker } from './multipaxos'
-import { createPbftChecker } from './pbft'
-import { createQuorumChecker } from './quorum'
+import { findAlgorithm } from '../protocols/registry'
 
 export { CHECK_NAMES, RaftTraceChecker, createRaftChecker } from './raft'
 export { fmtTime } from './tally'
@@ -17,25 +14,14 @@ export type { RaftCheckerOptions } from './raft'
 export type { TraceChecker } from './trace-checker'
 export { COMMON_CHECK_NAMES } from './trace-checker'
 
-/** Each algorithm's own safety checks (streaming), by algorithm kind. */
-const PROTOCOL_CHECKERS: Readonly<Record<string, () => TraceChecker>> = {
-  raft: () => createRaftChecker({ raft: true }),
-  paxos: createPaxosChecker,
-  multipaxos: createMultiPaxosChecker,
-  pbft: createPbftChecker,
-  quorum: createQuorumChecker,
-}
-
 /**
  * A streaming checker for `algorithm`: its own invariants (Raft: every Raft invariant; an
  * unknown algorithm: the protocol-independent ones, state machine safety over 'apply'
  * events and no acknowledged write lost), plus linearizability of the client history.
  */
 export function createChecker(algorithm: string): RunTraceChecker {
-  const own = Object.prototype.hasOwnProperty.call(PROTOCOL_CHECKERS, algorithm)
-    ? PROTOCOL_CHECKERS[algorithm]
-    : () => createRaftChecker({ raft: false })
-  return new RunChecker(own())
+  const m = findAlgorithm(algorithm)
+  return new RunChecker(m ? m.checker() : createRaftChecker({ raft: false }))
 }
 
 /**

@@ -32,3 +32,31 @@ export function strField(o: Obj, field: string, path: string, max: number, nulla
   if (v.length > max) return `${path}${field}: longer than ${max} characters (${v.length})`
   return null
 }
+
+/** `o[field]` is true or false. */
+export function boolField(o: Obj, field: string, path: string): string | null {
+  return typeof o[field] === 'boolean'
+    ? null
+    : `${path}${field}: must be true or false, got ${show(o[field])}`
+}
+
+/** Longest string accepted in a request id, key or node id. */
+export const MAX_ID = 256
+/** Longest value accepted in a put / cas. */
+export const MAX_VALUE = 1024 * 1024
+
+const KV_FNS = new Set(['get', 'put', 'cas'])
+
+/** A KV command (get / put / cas) as carried in client requests and log entries. */
+export function checkKvCommand(v: unknown, path: string): string | null {
+  if (!isObj(v)) return `${path}: must be an object, got ${show(v)}`
+  const p = `${path}.`
+  if (typeof v.f !== 'string' || !KV_FNS.has(v.f)) return `${p}f: must be get, put or cas, got ${show(v.f)}`
+  const bad = strField(v, 'key', p, MAX_ID)
+  if (bad) return bad
+  if (v.f === 'get') return null
+  const badV = strField(v, 'value', p, MAX_VALUE)
+  if (badV) return badV
+  if (v.f === 'cas') return strField(v, 'expected', p, MAX_VALUE, true)
+  return null
+}

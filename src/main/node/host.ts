@@ -23,7 +23,7 @@
 // failed handshake) closes that connection with a logged reason naming the offending bytes
 // or field; the node keeps running.
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import { getProtocol, type AnyProtocolFactory } from '../../core/protocols'
+import { algorithmModule, type AnyProtocolFactory } from '../../core/protocols'
 import type {
   ClientReply,
   ClientRequest,
@@ -79,6 +79,8 @@ export class NodeHost {
   readonly id: NodeId
   private readonly ids: NodeId[]
   private readonly factory: AnyProtocolFactory
+  /** The algorithm's message names in wire-code order. */
+  private readonly wireTypes: readonly string[]
   private proto: Protocol<unknown, unknown> | null = null
   private wal: Wal | null = null
   private recovered: unknown[] = []
@@ -133,7 +135,9 @@ export class NodeHost {
   ) {
     this.ids = nodeIds(cfg.n)
     this.id = this.ids[cfg.idx]
-    this.factory = getProtocol(cfg.kind)
+    const m = algorithmModule(cfg.kind)
+    this.factory = m.factory
+    this.wireTypes = m.wireTypes
     this.lc = cfg.lc
     this.vc = new Array<number>(cfg.n).fill(0)
     for (let i = 0; i < cfg.n && i < cfg.vc.length; i++) this.vc[i] = cfg.vc[i]
@@ -414,7 +418,7 @@ export class NodeHost {
       return
     }
     const h = {
-      type: messageTypeCode(f.kind, f.messageType(msg)),
+      type: messageTypeCode(this.wireTypes, f.messageType(msg)),
       src: this.cfg.idx,
       dst,
       lc,

@@ -2,34 +2,22 @@
 // client requests and replies, and handshakes. Each returns null when the value is good, or
 // a reason naming the offending field (the caller logs it and closes the connection).
 import { timingSafeEqual } from 'node:crypto'
-import { isNat, isObj, natField as nat, show, strField as str, type Obj } from '../../core/protocols/fields'
+import {
+  checkKvCommand,
+  isObj,
+  MAX_ID,
+  MAX_VALUE,
+  natField as nat,
+  show,
+  strField as str,
+} from '../../core/protocols/fields'
+import { algorithmModule } from '../../core/protocols/registry'
+
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 
-/** Longest string accepted in a request id, key or node id. */
-export const MAX_ID = 256
-/** Longest value accepted in a put / cas. */
-export const MAX_VALUE = 1024 * 1024
-
-function bool(o: Obj, field: string, path: string): string | null {
-  return typeof o[field] === 'boolean'
-    ? null
-    : `${path}${field}: must be true or false, got ${show(o[field])}`
-}
+export { checkKvCommand, MAX_ID, MAX_VALUE }
 
 const KEYS = new Set(['get', 'put', 'cas'])
-
-export function checkKvCommand(v: unknown, path: string): string | null {
-  if (!isObj(v)) return `${path}: must be an object, got ${show(v)}`
-  const p = `${path}.`
-  if (typeof v.f !== 'string' || !KEYS.has(v.f)) return `${p}f: must be get, put or cas, got ${show(v.f)}`
-  const bad = str(v, 'key', p, MAX_ID)
-  if (bad) return bad
-  if (v.f === 'get') return null
-  const badV = str(v, 'value', p, MAX_VALUE)
-  if (badV) return badV
-  if (v.f === 'cas') return str(v, 'expected', p, MAX_VALUE, true)
-  return null
-}
 
 export function checkClientRequest(v: unknown): string | null {
   if (!isObj(v)) return `request: must be an object, got ${show(v)}`
@@ -70,61 +58,9 @@ export function asClientReply(v: unknown): ClientReply | string {
 
 // ---------------------------------------------------------------- protocol messages
 
-function checkRaftEntry(v: unknown, path: string): string | null {
-  if (!isObj(v)) return `${path}: must be an object, got ${show(v)}`
-  const p = `${path}.`
-  const bad = nat(v, 'term', p) ?? str(v, 'id', p, MAX_ID)
-  if (bad) return bad
-  if (v.cmd === null) return null
-  return checkKvCommand(v.cmd, `${p}cmd`)
-}
-
-/** Most entries one AppendEntries may carry (the spec caps maxBatch at 10000). */
-const MAX_ENTRIES = 10_000
-
-function checkRaftMsg(m: unknown): string | null {
-  if (!isObj(m)) return `message: must be an object, got ${show(m)}`
-  const p = 'message.'
-  switch (m.type) {
-    case 'PreVote':
-    case 'RequestVote':
-      return nat(m, 'term', p) ?? nat(m, 'lastLogIndex', p) ?? nat(m, 'lastLogTerm', p)
-    case 'PreVoteResp':
-    case 'RequestVoteResp':
-      return nat(m, 'term', p) ?? bool(m, 'granted', p)
-    case 'AppendEntries': {
-      const bad = nat(m, 'term', p) ?? nat(m, 'prevIndex', p) ?? nat(m, 'prevTerm', p) ?? nat(m, 'commit', p)
-      if (bad) return bad
-      if (!isNat(m.ctx)) return `${p}ctx: must be a whole number >= 0, got ${show(m.ctx)}`
-      if (!Array.isArray(m.entries)) return `${p}entries: must be an array, got ${show(m.entries)}`
-      if (m.entries.length > MAX_ENTRIES) return `${p}entries: more than ${MAX_ENTRIES} entries`
-      for (let i = 0; i < m.entries.length; i++) {
-        const e = checkRaftEntry(m.entries[i], `${p}entries[${i}]`)
-        if (e) return e
-      }
-      return null
-    }
-    case 'AppendEntriesResp':
-      return (
-        nat(m, 'term', p) ??
-        bool(m, 'success', p) ??
-        nat(m, 'index', p) ??
-        nat(m, 'conflictTerm', p) ??
-        nat(m, 'conflictIndex', p) ??
-        nat(m, 'ctx', p)
-      )
-    default:
-      return `${p}type: unknown Raft message type ${show(m.type)}`
-  }
-}
-
-const MESSAGE_CHECKS: Readonly<Record<string, (m: unknown) => string | null>> = {
-  raft: checkRaftMsg,
-}
-
-/** Check a decoded protocol message of algorithm `kind`. */
+/** Check a decoded protocol message of algorithm `kind` (its module's validator). */
 export function checkProtocolMessage(kind: string, m: unknown): string | null {
-  const check = MESSAGE_CHECKS[kind]
+  const check = algorithmModule(kind).factory.validate
   if (check === undefined) return isObj(m) ? null : `message: must be an object, got ${show(m)}`
   return check(m)
 }

@@ -102,3 +102,16 @@ export interface Outbox {
   to: NodeId
   msg: PbftMsg
 }
+
+/** PBFT's message types in wire-code order (validate.ts accepts exactly these). */
+export const PBFT_WIRE_TYPES = [
+  'Request',
+  'PrePrepare',
+  'Prepare',
+  'Commit',
+  'Checkpoint',
+  'ViewChange',
+  'NewView',
+  'FetchState',
+  'State',
+] as const

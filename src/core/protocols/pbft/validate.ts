@@ -2,7 +2,7 @@
 // when the value is a well-formed PbftMsg, else a reason naming the offending field.
 // (Authenticity is checked by the replica itself, with the MAC.)
 import type { PbftMsgType } from './types'
-import { PBFT_WIRE_TYPES } from '../../../shared/wire'
+import { PBFT_WIRE_TYPES } from './types'
 import { isObj, natField as nat, show, strField, type Obj } from '../fields'
 
 const MAX_ID = 256

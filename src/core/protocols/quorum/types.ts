@@ -1,6 +1,5 @@
 // The quorum store's wire messages, durable records, versions and test-only mutations.
 import type { NodeId } from '../types'
-import { QUORUM_WIRE_TYPES } from '../../../shared/wire'
 
 /** Vector clock: node id -> counter (absent = 0). */
 export type VClock = Record<NodeId, number>
@@ -54,7 +53,24 @@ export interface KeyVersions {
 
 export type QuorumMsgType = QuorumMsg['type']
 
-/** Every message type, in a fixed order: the wire codes' order (shared/wire.ts, the one list). */
+/** The quorum store's message types in wire-code order (QUORUM_MSG_TYPES is this list). */
+export const QUORUM_WIRE_TYPES = [
+  'Get',
+  'GetReply',
+  'Put',
+  'PutAck',
+  'ReadRepair',
+  'RepairAck',
+  'Hint',
+  'HintAck',
+  'Handoff',
+  'HandoffAck',
+  'MerkleRoot',
+  'MerkleDiff',
+  'SyncKeys',
+] as const
+
+/** Every message type, in a fixed order: the wire codes' order (the one list, above). */
 export const QUORUM_MSG_TYPES: readonly QuorumMsgType[] = QUORUM_WIRE_TYPES
 
 // Compile-time: the wire list names every message type (the annotation above: nothing else).

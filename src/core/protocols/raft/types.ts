@@ -65,3 +65,11 @@ export interface RaftMutations {
   /** A follower keeps its conflicting entries instead of truncating them, and still acks (§5.3). */
   noTruncateOnConflict?: boolean
 }
+
+/** The mutants the fuzz campaign must catch (each a RaftMutations flag). */
+export const RAFT_MUTANTS: ReadonlyArray<keyof RaftMutations> = [
+  'voteWithoutLogCheck',
+  'commitOldTermByCounting',
+  'forgetPersistVote',
+  'noTruncateOnConflict',
+]

@@ -21,7 +21,7 @@
 // bytes; the proxy keeps running and the node reconnects.
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
-import { getProtocol, type AnyProtocolFactory } from '../../../core/protocols'
+import { findAlgorithm, type AnyProtocolFactory } from '../../../core/protocols'
 import { EventQueue } from '../../../core/sim/heap'
 import { createRng, type Rng } from '../../../core/rng'
 import type { DropReason, TraceEvent } from '../../../shared/trace'
@@ -110,6 +110,8 @@ export class ProxyServer {
   /** Frames of this chunk to record send events for (after the chunk's writes went out). */
   private readonly toDescribe: Array<{ buf: Uint8Array; off: number; len: number; t: number }> = []
   private readonly factory: AnyProtocolFactory | null
+  /** The algorithm's message names in wire-code order. */
+  private readonly wireTypes: readonly string[]
   private events: TraceEvent[] = []
   private errors: string[] = []
   private droppedErrors = 0
@@ -130,13 +132,9 @@ export class ProxyServer {
     const n = cfg.n
     this.n = n
     this.rng = createRng(cfg.seed)
-    let factory: AnyProtocolFactory | null = null
-    try {
-      factory = getProtocol(cfg.kind)
-    } catch {
-      factory = null // unknown algorithm: send events carry no summary
-    }
-    this.factory = factory
+    const m = findAlgorithm(cfg.kind) // unknown algorithm: events carry type codes and no summary
+    this.factory = m?.factory ?? null
+    this.wireTypes = m?.wireTypes ?? []
     this.rules = new Array<LinkRule>(n * n).fill(CLEAN_RULE)
     this.clean = new Uint8Array(n * n).fill(1)
     this.inbound = new Array<Inbound | null>(n).fill(null)
@@ -427,7 +425,7 @@ export class ProxyServer {
           msgId: frameMsgId(buf, off),
           from: `n${src + 1}`,
           to: `n${dst + 1}`,
-          type: messageTypeName(this.cfg.kind, frameType(buf, off)),
+          type: messageTypeName(this.wireTypes, frameType(buf, off)),
         })
       }
       let again = r.latencyMs
@@ -459,7 +457,7 @@ export class ProxyServer {
         msgId: frameMsgId(buf, off),
         from: `n${src + 1}`,
         to: `n${dst + 1}`,
-        type: messageTypeName(this.cfg.kind, frameType(buf, off)),
+        type: messageTypeName(this.wireTypes, frameType(buf, off)),
         vc: frameVc(buf, off),
         summary,
       })
@@ -480,7 +478,7 @@ export class ProxyServer {
       msgId: frameMsgId(buf, off),
       from: `n${src + 1}`,
       to: `n${dst + 1}`,
-      type: messageTypeName(this.cfg.kind, frameType(buf, off)),
+      type: messageTypeName(this.wireTypes, frameType(buf, off)),
       reason,
     })
   }

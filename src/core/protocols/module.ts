@@ -1,0 +1,56 @@
+// An algorithm as the lab knows it: one typed module per algorithm (src/core/protocols/<alg>/
+// index.ts), listed once in registry.ts. Everything the lab needs of an algorithm comes from
+// here: how to create its nodes (factory), its params and the designer's help and words
+// (info), its message names on the wire and their check, its safety checker, its fuzz model
+// and deliberate bugs (mutants), and the checks a spec must pass to run it.
+import type { z } from 'zod'
+import type { AlgorithmInfo } from '../../shared/params/help'
+import type { ExperimentSpec } from '../../shared/spec'
+import type { TraceChecker } from '../check/trace-checker'
+import type { FuzzModel } from '../fuzz/model'
+import type { ProtocolFactory } from './types'
+
+/** A spec problem an algorithm finds (e.g. PBFT needs 4 nodes): the field path and why. */
+export interface SpecIssue {
+  path: Array<string | number>
+  message: string
+}
+
+export interface AlgorithmModule<Msg, Rec, Params> {
+  /** The spec's `algorithm.kind`. */
+  readonly kind: string
+  /** The spec's `algorithm.params` (defaults filled in). */
+  readonly params: z.ZodType<Params>
+  /** Display name, summary, one line of help per param, and the algorithm's words. */
+  readonly info: AlgorithmInfo
+  /** Creates nodes, names and describes messages, rewrites them for byzantine nodes, checks them off a socket. */
+  readonly factory: ProtocolFactory<Msg, Rec, Params>
+  /** Message type names in wire-code order (the code on the wire is the index). */
+  readonly wireTypes: readonly string[]
+  /** The algorithm's own streaming safety checks (linearizability is added for every run). */
+  checker(): TraceChecker
+  /** How the fuzzer draws its params and faults. */
+  readonly fuzz: FuzzModel
+  /** Deliberate bugs the fuzzer must catch, by name. */
+  readonly mutants: readonly string[]
+  /** The algorithm with the named mutations switched on. */
+  mutant(names: readonly string[]): ProtocolFactory<Msg, Rec, Params>
+  /** Cross-field checks of a whole spec (cluster size, params against the cluster). */
+  specIssues?(spec: ExperimentSpec): SpecIssue[]
+}
+
+/** Any algorithm's module, as the lab drives it (messages, records and params are opaque). */
+export type AnyAlgorithmModule = AlgorithmModule<unknown, unknown, unknown>
+
+/**
+ * Declare an algorithm: type-checks the module against its own message, record and params
+ * types, then erases them (the one place they are erased) for the registry.
+ */
+export function defineAlgorithm<Msg, Rec, Params>(m: AlgorithmModule<Msg, Rec, Params>): AnyAlgorithmModule {
+  return m as unknown as AnyAlgorithmModule
+}
+
+/** `{ a: true, b: true }` from `['a', 'b']` (mutation flags). */
+export function flags(names: readonly string[]): Record<string, boolean> {
+  return Object.fromEntries(names.map((n) => [n, true]))
+}
