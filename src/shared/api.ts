@@ -74,6 +74,17 @@ export interface RunSummary {
   messages: { sent: number; delivered: number; dropped: number; duplicated: number }
   checks: CheckResult[]
   verdict: Verdict
+  /**
+   * Processes mode: connections to the run's ports refused at the hello (they could not prove
+   * they know the run's secret, or did not in time), per node and for the proxy.
+   */
+  rejectedConnections?: RejectedConnections
+}
+
+export interface RejectedConnections {
+  total: number
+  proxy: number
+  nodes: Record<NodeId, number>
 }
 
 export interface RunInfo {

@@ -146,6 +146,11 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   private delivered = 0
   private dropped = 0
   private duplicated = 0
+  /** Connections refused at the hello, per node and by the proxy. */
+  private readonly rejectedAt: number[]
+  private rejectedAtProxy = 0
+  /** The run's secret: every connection's hello proves it (set at boot). */
+  secret = ''
   private readonly latency = new LatencyHistogram()
   private readonly windows = new WindowMeter()
   /** The open metrics window (a stable object). */
@@ -169,6 +174,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     }))
     this.up = this.ids.map(() => false)
     this.lastRole = this.ids.map(() => null)
+    this.rejectedAt = this.ids.map(() => 0)
     this.donePromise = new Promise((r) => (this.doneResolve = r))
   }
 
@@ -213,7 +219,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
   summary(wallMs: number): RunSummary {
     const checks = this.checker.results()
     const c = this.workload?.counts ?? { total: 0, ok: 0, fail: 0, info: 0 }
-    return runSummary(
+    const nodes: Record<NodeId, number> = {}
+    this.ids.forEach((id, i) => (nodes[id] = this.rejectedAt[i]))
+    const rejected = this.rejectedAt.reduce((a, b) => a + b, this.rejectedAtProxy)
+    const summary = runSummary(
       {
         simulatedMs: this.nowMs(),
         wallMs,
@@ -230,6 +239,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       },
       checks,
     )
+    return {
+      ...summary,
+      rejectedConnections: { total: rejected, proxy: this.rejectedAtProxy, nodes },
+    }
   }
 
   // ---------------------------------------------------------------- ProcessRun extras
@@ -426,7 +439,10 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
 
   onTelemetry(idx: number, t: NodeTelemetry): void {
     for (const e of t.events) this.pending.push(e)
-    if (!this.countsClosed) this.delivered += t.delivered
+    if (!this.countsClosed) {
+      this.delivered += t.delivered
+      this.rejectedAt[idx] += t.rejected
+    }
     if (t.status !== null && this.cluster?.isUp(idx)) {
       const s = t.status
       this.live[idx] = {
@@ -443,7 +459,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
 
   onProxyEvents(
     events: TraceEvent[],
-    counts: { dropped: number; duplicated: number; received: number },
+    counts: { dropped: number; duplicated: number; received: number; rejected: number },
   ): void {
     const cluster = this.cluster
     for (const e of events) {
@@ -466,6 +482,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     this.win.messages += counts.received
     this.dropped += counts.dropped
     this.duplicated += counts.duplicated
+    this.rejectedAtProxy += counts.rejected
   }
 
   onNodeExit(idx: number, expected: boolean, code: number | null, signal: string | null): void {
@@ -557,6 +574,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
     mkdirSync(opts.dataDir, { recursive: true })
     const secret = randomBytes(24).toString('hex')
+    this.secret = secret
     const msgEvents = opts.messageEvents ?? (this.keepTrace || this.onTrace !== undefined)
     // Randomness forked in the simulator's order: network, faults, workload, then one per node.
     const root = createRng(spec.seed)

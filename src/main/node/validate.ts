@@ -1,7 +1,6 @@
 // Explicit checks for everything decoded from a socket: protocol messages (per algorithm),
-// client requests and replies, and handshakes. Each returns null when the value is good, or
+// client requests and replies (the hello has its own module, hello.ts). Each returns null when the value is good, or
 // a reason naming the offending field (the caller logs it and closes the connection).
-import { timingSafeEqual } from 'node:crypto'
 import { isNat, isObj, natField as nat, show, strField as str, type Obj } from '../../core/protocols/fields'
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 
@@ -9,6 +8,8 @@ import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 export const MAX_ID = 256
 /** Longest value accepted in a put / cas. */
 export const MAX_VALUE = 1024 * 1024
+/** Largest frame body on a client connection: a cas (value and expected) with room to spare. */
+export const MAX_CLIENT_BODY = 4 * MAX_VALUE
 
 function bool(o: Obj, field: string, path: string): string | null {
   return typeof o[field] === 'boolean'
@@ -127,27 +128,4 @@ export function checkProtocolMessage(kind: string, m: unknown): string | null {
   const check = MESSAGE_CHECKS[kind]
   if (check === undefined) return isObj(m) ? null : `message: must be an object, got ${show(m)}`
   return check(m)
-}
-
-// ---------------------------------------------------------------- handshake
-
-export interface Hello {
-  role: 'proxy' | 'node'
-  node: number
-  secret: string
-}
-
-export function asHello(v: unknown): Hello | string {
-  if (!isObj(v)) return `hello: must be an object, got ${show(v)}`
-  if (v.role !== 'proxy' && v.role !== 'node') return `hello.role: must be proxy or node, got ${show(v.role)}`
-  const bad = nat(v, 'node', 'hello.') ?? str(v, 'secret', 'hello.', 128)
-  if (bad) return bad
-  return v as unknown as Hello
-}
-
-/** Compare two secrets in time independent of where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }

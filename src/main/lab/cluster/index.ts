@@ -17,6 +17,8 @@ export interface NodeTelemetry {
   events: TraceEvent[]
   sent: number
   delivered: number
+  /** Connections refused at the hello since the previous report. */
+  rejected: number
   status: NodeStatus | null
   lc: number
   vc: number[]
@@ -75,8 +77,8 @@ function asTelemetry(m: Obj): NodeTelemetry | string {
       return `tel.events[${i}]: not a node trace event`
     }
   }
-  if (typeof m.sent !== 'number' || typeof m.delivered !== 'number')
-    return 'tel.sent / tel.delivered: not numbers'
+  if (typeof m.sent !== 'number' || typeof m.delivered !== 'number' || typeof m.rejected !== 'number')
+    return 'tel.sent / tel.delivered / tel.rejected: not numbers'
   if (typeof m.lc !== 'number' || !Array.isArray(m.vc)) return 'tel.lc / tel.vc: malformed'
   return m as unknown as NodeTelemetry
 }

@@ -18,7 +18,7 @@ export interface ProxyOptions {
   /** Drop / duplicate events and counts, as batched by the proxy. */
   onEvents: (
     events: TraceEvent[],
-    counts: { dropped: number; duplicated: number; forwarded: number; received: number },
+    counts: { dropped: number; duplicated: number; forwarded: number; received: number; rejected: number },
   ) => void
   log: (line: string) => void
   /** The proxy process ended (unexpectedly unless close() was called). */
@@ -102,6 +102,7 @@ export class ProxyController {
           duplicated: Number(m.duplicated) || 0,
           forwarded: Number(m.forwarded) || 0,
           received: Number(m.received) || 0,
+          rejected: Number(m.rejected) || 0,
         })
         return
       case 'stats': {

@@ -9,7 +9,8 @@
 //
 // Transport: one TCP connection per node's client port, shared by all clients (requests and
 // replies are frames of src/shared/wire.ts with msgpack bodies: CLIENT_REQ {id, cmd},
-// CLIENT_REP ClientReply), writes batched per event-loop turn. A client sends to the node it
+// CLIENT_REP ClientReply), writes batched per event-loop turn. Each connection opens with the
+// run's hello (src/main/node/hello.ts, role client); requests wait until it is sent. A client sends to the node it
 // believes leads; on not_leader with a usable hint it retries the same request id there at
 // once; without one, at a random other node after a backoff of 2 ticks; a node that is down
 // (no port, connection refused) counts as no hint. After MAX_ATTEMPTS definite refusals the
@@ -18,7 +19,7 @@
 // but the op can then only end ok or info, never fail.
 //
 // Times are run-relative µs from the shared monotonic clock (the same clock the nodes use).
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { ClientReply } from '../../../core/protocols/types'
 import type { Rng } from '../../../core/rng'
 import {
@@ -35,7 +36,6 @@ import { expInterval, keyChooser, opChooser, type KeyChooser } from '../../../co
 import type { ExperimentSpec } from '../../../shared/spec'
 import type { OpEvent, OpFn } from '../../../shared/trace'
 import {
-  FrameStream,
   NO_NODE,
   T_CLIENT_REP,
   T_CLIENT_REQ,
@@ -45,7 +45,8 @@ import {
   hexBytes,
 } from '../../../shared/wire'
 import { packBody, unpackBody } from '../../node/codec'
-import { asClientReply } from '../../node/validate'
+import { dialWithHello } from '../../node/hello'
+import { asClientReply, MAX_CLIENT_BODY } from '../../node/validate'
 
 export { MAX_ATTEMPTS }
 /** Most arrivals one timer callback processes for a client (bounded work per callback). */
@@ -53,6 +54,8 @@ const MAX_ARRIVALS_PER_FIRE = 1000
 
 export interface WorkloadHost {
   readonly n: number
+  /** The run's secret (the clients' hello proves they know it). */
+  readonly secret: string
   nowUs(): number
   /** Record an op event. */
   emit(e: OpEvent): void
@@ -105,7 +108,9 @@ interface Conn {
   idx: number
   port: number
   sock: Socket
+  /** The hello is sent: requests go out (before that they wait in `waiting`). */
   open: boolean
+  waiting: Uint8Array[]
   /** Request ids written on this connection whose op is still waiting for it. */
   inflight: Set<string>
   corked: boolean
@@ -292,6 +297,10 @@ export class KvWorkload {
       return
     }
     conn.inflight.add(op.id)
+    if (!conn.open) {
+      conn.waiting.push(op.frame)
+      return
+    }
     if (!conn.corked) {
       conn.corked = true
       conn.sock.cork()
@@ -390,32 +399,24 @@ export class KvWorkload {
     }
     if (port === null) return null
     if (conn !== null) return conn
-    const sock = connect({ port, host: '127.0.0.1' })
-    sock.setNoDelay(true)
-    const c: Conn = { idx, port, sock, open: false, inflight: new Set(), corked: false }
+    // (The callbacks run once connected, when `c` exists.)
+    const sock = dialWithHello({
+      port,
+      secret: this.host.secret,
+      claim: { role: 'client', node: idx },
+      maxBody: MAX_CLIENT_BODY,
+      onReady: () => {
+        c.open = true
+        sock.cork()
+        for (const f of c.waiting) sock.write(f)
+        c.waiting = []
+        sock.uncork()
+      },
+      onFrame: (buf, off, len) => this.onReplyFrame(idx, buf, off, len),
+      onFailed: (why) => this.host.log(`client: connection to n${idx + 1} closed: ${why}`),
+    })
+    const c: Conn = { idx, port, sock, open: false, waiting: [], inflight: new Set(), corked: false }
     this.conns[idx] = c
-    const stream = new FrameStream()
-    sock.on('connect', () => {
-      c.open = true
-    })
-    sock.on('data', (chunk: Buffer) => {
-      if (sock.destroyed) return
-      const bad = stream.feed(chunk, (buf, off, len) => {
-        if (sock.destroyed) return
-        const why = this.onReplyFrame(idx, buf, off, len)
-        if (why !== null) {
-          this.host.log(`client: connection to n${idx + 1} closed: ${why}`)
-          sock.destroy()
-        }
-      })
-      if (bad !== null) {
-        this.host.log(`client: connection to n${idx + 1} closed: ${bad}`)
-        sock.destroy()
-      }
-    })
-    sock.on('error', () => {
-      // 'close' follows
-    })
     sock.on('close', () => this.onConnClosed(c))
     return c
   }
