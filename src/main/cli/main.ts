@@ -15,6 +15,7 @@
 // JSON, invalid spec or options, unknown run, unusable data folder); 3 the run itself
 // failed; 130 stopped by Ctrl-C.
 import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import {
@@ -28,6 +29,7 @@ import {
   type RunSummary,
 } from '../../shared/api'
 import { formatErrors, parseSpecJson, toFieldErrors } from '../../shared/spec'
+import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
 import { LabService } from '../lab/service'
 import {
   exportCsvFile,
@@ -130,18 +132,31 @@ function asExit(e: unknown, prefix = ''): never {
   throw e
 }
 
+/** End what a crashed lab left running in this data folder (LabService does it when it opens one). */
+function endLeftovers(data: string): void {
+  for (const r of endLeftoverChildren(resolve(data))) err(`note: ${describeLeftovers(r)}`)
+}
+
 function openStore(data: string): LabStore {
+  let store: LabStore
   try {
-    return LabStore.openDir(data)
+    store = LabStore.openDir(data)
   } catch (e) {
     asExit(e)
   }
+  endLeftovers(data)
+  return store
 }
 
 function openService(data: string): LabService {
   try {
     // Bigger slices than the UI's: nobody waits on this event loop but the recorder.
-    return new LabService({ bridge: 'browser', dataDir: data, sliceBudgetMs: 50 })
+    return new LabService({
+      bridge: 'browser',
+      dataDir: data,
+      sliceBudgetMs: 50,
+      onLeftovers: (lines) => lines.forEach((l) => err(`note: ${l}`)),
+    })
   } catch (e) {
     asExit(e)
   }

@@ -18,6 +18,7 @@
 // onTrace, trace() and the streaming safety checker that summary() reads.
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { createChecker, type TraceChecker } from '../../core/check'
 import { getProtocol } from '../../core/protocols'
 import { createRng } from '../../core/rng'
@@ -30,7 +31,7 @@ import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
-import { Cluster, type NodeTelemetry } from './cluster'
+import { ChildLedger, Cluster, LEDGER_FILE, type NodeTelemetry } from './cluster'
 import type { ChildEntry } from './cluster/spawn'
 import { FaultEngine, type FaultHost, type LiveFault } from './faults'
 import { ProxyController, type LinkRule, type LinkStats } from './proxy'
@@ -131,6 +132,8 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
 
   proxy: ProxyController | null = null
   cluster: Cluster | null = null
+  /** Every child process, written down in the run folder (see cluster/ledger.ts). */
+  ledger: ChildLedger | null = null
   faults: FaultEngine | null = null
   workload: KvWorkload | null = null
 
@@ -573,6 +576,8 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     const n = this.n
     getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
     mkdirSync(opts.dataDir, { recursive: true })
+    const ledger = new ChildLedger(join(opts.dataDir, LEDGER_FILE), (line) => this.log(line))
+    this.ledger = ledger
     const secret = randomBytes(24).toString('hex')
     this.secret = secret
     const msgEvents = opts.messageEvents ?? (this.keepTrace || this.onTrace !== undefined)
@@ -590,6 +595,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       seed: Math.floor(netRng.next() * 2 ** 32),
       msgEvents,
       entry: opts.proxyEntry,
+      ledger,
       onEvents: (events, counts) => this.onProxyEvents(events, counts),
       log: (line) => this.log(line),
       onExit: (code, signal) => {
@@ -611,6 +617,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
       nodeRngs,
       runSeed: spec.seed,
       entry: opts.nodeEntry,
+      ledger,
       onTelemetry: (idx, t) => this.onTelemetry(idx, t),
       onExit: (idx, expected, code, signal) => this.onNodeExit(idx, expected, code, signal),
       log: (line) => this.log(line),
@@ -694,6 +701,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
     } catch (e) {
       this.log(`lab: stopping the proxy failed: ${(e as Error).message}`)
     }
+    this.ledger?.close()
   }
 }
 

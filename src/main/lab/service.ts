@@ -53,6 +53,7 @@ import {
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
+import { describeLeftovers, endLeftoverChildren, type LeftoverReport } from './cluster'
 import { driveProcessRun, startProcessRun } from './processes'
 import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
@@ -90,6 +91,11 @@ export interface LabServiceOptions {
   recorder?: RecorderOptions
   /** Desktop app: ask where to save an export; resolves null when the user cancels. */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>
+  /**
+   * Processes left running by a crashed lab were found and ended (when the data folder is
+   * opened, and before a processes-mode run starts): one line each, for the user.
+   */
+  onLeftovers?: (lines: string[]) => void
 }
 
 export const TRACE_KINDS: readonly TraceKind[] = [
@@ -248,6 +254,7 @@ export class LabService implements LabBackend {
   readonly store: LabStore
   private readonly ownsStore: boolean
   private closed = false
+  private readonly leftovers: LeftoverReport[] = []
 
   /** Throws StoreError (naming the file) when the data folder's database is foreign, corrupt or newer. */
   constructor(opts: LabServiceOptions = {}) {
@@ -265,11 +272,30 @@ export class LabService implements LabBackend {
           : LabStore.openDir(opts.dataDir)
       this.ownsStore = true
     }
+    this.endLeftovers()
   }
 
   /** Runs found `running` at start whose app had died, now marked crashed. */
   get crashedAtStart(): readonly RunId[] {
     return this.store.crashed
+  }
+
+  /** Processes of crashed runs found still running (and ended) since this service opened its data folder. */
+  get leftoversEnded(): readonly LeftoverReport[] {
+    return this.leftovers
+  }
+
+  /** End what crashed runs left running in the data folder (see cluster/leftovers.ts), and say so. */
+  private endLeftovers(): void {
+    if (this.opts.dataDir === undefined) return
+    const found = endLeftoverChildren(resolve(this.opts.dataDir))
+    if (found.length === 0) return
+    this.leftovers.push(...found)
+    try {
+      this.opts.onLeftovers?.(found.map(describeLeftovers))
+    } catch {
+      // the report is also in leftoversEnded
+    }
   }
 
   /** Subscribe to LabEvents; returns an unsubscribe function. */
@@ -427,6 +453,7 @@ export class LabService implements LabBackend {
     const runDir = join(this.opts.dataDir ? resolve(this.opts.dataDir) : tmpdir(), 'runs', info.runId)
     const { recorder, tracker } = rec
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
+    this.endLeftovers()
     const onTrace = (e: TraceEvent): void => {
       recorder.event(e)
       tracker.onTrace(e)
