@@ -23,6 +23,7 @@ import {
   LabArgSchemas,
   LabError,
   RUN_STATUSES,
+  isLive,
   type CsvKind,
   type RunFilter,
   type RunInfo,
@@ -219,7 +220,7 @@ function awaitRun(
   onProgress?: (fraction: number, tMs: number) => void,
 ): Promise<RunInfo> {
   return new Promise<RunInfo>((resolveRun) => {
-    if (run.status !== 'running') return resolveRun(run)
+    if (!isLive(run.status)) return resolveRun(run)
     let interrupts = 0
     const onSigint = (): void => {
       interrupts++
@@ -232,7 +233,7 @@ function awaitRun(
     process.on('SIGTERM', onSigint)
     const off = service.on((e) => {
       if (e.type === 'run-progress' && e.runId === run.runId) onProgress?.(e.progress, e.tMs)
-      else if (e.type === 'run-status' && e.run.runId === run.runId && e.run.status !== 'running') {
+      else if (e.type === 'run-status' && e.run.runId === run.runId && !isLive(e.run.status)) {
         process.off('SIGINT', onSigint)
         process.off('SIGTERM', onSigint)
         off()
@@ -573,7 +574,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           const off = service.on((e) => {
             if (e.type === 'run-progress' && e.runId === run.runId)
               bar.update((done + e.progress) / total, label)
-            else if (e.type === 'run-status' && e.run.runId === run.runId && e.run.status !== 'running') {
+            else if (e.type === 'run-status' && e.run.runId === run.runId && !isLive(e.run.status)) {
               off()
               res(e.run)
             }
