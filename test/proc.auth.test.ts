@@ -13,7 +13,8 @@ import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ProcessRun } from '../src/main/lab/processes'
 import { packBody } from '../src/main/node/codec'
-import type { RunSummary } from '../src/shared/api'
+import { formatSummary } from '../src/main/cli/format'
+import type { RunInfo, RunSummary } from '../src/shared/api'
 import type { TraceEvent } from '../src/shared/trace'
 import {
   FrameStream,
@@ -242,6 +243,20 @@ describe('node and proxy ports take only the run’s own processes', () => {
     expect(r.proxy).toBeGreaterThanOrEqual(32 + 1)
     expect(r.total).toBe(r.proxy + r.nodes.n1 + r.nodes.n2 + r.nodes.n3)
     expect(run.logs().join('\n')).toMatch(/client connection from 127\.0\.0\.1:\d+ refused: /)
+    // `quorum-lab show` prints them.
+    const info = {
+      name: 'x',
+      algorithm: 'raft',
+      seed: 1,
+      mode: 'processes',
+      status: 'done',
+      spec: run.spec,
+      summary,
+      error: null,
+    }
+    expect(formatSummary(info as RunInfo)).toContain(
+      `refused conns:  ${r.total} (no valid hello; proxy ${r.proxy}, n1 ${r.nodes.n1}, n2 ${r.nodes.n2}, n3 ${r.nodes.n3})`,
+    )
   })
 
   it('keeps serving the lab’s own clients', () => {
