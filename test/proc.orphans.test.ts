@@ -103,66 +103,72 @@ describe.skipIf(process.platform !== 'linux')('leftovers of a crashed lab', () =
     it(`a new lab (${via}) ends the paused nodes that a lab killed with its proxy left running, and says so`, async () => {
       const data = join(tmp.dir, `crash-${via}`)
       const { lab, pids } = await startLab<{ runId: string }>(data, {}, ['service'])
-      const folder = join(data, 'runs', pids.runId)
-      // The lab's children, as the kernel sees them.
-      const kids = descendants(lab.pid as number)
-      const runs = (file: string) => (pid: number) => processArgs(pid)?.includes(file) === true
-      const nodes = kids.filter(runs(resolveNodeEntry().file))
-      const proxy = kids.find(runs(resolveProxyEntry().file)) as number
-      expect(nodes).toHaveLength(3)
-      expect(proxy).toBeDefined()
+      let kids: number[] = []
+      try {
+        const folder = join(data, 'runs', pids.runId)
+        // The lab's children, as the kernel sees them.
+        kids = descendants(lab.pid as number)
+        const runs = (file: string) => (pid: number) => processArgs(pid)?.includes(file) === true
+        const nodes = kids.filter(runs(resolveNodeEntry().file))
+        const proxy = kids.find(runs(resolveProxyEntry().file)) as number
+        expect(nodes).toHaveLength(3)
+        expect(proxy).toBeDefined()
 
-      // Nodes paused; the lab stopped first (so it cannot react to its proxy dying), then the
-      // proxy and the lab killed: nobody is left who could end the nodes.
-      for (const pid of nodes) process.kill(pid, 'SIGSTOP')
-      process.kill(lab.pid as number, 'SIGSTOP')
-      process.kill(proxy, 'SIGKILL')
-      process.kill(lab.pid as number, 'SIGKILL')
-      await sleep(1500)
-      expect(nodes.filter(alive)).toEqual(nodes)
-      const held = listListeningSockets(nodes)
-      expect(new Set(held.map((l) => l.pid)).size).toBe(3)
-      expect(held.length).toBe(6) // a client port and a peer port each
+        // Nodes paused; the lab stopped first (so it cannot react to its proxy dying), then the
+        // proxy and the lab killed: nobody is left who could end the nodes.
+        for (const pid of nodes) process.kill(pid, 'SIGSTOP')
+        process.kill(lab.pid as number, 'SIGSTOP')
+        process.kill(proxy, 'SIGKILL')
+        process.kill(lab.pid as number, 'SIGKILL')
+        await sleep(1500)
+        expect(nodes.filter(alive)).toEqual(nodes)
+        const held = listListeningSockets(nodes)
+        expect(new Set(held.map((l) => l.pid)).size).toBe(3)
+        expect(held.length).toBe(6) // a client port and a peer port each
 
-      let said: string
-      let reports: unknown = undefined
-      if (via === 'LabService') {
-        const lines: string[] = []
-        const service = new LabService({ dataDir: data, onLeftovers: (l) => lines.push(...l) })
-        reports = service.leftoversEnded
-        expect(service.crashedAtStart).toEqual([pids.runId])
-        service.close()
-        said = lines.join('\n')
-      } else {
-        const cli = fileURLToPath(new URL('../src/main/cli/main.ts', import.meta.url))
-        const r = spawnSync(process.execPath, ['--import', tsx, cli, 'list', '--data', data], {
-          encoding: 'utf8',
-          timeout: 60_000,
-        })
-        expect(r.status).toBe(0)
-        said = r.stderr
+        let said: string
+        let reports: unknown = undefined
+        if (via === 'LabService') {
+          const lines: string[] = []
+          const service = new LabService({ dataDir: data, onLeftovers: (l) => lines.push(...l) })
+          reports = service.leftoversEnded
+          expect(service.crashedAtStart).toEqual([pids.runId])
+          service.close()
+          said = lines.join('\n')
+        } else {
+          const cli = fileURLToPath(new URL('../src/main/cli/main.ts', import.meta.url))
+          const r = spawnSync(process.execPath, ['--import', tsx, cli, 'list', '--data', data], {
+            encoding: 'utf8',
+            timeout: 60_000,
+          })
+          expect(r.status).toBe(0)
+          said = r.stderr
+        }
+        expect(await allGone(nodes, 5000)).toEqual([])
+        // Said: which run, and which processes.
+        expect(said).toMatch(
+          new RegExp(`run ${pids.runId} had crashed and left 3 processes running: ended n1 `),
+        )
+        for (const pid of nodes) expect(said).toContain(`(pid ${pid})`)
+        if (via === 'LabService') {
+          expect(reports).toEqual([
+            expect.objectContaining({
+              runId: pids.runId,
+              ended: expect.arrayContaining(nodes.map((pid) => expect.objectContaining({ pid }))),
+            }),
+          ])
+        }
+        // Recorded in the run folder; the children list is gone, so the next open finds nothing.
+        const record = JSON.parse(readFileSync(join(folder, 'leftovers.json'), 'utf8')) as {
+          ended: Array<{ name: string; pid: number }>
+        }
+        expect(record.ended.map((c) => c.name)).toEqual(['n1', 'n2', 'n3'])
+        expect(existsSync(join(folder, 'children.json'))).toBe(false)
+        expect(endLeftoverChildren(data)).toEqual([])
+      } finally {
+        // Whatever failed, nothing this test started outlives it.
+        for (const pid of [lab.pid as number, ...kids].filter(alive)) process.kill(pid, 'SIGKILL')
       }
-      expect(await allGone(nodes, 5000)).toEqual([])
-      // Said: which run, and which processes.
-      expect(said).toMatch(
-        new RegExp(`run ${pids.runId} had crashed and left 3 processes running: ended n1 `),
-      )
-      for (const pid of nodes) expect(said).toContain(`(pid ${pid})`)
-      if (via === 'LabService') {
-        expect(reports).toEqual([
-          expect.objectContaining({
-            runId: pids.runId,
-            ended: expect.arrayContaining(nodes.map((pid) => expect.objectContaining({ pid }))),
-          }),
-        ])
-      }
-      // Recorded in the run folder; the children list is gone, so the next open finds nothing.
-      const record = JSON.parse(readFileSync(join(folder, 'leftovers.json'), 'utf8')) as {
-        ended: Array<{ name: string; pid: number }>
-      }
-      expect(record.ended.map((c) => c.name)).toEqual(['n1', 'n2', 'n3'])
-      expect(existsSync(join(folder, 'children.json'))).toBe(false)
-      expect(endLeftoverChildren(data)).toEqual([])
     }, 120_000)
   }
 
