@@ -22,9 +22,9 @@ import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import { startProcessRun, type ProcessRun } from '../src/main/lab/processes'
 import { ProxyController } from '../src/main/lab/proxy'
-import { packBody } from '../src/main/node/codec'
+import { dialWithHello, serveWithHello } from '../src/main/node/hello'
 import { ExperimentSpecSchema } from '../src/shared/spec'
-import { FrameStream, T_HELLO, encodeFrame, NO_NODE } from '../src/shared/wire'
+import { FrameStream, MAX_BODY, encodeFrame } from '../src/shared/wire'
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`)
@@ -62,6 +62,43 @@ function dial(port: number): Promise<Socket> {
   })
 }
 
+/** A fake node's peer port: takes the proxy's hello (as a node does), then hands it every frame. */
+function peerPort(
+  secret: string,
+  onFrame: (buf: Uint8Array, off: number, len: number) => void,
+): Promise<{ server: Server; port: number }> {
+  return listen((s) => {
+    s.setNoDelay(true)
+    serveWithHello(s, {
+      secret,
+      admit: (c) => (c.role === 'proxy' ? null : `role ${c.role}`),
+      maxBody: MAX_BODY,
+      onHello: () => {},
+      onFrame: (b, o, len) => {
+        onFrame(b, o, len)
+        return null
+      },
+      onRejected: (why) => console.log(`  fake node: refused ${why}`),
+      onClosed: (why) => console.log(`  fake node: closed ${why}`),
+    })
+  })
+}
+
+/** A fake node's connection to the proxy, once its hello went out. */
+function dialProxy(port: number, secret: string, node: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = dialWithHello({
+      port,
+      secret,
+      claim: { role: 'node', node },
+      maxBody: 0,
+      onReady: () => resolve(s),
+      onFailed: (why) => reject(new Error(why)),
+    })
+    s.once('error', reject)
+  })
+}
+
 interface FakeCluster {
   proxy: ProxyController
   /** Each fake node's connection to the proxy (its outgoing frames). */
@@ -87,32 +124,12 @@ async function fakeCluster(n: number): Promise<FakeCluster> {
   const onFrame: FakeCluster['onFrame'] = Array.from({ length: n }, () => () => {})
   const servers: Server[] = []
   for (let i = 0; i < n; i++) {
-    const { server, port } = await listen((s) => {
-      s.setNoDelay(true)
-      const stream = new FrameStream()
-      let hello = false
-      s.on('data', (chunk: Buffer) => {
-        stream.feed(chunk, (b, o, len) => {
-          if (!hello) hello = true
-          else onFrame[i](b, o, len)
-        })
-      })
-      s.on('error', () => {})
-    })
+    const { server, port } = await peerPort(secret, (b, o, len) => onFrame[i](b, o, len))
     servers.push(server)
     proxy.setNode(i, port, 'up')
   }
   const out: Socket[] = []
-  for (let i = 0; i < n; i++) {
-    const s = await dial(proxy.port)
-    s.write(
-      encodeFrame(
-        { type: T_HELLO, src: i, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-        packBody({ role: 'node', node: i, secret }),
-      ),
-    )
-    out.push(s)
-  }
+  for (let i = 0; i < n; i++) out.push(await dialProxy(proxy.port, secret, i))
   await sleep(300) // let the proxy dial the fake nodes
   return {
     proxy,
@@ -156,25 +173,8 @@ async function echoChild(): Promise<void> {
         return
       }
       const f10 = msgFrame(1, 0, 2, 64)
-      const out = await dial(m.proxyPort)
-      out.write(
-        encodeFrame(
-          { type: T_HELLO, src: 1, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-          packBody({ role: 'node', node: 1, secret: m.secret }),
-        ),
-      )
-      const { port } = await listen((s) => {
-        s.setNoDelay(true)
-        const st = new FrameStream()
-        let hello = false
-        s.on('data', (c: Buffer) =>
-          st.feed(c, () => {
-            if (!hello) hello = true
-            else out.write(f10)
-          }),
-        )
-        s.on('error', () => {})
-      })
+      const out = await dialProxy(m.proxyPort, m.secret, 1)
+      const { port } = await peerPort(m.secret, () => out.write(f10))
       send({ port })
     })()
   })
@@ -257,26 +257,10 @@ async function proxyPath(): Promise<PingPath> {
   const echo = forkEcho()
   const port1 = await echo.ask({ mode: 'proxy', proxyPort: proxy.port, secret })
   let recv: () => void = () => {}
-  const { server, port: port0 } = await listen((s) => {
-    s.setNoDelay(true)
-    const st = new FrameStream()
-    let hello = false
-    s.on('data', (c: Buffer) =>
-      st.feed(c, () => {
-        if (!hello) hello = true
-        else recv()
-      }),
-    )
-  })
+  const { server, port: port0 } = await peerPort(secret, () => recv())
   proxy.setNode(0, port0, 'up')
   proxy.setNode(1, port1, 'up')
-  const out = await dial(proxy.port)
-  out.write(
-    encodeFrame(
-      { type: T_HELLO, src: 0, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-      packBody({ role: 'node', node: 0, secret }),
-    ),
-  )
+  const out = await dialProxy(proxy.port, secret, 0)
   await sleep(300)
   const f = msgFrame(0, 1, 2, 64)
   return {

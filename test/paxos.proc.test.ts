@@ -29,10 +29,10 @@ describe('Paxos in processes mode', () => {
         'Linearizability',
       ])
       const sends = await service.getTrace({ runId: run.runId, kinds: ['send'], limit: 50 })
-      // The summary is describe()'s line. (The type name needs a paxos row in src/shared/wire.ts
-      // MESSAGE_TYPES to survive the wire; until then it reads "type63".)
+      // The summary is describe()'s line; the type name comes over the wire (wireTypes).
       const summaries = sends.map((e) => (e.kind === 'send' ? e.summary.split(' ')[0] : ''))
       expect(summaries).toContain('Prepare')
+      expect(sends.map((e) => (e.kind === 'send' ? e.type : ''))).toContain('Prepare')
     } finally {
       service.close()
     }

@@ -32,6 +32,16 @@ export async function startRun(
   return startProcessRun(spec, opts)
 }
 
+/** A 3-node run with a light workload on 3 keys, once it has a leader: a target for bad input. */
+export async function startTargetRun(name: string, dataDir: string): Promise<ProcessRun> {
+  const run = await startRun(
+    { name, cluster: { nodes: 3 }, durationMs: 60_000, workload: { clients: 2, ratePerSec: 100, keys: 3 } },
+    { dataDir },
+  )
+  await until(() => run.nodes().some((n) => n.role === 'leader'), 'a leader')
+  return run
+}
+
 /** A LabService run started by runToEnd: as startRun returned it, as it ended, and every
  * LabEvent the service emitted from just before the start until the end. */
 export interface EndedRun {

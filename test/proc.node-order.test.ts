@@ -5,14 +5,15 @@
 // end cutoff and be dropped: "No acknowledged write lost" then fired on a write that was
 // applied (seen in a 3-node processes run under CPU load).
 import { mkdtempSync } from 'node:fs'
-import { createServer, connect, Socket, type Server } from 'node:net'
+import { createServer, Socket, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ClientReply } from '../src/core/protocols/types'
 import type { TraceEvent } from '../src/shared/trace'
-import { FrameStream, NO_NODE, T_CLIENT_REQ, encodeFrame, frameHeaderLen } from '../src/shared/wire'
+import { NO_NODE, T_CLIENT_REQ, encodeFrame, frameHeaderLen } from '../src/shared/wire'
 import { packBody, unpackBody } from '../src/main/node/codec'
+import { dialWithHello } from '../src/main/node/hello'
 import type { NodeToLab } from '../src/main/node/control'
 import { NodeHost } from '../src/main/node/host'
 
@@ -68,10 +69,12 @@ describe('node program: event timestamps vs client replies', () => {
 
     // Every reply frame the node writes is timed on the shared clock, then the process stalls
     // for a few ms (as if descheduled right after the write).
+    // (Armed once the client's hello is done: the node's challenge is not a reply.)
     const replyWritesUs: number[] = []
+    let armed = false
     const origWrite = Socket.prototype.write
     Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
-      if (this.localPort === ready.clientPort) {
+      if (armed && this.localPort === ready.clientPort) {
         replyWritesUs.push(Math.round(Number(process.hrtime.bigint() - t0) / 1000))
         const until = performance.now() + 5
         while (performance.now() < until) {
@@ -84,16 +87,25 @@ describe('node program: event timestamps vs client replies', () => {
       Socket.prototype.write = origWrite
     })
 
-    const client = connect({ port: ready.clientPort, host: '127.0.0.1' })
-    cleanup.push(() => client.destroy())
     const replies: ClientReply[] = []
-    const stream = new FrameStream()
-    client.on('data', (chunk: Buffer) => {
-      stream.feed(chunk, (buf, off, len) => {
+    let helloSent: () => void = () => {}
+    const client = dialWithHello({
+      port: ready.clientPort,
+      secret: 'x'.repeat(32),
+      claim: { role: 'client', node: 0 },
+      maxBody: 1024 * 1024,
+      onReady: () => helloSent(),
+      onFrame: (buf, off, len) => {
         replies.push(unpackBody(buf, off + frameHeaderLen(buf, off), off + len) as ClientReply)
-      })
+        return null
+      },
+      onFailed: (why) => {
+        throw new Error(why)
+      },
     })
-    await new Promise<void>((r) => client.once('connect', () => r()))
+    cleanup.push(() => client.destroy())
+    await new Promise<void>((r) => (helloSent = r))
+    armed = true
 
     // The single node elects itself; then one write.
     for (let k = 0; k < 200 && host.status()?.role !== 'leader'; k++) await sleep(10)

@@ -1,13 +1,16 @@
 // Processes mode through the LabService (what the UI and the CLI call): a spec with
 // mode "processes" starts real node processes, streams progress, records the run in the
 // store and ends with the same summary and checks as a simulated run.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { LabService } from '../src/main/lab/service'
 import { runToEnd, tempDir } from './proc.helpers'
 
 describe('LabService in processes mode', () => {
   it('runs a 3-node Raft cluster as real processes, records it and checks it', async () => {
-    const service = new LabService({ dataDir: tempDir('ql-proc-svc-').dir })
+    const dataDir = tempDir('ql-proc-svc-').dir
+    const service = new LabService({ dataDir })
     try {
       const { run, end, events } = await runToEnd(service, {
         name: 'proc-svc',
@@ -37,6 +40,9 @@ describe('LabService in processes mode', () => {
       expect(faults.map((e) => (e.kind === 'fault' ? e.phase : ''))).toEqual(['start', 'end'])
       const sends = await service.getTrace({ runId: run.runId, kinds: ['send'], limit: 10 })
       expect(sends.length).toBe(10)
+      // Every child process is gone, so the run folder no longer lists any (see cluster/ledger.ts).
+      expect(existsSync(join(dataDir, 'runs', run.runId, 'n1.wal'))).toBe(true)
+      expect(existsSync(join(dataDir, 'runs', run.runId, 'children.json'))).toBe(false)
     } finally {
       service.close()
     }

@@ -6,9 +6,24 @@ import type { ExperimentSpec, FieldError, SpecResult } from './spec'
 import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
 
 export type RunId = string
-/** `crashed`: the app stopped while the run was recording (marked at the next start). */
-export type RunStatus = 'running' | 'done' | 'stopped' | 'failed' | 'crashed'
-export const RUN_STATUSES: readonly RunStatus[] = ['running', 'done', 'stopped', 'failed', 'crashed']
+/**
+ * `queued`: a processes-mode run waiting for a slot (the lab runs a limited number at once).
+ * `crashed`: the app stopped while the run was recording (marked at the next start).
+ */
+export type RunStatus = 'queued' | 'running' | 'done' | 'stopped' | 'failed' | 'crashed'
+export const RUN_STATUSES: readonly RunStatus[] = [
+  'queued',
+  'running',
+  'done',
+  'stopped',
+  'failed',
+  'crashed',
+]
+
+/** Not over yet: queued or running (it can be stopped; it has no final summary). */
+export function isLive(status: RunStatus): boolean {
+  return status === 'running' || status === 'queued'
+}
 
 export interface NodeLive {
   id: NodeId
@@ -74,6 +89,17 @@ export interface RunSummary {
   messages: { sent: number; delivered: number; dropped: number; duplicated: number }
   checks: CheckResult[]
   verdict: Verdict
+  /**
+   * Processes mode: connections to the run's ports refused at the hello (they could not prove
+   * they know the run's secret, or did not in time), per node and for the proxy.
+   */
+  rejectedConnections?: RejectedConnections
+}
+
+export interface RejectedConnections {
+  total: number
+  proxy: number
+  nodes: Record<NodeId, number>
 }
 
 export interface RunInfo {
@@ -334,7 +360,7 @@ export const LabArgSchemas = {
   listRuns: z
     .strictObject({
       algorithm: z.string().min(1).max(100).optional(),
-      status: z.enum(['running', 'done', 'stopped', 'failed', 'crashed']).optional(),
+      status: z.enum(['queued', 'running', 'done', 'stopped', 'failed', 'crashed']).optional(),
       name: z.string().max(200).optional(),
       since: isoDate().optional(),
       until: isoDate().optional(),

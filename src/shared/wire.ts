@@ -6,7 +6,8 @@
 //   0      2     magic 'Q' 'L' (0x51 0x4c)
 //   2      1     version (1)
 //   3      1     type: 0..63 a protocol message type code (index in the algorithm's wireTypes),
-//                200 HELLO (handshake), 201 CLIENT_REQ, 202 CLIENT_REP
+//                200 HELLO (handshake answer), 201 CLIENT_REQ, 202 CLIENT_REP,
+//                203 CHALLENGE (handshake nonce; see src/main/node/hello.ts)
 //   4      1     source node index (0 = n1 ...; 255 = none: lab, proxy, client)
 //   5      1     destination node index (255 = none)
 //   6      1     vector clock length V (0..MAX_VC)
@@ -36,6 +37,7 @@ export const NO_NODE = 255
 export const T_HELLO = 200
 export const T_CLIENT_REQ = 201
 export const T_CLIENT_REP = 202
+export const T_CHALLENGE = 203
 /** Protocol message type codes are below this. */
 export const MAX_PROTOCOL_TYPE = 64
 
@@ -53,11 +55,18 @@ export function messageTypeName(types: readonly string[], code: number): string 
   if (code === T_HELLO) return 'HELLO'
   if (code === T_CLIENT_REQ) return 'ClientRequest'
   if (code === T_CLIENT_REP) return 'ClientReply'
+  if (code === T_CHALLENGE) return 'CHALLENGE'
   return code < types.length ? types[code] : `type${code}`
 }
 
 export function isKnownFrameType(code: number): boolean {
-  return code < MAX_PROTOCOL_TYPE || code === T_HELLO || code === T_CLIENT_REQ || code === T_CLIENT_REP
+  return (
+    code < MAX_PROTOCOL_TYPE ||
+    code === T_HELLO ||
+    code === T_CLIENT_REQ ||
+    code === T_CLIENT_REP ||
+    code === T_CHALLENGE
+  )
 }
 
 // ---------------------------------------------------------------- f64 without DataView allocations
@@ -235,7 +244,15 @@ export class FrameStream {
   /** Bytes received in total (for error messages: where in the stream the bad frame was). */
   private consumed = 0
 
-  constructor(private readonly maxBody = MAX_BODY) {}
+  /**
+   * Largest body accepted; a frame declaring more is refused as soon as its size field
+   * arrives. May change between frames (a connection's limit grows once it proved itself).
+   */
+  maxBody: number
+
+  constructor(maxBody = MAX_BODY) {
+    this.maxBody = maxBody
+  }
 
   /** Bytes held back waiting for the rest of a frame. */
   get buffered(): number {

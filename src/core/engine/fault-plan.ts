@@ -1,5 +1,5 @@
 // Where a partition or a network overlay fault acts, worked out alike by the simulator
-// (src/core/sim) and processes mode (src/main/lab/faults): its resolved targets, the links it
+// (src/core/engine/faults.ts) for both run modes: its resolved targets, the links it
 // cuts or touches, and its start event's detail. Pure; draws from the caller's fault rng in a
 // fixed order (targets first, then the partition shape).
 import type { FaultSpec, Target } from '../../shared/spec'

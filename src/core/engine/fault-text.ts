@@ -1,5 +1,5 @@
 // The detail line of fault start / end trace events, written alike by the simulator
-// (src/core/sim) and processes mode (src/main/lab/faults). The live view and the link-fault
+// (src/core/engine/faults.ts) for both run modes. The live view and the link-fault
 // spec read it back (src/main/lab/live.ts: `{n1,n2}` groups, `link n1 <-> n2`). Pure.
 import type { FaultSpec } from '../../shared/spec'
 import { groupName, linkName, nodeName } from './partition'

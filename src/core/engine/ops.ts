@@ -1,7 +1,7 @@
-// Client-op bookkeeping shared by the simulator's clients (src/core/sim) and the processes-mode
-// workload (src/main/lab/workload): the command an op sends, its op trace events, what a
-// reply means for it, and the node a client tries next. Pure: the caller owns the clock, the
-// transport and the timers; randomness comes from the client's seeded Rng.
+// Client-op bookkeeping of the engine's clients (clients.ts): the command an op sends, its op
+// trace events, what a reply means for it, and the node a client tries next. Pure: the
+// caller owns the clock, the transport and the timers; randomness comes from the client's
+// seeded Rng.
 import type { ClientReply, KvCommand } from '../protocols/types'
 import type { Rng } from '../rng'
 import type { OpEvent, OpFn } from '../../shared/trace'

@@ -1,6 +1,6 @@
 // Network overlays (delay / drop / duplicate / reorder faults): which links one touches.
 // Shared by the simulator (src/core/sim) and processes mode's proxy link rules
-// (src/main/lab/faults/links.ts). Pure.
+// (LinkState.rules(), src/core/engine/links.ts). Pure.
 
 /** Where an overlay applies. */
 export interface OverlayScope {

@@ -28,6 +28,11 @@ export function formatSummary(run: RunInfo): string {
   lines.push(
     `messages:       ${s.messages.sent} sent, ${s.messages.delivered} delivered, ${s.messages.dropped} dropped, ${s.messages.duplicated} duplicated`,
   )
+  const r = s.rejectedConnections
+  if (r !== undefined) {
+    const per = Object.entries(r.nodes).map(([node, k]) => `${node} ${k}`)
+    lines.push(`refused conns:  ${r.total} (no valid hello; proxy ${r.proxy}, ${per.join(', ')})`)
+  }
   if (s.checks.length === 0) lines.push('checks:         none ran')
   else {
     lines.push('checks:')

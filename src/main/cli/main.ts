@@ -15,6 +15,7 @@
 // JSON, invalid spec or options, unknown run, unusable data folder); 3 the run itself
 // failed; 130 stopped by Ctrl-C.
 import { readFile } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import {
@@ -22,12 +23,14 @@ import {
   LabArgSchemas,
   LabError,
   RUN_STATUSES,
+  isLive,
   type CsvKind,
   type RunFilter,
   type RunInfo,
   type RunSummary,
 } from '../../shared/api'
 import { formatErrors, parseSpecJson, toFieldErrors } from '../../shared/spec'
+import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
 import { LabService } from '../lab/service'
 import {
   exportCsvFile,
@@ -131,18 +134,31 @@ function asExit(e: unknown, prefix = ''): never {
   throw e
 }
 
+/** End what a crashed lab left running in this data folder (LabService does it when it opens one). */
+function endLeftovers(data: string): void {
+  for (const r of endLeftoverChildren(resolve(data))) err(`note: ${describeLeftovers(r)}`)
+}
+
 function openStore(data: string): LabStore {
+  let store: LabStore
   try {
-    return LabStore.openDir(data)
+    store = LabStore.openDir(data)
   } catch (e) {
     asExit(e)
   }
+  endLeftovers(data)
+  return store
 }
 
 function openService(data: string): LabService {
   try {
     // Bigger slices than the UI's: nobody waits on this event loop but the recorder.
-    return new LabService({ bridge: 'browser', dataDir: data, sliceBudgetMs: 50 })
+    return new LabService({
+      bridge: 'browser',
+      dataDir: data,
+      sliceBudgetMs: 50,
+      onLeftovers: (lines) => lines.forEach((l) => err(`note: ${l}`)),
+    })
   } catch (e) {
     asExit(e)
   }
@@ -205,7 +221,7 @@ function awaitRun(
   onProgress?: (fraction: number, tMs: number) => void,
 ): Promise<RunInfo> {
   return new Promise<RunInfo>((resolveRun) => {
-    if (run.status !== 'running') return resolveRun(run)
+    if (!isLive(run.status)) return resolveRun(run)
     let interrupts = 0
     const onSigint = (): void => {
       interrupts++
@@ -218,7 +234,7 @@ function awaitRun(
     process.on('SIGTERM', onSigint)
     const off = service.on((e) => {
       if (e.type === 'run-progress' && e.runId === run.runId) onProgress?.(e.progress, e.tMs)
-      else if (e.type === 'run-status' && e.run.runId === run.runId && e.run.status !== 'running') {
+      else if (e.type === 'run-status' && e.run.runId === run.runId && !isLive(e.run.status)) {
         process.off('SIGINT', onSigint)
         process.off('SIGTERM', onSigint)
         off()
@@ -564,7 +580,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           const off = service.on((e) => {
             if (e.type === 'run-progress' && e.runId === run.runId)
               bar.update((done + e.progress) / total, label)
-            else if (e.type === 'run-status' && e.run.runId === run.runId && e.run.status !== 'running') {
+            else if (e.type === 'run-status' && e.run.runId === run.runId && !isLive(e.run.status)) {
               off()
               res(e.run)
             }

@@ -2,13 +2,13 @@
 // port, shared by every client (the clients themselves, their ops, retries and timeouts, are
 // the run engine's: src/core/engine/clients.ts). Requests and replies are frames of
 // src/shared/wire.ts with msgpack bodies (CLIENT_REQ {id, cmd}, CLIENT_REP ClientReply);
-// writes are batched per event-loop turn. A reply is checked (a boundary like any other) and
+// writes are batched per event-loop turn. Each connection opens with the run's hello
+// (src/main/node/hello.ts, role client); requests wait until it is sent. A reply is checked (a boundary like any other) and
 // handed to the engine; a connection that breaks tells the engine which requests were lost
 // with it, and whether they may have arrived (it was open: the outcome is unknown).
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 import {
-  FrameStream,
   NO_NODE,
   T_CLIENT_REP,
   T_CLIENT_REQ,
@@ -18,9 +18,12 @@ import {
   hexBytes,
 } from '../../shared/wire'
 import { packBody, unpackBody } from '../node/codec'
-import { asClientReply } from '../node/validate'
+import { dialWithHello } from '../node/hello'
+import { asClientReply, MAX_CLIENT_BODY } from '../node/validate'
 
 export interface TransportHost {
+  /** The run's secret (the clients' hello proves they know it). */
+  secret(): string
   /** The client port of node idx, or null when it is down. */
   clientPort(idx: number): number | null
   onReply(node: number, rep: ClientReply): void
@@ -32,7 +35,9 @@ interface Conn {
   idx: number
   port: number
   sock: Socket
+  /** The hello is sent: requests go out (before that they wait in `waiting`). */
   open: boolean
+  waiting: Uint8Array[]
   /** Request ids written on this connection whose reply has not come yet. */
   inflight: Set<string>
   corked: boolean
@@ -55,6 +60,14 @@ export class ClientTransport {
     const conn = this.conn(idx)
     if (conn === null) return false
     conn.inflight.add(req.id)
+    const frame = encodeFrame(
+      { type: T_CLIENT_REQ, src: NO_NODE, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+      packBody(req),
+    )
+    if (!conn.open) {
+      conn.waiting.push(frame)
+      return true
+    }
     if (!conn.corked) {
       conn.corked = true
       conn.sock.cork()
@@ -63,12 +76,7 @@ export class ClientTransport {
         conn.sock.uncork()
       })
     }
-    conn.sock.write(
-      encodeFrame(
-        { type: T_CLIENT_REQ, src: NO_NODE, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-        packBody(req),
-      ),
-    )
+    conn.sock.write(frame)
     return true
   }
 
@@ -97,32 +105,24 @@ export class ClientTransport {
     }
     if (port === null) return null
     if (conn !== null) return conn
-    const sock = connect({ port, host: '127.0.0.1' })
-    sock.setNoDelay(true)
-    const c: Conn = { idx, port, sock, open: false, inflight: new Set(), corked: false }
+    // (The callbacks run once connected, when `c` exists.)
+    const sock = dialWithHello({
+      port,
+      secret: this.host.secret(),
+      claim: { role: 'client', node: idx },
+      maxBody: MAX_CLIENT_BODY,
+      onReady: () => {
+        c.open = true
+        sock.cork()
+        for (const f of c.waiting) sock.write(f)
+        c.waiting = []
+        sock.uncork()
+      },
+      onFrame: (buf, off, len) => this.onReplyFrame(c, buf, off, len),
+      onFailed: (why) => this.host.log(`client: connection to n${idx + 1} closed: ${why}`),
+    })
+    const c: Conn = { idx, port, sock, open: false, waiting: [], inflight: new Set(), corked: false }
     this.conns[idx] = c
-    const stream = new FrameStream()
-    sock.on('connect', () => {
-      c.open = true
-    })
-    sock.on('data', (chunk: Buffer) => {
-      if (sock.destroyed) return
-      const bad = stream.feed(chunk, (buf, off, len) => {
-        if (sock.destroyed) return
-        const why = this.onReplyFrame(c, buf, off, len)
-        if (why !== null) {
-          this.host.log(`client: connection to n${idx + 1} closed: ${why}`)
-          sock.destroy()
-        }
-      })
-      if (bad !== null) {
-        this.host.log(`client: connection to n${idx + 1} closed: ${bad}`)
-        sock.destroy()
-      }
-    })
-    sock.on('error', () => {
-      // 'close' follows
-    })
     sock.on('close', () => this.onClosed(c))
     return c
   }

@@ -18,6 +18,7 @@
 // (stable per source) to the engine's recorder (checks, onTrace, trace()).
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { RunEngine, runRngs } from '../../core/engine/engine'
 import type { Host } from '../../core/engine/host'
 import type { Byzantine, LinkRule } from '../../core/engine/links'
@@ -26,12 +27,12 @@ import { EngineRun, type Run } from '../../core/engine/run'
 import { WINDOW_US } from '../../core/engine/windows'
 import { getProtocol } from '../../core/protocols'
 import type { ClientRequest } from '../../core/protocols/types'
-import type { MetricsWindow, NodeLive } from '../../shared/api'
+import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { ClientTransport } from './client-transport'
-import { Cluster, type NodeTelemetry } from './cluster'
+import { ChildLedger, Cluster, LEDGER_FILE, type NodeTelemetry } from './cluster'
 import type { ChildEntry } from './cluster/spawn'
 import { ProxyController, type LinkStats } from './proxy'
 
@@ -122,7 +123,14 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
 
   proxy: ProxyController | null = null
   cluster: Cluster | null = null
+  /** Every child process, written down in the run folder (see cluster/ledger.ts). */
+  ledger: ChildLedger | null = null
   private readonly transport: ClientTransport
+  /** The run's secret: every connection's hello proves it (set at boot). */
+  secret = ''
+  /** Connections refused at the hello, per node and by the proxy. */
+  private readonly rejectedAt: number[]
+  private rejectedAtProxy = 0
 
   // Live view.
   private readonly live: NodeState[]
@@ -148,6 +156,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.up = this.ids.map(() => false)
     this.sentRate = this.ids.map(() => 1)
     this.sentByz = this.ids.map(() => null)
+    this.rejectedAt = this.ids.map(() => 0)
     this.donePromise = new Promise((r) => (this.doneResolve = r))
     const factory = getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
     const onTrace = opts.onTrace
@@ -169,6 +178,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       words: { crash: ' (SIGKILL)', pause: ' (SIGSTOP)', resume: ' (SIGCONT)' },
     })
     this.transport = new ClientTransport(this.n, {
+      secret: () => this.secret,
       clientPort: (idx) => this.clientPort(idx),
       onReply: (idx, rep) => this.engine.onReply(idx, rep),
       onRequestLost: (id, idx, written) => this.engine.onRequestLost(id, idx, written),
@@ -200,6 +210,17 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     if (!this.started || this.ending) return null
     const meter = this.engine.meter
     return meter.currentWindow(Math.min(this.nowUs(), meter.win.startUs + WINDOW_US))
+  }
+
+  /** The engine's summary plus the connections refused at the hello (nodes' ports and the proxy's). */
+  override summary(wallMs: number): RunSummary {
+    const nodes: Record<NodeId, number> = {}
+    this.ids.forEach((id, i) => (nodes[id] = this.rejectedAt[i]))
+    const total = this.rejectedAt.reduce((a, b) => a + b, this.rejectedAtProxy)
+    return {
+      ...super.summary(wallMs),
+      rejectedConnections: { total, proxy: this.rejectedAtProxy, nodes },
+    }
   }
 
   // ---------------------------------------------------------------- ProcessRun extras
@@ -436,7 +457,10 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
 
   onTelemetry(idx: number, t: NodeTelemetry): void {
     for (const e of t.events) this.pending.push(e)
-    if (!this.countsClosed) this.engine.meter.messages.delivered += t.delivered
+    if (!this.countsClosed) {
+      this.engine.meter.messages.delivered += t.delivered
+      this.rejectedAt[idx] += t.rejected
+    }
     if (t.status !== null && this.cluster?.isUp(idx)) {
       const s = t.status
       this.live[idx] = {
@@ -453,7 +477,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
 
   onProxyEvents(
     events: TraceEvent[],
-    counts: { dropped: number; duplicated: number; received: number },
+    counts: { dropped: number; duplicated: number; received: number; rejected: number },
   ): void {
     const cluster = this.cluster
     const meter = this.engine.meter
@@ -477,6 +501,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     meter.win.messages += counts.received
     meter.messages.dropped += counts.dropped
     meter.messages.duplicated += counts.duplicated
+    this.rejectedAtProxy += counts.rejected
   }
 
   onNodeExit(idx: number, expected: boolean, code: number | null, signal: string | null): void {
@@ -525,7 +550,10 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     const spec = this.spec
     const n = this.n
     mkdirSync(opts.dataDir, { recursive: true })
+    const ledger = new ChildLedger(join(opts.dataDir, LEDGER_FILE), (line) => this.log(line))
+    this.ledger = ledger
     const secret = randomBytes(24).toString('hex')
+    this.secret = secret
     const msgEvents = opts.messageEvents ?? this.engine.wantsMessageEvents
     // The run's randomness in the simulator's order: network, faults, workload, then one per node.
     const rngs = runRngs(spec)
@@ -537,6 +565,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       seed: Math.floor(rngs.net.next() * 2 ** 32),
       msgEvents,
       entry: opts.proxyEntry,
+      ledger,
       onEvents: (events, counts) => this.onProxyEvents(events, counts),
       log: (line) => this.log(line),
       onExit: (code, signal) => {
@@ -558,6 +587,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       nodeRngs: rngs.nodes,
       runSeed: spec.seed,
       entry: opts.nodeEntry,
+      ledger,
       onTelemetry: (idx, t) => this.onTelemetry(idx, t),
       onExit: (idx, expected, code, signal) => this.onNodeExit(idx, expected, code, signal),
       log: (line) => this.log(line),
@@ -635,6 +665,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     } catch (e) {
       this.log(`lab: stopping the proxy failed: ${(e as Error).message}`)
     }
+    this.ledger?.close()
   }
 }
 

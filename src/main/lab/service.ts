@@ -4,7 +4,7 @@
 // small cache of recently ended ones) in front of the store, and listRuns / getRun /
 // getTrace read the store, so old runs are there after a restart.
 import { randomBytes } from 'node:crypto'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -52,6 +52,7 @@ import {
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { driveSimulation, errorMessage, type DriveEnd, type SimDriver, type Speed } from './driver'
+import { describeLeftovers, endLeftoverChildren, type LeftoverReport } from './cluster'
 import { driveProcessRun, startProcessRun } from './processes'
 import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
@@ -89,6 +90,25 @@ export interface LabServiceOptions {
   recorder?: RecorderOptions
   /** Desktop app: ask where to save an export; resolves null when the user cancels. */
   chooseSavePath?: (suggestedName: string) => Promise<string | null>
+  /**
+   * Processes left running by a crashed lab were found and ended (when the data folder is
+   * opened, and before a processes-mode run starts): one line each, for the user.
+   */
+  onLeftovers?: (lines: string[]) => void
+  /**
+   * Processes-mode runs at once; more wait, status `queued`, and start in the order they were
+   * submitted. Default: QUORUM_LAB_PROCESS_RUNS if set, else one per core
+   * (os.availableParallelism()).
+   */
+  processRunLimit?: number
+}
+
+/** The default limit on processes-mode runs at once: QUORUM_LAB_PROCESS_RUNS, else one per core. */
+export function defaultProcessRunLimit(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.QUORUM_LAB_PROCESS_RUNS)
+  return env.QUORUM_LAB_PROCESS_RUNS !== undefined && Number.isInteger(v) && v >= 1
+    ? v
+    : availableParallelism()
 }
 
 export const TRACE_KINDS: readonly TraceKind[] = [
@@ -122,6 +142,10 @@ interface RunRecord {
   liveOpen: Set<number>
   /** Fault indexes ended through endFault (the trace may lag in processes mode). */
   endedEarly: Set<number>
+  /** Processes mode: holds one of the limited slots (from launch until its processes are gone). */
+  slot: boolean
+  /** Processes mode: its processes are starting (a stop then waits for them to be gone). */
+  starting: boolean
 }
 
 /** How many ended runs getRun serves from memory (e.g. after close()). */
@@ -234,11 +258,20 @@ export class LabService implements LabBackend {
   readonly store: LabStore
   private readonly ownsStore: boolean
   private closed = false
+  private readonly leftovers: LeftoverReport[] = []
+  private readonly processRunLimit: number
+  /** Processes-mode runs holding a slot, and those waiting for one (oldest first). */
+  private processSlots = 0
+  private readonly queue: RunRecord[] = []
 
   /** Throws StoreError (naming the file) when the data folder's database is foreign, corrupt or newer. */
   constructor(opts: LabServiceOptions = {}) {
     this.opts = opts
     this.create = opts.createSimulation ?? realCreateSimulation
+    const limit = opts.processRunLimit ?? defaultProcessRunLimit()
+    if (!(Number.isInteger(limit) && limit >= 1))
+      throw new RangeError(`processRunLimit: must be a whole number >= 1, got ${limit}`)
+    this.processRunLimit = limit
     const pkg = readPackageInfo()
     this.pkg = { name: pkg.name, version: opts.version ?? pkg.version }
     if (opts.store instanceof LabStore) {
@@ -251,11 +284,30 @@ export class LabService implements LabBackend {
           : LabStore.openDir(opts.dataDir)
       this.ownsStore = true
     }
+    this.endLeftovers()
   }
 
   /** Runs found `running` at start whose app had died, now marked crashed. */
   get crashedAtStart(): readonly RunId[] {
     return this.store.crashed
+  }
+
+  /** Processes of crashed runs found still running (and ended) since this service opened its data folder. */
+  get leftoversEnded(): readonly LeftoverReport[] {
+    return this.leftovers
+  }
+
+  /** End what crashed runs left running in the data folder (see cluster/leftovers.ts), and say so. */
+  private endLeftovers(): void {
+    if (this.opts.dataDir === undefined) return
+    const found = endLeftoverChildren(resolve(this.opts.dataDir))
+    if (found.length === 0) return
+    this.leftovers.push(...found)
+    try {
+      this.opts.onLeftovers?.(found.map(describeLeftovers))
+    } catch {
+      // the report is also in leftoversEnded
+    }
   }
 
   /** Subscribe to LabEvents; returns an unsubscribe function. */
@@ -353,6 +405,8 @@ export class LabService implements LabBackend {
       tracker: new LiveTracker(nodeIds(spec.cluster.nodes)),
       liveOpen: new Set(),
       endedEarly: new Set(),
+      slot: false,
+      starting: false,
     }
     rec.recorder = this.store.recorder(seq, {
       ...this.opts.recorder,
@@ -361,7 +415,13 @@ export class LabService implements LabBackend {
     this.live.set(info.runId, rec)
 
     if (spec.mode === 'processes') {
-      this.launchProcesses(rec)
+      if (this.processSlots < this.processRunLimit) this.launchProcesses(rec)
+      else {
+        // Over the limit: wait for a slot (startQueued), stoppable meanwhile.
+        info.status = 'queued'
+        this.queue.push(rec)
+        this.emit({ type: 'run-status', run: this.snapshot(rec) })
+      }
       return this.snapshot(rec)
     }
 
@@ -412,9 +472,14 @@ export class LabService implements LabBackend {
    */
   private launchProcesses(rec: RunRecord): void {
     const info = rec.info
+    info.status = 'running'
+    rec.slot = true
+    rec.starting = true
+    this.processSlots++
     const runDir = join(this.opts.dataDir ? resolve(this.opts.dataDir) : tmpdir(), 'runs', info.runId)
     const { recorder, tracker } = rec
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
+    this.endLeftovers()
     const onTrace = (e: TraceEvent): void => {
       recorder.event(e)
       tracker.onTrace(e)
@@ -422,9 +487,12 @@ export class LabService implements LabBackend {
     startProcessRun(info.spec, { dataDir: runDir, keepTrace: false, onTrace }).then(
       (run) => {
         rec.sim = run
+        rec.starting = false
         if (info.status !== 'running') {
-          // Stopped (or the lab closed) while the processes were starting: take them down.
+          // Stopped (or the lab closed) while the processes were starting: take them down;
+          // the slot frees once they are gone.
           run.stop()
+          void run.whenDone().then(() => this.releaseSlot(rec))
           return
         }
         rec.driver = driveProcessRun(run, {
@@ -433,13 +501,27 @@ export class LabService implements LabBackend {
           onEnd: (end) => this.end(rec, end),
         })
       },
-      (e: unknown) =>
+      (e: unknown) => {
+        rec.starting = false
         this.end(rec, {
           status: 'failed',
           wallMs: 0,
           error: `could not start the processes: ${errorMessage(e)}`,
-        }),
+        })
+        this.releaseSlot(rec) // (startProcessRun took its processes down before rejecting)
+      },
     )
+  }
+
+  /** A processes-mode run's processes are gone: its slot goes to the oldest queued run. */
+  private releaseSlot(rec: RunRecord): void {
+    if (!rec.slot) return
+    rec.slot = false
+    this.processSlots--
+    while (!this.closed && this.processSlots < this.processRunLimit && this.queue.length > 0) {
+      const next = this.queue.shift() as RunRecord
+      if (next.info.status === 'queued') this.launchProcesses(next)
+    }
   }
 
   private progress(rec: RunRecord, sim: Run): void {
@@ -481,7 +563,7 @@ export class LabService implements LabBackend {
 
   private end(rec: RunRecord, end: DriveEnd): void {
     const info = rec.info
-    if (info.status !== 'running' || rec.ending) return
+    if ((info.status !== 'running' && info.status !== 'queued') || rec.ending) return
     rec.ending = true
     const status: RunStatus = end.status
     let error = end.status === 'failed' ? end.error : null
@@ -504,7 +586,7 @@ export class LabService implements LabBackend {
     info.endedAt = new Date().toISOString()
     try {
       this.store.finishRun(rec.seq, {
-        status: info.status as Exclude<RunStatus, 'running'>,
+        status: info.status as Exclude<RunStatus, 'running' | 'queued'>,
         endedAt: info.endedAt,
         progress: info.progress,
         summary: info.summary,
@@ -520,6 +602,8 @@ export class LabService implements LabBackend {
     this.recent.set(info.runId, { ...info })
     if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value as RunId)
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
+    // (A run stopped while its processes start keeps its slot until they are gone.)
+    if (!rec.starting) this.releaseSlot(rec)
   }
 
   private snapshot(rec: RunRecord): RunInfo {
@@ -550,7 +634,10 @@ export class LabService implements LabBackend {
   async stopRun(arg: { runId: RunId }): Promise<RunInfo> {
     const rec = this.live.get(arg.runId)
     if (!rec) return this.lookup(arg.runId)
-    if (rec.info.status === 'running') {
+    if (rec.info.status === 'queued') {
+      this.queue.splice(this.queue.indexOf(rec), 1)
+      this.end(rec, { status: 'stopped', wallMs: 0 })
+    } else if (rec.info.status === 'running') {
       if (rec.driver) rec.driver.stop()
       else {
         // Not started yet (stop arrived in the same turn as startRun).
@@ -573,15 +660,17 @@ export class LabService implements LabBackend {
     this.requireStore()
     let rows: RunInfo[]
     try {
-      rows = this.store.listRuns(filter)
+      // A queued run is stored as running (it may start any moment); memory knows which.
+      rows = this.store.listRuns(filter.status === 'queued' ? { ...filter, status: 'running' } : filter)
     } catch (e) {
       throw storeFailure(e)
     }
-    // Live runs: the in-memory state is fresher than the row (progress).
-    return rows.map((r) => {
+    // Live runs: the in-memory state is fresher than the row (progress, queued).
+    const out = rows.map((r) => {
       const rec = this.live.get(r.runId)
       return rec ? this.snapshot(rec) : r
     })
+    return filter.status === undefined ? out : out.filter((r) => r.status === filter.status)
   }
 
   /** Trace events with fromUs <= t <= toUs, of the given kinds, at most `limit` (in time order). */
@@ -614,9 +703,11 @@ export class LabService implements LabBackend {
 
   async deleteRun(arg: { runId: RunId }): Promise<{ runId: RunId; deleted: boolean }> {
     if (this.live.has(arg.runId))
-      throw new LabError('bad_input', `run "${arg.runId}" is still running; stop it before deleting it`, [
-        { path: 'runId', message: 'run is still running' },
-      ])
+      throw new LabError(
+        'bad_input',
+        `run "${arg.runId}" is still running or queued; stop it before deleting it`,
+        [{ path: 'runId', message: 'run is still running or queued' }],
+      )
     this.requireStore()
     let deleted: boolean
     try {
@@ -661,7 +752,10 @@ export class LabService implements LabBackend {
     }
     const sim = rec.sim
     if (rec.info.status !== 'running' || rec.ending || sim === null)
-      throw new LabError('unavailable', `run "${runId}" is not ready for live faults (starting or ending)`)
+      throw new LabError(
+        'unavailable',
+        `run "${runId}" is not ready for live faults (${rec.info.status === 'queued' ? 'queued' : 'starting or ending'})`,
+      )
     return { rec, sim }
   }
 
@@ -795,7 +889,7 @@ export class LabService implements LabBackend {
     if (this.closed) return
     this.closed = true
     for (const rec of [...this.live.values()]) {
-      if (rec.info.status === 'running') {
+      if (rec.info.status === 'running' || rec.info.status === 'queued') {
         void this.stopRun({ runId: rec.info.runId })
       }
     }

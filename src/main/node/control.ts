@@ -84,6 +84,8 @@ export type NodeToLab =
       /** Messages sent / delivered since the previous report. */
       sent: number
       delivered: number
+      /** Connections refused at the hello (no proof of the run's secret) since the previous report. */
+      rejected: number
       status: NodeStatus | null
       lc: number
       vc: number[]

@@ -2,10 +2,13 @@
 // real timers and real sockets.
 //
 //  - peer port (127.0.0.1, port 0): accepts connections only from the lab's proxy, which must
-//    open with a HELLO frame carrying the run's secret; every protocol message arrives here.
-//  - outbound: the node dials the proxy (never another node) and sends every message there;
-//    the frame header names the destination.
-//  - client port (127.0.0.1, port 0): KV requests (CLIENT_REQ frames), replies (CLIENT_REP).
+//    answer this node's challenge with a hello proving it knows the run's secret (hello.ts);
+//    every protocol message arrives here.
+//  - outbound: the node dials the proxy (never another node), answers its challenge, and
+//    sends every message there; the frame header names the destination.
+//  - client port (127.0.0.1, port 0): KV requests (CLIENT_REQ frames), replies (CLIENT_REP),
+//    from the lab's clients only (the same hello, role client). A client that stops reading
+//    its replies is closed once MAX_CLIENT_BACKLOG bytes wait for it.
 //  - the host loop: inputs (tick / step / propose) mark the node dirty; one drain per
 //    event-loop turn (setImmediate) calls ready() once (proposals and messages that arrived
 //    in the same turn are batched) and writes `persist` to the WAL; the messages, client
@@ -20,9 +23,10 @@
 //    here (only the receiver knows its merged vector clock when it takes the message).
 //
 // Bad input from a socket (malformed frame, oversized frame, undecodable or invalid body,
-// failed handshake) closes that connection with a logged reason naming the offending bytes
-// or field; the node keeps running.
-import { createServer, connect, type Server, type Socket } from 'node:net'
+// failed or late hello) closes that connection with a logged reason naming the offending
+// bytes or field; the node keeps running. Connections refused at the hello are counted and
+// reported with the telemetry ('rejected').
+import { createServer, type Server, type Socket } from 'node:net'
 import { algorithmModule, type AnyProtocolFactory } from '../../core/protocols'
 import type {
   ClientReply,
@@ -37,13 +41,11 @@ import { createRng, type Rng } from '../../core/rng'
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import {
-  FrameStream,
   MAX_BODY,
   MAX_PROTOCOL_TYPE,
   NO_NODE,
   T_CLIENT_REP,
   T_CLIENT_REQ,
-  T_HELLO,
   frameDst,
   frameHeaderLen,
   frameLc,
@@ -62,11 +64,12 @@ import {
 import { packBody, unpackBody } from './codec'
 import type { InitMsg, NodeToLab, RecoveryInfo } from './control'
 import { recoveredLog, recoveredLogEvents } from './recovery'
-import { asClientRequest, asHello, checkProtocolMessage, sameSecret } from './validate'
+import { dialWithHello, remoteName, serveWithHello } from './hello'
+import { asClientRequest, checkProtocolMessage, MAX_CLIENT_BODY } from './validate'
 import { Wal, WRITEBACK_MS } from './wal'
 
-/** A connection that has not completed its handshake by then is closed, ms. */
-export const HANDSHAKE_MS = 2000
+/** Reply bytes waiting for a client that does not read them before its connection is closed. */
+export const MAX_CLIENT_BACKLOG = 16 * 1024 * 1024
 /** Telemetry is sent early when this many events are waiting. */
 export const TEL_MAX_EVENTS = 2000
 /** Most errors kept between two telemetry reports (more are counted). */
@@ -128,6 +131,8 @@ export class NodeHost {
   private droppedErrors = 0
   private sent = 0
   private delivered = 0
+  /** Connections refused at the hello since the previous report. */
+  private rejected = 0
 
   constructor(
     private readonly cfg: InitMsg,
@@ -450,7 +455,18 @@ export class NodeHost {
         ),
       )
     }
-    for (const s of touched) s.uncork()
+    for (const s of touched) {
+      s.uncork()
+      if (s.writableLength > MAX_CLIENT_BACKLOG) {
+        const from = `${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'}`
+        this.closeConn(
+          from,
+          'client',
+          `${s.writableLength} bytes of replies not read: the client is not reading`,
+        )
+        s.destroy()
+      }
+    }
   }
 
   // ---------------------------------------------------------------- telemetry
@@ -462,7 +478,13 @@ export class NodeHost {
   }
 
   private flushTelemetry(): void {
-    if (this.events.length === 0 && this.errors.length === 0 && this.sent === 0 && this.delivered === 0) {
+    if (
+      this.events.length === 0 &&
+      this.errors.length === 0 &&
+      this.sent === 0 &&
+      this.delivered === 0 &&
+      this.rejected === 0
+    ) {
       return
     }
     const errors = this.errors
@@ -473,6 +495,7 @@ export class NodeHost {
         events: this.events,
         sent: this.sent,
         delivered: this.delivered,
+        rejected: this.rejected,
         status: this.status(),
         lc: this.lc,
         vc: this.vc.slice(),
@@ -486,28 +509,25 @@ export class NodeHost {
     this.droppedErrors = 0
     this.sent = 0
     this.delivered = 0
+    this.rejected = 0
   }
 
   // ---------------------------------------------------------------- the proxy link (outbound)
 
   private dialProxy(): void {
     if (this.closing) return
-    const s = connect({ port: this.cfg.proxyPort, host: '127.0.0.1' })
+    const s = dialWithHello({
+      port: this.cfg.proxyPort,
+      secret: this.cfg.secret,
+      claim: { role: 'node', node: this.cfg.idx },
+      maxBody: 0, // the proxy never sends on this connection
+      onReady: () => {
+        if (this.out === s) this.outReady = true
+      },
+      onFailed: (why) => this.error(`connection to the proxy closed: ${why}`),
+    })
     this.out = s
     this.outReady = false
-    s.setNoDelay(true)
-    s.on('connect', () => {
-      s.write(
-        encodeFrame(
-          { type: T_HELLO, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-          packBody({ role: 'node', node: this.cfg.idx, secret: this.cfg.secret }),
-        ),
-      )
-      this.outReady = true
-    })
-    s.on('data', () => {
-      // The proxy never sends on this connection.
-    })
     s.on('error', (e) => this.error(`connection to the proxy: ${e.message}`))
     s.on('close', () => {
       if (this.out === s) {
@@ -520,61 +540,49 @@ export class NodeHost {
 
   // ---------------------------------------------------------------- the peer port (inbound)
 
-  private reject(s: Socket, where: string, why: string): void {
-    if (s.destroyed) return
-    this.error(`${where} connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} closed: ${why}`)
-    s.destroy()
+  /** A connection that never proved itself: logged and counted (the run's summary reports it). */
+  private rejectConn(from: string, where: string, why: string): void {
+    this.rejected++
+    this.error(`${where} connection from ${from} refused: ${why}`)
   }
 
-  private onPeerConnection(s: Socket): void {
+  private closeConn(from: string, where: string, why: string): void {
+    this.error(`${where} connection from ${from} closed: ${why}`)
+  }
+
+  /** An accepted connection: only `role`, naming this node, gets past the hello. */
+  private serve(
+    s: Socket,
+    where: 'peer' | 'client',
+    role: 'proxy' | 'client',
+    maxBody: number,
+    onFrame: (buf: Uint8Array, off: number, len: number) => string | null,
+  ): void {
     this.sockets.add(s)
     s.setNoDelay(true)
-    const stream = new FrameStream()
-    let authed = false
-    const timer = setTimeout(() => {
-      if (!authed) this.reject(s, 'peer', `no valid handshake within ${HANDSHAKE_MS} ms`)
-    }, HANDSHAKE_MS)
-    s.on('data', (chunk: Buffer) => {
-      if (s.destroyed) return
-      const bad = stream.feed(chunk, (buf, off, len) => {
-        if (s.destroyed) return
-        if (!authed) {
-          const why = this.checkHello(buf, off, len)
-          if (why !== null) return this.reject(s, 'peer', `handshake refused: ${why}`)
-          authed = true
-          clearTimeout(timer)
-          return
-        }
-        const why = this.onPeerFrame(buf, off, len)
-        if (why !== null) this.reject(s, 'peer', why)
-      })
-      if (bad !== null) this.reject(s, 'peer', bad)
-    })
-    s.on('error', () => {
-      // 'close' follows; a reset from the proxy is not news.
-    })
-    s.on('end', () => this.endedMidFrame(s, 'peer', stream))
-    s.on('close', () => {
-      clearTimeout(timer)
-      this.sockets.delete(s)
+    s.on('close', () => this.sockets.delete(s))
+    const idx = this.cfg.idx
+    const from = remoteName(s)
+    const who = role === 'proxy' ? 'the proxy' : 'clients'
+    serveWithHello(s, {
+      secret: this.cfg.secret,
+      admit: (c) =>
+        c.role !== role
+          ? `hello.role is ${c.role} (only ${who} may connect to the ${where} port)`
+          : c.node !== idx
+            ? `hello.node ${c.node} is not this node (index ${idx})`
+            : null,
+      maxBody,
+      onHello: () => {},
+      onFrame,
+      onRejected: (why) => this.rejectConn(from, where, why),
+      onClosed: (why) => this.closeConn(from, where, why),
     })
   }
 
-  private checkHello(buf: Uint8Array, off: number, len: number): string | null {
-    if (frameType(buf, off) !== T_HELLO) {
-      return `first frame has type ${frameType(buf, off)} (expected HELLO ${T_HELLO}); bytes [${hexBytes(buf, off, len)}]`
-    }
-    let body: unknown
-    try {
-      body = unpackBody(buf, off + frameHeaderLen(buf, off), off + len)
-    } catch (e) {
-      return `HELLO body does not decode (${(e as Error).message}); bytes [${hexBytes(buf, off, len)}]`
-    }
-    const h = asHello(body)
-    if (typeof h === 'string') return h
-    if (h.role !== 'proxy') return `hello.role is ${h.role} (only the proxy may connect here)`
-    if (!sameSecret(h.secret, this.cfg.secret)) return 'hello.secret does not match this run'
-    return null
+  /** The peer port: only the lab's proxy, dialling this node, gets in. */
+  private onPeerConnection(s: Socket): void {
+    this.serve(s, 'peer', 'proxy', MAX_BODY, (buf, off, len) => this.onPeerFrame(buf, off, len))
   }
 
   /** One protocol frame from the proxy; returns why it is refused, or null. */
@@ -636,32 +644,11 @@ export class NodeHost {
 
   // ---------------------------------------------------------------- the client port
 
+  /** The client port: only the lab's KV clients (which know the run's secret) get in. */
   private onClientConnection(s: Socket): void {
-    this.sockets.add(s)
-    s.setNoDelay(true)
-    const stream = new FrameStream()
-    s.on('data', (chunk: Buffer) => {
-      if (s.destroyed) return
-      const bad = stream.feed(chunk, (buf, off, len) => {
-        if (s.destroyed) return
-        const why = this.onClientFrame(s, buf, off, len)
-        if (why !== null) this.reject(s, 'client', why)
-      })
-      if (bad !== null) this.reject(s, 'client', bad)
-    })
-    s.on('error', () => {
-      // 'close' follows.
-    })
-    s.on('end', () => this.endedMidFrame(s, 'client', stream))
-    s.on('close', () => this.sockets.delete(s))
-  }
-
-  private endedMidFrame(s: Socket, where: string, stream: FrameStream): void {
-    if (stream.buffered > 0) {
-      this.error(
-        `${where} connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} ended mid-frame: ${stream.buffered} bytes of an incomplete frame discarded`,
-      )
-    }
+    this.serve(s, 'client', 'client', MAX_CLIENT_BODY, (buf, off, len) =>
+      this.onClientFrame(s, buf, off, len),
+    )
   }
 
   private onClientFrame(s: Socket, buf: Uint8Array, off: number, len: number): string | null {

@@ -27,7 +27,17 @@ export function main(): void {
   const reportBadControl = (why: string): void => {
     const who = host === null ? `node[${process.pid}]` : host.id
     const line = `${who}: ${why}`
-    send({ type: 'tel', events: [], sent: 0, delivered: 0, status: null, lc: 0, vc: [], errors: [line] })
+    send({
+      type: 'tel',
+      events: [],
+      sent: 0,
+      delivered: 0,
+      rejected: 0,
+      status: null,
+      lc: 0,
+      vc: [],
+      errors: [line],
+    })
   }
   process.on('uncaughtException', (e) => fatal(`uncaught: ${e.stack ?? e.message}`))
   process.on('message', (raw: unknown) => {

@@ -1,21 +1,20 @@
 // Explicit checks for everything decoded from a socket: protocol messages (per algorithm),
-// client requests and replies, and handshakes. Each returns null when the value is good, or
+// client requests and replies (the hello has its own module, hello.ts). Each returns null when the value is good, or
 // a reason naming the offending field (the caller logs it and closes the connection).
-import { timingSafeEqual } from 'node:crypto'
 import {
   checkKvCommand,
   isObj,
   MAX_ID,
   MAX_VALUE,
-  natField as nat,
   show,
   strField as str,
 } from '../../core/protocols/fields'
 import { algorithmModule } from '../../core/protocols/registry'
-
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 
 export { checkKvCommand, MAX_ID, MAX_VALUE }
+/** Largest frame body on a client connection: a cas (value and expected) with room to spare. */
+export const MAX_CLIENT_BODY = 4 * MAX_VALUE
 
 const KEYS = new Set(['get', 'put', 'cas'])
 
@@ -63,27 +62,4 @@ export function checkProtocolMessage(kind: string, m: unknown): string | null {
   const check = algorithmModule(kind).factory.validate
   if (check === undefined) return isObj(m) ? null : `message: must be an object, got ${show(m)}`
   return check(m)
-}
-
-// ---------------------------------------------------------------- handshake
-
-export interface Hello {
-  role: 'proxy' | 'node'
-  node: number
-  secret: string
-}
-
-export function asHello(v: unknown): Hello | string {
-  if (!isObj(v)) return `hello: must be an object, got ${show(v)}`
-  if (v.role !== 'proxy' && v.role !== 'node') return `hello.role: must be proxy or node, got ${show(v.role)}`
-  const bad = nat(v, 'node', 'hello.') ?? str(v, 'secret', 'hello.', 128)
-  if (bad) return bad
-  return v as unknown as Hello
-}
-
-/** Compare two secrets in time independent of where they differ. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }

@@ -93,6 +93,7 @@ void app.whenReady().then(() => {
       bridge: 'electron',
       dataDir,
       version: app.getVersion(),
+      onLeftovers: (lines) => lines.forEach((l) => console.warn(`quorum-lab: ${l}`)),
       // exportCsv: the user picks the file; the writing itself lives in src/main/store.
       chooseSavePath: async (suggestedName) => {
         const win = BrowserWindow.getFocusedWindow()

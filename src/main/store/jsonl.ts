@@ -82,7 +82,14 @@ const HeaderSchema = z.strictObject({
     appVersion: z.string(),
     startedAt: isoString(),
     endedAt: isoString().nullable(),
-    status: z.enum(RUN_STATUSES.filter((s) => s !== 'running') as ['done', 'stopped', 'failed', 'crashed']),
+    status: z.enum(
+      RUN_STATUSES.filter((s) => s !== 'running' && s !== 'queued') as [
+        'done',
+        'stopped',
+        'failed',
+        'crashed',
+      ],
+    ),
     progress: z.number().min(0).max(1),
     summary: SummarySchema.nullable(),
     verdict: z.enum(['ok', 'violation', 'unknown']).nullable(),

@@ -52,7 +52,11 @@ async function main(): Promise<void> {
     process.stderr.write(`warning: ${rendererDir}/index.html not found; build the UI first (npm run build)\n`)
   }
 
-  const service = new LabService({ bridge: 'browser', dataDir })
+  const service = new LabService({
+    bridge: 'browser',
+    dataDir,
+    onLeftovers: (lines) => lines.forEach((l) => process.stderr.write(`note: ${l}\n`)),
+  })
   const server = await startWebServer({ port: o.port, service, rendererDir })
   process.stdout.write(`Quorum Lab is serving on ${server.url}\n`)
   if (o.open) openBrowser(server.url)

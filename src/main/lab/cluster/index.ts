@@ -6,9 +6,12 @@ import type { NodeStatus } from '../../../core/protocols/types'
 import type { Rng } from '../../../core/rng'
 import type { TraceEvent } from '../../../shared/trace'
 import type { LabToNode, NodeToLab, RecoveryInfo } from '../../node/control'
+import type { ChildLedger } from './ledger'
 import { forkChild, resolveNodeEntry, type ChildEntry } from './spawn'
 
 export { resolveNodeEntry, resolveProxyEntry, resolveChildEntry, killAllChildren } from './spawn'
+export { ChildLedger, LEDGER_FILE } from './ledger'
+export { describeLeftovers, endLeftoverChildren, type LeftoverReport } from './leftovers'
 
 /** How long a node may take to report 'ready' (tsx compiles the sources on a cold start), ms. */
 export const NODE_READY_TIMEOUT_MS = 60_000
@@ -17,6 +20,8 @@ export interface NodeTelemetry {
   events: TraceEvent[]
   sent: number
   delivered: number
+  /** Connections refused at the hello since the previous report. */
+  rejected: number
   status: NodeStatus | null
   lc: number
   vc: number[]
@@ -46,6 +51,8 @@ export interface ClusterOptions {
   runSeed: number
   entry?: ChildEntry
   labPid?: number
+  /** The run's record of its child processes. */
+  ledger?: ChildLedger
   onTelemetry: (idx: number, t: NodeTelemetry) => void
   /** A node process ended; `expected` is false unless the lab killed or stopped it. */
   onExit: (idx: number, expected: boolean, code: number | null, signal: string | null) => void
@@ -75,8 +82,8 @@ function asTelemetry(m: Obj): NodeTelemetry | string {
       return `tel.events[${i}]: not a node trace event`
     }
   }
-  if (typeof m.sent !== 'number' || typeof m.delivered !== 'number')
-    return 'tel.sent / tel.delivered: not numbers'
+  if (typeof m.sent !== 'number' || typeof m.delivered !== 'number' || typeof m.rejected !== 'number')
+    return 'tel.sent / tel.delivered / tel.rejected: not numbers'
   if (typeof m.lc !== 'number' || !Array.isArray(m.vc)) return 'tel.lc / tel.vc: malformed'
   return m as unknown as NodeTelemetry
 }
@@ -129,7 +136,10 @@ export class Cluster {
   /** Start node idx; resolves once it listens (and, if t0 is given, runs). */
   start(idx: number, mode: { fresh: boolean; afterCrash: boolean; t0: string | null }): Promise<NodeReady> {
     if (this.procs[idx] !== null) return Promise.reject(new Error(`n${idx + 1} is already running`))
-    const cp = forkChild(this.entry, { onOutput: this.opts.log })
+    const cp = forkChild(this.entry, {
+      onOutput: this.opts.log,
+      ledger: this.opts.ledger && { ledger: this.opts.ledger, name: `n${idx + 1}` },
+    })
     const proc: NodeProc = { cp, pid: cp.pid ?? 0, ready: null, paused: false, expectExit: false }
     this.procs[idx] = proc
     const o = this.opts

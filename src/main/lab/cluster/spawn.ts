@@ -11,12 +11,15 @@
 // No orphans, lab side: every child is tracked; on the lab's 'exit' (normal exit, uncaught
 // exception) and on SIGINT / SIGTERM / SIGHUP all tracked children get SIGKILL. A signal is
 // then re-raised when nobody else listens for it, so the lab still dies of it as before.
-// (Child side: see src/main/node/orphan.ts.)
+// (Child side: see src/main/node/orphan.ts.) A lab killed with SIGKILL runs no handler: each
+// child is also written down in its run's folder (ledger.ts), so the next lab to open the
+// data folder ends what is left (leftovers.ts).
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import type { ChildLedger } from './ledger'
 
 export type ChildKind = 'node' | 'proxy'
 
@@ -185,6 +188,8 @@ function installHooks(): void {
 export interface ForkOptions {
   /** Each line the child writes to stdout / stderr. */
   onOutput?: (line: string) => void
+  /** The run's record of its children (the child is written down as `name`, e.g. n1). */
+  ledger?: { ledger: ChildLedger; name: string }
 }
 
 /** Fork a child program with an IPC channel ('advanced' serialization), tracked for reaping. */
@@ -203,6 +208,7 @@ export function forkChild(entry: ChildEntry, opts: ForkOptions = {}): ChildProce
   })
   live.add(cp)
   cp.once('exit', () => live.delete(cp))
+  opts.ledger?.ledger.add(cp, opts.ledger.name, entry.file)
   cp.on('error', () => {
     // 'exit' reports the end; errors on a dead channel are expected during teardown
   })

@@ -100,6 +100,8 @@ export type ProxyToLab =
       forwarded: number
       /** Frames received from nodes (messages that reached the network). */
       received: number
+      /** Connections refused at the hello (no proof of the run's secret). */
+      rejected: number
       errors: string[]
     }
   | ({ type: 'stats'; seq: number } & LinkStats)

@@ -1,6 +1,7 @@
 // Lab side of the proxy: forks the proxy process and talks to it over IPC.
 import type { ChildProcess } from 'node:child_process'
 import type { TraceEvent } from '../../../shared/trace'
+import type { ChildLedger } from '../cluster/ledger'
 import { forkChild, resolveProxyEntry, type ChildEntry } from '../cluster/spawn'
 import type { LabToProxy, LinkRule, LinkStats, ProxyToLab } from './control'
 
@@ -15,10 +16,12 @@ export interface ProxyOptions {
   msgEvents: boolean
   labPid?: number
   entry?: ChildEntry
+  /** The run's record of its child processes. */
+  ledger?: ChildLedger
   /** Drop / duplicate events and counts, as batched by the proxy. */
   onEvents: (
     events: TraceEvent[],
-    counts: { dropped: number; duplicated: number; forwarded: number; received: number },
+    counts: { dropped: number; duplicated: number; forwarded: number; received: number; rejected: number },
   ) => void
   log: (line: string) => void
   /** The proxy process ended (unexpectedly unless close() was called). */
@@ -46,7 +49,10 @@ export class ProxyController {
 
   static start(opts: ProxyOptions): Promise<ProxyController> {
     const entry = opts.entry ?? resolveProxyEntry()
-    const cp = forkChild(entry, { onOutput: opts.log })
+    const cp = forkChild(entry, {
+      onOutput: opts.log,
+      ledger: opts.ledger && { ledger: opts.ledger, name: 'proxy' },
+    })
     return new Promise((resolve, reject) => {
       let ctl: ProxyController | null = null
       const timer = setTimeout(() => {
@@ -102,6 +108,7 @@ export class ProxyController {
           duplicated: Number(m.duplicated) || 0,
           forwarded: Number(m.forwarded) || 0,
           received: Number(m.received) || 0,
+          rejected: Number(m.rejected) || 0,
         })
         return
       case 'stats': {

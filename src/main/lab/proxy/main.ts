@@ -37,6 +37,7 @@ function main(): void {
       duplicated: 0,
       forwarded: 0,
       received: 0,
+      rejected: 0,
       errors: [`proxy: bad control message ignored: ${why}`],
     })
   }

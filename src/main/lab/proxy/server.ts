@@ -1,8 +1,9 @@
 // The network of a processes-mode run: a framing-aware, fault-injecting TCP proxy.
 //
-// Every node dials the proxy (port reported to the lab) and opens with a HELLO frame naming
-// itself and carrying the run's secret; the proxy dials every node's peer port and opens with
-// its own HELLO. A frame from node s to node d arrives on s's connection and leaves on the
+// Every node dials the proxy (port reported to the lab) and answers the proxy's challenge
+// with a hello naming itself and proving it knows the run's secret; the proxy dials every
+// node's peer port and answers that node's challenge the same way (src/main/node/hello.ts).
+// Connections that do not complete the hello are refused, logged and counted. A frame from node s to node d arrives on s's connection and leaves on the
 // connection to d. The proxy reads only frame headers (source, destination, type, size,
 // Lamport clock, message id); bodies are never decoded.
 //
@@ -16,21 +17,18 @@
 // only when someone watches message events). Deliver events come from the receiving node:
 // only it knows its merged vector clock when it takes the message.
 //
-// Bad input (malformed or oversized frames, a failed handshake, a frame whose source is not
+// Bad input (malformed or oversized frames, a failed or late hello, a frame whose source is not
 // the connection's node) closes that connection with a logged reason naming the offending
 // bytes; the proxy keeps running and the node reconnects.
-import { createServer, connect, type Server, type Socket } from 'node:net'
+import { createServer, type Server, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { findAlgorithm, type AnyProtocolFactory } from '../../../core/protocols'
 import { EventQueue } from '../../../core/sim/heap'
 import { createRng, type Rng } from '../../../core/rng'
 import type { DropReason, TraceEvent } from '../../../shared/trace'
 import {
-  FrameStream,
+  MAX_BODY,
   MAX_PROTOCOL_TYPE,
-  NO_NODE,
-  T_HELLO,
-  encodeFrame,
   frameDst,
   frameHeaderLen,
   frameLc,
@@ -38,11 +36,10 @@ import {
   frameSrc,
   frameType,
   frameVc,
-  hexBytes,
   messageTypeName,
 } from '../../../shared/wire'
-import { packBody, unpackBody } from '../../node/codec'
-import { asHello, sameSecret } from '../../node/validate'
+import { unpackBody } from '../../node/codec'
+import { dialWithHello, remoteName, serveWithHello } from '../../node/hello'
 import {
   CLEAN_RULE,
   isClean,
@@ -52,8 +49,6 @@ import {
   type ProxyToLab,
 } from './control'
 
-/** A connection that has not completed its handshake by then is closed, ms. */
-export const HANDSHAKE_MS = 2000
 /** Bytes waiting for a receiver before frames to it are dropped ('paused' / 'loss'). */
 export const MAX_BACKLOG = 8 * 1024 * 1024
 /** Extra delay span of a reordered frame, ms (at least; scaled up with the link's latency). */
@@ -75,7 +70,6 @@ interface Delayed {
 interface Inbound {
   sock: Socket
   idx: number
-  stream: FrameStream
 }
 
 export class ProxyServer {
@@ -107,6 +101,8 @@ export class ProxyServer {
   private dDuplicated = 0
   private dForwarded = 0
   private dReceived = 0
+  /** Connections refused at the hello since the previous report. */
+  private rejected = 0
   /** Frames of this chunk to record send events for (after the chunk's writes went out). */
   private readonly toDescribe: Array<{ buf: Uint8Array; off: number; len: number; t: number }> = []
   private readonly factory: AnyProtocolFactory | null
@@ -236,7 +232,8 @@ export class ProxyServer {
       this.events.length === 0 &&
       this.errors.length === 0 &&
       this.dDropped === 0 &&
-      this.dDuplicated === 0
+      this.dDuplicated === 0 &&
+      this.rejected === 0
     ) {
       if (this.dForwarded === 0) return
     }
@@ -250,6 +247,7 @@ export class ProxyServer {
         duplicated: this.dDuplicated,
         forwarded: this.dForwarded,
         received: this.dReceived,
+        rejected: this.rejected,
         errors,
       })
     } catch {
@@ -262,77 +260,46 @@ export class ProxyServer {
     this.dDuplicated = 0
     this.dForwarded = 0
     this.dReceived = 0
+    this.rejected = 0
   }
 
   // ---------------------------------------------------------------- connections from nodes
 
-  private reject(s: Socket, why: string): void {
-    if (s.destroyed) return
-    this.error(`connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} closed: ${why}`)
-    s.destroy()
-  }
-
+  /** Only the run's nodes may connect here, each as itself. */
   private onNodeConnection(s: Socket): void {
     s.setNoDelay(true)
-    const stream = new FrameStream()
+    const n = this.n
+    const from = `connection from ${remoteName(s)}`
     let conn: Inbound | null = null
-    const timer = setTimeout(() => {
-      if (conn === null) this.reject(s, `no valid handshake within ${HANDSHAKE_MS} ms`)
-    }, HANDSHAKE_MS)
-    const onFrame = (buf: Uint8Array, off: number, len: number, stable: boolean): void => {
-      if (s.destroyed) return
-      if (conn === null) {
-        const r = this.checkHello(buf, off, len)
-        if (typeof r === 'string') return this.reject(s, `handshake refused: ${r}`)
-        clearTimeout(timer)
-        conn = { sock: s, idx: r, stream }
-        const old = this.inbound[r]
-        this.inbound[r] = conn
+    serveWithHello(s, {
+      secret: this.cfg.secret,
+      admit: (c) =>
+        c.role !== 'node'
+          ? `hello.role is ${c.role} (expected node)`
+          : c.node >= n
+            ? `hello.node ${c.node} is not in a cluster of ${n}`
+            : null,
+      maxBody: MAX_BODY,
+      onHello: (c) => {
+        conn = { sock: s, idx: c.node }
+        const old = this.inbound[c.node]
+        this.inbound[c.node] = conn
         if (old && old.sock !== s) old.sock.destroy()
-        return
-      }
-      const why = this.route(conn.idx, buf, off, len, stable)
-      if (why !== null) this.reject(s, why)
-    }
-    s.on('data', (chunk: Buffer) => {
-      if (s.destroyed) return
-      const bad = stream.feed(chunk, onFrame)
-      this.endChunk()
-      if (this.toDescribe.length > 0) this.recordSends()
-      if (bad !== null) this.reject(s, bad)
-    })
-    s.on('error', () => {
-      // 'close' follows
-    })
-    s.on('end', () => {
-      if (stream.buffered > 0) {
-        this.error(
-          `connection from ${s.remoteAddress ?? '?'}:${s.remotePort ?? '?'} ended mid-frame: ${stream.buffered} bytes of an incomplete frame discarded`,
-        )
-      }
+      },
+      onFrame: (buf, off, len, stable) => this.route((conn as Inbound).idx, buf, off, len, stable),
+      onChunkEnd: () => {
+        this.endChunk()
+        if (this.toDescribe.length > 0) this.recordSends()
+      },
+      onRejected: (why) => {
+        this.rejected++
+        this.error(`${from} refused: ${why}`)
+      },
+      onClosed: (why) => this.error(`${from} closed: ${why}`),
     })
     s.on('close', () => {
-      clearTimeout(timer)
       if (conn !== null && this.inbound[conn.idx] === conn) this.inbound[conn.idx] = null
     })
-  }
-
-  private checkHello(buf: Uint8Array, off: number, len: number): number | string {
-    if (frameType(buf, off) !== T_HELLO) {
-      return `first frame has type ${frameType(buf, off)} (expected HELLO ${T_HELLO}); bytes [${hexBytes(buf, off, len)}]`
-    }
-    let body: unknown
-    try {
-      body = unpackBody(buf, off + frameHeaderLen(buf, off), off + len)
-    } catch (e) {
-      return `HELLO body does not decode (${(e as Error).message}); bytes [${hexBytes(buf, off, len)}]`
-    }
-    const h = asHello(body)
-    if (typeof h === 'string') return h
-    if (h.role !== 'node') return `hello.role is ${h.role} (expected node)`
-    if (h.node >= this.n) return `hello.node ${h.node} is not in a cluster of ${this.n}`
-    if (!sameSecret(h.secret, this.cfg.secret)) return 'hello.secret does not match this run'
-    return h.node
   }
 
   // ---------------------------------------------------------------- forwarding
@@ -576,22 +543,18 @@ export class ProxyServer {
   private dial(idx: number): void {
     const port = this.ports[idx]
     if (port === null || this.closing) return
-    const s = connect({ port, host: '127.0.0.1' })
-    s.setNoDelay(true)
+    const s = dialWithHello({
+      port,
+      secret: this.cfg.secret,
+      claim: { role: 'proxy', node: idx },
+      maxBody: 0, // nodes never send on this connection
+      onReady: () => {
+        if (this.outbound[idx] === s) this.outReady[idx] = 1
+      },
+      onFailed: (why) => this.error(`connection to n${idx + 1} (port ${port}) closed: ${why}`),
+    })
     this.outbound[idx] = s
     this.outReady[idx] = 0
-    s.on('connect', () => {
-      s.write(
-        encodeFrame(
-          { type: T_HELLO, src: NO_NODE, dst: idx, lc: 0, msgId: 0, vc: null },
-          packBody({ role: 'proxy', node: idx, secret: this.cfg.secret }),
-        ),
-      )
-      this.outReady[idx] = 1
-    })
-    s.on('data', () => {
-      // nodes never send on this connection
-    })
     s.on('error', (e) => {
       if (this.state[idx] !== 'down') this.error(`connection to n${idx + 1} (port ${port}): ${e.message}`)
     })

@@ -4,7 +4,14 @@
 // against a second run.
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { ReplayState, RunDiff, RunId, RunInfo, TraceInfo } from '../../../shared/api'
+import {
+  isLive,
+  type ReplayState,
+  type RunDiff,
+  type RunId,
+  type RunInfo,
+  type TraceInfo,
+} from '../../../shared/api'
 import type { FaultEvent, NodeEvent, NodeId, Role, StateEvent, TraceEvent } from '../../../shared/trace'
 import { asLabError, getLab } from '../api'
 
@@ -100,7 +107,7 @@ export const useReplayStore = defineStore('replay', () => {
   async function loadRuns(): Promise<void> {
     runsLoading.value = true
     try {
-      runs.value = (await getLab().listRuns({ limit: 500 })).filter((r) => r.status !== 'running')
+      runs.value = (await getLab().listRuns({ limit: 500 })).filter((r) => !isLive(r.status))
       runsError.value = null
     } catch (e) {
       runsError.value = asLabError(e).message

@@ -14,6 +14,7 @@ import type {
   RunInfo,
   RunStatus,
 } from '../../../shared/api'
+import { isLive } from '../../../shared/api'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
 import {
@@ -101,6 +102,8 @@ export const useRunStore = defineStore('run', () => {
 
   const status = computed<RunStatus | null>(() => run.value?.status ?? null)
   const running = computed(() => status.value === 'running')
+  /** Running or queued: not over yet, can be stopped. */
+  const live = computed(() => status.value !== null && isLive(status.value))
   const progress = computed(() => {
     if (!run.value) return 0
     if (run.value.status === 'done') return 1
@@ -177,7 +180,7 @@ export const useRunStore = defineStore('run', () => {
       if (r && e.run.runId === r.runId) {
         run.value = e.run
         if (e.run.error) lastError.value = e.run.error
-        if (e.run.status !== 'running') {
+        if (!isLive(e.run.status)) {
           // Over: nothing is active any more; open periods end where the run ended.
           trackFaults([], e.run.summary?.simulatedMs ?? tMs.value)
           faults.value = []
@@ -349,13 +352,13 @@ export const useRunStore = defineStore('run', () => {
    */
   async function open(runId: RunId): Promise<{ ok: boolean; message?: string }> {
     init()
-    if (run.value?.runId === runId && (run.value.status === 'running' || windows.value.length)) {
+    if (run.value?.runId === runId && (isLive(run.value.status) || windows.value.length)) {
       return { ok: true }
     }
     try {
       const info = await getLab().getRun({ runId })
       reset(info)
-      if (info.status !== 'running') {
+      if (!isLive(info.status)) {
         const metrics = await getLab().getMetrics({ runIds: [runId] })
         if (run.value?.runId === runId) {
           windows.value = metrics.find((m) => m.runId === runId)?.windows ?? []
@@ -372,7 +375,7 @@ export const useRunStore = defineStore('run', () => {
 
   async function stop(): Promise<void> {
     const r = run.value
-    if (!r || r.status !== 'running') return
+    if (!r || !isLive(r.status)) return
     stopping.value = true
     try {
       const info = await getLab().stopRun({ runId: r.runId })
@@ -433,6 +436,7 @@ export const useRunStore = defineStore('run', () => {
     connection,
     status,
     running,
+    live,
     progress,
     totals,
     nodeCards,
