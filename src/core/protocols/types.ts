@@ -45,6 +45,13 @@ export interface Outgoing<Msg> {
 }
 
 export interface Ready<Msg, Rec> {
+  /**
+   * Log compaction: when set, everything this node persisted before is replaced by this one
+   * record (e.g. a snapshot with the state it covers), atomically and durably (a crash while
+   * it is written loses nothing: the host keeps the old records until the new one is safe),
+   * then `persist` is appended after it. A restarted node recovers from [base, ...later].
+   */
+  base?: Rec
   /** Records to append to durable storage before anything in `messages` is sent. */
   persist: Rec[]
   messages: Outgoing<Msg>[]
@@ -59,6 +66,8 @@ export interface NodeStatus {
   leader: NodeId | null
   commitIndex: number
   lastIndex: number
+  /** The configuration this node works with (algorithms with membership changes). */
+  config?: ClusterConfig
 }
 
 export interface Protocol<Msg, Rec> {
@@ -66,15 +75,42 @@ export interface Protocol<Msg, Rec> {
   tick(): void
   step(from: NodeId, msg: Msg): void
   propose(req: ClientRequest): void
+  /** A cluster operation (membership, leadership transfer); only for factories with `admin`. */
+  admin?(cmd: AdminCommand): void
   /** Drain everything produced since the last call. */
   ready(): Ready<Msg, Rec>
   status(): NodeStatus
 }
 
+/**
+ * A cluster operation the lab asks of a node (membership changes and leadership transfer, for
+ * algorithms that have them: a factory says which through `admin`). Only the node that can
+ * act on it (e.g. the leader) does; the others ignore it. What happened shows in the node's
+ * events and status.
+ */
+export type AdminCommand =
+  /** Add `node` (as a learner when the algorithm has them), remove it, or promote a learner to voter. */
+  | { type: 'membership'; action: 'add' | 'remove' | 'promote'; node: NodeId }
+  /** Hand leadership to `target` (Raft thesis 3.10); aborted if it does not catch up in time. */
+  | { type: 'transfer-leadership'; target: NodeId }
+
+/** A node's view of the cluster configuration (algorithms with membership changes). */
+export interface ClusterConfig {
+  voters: NodeId[]
+  learners: NodeId[]
+  /** During a joint-consensus change (C_old,new): the old voters; `voters` are the new ones. */
+  oldVoters?: NodeId[]
+}
+
 export interface CreateOptions<Params, Rec> {
   id: NodeId
-  /** All node ids in the cluster, including `id`. */
+  /** Every node that may ever be in the cluster (cluster.maxNodes of them), including `id`. */
   nodes: NodeId[]
+  /**
+   * The initial voters (the first cluster.nodes nodes); default: all of `nodes`. A node not
+   * among them starts outside the configuration and waits to be added.
+   */
+  voters?: NodeId[]
   params: Params
   /** Seeded randomness (election timeouts). */
   rng: Rng
@@ -97,6 +133,8 @@ export interface ProtocolFactory<Msg, Rec, Params> {
   describe(msg: Msg): string
   /** Byzantine behaviours (forge / equivocate): rewrite an outgoing message. Optional. */
   corrupt?(msg: Msg, behavior: 'forge' | 'equivocate', to: NodeId, rng: Rng): Msg
+  /** The cluster operations this algorithm supports (AdminCommand types); absent: none. */
+  admin?: ReadonlyArray<AdminCommand['type']>
   /**
    * Check a message decoded from a socket (processes mode): null when it is a well-formed
    * `Msg`, else a reason naming the offending field (e.g. `message.ballot: must be ...`).

@@ -123,6 +123,7 @@ export class SimNodes {
     const proto = node.proto
     if (proto === null) return
     const r = proto.ready()
+    if (r.base !== undefined) node.durable = [r.base]
     const persist = r.persist
     for (let i = 0; i < persist.length; i++) node.durable.push(persist[i])
     const msgs = r.messages
