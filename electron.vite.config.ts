@@ -11,12 +11,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: resolve(out, 'main'),
-      // The node program and the proxy are child processes the lab forks: their own entries.
+      // The node program and the proxy are child processes the lab forks, and campaign workers
+      // are threads it starts: their own entries.
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/shell/index.ts'),
           node: resolve(__dirname, 'src/main/node/main.ts'),
           proxy: resolve(__dirname, 'src/main/lab/proxy/main.ts'),
+          worker: resolve(__dirname, 'src/main/workers/worker.ts'),
         },
       },
     },

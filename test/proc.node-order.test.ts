@@ -43,6 +43,7 @@ describe('node program: event timestamps vs client replies', () => {
         idx: 0,
         n: 1,
         kind: 'raft',
+        mutants: [],
         params: {},
         runSeed: 1,
         tickMs: 5,

@@ -62,23 +62,37 @@ export {
 export const ALGORITHMS = ['raft', 'paxos', 'multipaxos', 'pbft', 'quorum'] as const
 export type AlgorithmKind = (typeof ALGORITHMS)[number]
 
+/**
+ * Deliberate bugs to switch on (each algorithm's own list, e.g. Raft's voteWithoutLogCheck):
+ * for seeing what a checker catches. Which names exist is checked against the algorithm's
+ * module when the run starts.
+ */
+const mutants = { mutants: z.array(z.string().min(1).max(64)).max(16).optional() }
+
 export const AlgorithmSchema = z.discriminatedUnion(
   'kind',
   [
     // Each algorithm's params default to its schema's defaults.
-    z.strictObject({ kind: z.literal('raft'), params: RaftParams.default(RaftParams.parse({})) }),
+    z.strictObject({ kind: z.literal('raft'), params: RaftParams.default(RaftParams.parse({})), ...mutants }),
     z.strictObject({
       kind: z.literal('paxos'),
       params: PaxosParamsSchema.default(PaxosParamsSchema.parse({})),
+      ...mutants,
     }),
     z.strictObject({
       kind: z.literal('multipaxos'),
       params: MultiPaxosParamsSchema.default(MultiPaxosParamsSchema.parse({})),
+      ...mutants,
     }),
-    z.strictObject({ kind: z.literal('pbft'), params: PbftParamsSchema.default(PbftParamsSchema.parse({})) }),
+    z.strictObject({
+      kind: z.literal('pbft'),
+      params: PbftParamsSchema.default(PbftParamsSchema.parse({})),
+      ...mutants,
+    }),
     z.strictObject({
       kind: z.literal('quorum'),
       params: QuorumParamsSchema.default(QuorumParamsSchema.parse({})),
+      ...mutants,
     }),
   ],
   {

@@ -9,7 +9,7 @@ export function getProtocol(kind: string): AnyProtocolFactory {
   return algorithmModule(kind).factory
 }
 
-export { ALGORITHM_MODULES, algorithmModule, findAlgorithm } from './registry'
+export { ALGORITHM_MODULES, algorithmModule, factoryFor, findAlgorithm } from './registry'
 export type { AlgorithmModule, AnyAlgorithmModule } from './module'
 export { raftFactory, createRaftFactory } from './raft'
 export type { RaftMsg, RaftRecord, RaftMutations, RaftEntry } from './raft'

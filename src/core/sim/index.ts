@@ -25,7 +25,7 @@ import { nodeLive } from '../engine/node-live'
 import { EngineRun, type Run } from '../engine/run'
 import { MAX_ATTEMPTS } from '../engine/ops'
 import { WINDOW_US } from '../engine/windows'
-import { getProtocol, type AnyProtocolFactory } from '../protocols'
+import { factoryFor, type AnyProtocolFactory } from '../protocols'
 import type { ClientReply, ClientRequest } from '../protocols/types'
 import { SimNetwork, SLOW_EXTRA_US } from './network'
 import { PAUSE_BUFFER, SimNodes, type SimNode } from './nodes'
@@ -74,7 +74,7 @@ class Sim extends EngineRun implements Simulation, Host {
   constructor(spec: ExperimentSpec, opts: SimulationOptions) {
     super()
     this.spec = spec
-    const factory = opts.factory ?? getProtocol(spec.algorithm.kind)
+    const factory = opts.factory ?? factoryFor(spec.algorithm)
     this.ids = nodeIds(spec.cluster.nodes)
     this.durUs = Math.round(spec.durationMs * 1000)
     const rngs = runRngs(spec)

@@ -31,7 +31,7 @@ import {
 } from '../../shared/api'
 import { formatErrors, parseSpecJson, toFieldErrors } from '../../shared/spec'
 import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
-import { LabService } from '../lab/service'
+import { checkSpec, LabService } from '../lab/service'
 import {
   exportCsvFile,
   exportRunFile,
@@ -44,6 +44,7 @@ import {
 import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type SweepRow } from './format'
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
+import { registerFuzzCommand } from './fuzz'
 import { watchLauncher } from './launcher-watch'
 
 const EXIT_OK = 0
@@ -273,7 +274,9 @@ function printRun(final: RunInfo, json: boolean | undefined): void {
 // ---------------------------------------------------------------- commands
 
 async function cmdValidate(file: string): Promise<number> {
-  const r = parseSpecJson(await readSpecText(file))
+  const text = await readSpecText(file)
+  let r = parseSpecJson(text)
+  if (r.ok) r = checkSpec(r.spec)
   if (!r.ok) {
     err(`${file}: invalid spec`)
     err(formatErrors(r.errors))
@@ -769,6 +772,24 @@ async function main(argv: string[] = process.argv): Promise<number> {
     })
 
   registerCheckCommand(program, (r) => (result = r), out, err)
+  registerFuzzCommand(
+    program,
+    {
+      out,
+      err,
+      openService,
+      awaitRun: (service, run) => awaitRun(service, run),
+      badInput: (message) => {
+        throw new CliExit(EXIT_BAD_INPUT, message)
+      },
+      printSummary: (run) => {
+        out(formatSummary(run))
+        out(`run id:         ${run.runId}`)
+      },
+    },
+    (r) => (result = r),
+    dataOption,
+  )
 
   try {
     await program.parseAsync(argv)

@@ -25,7 +25,7 @@ import type { Byzantine, LinkRule } from '../../core/engine/links'
 import { nodeLive, type NodeState } from '../../core/engine/node-live'
 import { EngineRun, type Run } from '../../core/engine/run'
 import { WINDOW_US } from '../../core/engine/windows'
-import { getProtocol } from '../../core/protocols'
+import { factoryFor } from '../../core/protocols'
 import type { ClientRequest } from '../../core/protocols/types'
 import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
@@ -158,7 +158,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.sentByz = this.ids.map(() => null)
     this.rejectedAt = this.ids.map(() => 0)
     this.donePromise = new Promise((r) => (this.doneResolve = r))
-    const factory = getProtocol(spec.algorithm.kind) // unknown algorithm: throw before forking anything
+    const factory = factoryFor(spec.algorithm) // unknown algorithm or mutant: throw before forking anything
     const onTrace = opts.onTrace
     this.engine = new RunEngine(spec, this, runRngs(spec), {
       keepTrace: opts.keepTrace,
@@ -577,6 +577,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     const cluster = new Cluster({
       n,
       kind: spec.algorithm.kind,
+      mutants: spec.algorithm.mutants ?? [],
       params: spec.algorithm.params,
       tickMs: spec.cluster.tickMs,
       fsync: spec.cluster.fsync,

@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
 import type { Simulation, SimulationOptions } from '../../core/sim'
 import type { Run } from '../../core/engine/run'
+import { algorithmSpecIssues } from '../../core/protocols/registry'
 import {
   LabError,
   type AppInfo,
@@ -227,6 +228,14 @@ function storeFailure(e: unknown): LabError {
   throw e
 }
 
+/** A spec as a run needs it: the schema's checks, then the algorithm's (e.g. its mutants exist). */
+export function checkSpec(raw: unknown): SpecResult {
+  const parsed = parseSpec(raw)
+  if (!parsed.ok) return parsed
+  const algo = algorithmSpecIssues(parsed.spec.algorithm)
+  return algo.length > 0 ? { ok: false, errors: algo } : parsed
+}
+
 /** A live fault from the UI, validated (spec.ts parseLiveFault): a LabError naming the field. */
 export function parseInjectedFault(input: unknown, nodes: number): FaultSpec {
   const r = parseLiveFault(input, nodes)
@@ -342,7 +351,7 @@ export class LabService implements LabBackend {
   }
 
   async validateSpec(arg: { spec: unknown }): Promise<SpecResult> {
-    return parseSpec(arg.spec)
+    return checkSpec(arg.spec)
   }
 
   async startRun(arg: { spec: unknown; speed?: Speed }): Promise<RunInfo> {
@@ -357,7 +366,7 @@ export class LabService implements LabBackend {
 
   private launch(rawSpec: unknown, speed: Speed, rerunOf: RunId | null): RunInfo {
     if (this.closed) throw new LabError('unavailable', 'the lab is shutting down')
-    const parsed = parseSpec(rawSpec)
+    const parsed = checkSpec(rawSpec)
     if (!parsed.ok) throw new LabError('bad_input', 'invalid spec', parsed.errors)
     const spec = parsed.spec
     if (speed !== 'max' && !(typeof speed === 'number' && speed > 0 && Number.isFinite(speed))) {

@@ -17,6 +17,8 @@ export const InitMsgSchema = z.strictObject({
   idx: z.number().int().min(0).max(254),
   n: z.number().int().min(1).max(MAX_VC),
   kind: z.string().min(1).max(64),
+  /** Deliberate bugs switched on (the spec's algorithm.mutants). */
+  mutants: z.array(z.string().min(1).max(64)).max(16).default([]),
   params: z.unknown(),
   tickMs: z.number().min(1).max(1000),
   fsync: z.boolean(),

@@ -27,7 +27,7 @@
 // bytes or field; the node keeps running. Connections refused at the hello are counted and
 // reported with the telemetry ('rejected').
 import { createServer, type Server, type Socket } from 'node:net'
-import { algorithmModule, type AnyProtocolFactory } from '../../core/protocols'
+import { algorithmModule, factoryFor, type AnyProtocolFactory } from '../../core/protocols'
 import type {
   ClientReply,
   ClientRequest,
@@ -141,7 +141,7 @@ export class NodeHost {
     this.ids = nodeIds(cfg.n)
     this.id = this.ids[cfg.idx]
     const m = algorithmModule(cfg.kind)
-    this.factory = m.factory
+    this.factory = factoryFor({ kind: cfg.kind, mutants: cfg.mutants })
     this.wireTypes = m.wireTypes
     this.lc = cfg.lc
     this.vc = new Array<number>(cfg.n).fill(0)

@@ -47,7 +47,7 @@ export function pbftFuzzParams(rng: Rng): Record<string, unknown> {
   }
 }
 
-/** Fuzz options for PBFT (the lead wires `npm run fuzz -- --algorithm pbft`): n = 4, so f = 1. */
+/** Fuzz options for PBFT (`quorum-lab fuzz --algorithm pbft`): n = 4, so f = 1. */
 export const pbftFuzz: FuzzModel = {
   algorithm: 'pbft',
   nodes: 4,

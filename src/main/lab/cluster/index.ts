@@ -38,6 +38,8 @@ export interface NodeReady {
 export interface ClusterOptions {
   n: number
   kind: string
+  /** Deliberate bugs switched on (the spec's algorithm.mutants). */
+  mutants?: string[]
   params: unknown
   tickMs: number
   fsync: boolean
@@ -149,6 +151,7 @@ export class Cluster {
       idx,
       n: o.n,
       kind: o.kind,
+      mutants: o.mutants ?? [],
       params: o.params,
       tickMs: o.tickMs,
       fsync: o.fsync,

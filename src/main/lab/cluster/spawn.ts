@@ -21,7 +21,8 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ChildLedger } from './ledger'
 
-export type ChildKind = 'node' | 'proxy'
+/** The lab's child programs: node and proxy processes, and campaign worker threads. */
+export type ChildKind = 'node' | 'proxy' | 'worker'
 
 export interface ChildEntry {
   kind: ChildKind
@@ -34,6 +35,14 @@ const here = dirname(fileURLToPath(import.meta.url))
 const SOURCES: Record<ChildKind, string> = {
   node: 'src/main/node/main.ts',
   proxy: 'src/main/lab/proxy/main.ts',
+  worker: 'src/main/workers/worker.ts',
+}
+
+/** Environment variables naming another file for a child program. */
+const ENTRY_ENV: Record<ChildKind, string> = {
+  node: 'QUORUM_LAB_NODE_ENTRY',
+  proxy: 'QUORUM_LAB_PROXY_ENTRY',
+  worker: 'QUORUM_LAB_WORKER_ENTRY',
 }
 
 /**
@@ -43,7 +52,7 @@ const SOURCES: Record<ChildKind, string> = {
  * reads the script from the archive like `require` does).
  */
 export function childEntryCandidates(kind: ChildKind, base: string = here): string[] {
-  const env = kind === 'node' ? process.env.QUORUM_LAB_NODE_ENTRY : process.env.QUORUM_LAB_PROXY_ENTRY
+  const env = process.env[ENTRY_ENV[kind]]
   const out: string[] = []
   if (env) out.push(resolve(env))
   // Built: next to the running bundle (out/main/index.js -> out/main/node.js).
@@ -147,6 +156,7 @@ function prebuild(kind: ChildKind, source: string): string | null {
 
 export const resolveNodeEntry = (): ChildEntry => resolveChildEntry('node')
 export const resolveProxyEntry = (): ChildEntry => resolveChildEntry('proxy')
+export const resolveWorkerEntry = (): ChildEntry => resolveChildEntry('worker')
 
 // ---------------------------------------------------------------- tracking and reaping
 

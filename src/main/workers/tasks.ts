@@ -1,0 +1,36 @@
+// What a campaign worker can be asked to do, and what it answers: one message shape each way,
+// checked where it crosses the thread boundary (zod). A task names its kind; `id` pairs an
+// answer with its task.
+import { z } from 'zod'
+
+export const FuzzSeedTaskSchema = z.strictObject({
+  kind: z.literal('fuzz-seed'),
+  id: z.number().int().min(0),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  algorithm: z.string().min(1).max(64),
+  mutants: z.array(z.string().min(1).max(64)).max(16),
+  durationMs: z.number().int().min(100).max(3_600_000),
+  nodes: z.number().int().min(1).max(15),
+  style: z.enum(['mixed', 'leader-churn', 'leader-isolation', 'election-storm']).optional(),
+})
+export type FuzzSeedTask = z.infer<typeof FuzzSeedTaskSchema>
+
+export const TaskSchema = z.discriminatedUnion('kind', [FuzzSeedTaskSchema])
+export type Task = z.infer<typeof TaskSchema>
+
+/** One fuzzed seed: its verdicts, without the trace (a violating seed is re-run to record it). */
+export interface FuzzSeedResult {
+  seed: number
+  /** The fault style the seed drew. */
+  style: string
+  /** The failing checks: name, count, first details. */
+  violations: Array<{ name: string; count: number; details: string[] }>
+  events: number
+  simulatedMs: number
+  stop: 'end' | 'violation' | 'budget'
+}
+
+export type TaskResult = { kind: 'fuzz-seed'; id: number; result: FuzzSeedResult }
+
+/** A worker's answer: a result, or why the task failed. */
+export type WorkerAnswer = { ok: true; answer: TaskResult } | { ok: false; id: number; error: string }
