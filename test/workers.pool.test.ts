@@ -2,11 +2,13 @@
 // worker (this thread) and on several threads gives the same results, seed for seed.
 import { describe, expect, it } from 'vitest'
 import { runTasks } from '../src/main/workers/pool'
+import { APP_VERSION } from '../src/main/workers/run-task'
 import type { FuzzSeedTask, TaskResult } from '../src/main/workers/tasks'
 
 const task = (i: number): FuzzSeedTask => ({
   kind: 'fuzz-seed',
   id: i,
+  version: APP_VERSION,
   seed: 100 + i,
   algorithm: 'raft',
   mutants: ['commitOldTermByCounting'],

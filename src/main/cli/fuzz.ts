@@ -17,7 +17,11 @@ import type { AlgorithmKind, ExperimentSpec } from '../../shared/spec'
 import type { RunInfo } from '../../shared/api'
 import type { LabService } from '../lab/service'
 import { runTasks, workerCount, type WorkerCount } from '../workers/pool'
-import type { FuzzSeedResult, FuzzSeedTask } from '../workers/tasks'
+import { APP_VERSION } from '../workers/run-task'
+import type { FuzzSeedResult, FuzzSeedTask, TaskResult } from '../workers/tasks'
+import { redisUrlProblem } from '../fleet/connection'
+import { runFleetTasks } from '../fleet/campaign'
+import { createHash } from 'node:crypto'
 
 export const FUZZ_EXIT = { ok: 0, violation: 1, badInput: 2 } as const
 
@@ -35,6 +39,9 @@ export interface FuzzCliOptions {
   record: boolean
   json?: boolean
   data: string
+  /** Run the seeds on a fleet of workers sharing this Redis (see `quorum-lab worker`). */
+  redis?: string
+  queue?: string
 }
 
 export interface FuzzCliContext {
@@ -102,8 +109,22 @@ export function registerFuzzCommand(
     )
     .option('--no-record', 'do not record violating seeds as runs')
     .option('--json', 'print the campaign result as JSON')
+    .option('--redis <url>', 'run the seeds on fleet workers sharing this Redis (redis://HOST:PORT)')
+    .option('--queue <name>', 'the fleet queue (default quorum-lab)')
     .addOption(dataOption())
     .action((o: FuzzCliOptions) => setResult(cmdFuzz(o, ctx)))
+}
+
+/**
+ * A campaign's id on the fleet: the same for the same seeds and options, so enqueueing it again
+ * finds its jobs (and their answers) instead of adding new ones.
+ */
+function campaignId(first: FuzzSeedTask, seeds: number): string {
+  const { id: _id, ...rest } = first
+  return `fuzz-${createHash('sha256')
+    .update(JSON.stringify({ ...rest, seeds }))
+    .digest('hex')
+    .slice(0, 16)}`
 }
 
 /** The command that reproduces `seed` of this campaign. */
@@ -145,12 +166,17 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
         `--mutant: unknown ${o.algorithm} mutant "${m}" (known: ${target.mutants.join(', ') || 'none'})`,
       )
   const nodes = o.nodes ?? target.options.nodes ?? 5
+  if (o.redis !== undefined) {
+    const why = redisUrlProblem(o.redis)
+    if (why !== null) ctx.badInput(`--redis: ${why}`)
+  }
   const single = o.seed !== undefined
   const seeds = single ? 1 : o.seeds
   const start = single ? (o.seed as number) : o.start
   const task = (i: number): FuzzSeedTask => ({
     kind: 'fuzz-seed',
     id: i,
+    version: APP_VERSION,
     seed: start + i,
     algorithm: o.algorithm,
     mutants,
@@ -180,14 +206,14 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
     simulatedMs: 0,
     budgetStops: 0,
     wallMs: 0,
-    workers: single ? 1 : Math.min(workerCount(o.workers), seeds),
+    workers: o.redis !== undefined ? 0 : single ? 1 : Math.min(workerCount(o.workers), seeds),
     perStyle: {},
     perCheck: {},
   }
   if (!o.json)
     ctx.out(
       `fuzz: ${mutants.length ? `MUTANT ${o.algorithm} {${mutants.join(', ')}}` : o.algorithm}, seeds ${start}..${start + seeds - 1}, ` +
-        `${nodes} nodes, ${o.duration} ms simulated each, style ${o.style ?? 'per seed'}, ${c.workers} worker${c.workers === 1 ? '' : 's'}`,
+        `${nodes} nodes, ${o.duration} ms simulated each, style ${o.style ?? 'per seed'}, ${o.redis !== undefined ? `fleet at ${o.redis}` : `${c.workers} worker${c.workers === 1 ? '' : 's'}`}`,
     )
   let interrupted = false
   const onSignal = (): void => {
@@ -215,40 +241,47 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
   const t0 = performance.now()
   let lastLine = t0
   const toRecord: number[] = []
+  const shouldStop = (): boolean => interrupted || (o.first === true && c.violating.length > 0)
   try {
-    await runTasks(seeds, task, {
-      workers: single ? 1 : o.workers,
-      shouldStop: () => interrupted || (o.first === true && c.violating.length > 0),
-      onResult: ({ result: r }) => {
-        c.done++
-        c.events += r.events
-        c.simulatedMs += r.simulatedMs
-        if (r.stop === 'budget') c.budgetStops++
-        const st = (c.perStyle[r.style] ??= { seeds: 0, bad: 0 })
-        st.seeds++
-        if (r.violations.length > 0) {
-          st.bad++
-          c.violating.push(r)
-          for (const v of r.violations) c.perCheck[v.name] = (c.perCheck[v.name] ?? 0) + 1
-          if (!o.json) {
-            bar?.stop()
-            ctx.out(`reproduce with seed=${r.seed} (${reproduceCommand(o, r.seed)})`)
-            for (const v of r.violations) {
-              ctx.out(`  ${v.name}: ${v.count} violation${v.count === 1 ? '' : 's'}`)
-              for (const d of v.details) ctx.out(`    - ${d}`)
-            }
+    const onResult = ({ result: r }: TaskResult): void => {
+      c.done++
+      c.events += r.events
+      c.simulatedMs += r.simulatedMs
+      if (r.stop === 'budget') c.budgetStops++
+      const st = (c.perStyle[r.style] ??= { seeds: 0, bad: 0 })
+      st.seeds++
+      if (r.violations.length > 0) {
+        st.bad++
+        c.violating.push(r)
+        for (const v of r.violations) c.perCheck[v.name] = (c.perCheck[v.name] ?? 0) + 1
+        if (!o.json) {
+          bar?.stop()
+          ctx.out(`reproduce with seed=${r.seed} (${reproduceCommand(o, r.seed)})`)
+          for (const v of r.violations) {
+            ctx.out(`  ${v.name}: ${v.count} violation${v.count === 1 ? '' : 's'}`)
+            for (const d of v.details) ctx.out(`    - ${d}`)
           }
-          toRecord.push(r.seed)
         }
-        const now = performance.now()
-        const rate = (c.done / ((now - t0) / 1000)).toFixed(1)
-        bar?.update(c.done, { rate, bad: c.violating.length })
-        if (bar === null && !o.json && !single && (now - lastLine >= 5000 || c.done === seeds)) {
-          lastLine = now
-          ctx.err(`  ${c.done}/${seeds} seeds, ${rate} seeds/s, ${c.violating.length} violating`)
-        }
-      },
-    })
+        toRecord.push(r.seed)
+      }
+      const now = performance.now()
+      const rate = (c.done / ((now - t0) / 1000)).toFixed(1)
+      bar?.update(c.done, { rate, bad: c.violating.length })
+      if (bar === null && !o.json && !single && (now - lastLine >= 5000 || c.done === seeds)) {
+        lastLine = now
+        ctx.err(`  ${c.done}/${seeds} seeds, ${rate} seeds/s, ${c.violating.length} violating`)
+      }
+    }
+    if (o.redis !== undefined)
+      await runFleetTasks(seeds, task, {
+        redis: o.redis,
+        queue: o.queue,
+        campaign: campaignId(task(0), seeds),
+        onResult,
+        shouldStop,
+        log: (line) => ctx.err(line),
+      })
+    else await runTasks(seeds, task, { workers: single ? 1 : o.workers, shouldStop, onResult })
   } finally {
     bar?.stop()
     process.off('SIGINT', onSignal)
@@ -281,7 +314,7 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
   if (o.json) ctx.out(JSON.stringify(c, null, 2))
   else {
     ctx.out(
-      `\nfuzz done: ${c.done} seeds in ${secs.toFixed(1)} s (${(c.done / secs).toFixed(1)} seeds/s on ${c.workers} worker${c.workers === 1 ? '' : 's'}, ` +
+      `\nfuzz done: ${c.done} seeds in ${secs.toFixed(1)} s (${(c.done / secs).toFixed(1)} seeds/s on ${o.redis !== undefined ? 'the fleet' : `${c.workers} worker${c.workers === 1 ? '' : 's'}`}, ` +
         `${(c.simulatedMs / 1000 / secs).toFixed(0)}x real time, ${c.done ? (c.events / c.done).toFixed(0) : 0} events/seed), ` +
         `${c.violating.length} violating seed(s)${c.budgetStops ? `, ${c.budgetStops} run(s) cut at the event budget` : ''}`,
     )

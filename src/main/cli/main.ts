@@ -45,6 +45,7 @@ import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type Sweep
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
 import { registerFuzzCommand } from './fuzz'
+import { registerWorkerCommand } from './worker'
 import { watchLauncher } from './launcher-watch'
 
 const EXIT_OK = 0
@@ -789,6 +790,17 @@ async function main(argv: string[] = process.argv): Promise<number> {
     },
     (r) => (result = r),
     dataOption,
+  )
+  registerWorkerCommand(
+    program,
+    {
+      out,
+      err,
+      badInput: (message) => {
+        throw new CliExit(EXIT_BAD_INPUT, message)
+      },
+    },
+    (r) => (result = r),
   )
 
   try {

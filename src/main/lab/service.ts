@@ -5,9 +5,7 @@
 // getTrace read the store, so old runs are there after a restart.
 import { randomBytes } from 'node:crypto'
 import { availableParallelism, tmpdir } from 'node:os'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
 import type { Simulation, SimulationOptions } from '../../core/sim'
@@ -58,6 +56,7 @@ import { driveProcessRun, startProcessRun } from './processes'
 import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
 import { LiveTracker } from './live'
+import { readPackageInfo } from './package-info'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -186,26 +185,7 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
   }
 }
 
-/** Name and version from the nearest package.json above this file (works from src and from out/). */
-export function readPackageInfo(): { name: string; version: string } {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 8; i++) {
-    const p = join(dir, 'package.json')
-    if (existsSync(p)) {
-      try {
-        const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: unknown; version?: unknown }
-        if (typeof pkg.name === 'string' && typeof pkg.version === 'string')
-          return { name: pkg.name, version: pkg.version }
-      } catch {
-        // keep walking up
-      }
-    }
-    const up = dirname(dir)
-    if (up === dir) break
-    dir = up
-  }
-  return { name: 'quorum-lab', version: '0.0.0' }
-}
+export { readPackageInfo }
 
 function newRunId(): RunId {
   const d = new Date()

@@ -1,11 +1,11 @@
-// A pool of campaign worker threads on this machine: tasks go to whichever worker is free,
-// answers come back in task order. `workers: 1` runs tasks in this thread (no worker at all),
-// so one worker and many give the same results by construction: a task's answer depends on
-// the task only.
+// Campaign worker threads on this machine. A WorkerPool keeps `n` threads (src/main/workers/
+// worker.ts) and runs each task on a free one; with n = 1 it runs tasks in this thread, so
+// one worker and many give the same results by construction: a task's answer depends on the
+// task only. runTasks() spreads a whole campaign over a pool.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import { resolveWorkerEntry } from '../lab/cluster/spawn'
-import { runFuzzSeed } from './fuzz-task'
+import { runTask } from './run-task'
 import type { Task, TaskResult, WorkerAnswer } from './tasks'
 
 /** `auto` is one worker per core. */
@@ -15,9 +15,82 @@ export function workerCount(w: WorkerCount): number {
   return w === 'auto' ? Math.max(1, availableParallelism()) : Math.max(1, Math.floor(w))
 }
 
-/** Run a task in this thread (what a worker does). */
-function runHere(t: Task): TaskResult {
-  return { kind: 'fuzz-seed', id: t.id, result: runFuzzSeed(t) }
+interface Slot {
+  worker: Worker
+  pending: { resolve: (r: TaskResult) => void; reject: (e: Error) => void } | null
+}
+
+export class WorkerPool {
+  readonly size: number
+  private readonly slots: Slot[] = []
+  private readonly queue: Array<{
+    task: Task
+    resolve: (r: TaskResult) => void
+    reject: (e: Error) => void
+  }> = []
+  private closed = false
+
+  constructor(workers: WorkerCount) {
+    this.size = workerCount(workers)
+    if (this.size === 1) return
+    const entry = resolveWorkerEntry()
+    for (let k = 0; k < this.size; k++) {
+      const slot: Slot = { worker: new Worker(entry.file, { execArgv: entry.execArgv }), pending: null }
+      slot.worker.on('message', (a: WorkerAnswer) => {
+        const p = slot.pending
+        slot.pending = null
+        if (p !== null) {
+          if (a.ok) p.resolve(a.answer)
+          else p.reject(new Error(`task ${a.id}: ${a.error}`))
+        }
+        this.pump()
+      })
+      slot.worker.on('error', (e) => {
+        const p = slot.pending
+        slot.pending = null
+        p?.reject(e)
+      })
+      this.slots.push(slot)
+    }
+  }
+
+  /** Run one task on a free worker (queued until one is free). */
+  run(task: Task): Promise<TaskResult> {
+    if (this.closed) return Promise.reject(new Error('the worker pool is closed'))
+    if (this.size === 1) {
+      // In this thread, after pending I/O, timers and signals get their turn.
+      return new Promise((resolve, reject) =>
+        setImmediate(() => {
+          try {
+            resolve(runTask(task))
+          } catch (e) {
+            reject(e instanceof Error ? new Error(`task ${task.id}: ${e.message}`) : new Error(String(e)))
+          }
+        }),
+      )
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ task, resolve, reject })
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    for (const slot of this.slots) {
+      if (slot.pending !== null) continue
+      const next = this.queue.shift()
+      if (next === undefined) return
+      slot.pending = { resolve: next.resolve, reject: next.reject }
+      slot.worker.postMessage(next.task)
+    }
+  }
+
+  /** Stop every thread (tasks still queued are rejected). */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const q of this.queue.splice(0)) q.reject(new Error('the worker pool is closed'))
+    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+  }
 }
 
 export interface PoolOptions {
@@ -29,64 +102,26 @@ export interface PoolOptions {
 }
 
 /**
- * Run tasks 0 .. count - 1 (`make(i)` builds task i, with id i) over the pool, handing each
+ * Run tasks 0 .. count - 1 (`make(i)` builds task i, with id i) over a pool, handing each
  * answer to onResult; resolves with how many ran (fewer than `count` when shouldStop ended it
  * early). A task that fails rejects the whole run with its error, after every worker stopped.
  * Tasks are made as they are handed out, so a campaign of millions needs no list of them.
  */
 export async function runTasks(count: number, make: (i: number) => Task, opts: PoolOptions): Promise<number> {
-  const n = Math.min(workerCount(opts.workers), Math.max(1, count))
-  let done = 0
-  if (n === 1) {
-    for (let i = 0; i < count; i++) {
-      if (opts.shouldStop?.()) break
-      opts.onResult(runHere(make(i)))
-      done++
-      // Let timers, signals and I/O in between tasks.
-      await new Promise((r) => setImmediate(r))
-    }
-    return done
-  }
-  const entry = resolveWorkerEntry()
-  const workers: Worker[] = []
+  const pool = new WorkerPool(Math.min(workerCount(opts.workers), Math.max(1, count)))
   let next = 0
-  let failed: Error | null = null
-  await new Promise<void>((resolveAll) => {
-    let running = 0
-    const finishOne = (): void => {
-      running--
-      if (running === 0) resolveAll()
+  let done = 0
+  const lane = async (): Promise<void> => {
+    while (next < count && !opts.shouldStop?.()) {
+      const r = await pool.run(make(next++))
+      done++
+      opts.onResult(r)
     }
-    const feed = (w: Worker): boolean => {
-      if (failed !== null || next >= count || opts.shouldStop?.()) return false
-      w.postMessage(make(next++))
-      return true
-    }
-    for (let k = 0; k < n; k++) {
-      const w = new Worker(entry.file, { execArgv: entry.execArgv })
-      workers.push(w)
-      running++
-      let over = false
-      const stop = (): void => {
-        if (over) return
-        over = true
-        finishOne()
-      }
-      w.on('message', (a: WorkerAnswer) => {
-        if (!a.ok) failed ??= new Error(`task ${a.id}: ${a.error}`)
-        else {
-          done++
-          opts.onResult(a.answer)
-        }
-        if (!feed(w)) stop()
-      })
-      w.on('error', (e) => {
-        failed ??= e
-        stop()
-      })
-      if (!feed(w)) stop()
-    }
-  }).finally(() => Promise.all(workers.map((w) => w.terminate())))
-  if (failed !== null) throw failed
+  }
+  try {
+    await Promise.all(Array.from({ length: pool.size }, lane))
+  } finally {
+    await pool.close()
+  }
   return done
 }

@@ -6,6 +6,8 @@ import { z } from 'zod'
 export const FuzzSeedTaskSchema = z.strictObject({
   kind: z.literal('fuzz-seed'),
   id: z.number().int().min(0),
+  /** The app version the task was made by: results are only comparable within one version. */
+  version: z.string().min(1).max(64),
   seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   algorithm: z.string().min(1).max(64),
   mutants: z.array(z.string().min(1).max(64)).max(16),

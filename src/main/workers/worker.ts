@@ -2,7 +2,7 @@
 // (src/main/workers/pool.ts starts it). Anything malformed or failing is answered as an
 // error naming the task; the thread keeps going.
 import { parentPort } from 'node:worker_threads'
-import { runFuzzSeed } from './fuzz-task'
+import { runTask } from './run-task'
 import { TaskSchema, type WorkerAnswer } from './tasks'
 
 const port = parentPort
@@ -19,7 +19,7 @@ port.on('message', (raw: unknown) => {
   const t = parsed.data
   let answer: WorkerAnswer
   try {
-    answer = { ok: true, answer: { kind: 'fuzz-seed', id: t.id, result: runFuzzSeed(t) } }
+    answer = { ok: true, answer: runTask(t) }
   } catch (e) {
     answer = { ok: false, id: t.id, error: e instanceof Error ? e.message : String(e) }
   }
