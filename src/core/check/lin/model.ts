@@ -1,6 +1,7 @@
 // The per-key register model the linearizability search runs on: one key's operations,
-// with values interned to small integers (0 = null / absent) and each operation reduced
-// to a kind and at most two value ids.
+// with values interned to small integers (0 = the key's initial value: null / absent, or
+// "" for Porcupine's key-value model) and each operation reduced to a kind and at most two
+// value ids. Appends make new values as the search goes: the `Appender` interns them.
 import type { HistoryOp } from '../../../shared/history'
 
 /** ok get: legal iff the register holds `a`. */
@@ -11,10 +12,14 @@ export const PUT = 1
 export const CAS_OK = 2
 /** ok cas with result false: legal iff the register does NOT hold `a`; no change. */
 export const CAS_FAIL = 3
+/** ok append: always legal; the register then holds its value followed by `a` (absent counts as ""). */
+export const APPEND = 4
 /** put with unknown outcome: may take effect (any time after invoke) or never. */
-export const INFO_PUT = 4
+export const INFO_PUT = 5
 /** cas with unknown outcome: if it takes effect, the register held `a` and now holds `b`. */
-export const INFO_CAS = 5
+export const INFO_CAS = 6
+/** append with unknown outcome: may take effect (any time after invoke) or never. */
+export const INFO_APPEND = 7
 
 /** One key's searchable operations, in invocation order. */
 export interface KeyHistory {
@@ -35,6 +40,51 @@ export interface KeyHistory {
   valueIds: Map<string | null, number>
   /** Number of ops that must be linearized (everything but info ops). */
   nOk: number
+  /** The key has appends: their results are interned here (shared by every sub-history). */
+  appender: Appender | null
+}
+
+/** Largest value id an append transition can key on (ids are below 2^26 per key). */
+const SUFFIX_SPACE = 1 << 26
+
+/**
+ * The value an append leaves, as a value id: `values[s]` followed by `values[suffix]`,
+ * interned into the key's value table (so equal strings get equal ids, whatever order of
+ * appends made them), each transition computed once.
+ */
+export class Appender {
+  private readonly next = new Map<number, number>()
+
+  constructor(
+    private readonly values: Array<string | null>,
+    private readonly valueIds: Map<string | null, number>,
+  ) {}
+
+  step(s: number, suffix: number): number {
+    const k = s * SUFFIX_SPACE + suffix
+    let t = this.next.get(k)
+    if (t === undefined) {
+      if (s >= SUFFIX_SPACE || suffix >= SUFFIX_SPACE)
+        throw new RangeError('too many distinct values on one key')
+      t = internValue(this.values, this.valueIds, (this.values[s] ?? '') + (this.values[suffix] ?? ''))
+      this.next.set(k, t)
+    }
+    return t
+  }
+}
+
+function internValue(
+  values: Array<string | null>,
+  ids: Map<string | null, number>,
+  v: string | null,
+): number {
+  let id = ids.get(v)
+  if (id === undefined) {
+    id = values.length
+    values.push(v)
+    ids.set(v, id)
+  }
+  return id
 }
 
 export function isOkKind(k: number): boolean {
@@ -46,7 +96,7 @@ export function isReadLike(k: number): boolean {
   return k === GET || k === CAS_FAIL
 }
 
-/** The value id an op writes, or -1 if it writes nothing. */
+/** The value id an op writes, or -1 if it writes nothing or (append) depends on the state. */
 export function writtenValue(kh: KeyHistory, i: number): number {
   const k = kh.kind[i]
   if (k === PUT || k === INFO_PUT) return kh.a[i]
@@ -60,9 +110,12 @@ export function observedValue(kh: KeyHistory, i: number): number {
   return k === GET || k === CAS_OK || k === INFO_CAS ? kh.a[i] : -1
 }
 
-/** Apply op kind `k` to state `s`; -1 if it is not legal there. */
-export function stepOp(k: number, a: number, b: number, s: number): number {
+/** Apply op kind `k` to state `s`; -1 if it is not legal there. `app`: the key's appender (appends). */
+export function stepOp(k: number, a: number, b: number, s: number, app: Appender | null = null): number {
   switch (k) {
+    case APPEND:
+    case INFO_APPEND:
+      return (app as Appender).step(s, a)
     case GET:
       return s === a ? s : -1
     case PUT:
@@ -80,8 +133,13 @@ export function stepOp(k: number, a: number, b: number, s: number): number {
  * Build a key's searchable history from its operations (any order). Dropped: failed ops
  * (definitely not applied), reads with unknown outcome (they constrain nothing), and cas
  * ops with unknown outcome whose new value equals the expected one (no effect either way).
+ * `initial` is what the key holds before any write (null = absent).
  */
-export function buildKeyHistory(key: string, all: readonly HistoryOp[]): KeyHistory {
+export function buildKeyHistory(
+  key: string,
+  all: readonly HistoryOp[],
+  initial: string | null = null,
+): KeyHistory {
   const ops = all
     .filter((o) => {
       if (o.type === 'fail') return false
@@ -92,18 +150,9 @@ export function buildKeyHistory(key: string, all: readonly HistoryOp[]): KeyHist
     .map((o, i) => ({ o, i }))
     .sort((x, y) => x.o.invoke - y.o.invoke || x.i - y.i)
     .map((x) => x.o)
-  const valueIds = new Map<string | null, number>([[null, 0]])
-  const values: Array<string | null> = [null]
-  const intern = (v: string | null | undefined): number => {
-    const key = v ?? null
-    let id = valueIds.get(key)
-    if (id === undefined) {
-      id = values.length
-      values.push(key)
-      valueIds.set(key, id)
-    }
-    return id
-  }
+  const valueIds = new Map<string | null, number>([[initial, 0]])
+  const values: Array<string | null> = [initial]
+  const intern = (v: string | null | undefined): number => internValue(values, valueIds, v ?? null)
   const n = ops.length
   const kh: KeyHistory = {
     key,
@@ -117,6 +166,7 @@ export function buildKeyHistory(key: string, all: readonly HistoryOp[]): KeyHist
     values,
     valueIds,
     nOk: 0,
+    appender: ops.some((o) => o.f === 'append') ? new Appender(values, valueIds) : null,
   }
   for (let i = 0; i < n; i++) {
     const o = ops[i]
@@ -133,6 +183,9 @@ export function buildKeyHistory(key: string, all: readonly HistoryOp[]): KeyHist
     } else if (o.f === 'put') {
       kh.kind[i] = info ? INFO_PUT : PUT
       kh.a[i] = intern(o.value)
+    } else if (o.f === 'append') {
+      kh.kind[i] = info ? INFO_APPEND : APPEND
+      kh.a[i] = intern(o.value ?? '')
     } else {
       kh.kind[i] = info ? INFO_CAS : o.result === false ? CAS_FAIL : CAS_OK
       kh.a[i] = intern(o.expected)
@@ -158,6 +211,7 @@ export function subHistory(kh: KeyHistory, idx: readonly number[]): KeyHistory {
     values: kh.values,
     valueIds: kh.valueIds,
     nOk: 0,
+    appender: kh.appender,
   }
   for (let j = 0; j < n; j++) {
     const i = idx[j]
