@@ -1,11 +1,9 @@
 // Operations, values and times in words (shared by every explanation).
 import type { HistoryOp } from '../../../shared/history'
+import type { HistoryTimeUnit } from '../../../shared/history-formats/types'
 
-/**
- * Unit of a history's times: µs (traces), ns (Jepsen), ms, s, none (plain numbers), or
- * `line` (formats without timestamps: a time is the event's line in the file).
- */
-export type TimeUnit = 'ns' | 'us' | 'ms' | 's' | 'none' | 'line'
+/** Unit of a history's times (see HistoryTimeUnit). */
+export type TimeUnit = HistoryTimeUnit
 
 /** Format a history time for people: seconds for ns/us/ms/s units, `t=<n>` for unit-less, `line <n>`. */
 export function formatTime(t: number, unit: TimeUnit = 'us'): string {
