@@ -44,51 +44,45 @@ function toRecord(v: EDNVal): EdnRecord | string {
 }
 
 /**
- * Every op map in `text`, with its line. Blank lines and `;` comments are skipped; a
+ * Every op map in `text`, with its line: one map per line, as Jepsen writes them (so a
+ * broken line is reported as that line). Blank lines and `;` comments are skipped; a
  * leading `[` before the first map and the `]` after the last are allowed (one vector).
  */
 export function readEdnLines(text: string, errors: ErrorList): EdnLine[] {
   const lines = text.split(/\r?\n/)
   const out: EdnLine[] = []
-  let first = lines.findIndex((l) => l.trim() !== '')
+  const first = lines.findIndex((l) => l.trim() !== '')
   let last = lines.length - 1
   while (last >= 0 && lines[last].trim() === '') last--
   if (first < 0) return out
   const trimmedFirst = lines[first].trimStart()
   const inVector = trimmedFirst.startsWith('[') && lines[last].trimEnd().endsWith(']')
-  let buf = ''
-  let startLine = 0
   for (let i = first; i <= last && !errors.full; i++) {
     let raw = lines[i]
     if (inVector && i === first) raw = raw.replace(/^\s*\[/, '')
     if (inVector && i === last) raw = raw.replace(/\]\s*$/, '')
-    if (buf === '' && (raw.trim() === '' || raw.trim().startsWith(';'))) continue
-    if (buf === '') startLine = i + 1
-    buf += (buf ? '\n' : '') + raw
+    const t = raw.trim()
+    if (t === '' || t.startsWith(';')) continue
+    const line = i + 1
     let parsed: unknown
     try {
-      parsed = parseEDNString(`(${buf}\n)`)
+      parsed = parseEDNString(`(${raw}\n)`)
     } catch (e) {
-      errors.add(startLine, '', `not valid EDN (${(e as Error).message})`)
-      buf = ''
+      errors.add(line, '', `not valid EDN (${(e as Error).message})`)
       continue
     }
     if (parsed === null || typeof parsed !== 'object' || !('list' in parsed)) {
-      // An op map written over several lines: read on (a few lines at most).
-      if (i - startLine + 1 < 20 && i < last) continue
-      errors.add(startLine, '', 'not valid EDN (unbalanced brackets or an unterminated string)')
-      buf = ''
+      errors.add(line, '', 'not valid EDN (unbalanced brackets or an unterminated string)')
       continue
     }
-    buf = ''
     const forms = (parsed as { list: EDNVal[] }).list
     if (forms.length !== 1) {
-      errors.add(startLine, '', `must hold one op map, not ${forms.length} forms`)
+      errors.add(line, '', `must hold one op map, not ${forms.length} forms`)
       continue
     }
     const rec = toRecord(forms[0])
-    if (typeof rec === 'string') errors.add(startLine, '', rec)
-    else out.push({ line: startLine, rec })
+    if (typeof rec === 'string') errors.add(line, '', rec)
+    else out.push({ line, rec })
   }
   return out
 }

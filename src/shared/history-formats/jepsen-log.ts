@@ -8,6 +8,7 @@
 // the outcome is unknown (in doubt), as Porcupine reads it. No timestamps: events are in
 // time order, one per line, so a time is a line. Other log lines are skipped.
 import { parseEDNString, type EDNVal } from 'edn-data'
+import { keyword } from './edn-values'
 import { jepsenOps, type JepsenEvent } from './jepsen-ops'
 import { ErrorList, type ParseFormatResult } from './types'
 
@@ -51,14 +52,22 @@ export function parseJepsenLog(text: string): ParseFormatResult {
       )
       continue
     }
+    // `4 :info :write :timed-out`: on a completion that failed or timed out, a lone
+    // keyword where the value goes is the error.
+    const type = keyword(rest[0])
+    const errorInPlace =
+      rest.length === 3 &&
+      (type === 'fail' || type === 'info') &&
+      keyword(rest[2]) !== null &&
+      m[1] !== ':nemesis'
     events.push({
       line,
       process: m[1] === ':nemesis' ? { key: 'nemesis' } : Number(m[1]),
       type: rest[0],
       f: rest[1],
-      value: rest.length > 2 ? rest[2] : null,
+      value: rest.length > 2 && !errorInPlace ? rest[2] : null,
       time: undefined,
-      error: rest[3],
+      error: errorInPlace ? rest[2] : rest[3],
       timeoutIsInfo: true,
     })
   }

@@ -12,7 +12,8 @@ export function formatTime(t: number, unit: TimeUnit = 'us'): string {
   if (unit === 'line') return `line ${t}`
   const sec = unit === 'ns' ? t / 1e9 : unit === 'us' ? t / 1e6 : unit === 'ms' ? t / 1e3 : t
   let s = sec.toFixed(3)
-  if (Math.abs(Number(s) - sec) > 1e-12) s = sec.toFixed(6).replace(/0+$/, '')
+  const fine = unit === 'ns' ? 9 : 6
+  if (Math.abs(Number(s) - sec) > 1e-12) s = sec.toFixed(fine).replace(/0+$/, '').replace(/\.$/, '')
   return `${s} s`
 }
 
