@@ -5,22 +5,16 @@
 // 1 violation, 3 unknown (budget ran out), 2 bad input (including a history that does not
 // fit its model, e.g. an :f the model does not know).
 import { readFile } from 'node:fs/promises'
-import { performance } from 'node:perf_hooks'
 import type { Command } from 'commander'
 import { InvalidArgumentError, Option } from 'commander'
 import {
   HISTORY_FORMATS,
-  parseHistory,
   type HistoryFault,
   type HistoryFormat,
   type ParsedHistory,
 } from '../../shared/history-formats'
-import {
-  checkLinearizable,
-  formatTime,
-  type LinResult,
-  type TimeUnit,
-} from '../../core/check/linearizability'
+import { formatTime, type LinResult, type TimeUnit } from '../../core/check/linearizability'
+import { checkHistoryText } from '../lab/history-check'
 
 export const CHECK_EXIT = { ok: 0, violation: 1, badInput: 2, unknown: 3 } as const
 
@@ -54,21 +48,14 @@ export async function cmdCheck(
     )
     return CHECK_EXIT.badInput
   }
-  const parsed = parseHistory(text, o.format)
-  if (!parsed.ok) {
+  const checked = checkHistoryText(text, o.format, { mode: o.mode, budgetMs: o.budget, timeUnit: o.unit })
+  if (!checked.ok) {
     err(`${file}: not a valid history${o.format === 'auto' ? '' : ` (${o.format})`}`)
-    for (const e of parsed.errors) err(`  ${e}`)
+    for (const e of checked.errors) err(`  ${e}`)
     return CHECK_EXIT.badInput
   }
-  const h = parsed.history
+  const { history: h, result: r } = checked
   const unit = o.unit ?? h.timeUnit ?? 'none'
-  const r = checkLinearizable(h.ops, {
-    mode: o.mode,
-    budgetMs: o.budget,
-    now: () => performance.now(),
-    timeUnit: unit,
-    initial: h.initial,
-  })
   if (o.json) {
     const full = { format: h.format, model: h.model, faults: h.faults, ...r }
     out(JSON.stringify(full, (_k, v: unknown) => (v === Infinity ? null : v), 2))
