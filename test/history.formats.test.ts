@@ -378,6 +378,7 @@ describe('format detection', () => {
     expect(detectHistoryFormat('{"process": 1, "type": "invoke", "f": "get", "key": "k", "time": 1}\n')).toBe(
       'jsonl',
     )
+    expect(detectHistoryFormat('{ "process": 1 }\n')).toBe('jsonl')
     expect(detectHistoryFormat('{:process 0, :type :invoke, :f :read, :value nil}\n')).toBe('edn')
     expect(detectHistoryFormat('[{:process 0, :type :invoke, :f :read, :value nil}\n')).toBe('edn')
     expect(detectHistoryFormat('{:process 0, :type :invoke, :f :append, :key "0", :value "x"}\n')).toBe(

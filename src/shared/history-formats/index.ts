@@ -25,13 +25,23 @@ export function detectHistoryFormat(text: string): HistoryFormat | null {
     if (lines.length >= SNIFF_LINES) break
   }
   if (lines.length === 0) return null
-  if (lines[0].startsWith('{"') || lines[0] === '{}') return 'jsonl'
+  if (isJsonObject(lines[0])) return 'jsonl'
   if (lines.some((l) => /^(?:.*?jepsen\.util\s+-\s+)?(\d+|:nemesis)\s+:(invoke|ok|fail|info)\b/.test(l)))
     return 'jepsen-log'
   const edn = lines.filter((l) => /^[[#]*\s*\{\s*:/.test(l))
   if (edn.length === 0) return null
   const kv = edn.some((l) => /:key\s/.test(l) && /:f\s+:(get|put|append)\b/.test(l))
   return kv ? 'porcupine-kv' : 'edn'
+}
+
+function isJsonObject(line: string): boolean {
+  if (!line.startsWith('{')) return false
+  try {
+    const v: unknown = JSON.parse(line)
+    return typeof v === 'object' && v !== null && !Array.isArray(v)
+  } catch {
+    return false
+  }
 }
 
 /** Parse a history in `format` ('auto': detected). Errors name the line and field. */
