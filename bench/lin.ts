@@ -130,10 +130,11 @@ console.log('\n1,000,000 ops, 1000 keys, 50 clients (memory):')
   const peak = await new Promise<number>((res) => sampler.once('message', (m: number) => res(m)))
   await sampler.terminate()
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0)
+  const top = Math.max(peak, base.rss)
   console.log(
     `  check ${fmtMs(r.ms)} ms (cpu ${fmtMs(r.cpuMs)} ms), ${r.r.verdict}; rss before the check ${mb(base.rss)} MB ` +
-      `(heap ${mb(base.heapUsed)} MB, the history), peak rss during it ${mb(peak)} MB => the checker's own ` +
-      `memory at most ${mb(Math.max(0, peak - base.rss))} MB`,
+      `(heap ${mb(base.heapUsed)} MB, the history); peak rss while checking ${mb(peak)} MB: the whole process ` +
+      `(history and checker) stayed within ${mb(top)} MB, the checker at most ${mb(Math.max(0, peak - base.rss))} MB above it`,
   )
 }
 

@@ -151,6 +151,8 @@ export type CsvKind = (typeof CSV_KINDS)[number]
 
 /** Largest history text checkHistory takes (characters; browser mode's frame limit is lower). */
 export const MAX_HISTORY_TEXT = 64 * 1024 * 1024
+/** Largest history file the UI sends in browser mode: the WebSocket takes 1 MiB frames, JSON escapes included. */
+export const BROWSER_MAX_HISTORY_BYTES = 900 * 1024
 
 /** A history op as it crosses the wire: `complete` is null where it is Infinity (outcome unknown). */
 export type WireHistoryOp = Omit<HistoryOp, 'complete'> & { complete: number | null }

@@ -111,6 +111,9 @@ describe('history files in the browser UI', () => {
     expect(await err.textContent()).toContain(
       'broken.edn is not a valid history: line 2: not valid EDN (unbalanced brackets or an unterminated string)',
     )
+    // Browser mode: a file past the WebSocket's frame limit is refused with a message, not sent.
+    await dropFile(page, 'big.jsonl', 'x'.repeat(1024 * 1024))
+    await page.getByText('big.jsonl is 1.0 MB: browser mode takes history files up to 0.9 MB').waitFor()
     expect(lab.problems.filter((p) => !/bad_input|is not a valid history/.test(p))).toEqual([])
   }, 60_000)
 })

@@ -110,12 +110,9 @@ export function observedValue(kh: KeyHistory, i: number): number {
   return k === GET || k === CAS_OK || k === INFO_CAS ? kh.a[i] : -1
 }
 
-/** Apply op kind `k` to state `s`; -1 if it is not legal there. `app`: the key's appender (appends). */
-export function stepOp(k: number, a: number, b: number, s: number, app: Appender | null = null): number {
+/** Apply op kind `k` (not an append: see `stepAny`) to state `s`; -1 if it is not legal there. */
+export function stepOp(k: number, a: number, b: number, s: number): number {
   switch (k) {
-    case APPEND:
-    case INFO_APPEND:
-      return (app as Appender).step(s, a)
     case GET:
       return s === a ? s : -1
     case PUT:
@@ -127,6 +124,11 @@ export function stepOp(k: number, a: number, b: number, s: number, app: Appender
     default:
       return s !== a ? s : -1
   }
+}
+
+/** `stepOp` for any op kind, appends included (`app`: the key's appender). */
+export function stepAny(k: number, a: number, b: number, s: number, app: Appender | null): number {
+  return app !== null && (k === APPEND || k === INFO_APPEND) ? app.step(s, a) : stepOp(k, a, b, s)
 }
 
 /**

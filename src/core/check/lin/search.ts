@@ -53,6 +53,7 @@ import {
   isOkKind,
   isReadLike,
   observedValue,
+  stepAny,
   stepOp,
   writtenValue,
   type KeyHistory,
@@ -158,7 +159,10 @@ class LinSet {
   private readonly dead = new Set<number>()
   private readonly needers = new Map<number, number[]>()
 
+  private readonly appends: boolean
+
   constructor(private readonly kh: KeyHistory) {
+    this.appends = kh.appender !== null
     const n = kh.kind.length
     this.z1 = new Int32Array(n)
     this.z2 = new Int32Array(n)
@@ -212,14 +216,14 @@ class LinSet {
 
   /** Whether no completion can exist from a configuration with register state `state`. */
   isDead(state: number): boolean {
-    // With appends any value may still be built: the rule does not apply.
-    if (this.kh.appender) return false
+    // With appends any value may still be built: the rule does not apply (see AppendReach).
+    if (this.appends) return false
     return this.deadValues > (this.isDeadValue(state) ? 1 : 0)
   }
 
   /** An unlinearized op that needs a value that can no longer appear (for reporting). */
   deadReader(state: number): number {
-    if (this.kh.appender) return -1
+    if (this.appends) return -1
     for (const v of this.dead) {
       if (v === state) continue
       for (const i of this.needers.get(v) ?? []) if (!this.linearized[i]) return i
@@ -478,7 +482,7 @@ function canonicalValues(kh: KeyHistory): { a: Int32Array; b: Int32Array; init: 
 function replay(kh: KeyHistory, prefix: readonly number[]): number {
   let s = 0
   for (const i of prefix) {
-    const t = stepOp(kh.kind[i], kh.a[i], kh.b[i], s, kh.appender)
+    const t = stepAny(kh.kind[i], kh.a[i], kh.b[i], s, kh.appender)
     if (t >= 0) s = t
   }
   return s
@@ -681,7 +685,8 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
     }
     if (op >= 0) {
       if (tried) tried[op]?.add(state)
-      const s2 = stepOp(kind[op], a[op], b[op], state, app)
+      const s2 =
+        app === null ? stepOp(kind[op], a[op], b[op], state) : stepAny(kind[op], a[op], b[op], state, app)
       if (s2 < 0) {
         if (kind[op] === CAS_FAIL) stuck = 1
         continue
@@ -690,7 +695,7 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
       if (phase === 2 && s2 === state) continue
       set.toggle(op)
       // Only a new value can leave an op unable to see its own.
-      const stuckOp = s2 === state ? -1 : appendDead(s2)
+      const stuckOp = reach === null || s2 === state ? -1 : appendDead(s2)
       const isDead = (prune && set.isDead(s2)) || stuckOp >= 0
       if (!isDead && memo.enter(s2, sp + 1, sig, set.signature(sig))) {
         if (phase === 2 && rel[op] < deadline) memo.spend(op, res.maxDepth)
@@ -924,7 +929,8 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
       cand++
       if (op < 0) continue
       if (tried) tried[op]?.add(state)
-      const s2 = stepOp(kind[op], a[op], b[op], state, app)
+      const s2 =
+        app === null ? stepOp(kind[op], a[op], b[op], state) : stepAny(kind[op], a[op], b[op], state, app)
       const ok = isOkKind(kind[op])
       if (s2 < 0) {
         if (firstFail === -1 && ok) firstFail = op
@@ -935,7 +941,7 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
       set.toggle(op)
       if (ok) cur[procOf[op]]++
       // Only a new value can leave an op unable to see its own.
-      const stuckOp = s2 === state ? -1 : appendDead(s2)
+      const stuckOp = reach === null || s2 === state ? -1 : appendDead(s2)
       const isDead = (prune && set.isDead(s2)) || stuckOp >= 0
       if (!isDead && memo.enter(s2, sp + 1, sig, signature())) {
         if (!ok && !relevantNow) memo.spend(op, res.maxDepth)

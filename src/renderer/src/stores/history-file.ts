@@ -2,7 +2,7 @@
 // (checkHistory), kept until another one is opened.
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import type { CheckedHistory } from '../../../shared/api'
+import { BROWSER_MAX_HISTORY_BYTES, type CheckedHistory } from '../../../shared/api'
 import { getLab } from '../api'
 import { useUiStore } from './ui'
 
@@ -18,8 +18,16 @@ export const useHistoryFileStore = defineStore('history-file', () => {
     loading.value = file.name
     error.value = null
     try {
+      const lab = getLab()
+      if (file.size > BROWSER_MAX_HISTORY_BYTES && (await lab.appInfo()).bridge === 'browser') {
+        const mb = (file.size / 2 ** 20).toFixed(1)
+        throw new Error(
+          `${file.name} is ${mb} MB: browser mode takes history files up to 0.9 MB (its WebSocket frame limit). ` +
+            'Open it in the desktop app, or check it with `quorum-lab check`.',
+        )
+      }
       const text = await file.text()
-      checked.value = await getLab().checkHistory({ text, format: 'auto', name: file.name })
+      checked.value = await lab.checkHistory({ text, format: 'auto', name: file.name })
     } catch (e) {
       error.value = (e as Error).message
     } finally {
