@@ -9,6 +9,7 @@ import { checkLinearizable } from '../src/core/check/linearizability'
 import { bruteForceCheck } from '../src/core/check/lin/brute'
 import { generateHistory } from '../src/core/check/lin/generate'
 import { parseHistoryJsonl, type HistoryOp } from '../src/shared/history'
+import { tinyHistoryArb } from './lin.arbitraries'
 
 const SEED = 20261206
 
@@ -178,38 +179,11 @@ describe('append semantics', () => {
   })
 })
 
-const tinyAppendArb: fc.Arbitrary<HistoryOp[]> = fc
-  .array(
-    fc.record({
-      process: fc.integer({ min: 0, max: 3 }),
-      f: fc.constantFrom<HistoryOp['f']>('get', 'append', 'append', 'put', 'get', 'cas'),
-      key: fc.constantFrom('k', 'k', 'k', 'j'),
-      invoke: fc.integer({ min: 0, max: 20 }),
-      dur: fc.integer({ min: 0, max: 8 }),
-      type: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'ok', 'info', 'info', 'fail'),
-      value: fc.constantFrom<string | null>('a', 'b', 'ab', 'ba', 'a', null),
-      expected: fc.constantFrom<string | null>('a', 'b', 'ab', null),
-      result: fc.boolean(),
-    }),
-    { minLength: 1, maxLength: 9 },
-  )
-  .map((rows) =>
-    rows.map((r, i) => {
-      const o: HistoryOp = {
-        id: `t${i}`,
-        process: r.process,
-        f: r.f,
-        key: r.key,
-        invoke: r.invoke,
-        complete: r.type === 'info' ? Infinity : r.invoke + r.dur,
-        type: r.type,
-        value: r.f === 'append' ? (r.value ?? 'b') : r.value,
-      }
-      if (r.f === 'cas') o.expected = r.expected
-      if (r.f === 'cas' && r.type === 'ok') o.result = r.result
-      return o
-    }),
-  )
+const tinyAppendArb = tinyHistoryArb({
+  fns: ['get', 'append', 'append', 'put', 'get', 'cas'],
+  values: ['a', 'b', 'ab', 'ba', 'a', null],
+  expected: ['a', 'b', 'ab', null],
+})
 
 describe('agreement with the brute-force reference on small random histories with appends', () => {
   for (const [mode, seed, initial] of [
