@@ -91,6 +91,8 @@ describe('history files in the browser UI', () => {
     expect(await page.getByTestId('history-verdict').getAttribute('data-verdict')).toBe('ok')
     expect(await page.getByTestId('history-chart').getAttribute('data-ops')).toBe('8')
     expect(await page.getByTestId('history-file-fault').count()).toBe(2)
+    // A file opens on the whole history (lines 2 to 21 here, drawn 1 s a line).
+    expect(await page.getByTestId('history-chart').getAttribute('data-window')).toBe('0.000000-21.000000')
     await screenshotThemes(page, 'history-file-log')
   }, 60_000)
 
