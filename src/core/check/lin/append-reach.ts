@@ -48,8 +48,16 @@ export class AppendReach {
     const k = s * 0x4000000 + v
     let r = this.prefix.get(k)
     if (r === undefined) {
-      const target = this.kh.values[v]
-      r = target !== null && target.startsWith(this.kh.values[s] ?? '')
+      const values = this.kh.values
+      const target = values[v]
+      const app = this.kh.appender
+      const p = app ? app.parentOf(s) : -1
+      const known = p >= 0 ? this.prefix.get(p * 0x4000000 + v) : undefined
+      if (target === null) r = false
+      // s is its parent followed by a suffix: only that suffix needs comparing.
+      else if (known !== undefined && app)
+        r = known && target.startsWith(values[app.suffixOf(s)] ?? '', (values[p] ?? '').length)
+      else r = target.startsWith(values[s] ?? '')
       this.prefix.set(k, r)
     }
     return r

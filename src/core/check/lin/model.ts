@@ -47,18 +47,51 @@ export interface KeyHistory {
 /** Largest value id an append transition can key on (ids are below 2^26 per key). */
 const SUFFIX_SPACE = 1 << 26
 
+/** Characters at the end of a value kept to tell, cheaply, whether it may equal one an op compares with. */
+const TAIL = 16
+
 /**
  * The value an append leaves, as a value id: `values[s]` followed by `values[suffix]`,
- * interned into the key's value table (so equal strings get equal ids, whatever order of
- * appends made them), each transition computed once.
+ * each transition computed once. A value some op compares the register with (a read, a
+ * cas's expected value) is interned, so it gets that value's id whichever order of
+ * appends made it; any other value gets a fresh id without being hashed (it can only
+ * differ from what ops compare with, and the same string reached twice is then just
+ * explored twice). Candidates are told by their length and last characters, kept per id.
  */
 export class Appender {
   private readonly next = new Map<number, number>()
+  /** Per value id made by an append: the value it was appended to (-1: a value from the history). */
+  private readonly parents: number[] = []
+  private readonly suffixes: number[] = []
+  private readonly tails: string[] = []
+  /** `${length}:${tail}` of every value some op compares the register with. */
+  private readonly compared = new Set<string>()
 
   constructor(
     private readonly values: Array<string | null>,
     private readonly valueIds: Map<string | null, number>,
   ) {}
+
+  /** Value `id` is one an op compares the register with. */
+  compares(id: number): void {
+    const v = this.values[id] ?? ''
+    this.compared.add(`${v.length}:${this.tail(id)}`)
+  }
+
+  private tail(id: number): string {
+    let t = this.tails[id]
+    if (t === undefined) this.tails[id] = t = (this.values[id] ?? '').slice(-TAIL)
+    return t
+  }
+
+  /** The value id `s` was appended to, or -1; with `suffixOf`, how it was made. */
+  parentOf(id: number): number {
+    return this.parents[id] ?? -1
+  }
+
+  suffixOf(id: number): number {
+    return this.suffixes[id] ?? -1
+  }
 
   step(s: number, suffix: number): number {
     const k = s * SUFFIX_SPACE + suffix
@@ -66,7 +99,20 @@ export class Appender {
     if (t === undefined) {
       if (s >= SUFFIX_SPACE || suffix >= SUFFIX_SPACE)
         throw new RangeError('too many distinct values on one key')
-      t = internValue(this.values, this.valueIds, (this.values[s] ?? '') + (this.values[suffix] ?? ''))
+      const add = this.values[suffix] ?? ''
+      const str = (this.values[s] ?? '') + add
+      const tail = (this.tail(s) + add).slice(-TAIL)
+      if (this.compared.has(`${str.length}:${tail}`)) t = internValue(this.values, this.valueIds, str)
+      else {
+        t = this.values.length
+        this.values.push(str)
+      }
+      // values[t] is values[s] followed by the suffix, whichever way t was first reached.
+      if (this.parents[t] === undefined) {
+        this.parents[t] = s
+        this.suffixes[t] = suffix
+      }
+      this.tails[t] = tail
       this.next.set(k, t)
     }
     return t
@@ -194,6 +240,13 @@ export function buildKeyHistory(
       kh.b[i] = intern(o.value)
     }
     if (!info) kh.nOk++
+  }
+  const app = kh.appender
+  if (app) {
+    for (let i = 0; i < n; i++) {
+      const k = kh.kind[i]
+      if (k === GET || k === CAS_OK || k === CAS_FAIL || k === INFO_CAS) app.compares(kh.a[i])
+    }
   }
   return kh
 }
