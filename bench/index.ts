@@ -40,7 +40,9 @@ for (const b of benches) {
   const file = join(here, b.file)
   if (!existsSync(file)) continue
   console.log(`\n=== bench:${b.name} — ${b.what}`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...passOn], { stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', file, ...passOn], {
+    stdio: 'inherit',
+  })
   if (r.status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)

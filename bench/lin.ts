@@ -7,9 +7,17 @@
 //    for the same history with one read made stale (it returns a value overwritten long
 //    before; violation, including shrinking the counterexample and explaining it); and
 //    with one read returning a value never written.
-// 2. The largest single-key history (10 clients) checked within 10 s: doubling the size
+// 2. Append-heavy histories (Porcupine's key-value model: get 35%, put 5%, append 60%):
+//    100k ops over 100 keys (target: checked in under 1 s), as generated (ok) and with one
+//    read missing an append (violation).
+// 3. A 1,000,000-op history over 1000 keys, 50 clients: check time and memory (the
+//    process's peak RSS while checking, and the history's own share of the heap; target:
+//    the checker below 1 GB).
+// 4. The largest single-key history (10 clients) checked within 10 s: doubling the size
 //    until a check takes more than 10 s, or the cap.
 import { performance } from 'node:perf_hooks'
+import { cpuUsage, memoryUsage } from 'node:process'
+import { Worker } from 'node:worker_threads'
 import { generateHistory } from '../src/core/check/lin/generate'
 import { checkLinearizable, type LinOptions, type LinResult } from '../src/core/check/linearizability'
 import type { HistoryOp } from '../src/shared/history'
@@ -17,10 +25,12 @@ import type { HistoryOp } from '../src/shared/history'
 const quick = process.argv.includes('--quick')
 const now = (): number => performance.now()
 
-function timed(h: HistoryOp[], opts: LinOptions = {}): { r: LinResult; ms: number } {
+function timed(h: HistoryOp[], opts: LinOptions = {}): { r: LinResult; ms: number; cpuMs: number } {
   const t0 = now()
+  const c0 = cpuUsage()
   const r = checkLinearizable(h, { now, budgetMs: 60_000, ...opts })
-  return { r, ms: now() - t0 }
+  const c = cpuUsage(c0)
+  return { r, ms: now() - t0, cpuMs: (c.user + c.system) / 1000 }
 }
 
 /** One read in the middle returns `value` instead (the op is copied; the rest shared). */
@@ -80,6 +90,51 @@ console.log('\nSequential-consistency mode (10k ops, 10 keys, 10 clients):')
   const bad = timed(neverWritten(h), { mode: 'sequential' })
   console.log(
     `  ok: ${fmtMs(good.ms)} ms (${good.r.verdict}); garbage read: ${fmtMs(bad.ms)} ms (${bad.r.verdict})`,
+  )
+}
+
+console.log('\nAppend-heavy (get 35% / put 5% / append 60%, keys start as ""), 100 keys:')
+{
+  const mix = { get: 0.35, put: 0.05, cas: 0, append: 0.6 }
+  for (const clients of [10, 50]) {
+    const h = generateHistory({ ops: 100_000, clients, keys: 100, seed: 100 + clients, mix })
+    const good = timed(h, { initial: null })
+    // One read in the middle returns an append no op made: a violation to find and explain.
+    const bad = withRead(h, (read) => `${read.value ?? ''}x never y`)
+    const r = timed(bad)
+    console.log(
+      `  100000 ops ${pad(clients, 2)} clients: ok ${fmtMs(good.ms)} ms (cpu ${fmtMs(good.cpuMs)} ms, ${good.r.verdict}, ` +
+        `${good.r.steps} steps); one read with an append never made: ${fmtMs(r.ms)} ms (${r.r.verdict}, ` +
+        `${r.r.violation ? `${r.r.violation.ops.length} op witness` : '-'})`,
+    )
+    if (good.r.verdict !== 'ok') console.log(`  !! expected ok, got ${good.r.verdict}`)
+  }
+}
+
+console.log('\n1,000,000 ops, 1000 keys, 50 clients (memory):')
+{
+  const h = generateHistory({ ops: 1_000_000, clients: 50, keys: 1000, seed: 1_000_000 })
+  ;(globalThis as { gc?: () => void }).gc?.()
+  const base = memoryUsage()
+  // The process's RSS sampled from another thread every 10 ms while the check runs.
+  const sampler = new Worker(
+    `const { parentPort } = require('node:worker_threads')
+     let peak = 0
+     const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 10)
+     parentPort.on('message', () => { clearInterval(t); parentPort.postMessage(peak) })`,
+    { eval: true },
+  )
+  await new Promise((r) => setTimeout(r, 50))
+  const r = timed(h, { budgetMs: 120_000 })
+  sampler.postMessage('stop')
+  const peak = await new Promise<number>((res) => sampler.once('message', (m: number) => res(m)))
+  await sampler.terminate()
+  const mb = (b: number): string => (b / 2 ** 20).toFixed(0)
+  const top = Math.max(peak, base.rss)
+  console.log(
+    `  check ${fmtMs(r.ms)} ms (cpu ${fmtMs(r.cpuMs)} ms), ${r.r.verdict}; rss before the check ${mb(base.rss)} MB ` +
+      `(heap ${mb(base.heapUsed)} MB, the history); peak rss while checking ${mb(peak)} MB: the whole process ` +
+      `(history and checker) stayed within ${mb(top)} MB, the checker at most ${mb(Math.max(0, peak - base.rss))} MB above it`,
   )
 }
 

@@ -146,7 +146,7 @@ describe('parseHistoryJsonl', () => {
     expect(r.ok).toBe(false)
     if (r.ok) return
     expect(r.errors).toEqual([
-      'line 1: f: must be one of "get", "put", "cas"',
+      'line 1: f: must be one of "get", "put", "cas", "append"',
       'line 2: process: must be an integer',
       'line 2: type: must be one of "invoke", "ok", "fail", "info"',
       'line 2: time: must be a finite number',

@@ -8,6 +8,7 @@ import { checkLinearizable } from '../src/core/check/linearizability'
 import { bruteForceCheck } from '../src/core/check/lin/brute'
 import { createRng } from '../src/core/rng'
 import type { HistoryOp } from '../src/shared/history'
+import { tinyHistoryArb } from './lin.arbitraries'
 
 const SEED = 20240611
 
@@ -117,38 +118,11 @@ describe('histories from a real linearizable execution', () => {
 })
 
 // Small random histories: mostly not linearizable, sometimes so by a hair.
-const tinyArb: fc.Arbitrary<HistoryOp[]> = fc
-  .array(
-    fc.record({
-      process: fc.integer({ min: 0, max: 3 }),
-      f: fc.constantFrom('get', 'put', 'cas', 'put', 'get'),
-      key: fc.constantFrom('k', 'k', 'k', 'j'),
-      invoke: fc.integer({ min: 0, max: 20 }),
-      dur: fc.integer({ min: 0, max: 8 }),
-      type: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'ok', 'info', 'info', 'fail'),
-      value: fc.constantFrom<string | null>('a', 'b', 'c', null),
-      expected: fc.constantFrom<string | null>('a', 'b', null),
-      result: fc.boolean(),
-    }),
-    { minLength: 1, maxLength: 9 },
-  )
-  .map((rows) =>
-    rows.map((r, i) => {
-      const op: HistoryOp = {
-        id: `t${i}`,
-        process: r.process,
-        f: r.f,
-        key: r.key,
-        invoke: r.invoke,
-        complete: r.type === 'info' ? Infinity : r.invoke + r.dur,
-        type: r.type,
-        value: r.value,
-      }
-      if (r.f === 'cas') op.expected = r.expected
-      if (r.f === 'cas' && r.type === 'ok') op.result = r.result
-      return op
-    }),
-  )
+const tinyArb = tinyHistoryArb({
+  fns: ['get', 'put', 'cas', 'put', 'get'],
+  values: ['a', 'b', 'c', null],
+  expected: ['a', 'b', null],
+})
 
 /** The same, but each process runs one op at a time (as real clients do). */
 const tinySequentialArb: fc.Arbitrary<HistoryOp[]> = tinyArb.map((h) => {

@@ -32,6 +32,7 @@ function recorder(): { service: LabCalls; calls: Array<[string, unknown]> } {
     diffRuns: rec('diffRuns'),
     compareRuns: rec('compareRuns'),
     exportCsv: rec('exportCsv'),
+    checkHistory: rec('checkHistory'),
   }
   return { service, calls }
 }

@@ -1,4 +1,10 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+
+/** A fresh data folder (never a fixed path: parallel test runs must not share a database). */
+const freshDir = (name: string): string => mkdtempSync(join(tmpdir(), `ql-service-${name}-`))
 import type { Simulation, SimulationOptions } from '../src/core/sim'
 import { LabError, type LabEvent, type RunInfo } from '../src/shared/api'
 import type { ExperimentSpec, ExperimentSpecInput } from '../src/shared/spec'
@@ -104,7 +110,7 @@ function fakeSimulation(opts: { burnMsPer100?: number; failAtMs?: number } = {})
 
 describe('LabService with the real simulator', () => {
   it('runs a short spec at speed max to done with a summary, events and a trace', async () => {
-    const service = new LabService({ dataDir: '/tmp/ql' })
+    const service = new LabService({ dataDir: freshDir('run') })
     const started = await service.startRun({ spec: shortSpec, speed: 'max' })
     expect(started.status).toBe('running')
     expect(started.spec.cluster.nodes).toBe(3)
@@ -174,12 +180,13 @@ describe('LabService (stand-in simulator)', () => {
   })
 
   it('reports app info', async () => {
-    const service = new LabService({ bridge: 'browser', dataDir: '/tmp/lab-x' })
+    const dataDir = freshDir('info')
+    const service = new LabService({ bridge: 'browser', dataDir })
     expect(await service.appInfo()).toEqual({
       name: 'quorum-lab',
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       bridge: 'browser',
-      dataDir: '/tmp/lab-x',
+      dataDir,
     })
   })
 

@@ -2,7 +2,9 @@
 // checked without it: the window's security settings, the CSP, the IPC handlers (with a
 // stand-in ipcMain) and the preload bundle (built with esbuild, run against a fake
 // contextBridge/ipcRenderer).
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { build } from 'esbuild'
 import { describe, expect, it, vi } from 'vitest'
 import { LAB_METHODS, type LabEvent } from '../src/shared/api'
@@ -52,7 +54,8 @@ describe('IPC handlers', () => {
   it('registers lab:<method> for every method, checks the sender and returns envelopes', async () => {
     const { registerLabIpc } = await import('../src/main/shell/ipc')
     const { LabService } = await import('../src/main/lab/service')
-    const service = new LabService({ bridge: 'electron', dataDir: '/tmp/x', version: '9.9.9' })
+    const dataDir = mkdtempSync(join(tmpdir(), 'ql-shell-'))
+    const service = new LabService({ bridge: 'electron', dataDir, version: '9.9.9' })
     const trusted = 'file:///app/out/renderer/index.html'
     const unregister = registerLabIpc(service, (url) => url.startsWith(trusted))
     expect([...ipcHandlers.keys()].sort()).toEqual(LAB_METHODS.map((m) => `lab:${m}`).sort())
@@ -62,7 +65,7 @@ describe('IPC handlers', () => {
 
     expect(await call('appInfo', undefined)).toEqual({
       ok: true,
-      result: { name: 'quorum-lab', version: '9.9.9', bridge: 'electron', dataDir: '/tmp/x' },
+      result: { name: 'quorum-lab', version: '9.9.9', bridge: 'electron', dataDir },
     })
     expect(await call('getRun', { runId: 7 })).toMatchObject({
       ok: false,

@@ -3,6 +3,7 @@
 // ipcRenderer itself is never exposed: each call is a named function on a fixed channel.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type {
+  CheckedHistory,
   AppInfo,
   Comparison,
   CsvKind,
@@ -24,6 +25,7 @@ import type {
 } from '../shared/api'
 import type { ExperimentSpec, FieldError, SpecResult } from '../shared/spec'
 import type { TraceEvent } from '../shared/trace'
+import type { HistoryFormat } from '../shared/history-formats/types'
 
 type IpcReply = { ok: true; result: unknown } | { ok: false; error: LabErrorData }
 
@@ -80,6 +82,8 @@ const lab: LabApi = {
   diffRuns: (arg: { a: RunId; b: RunId }) => call<RunDiff>('diffRuns', arg),
   compareRuns: (arg: { runIds: RunId[] }) => call<Comparison>('compareRuns', arg),
   exportCsv: (arg: { what: CsvKind; runId?: RunId }) => call<ExportResult>('exportCsv', arg),
+  checkHistory: (arg: { text: string; format?: HistoryFormat | 'auto'; name: string }) =>
+    call<CheckedHistory>('checkHistory', arg),
   onEvent: (listener: (e: LabEvent) => void) => {
     // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.
     const handler = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload)

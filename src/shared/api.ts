@@ -4,6 +4,13 @@
 import { z } from 'zod'
 import type { ExperimentSpec, FieldError, SpecResult } from './spec'
 import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
+import type { HistoryOp } from './history'
+import {
+  HISTORY_FORMATS,
+  type HistoryFault,
+  type HistoryFormat,
+  type HistoryTimeUnit,
+} from './history-formats/types'
 
 export type RunId = string
 /**
@@ -167,6 +174,30 @@ export interface RunMetrics {
 
 export const CSV_KINDS = ['ops', 'trace', 'metrics', 'summary', 'runs'] as const
 export type CsvKind = (typeof CSV_KINDS)[number]
+
+/** Largest history text checkHistory takes (characters; browser mode's frame limit is lower). */
+export const MAX_HISTORY_TEXT = 64 * 1024 * 1024
+/** Largest history file the UI sends in browser mode: the WebSocket takes 1 MiB frames, JSON escapes included. */
+export const BROWSER_MAX_HISTORY_BYTES = 900 * 1024
+
+/** A history op as it crosses the wire: `complete` is null where it is Infinity (outcome unknown). */
+export type WireHistoryOp = Omit<HistoryOp, 'complete'> & { complete: number | null }
+
+/** A history file checked by checkHistory (opened in the History view). */
+export interface CheckedHistory {
+  /** The file's name, as given. */
+  name: string
+  format: HistoryFormat
+  /** How the file was read, in one line. */
+  model: string
+  /** The unit of the file's times (`line`: no timestamps, a time is the event's line). */
+  timeUnit: HistoryTimeUnit
+  ops: WireHistoryOp[]
+  /** The linearizability check, as for a run (counterexample op ids are the ops' ids). */
+  check: CheckResult
+  faults: HistoryFault[]
+  keys: number
+}
 
 export interface ExportResult {
   /** False when the user cancelled the save dialog. */
@@ -414,6 +445,12 @@ export const LabArgSchemas = {
       error: 'is required unless what is "runs"',
       path: ['runId'],
     }),
+  /** Check a history file's text (any format `quorum-lab check` reads) for the History view. */
+  checkHistory: z.strictObject({
+    text: z.string().max(MAX_HISTORY_TEXT),
+    format: z.enum(['auto', ...HISTORY_FORMATS]).optional(),
+    name: z.string().max(1000),
+  }),
 } as const
 
 export type LabMethod = keyof typeof LabArgSchemas
@@ -452,6 +489,8 @@ export interface LabApi {
   compareRuns(arg: { runIds: RunId[] }): Promise<Comparison>
   /** Desktop app only: save a CSV through a save dialog (browser mode downloads /export/RUN/WHAT.csv). */
   exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult>
+  /** Check a history file's text (JSON lines, Jepsen history.edn, Porcupine key-value, Jepsen text log). */
+  checkHistory(arg: { text: string; format?: HistoryFormat | 'auto'; name: string }): Promise<CheckedHistory>
   /** Subscribe to the event stream; returns an unsubscribe function. */
   onEvent(listener: (e: LabEvent) => void): () => void
 }

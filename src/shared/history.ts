@@ -34,13 +34,15 @@
  *   - `"info"`: unknown (timeout, crash): it may have taken effect at any time after it
  *     was invoked, or never.
  * - `f` (required on `invoke`; optional on completions, where it must match): `"get"`,
- *   `"put"` or `"cas"` (compare-and-set).
+ *   `"put"`, `"cas"` (compare-and-set) or `"append"` (adds its value to the end of the key's
+ *   string; an absent key counts as `""`).
  * - `key` (string; a number is taken as its decimal string; required on `invoke`, optional
  *   on completions, where it must match).
  *   Every key is an independent register; a key never written reads as `null` (absent).
  * - `value`:
  *   - `put` invoke: the value written (string, or `null` to delete);
  *   - `cas` invoke: `[expected, new]`; the write happens only if the key holds `expected`;
+ *   - `append` invoke: the string appended (required; a number is taken as its decimal string);
  *   - `get` ok: the value read (`null` = absent). Required there, ignored elsewhere.
  *   Numbers are accepted and compared as their decimal strings (`3` and `"3"` are equal).
  * - `result` (boolean): required on a `cas` `ok` line: `true` if the compare matched and
@@ -54,7 +56,10 @@
  *   ignored.
  *
  * An `invoke` with no completion by the end of the file is treated as `info` (pending).
- * Errors name the line and the field: `line 7: f: must be one of "get", "put", "cas"`.
+ * Errors name the line and the field: `line 7: f: must be one of "get", "put", "cas", "append"`.
+ *
+ * Histories from other tools (Jepsen's history.edn, Porcupine's key-value logs, Jepsen's
+ * older text logs) are read by ./history-formats.
  */
 import { z } from 'zod'
 import type { OpEvent, OpFn, TraceEvent } from './trace'
@@ -62,20 +67,25 @@ import type { OpEvent, OpFn, TraceEvent } from './trace'
 /** How an operation ended: applied (`ok`), definitely not applied (`fail`), unknown (`info`). */
 export type HistoryOpType = 'ok' | 'fail' | 'info'
 
+/** What a history operation does: the trace's ops, plus `append` (histories from files only). */
+export type HistoryFn = OpFn | 'append'
+
+export const HISTORY_FNS: readonly HistoryFn[] = ['get', 'put', 'cas', 'append']
+
 /** One operation of a client history: its invocation paired with its completion. */
 export interface HistoryOp {
   /** Stable id: the trace's opId, or `L<n>` (the invoke's line) for JSON-lines histories. */
   id: string
   /** The client that ran it. */
   process: number
-  f: OpFn
+  f: HistoryFn
   key: string
   /** Invocation time (µs in traces; the file's unit for JSON-lines histories). */
   invoke: number
   /** Completion time; `Infinity` for `info` (outcome unknown, or never completed). */
   complete: number
   type: HistoryOpType
-  /** put: the value written; cas: the new value; get (ok): the value read (null = absent). */
+  /** put: the value written; cas: the new value; append: the string appended; get (ok): the value read (null = absent). */
   value: string | null
   /** cas only: the expected value. */
   expected?: string | null
@@ -159,7 +169,9 @@ const LineSchema = z.object({
   type: z.enum(['invoke', 'ok', 'fail', 'info'], {
     error: fieldError('must be one of "invoke", "ok", "fail", "info"'),
   }),
-  f: z.enum(['get', 'put', 'cas'], { error: 'must be one of "get", "put", "cas"' }).optional(),
+  f: z
+    .enum(['get', 'put', 'cas', 'append'], { error: 'must be one of "get", "put", "cas", "append"' })
+    .optional(),
   key: z.union([z.string(), z.number().finite()], { error: 'must be a string' }).optional(),
   value: z.unknown().optional(),
   result: z.boolean({ error: 'must be true or false' }).optional(),
@@ -244,6 +256,12 @@ export function parseHistoryJsonl(text: string): ParseHistoryResult {
         else if (!v.success) err(n, 'value', 'must be a string, a number or null')
         else op.value = scalar(v.data)
         bad = !v.success
+      } else if (ev.f === 'append') {
+        const v = z.union([z.string(), z.number().finite()]).safeParse(ev.value)
+        if (ev.value === undefined) err(n, 'value', 'required for an append (the string appended)')
+        else if (!v.success) err(n, 'value', 'must be a string or a number')
+        else op.value = String(v.data)
+        bad = !v.success
       } else if (ev.f === 'cas') {
         const v = z.tuple([ScalarValue, ScalarValue]).safeParse(ev.value)
         if (v.success) {
@@ -313,7 +331,7 @@ export function historyToJsonl(ops: readonly HistoryOp[]): string {
     lastInvoke.set(op.process, Math.max(lastInvoke.get(op.process) ?? -Infinity, op.invoke))
   for (const op of ops) {
     const inv: Record<string, unknown> = { process: op.process, type: 'invoke', f: op.f, key: op.key }
-    if (op.f === 'put') inv.value = op.value
+    if (op.f === 'put' || op.f === 'append') inv.value = op.value
     if (op.f === 'cas') inv.value = [op.expected ?? null, op.value]
     inv.time = op.invoke
     events.push({ time: op.invoke, seq: seq++, line: inv })

@@ -1,6 +1,7 @@
 // Linearizability (and sequential consistency) checking of a key-value client history.
 //
-// The model is a register per key holding string | null (absent = null). Linearizability
+// The model is a register per key holding string | null (absent = null, or the `initial`
+// value given, e.g. "" for Porcupine's key-value model). Linearizability
 // is compositional, so each key's sub-history is checked on its own (P-compositionality),
 // by a Wing & Gong / Lowe just-in-time search with memoisation (see ./lin/search.ts).
 //
@@ -10,7 +11,8 @@
 // - info (timeout, crash: unknown): a put or cas may take effect at any time after its
 //   invocation, or never; an info get constrains nothing (dropped);
 // - cas ok with result true: the key held `expected`, and now holds the new value;
-//   cas ok with result false: an observation: the key did not hold `expected` (no change).
+//   cas ok with result false: an observation: the key did not hold `expected` (no change);
+// - append: the key now holds what it held (absent counts as "") followed by the value.
 //
 // Sequential mode drops real-time order between clients and keeps only each client's
 // program order. Sequential consistency is not compositional in general: this checks it
@@ -46,6 +48,8 @@ export interface LinOptions {
   timeUnit?: TimeUnit
   /** Shrink a violation to a small failing set of ops (default true). */
   shrink?: boolean
+  /** What every key holds before it is written (default null: absent). */
+  initial?: string | null
 }
 
 export interface LinViolation {
@@ -83,7 +87,7 @@ export interface LinResult {
    * ok gets that returned a value older than a write that had completed before the get was
    * invoked (every write of the value read finished before that write began). Counted
    * whatever the verdict: how stale an AP system's reads are. Reads of values never written
-   * are not counted here.
+   * are not counted here, nor reads on keys with appends.
    */
   staleReads: number
   /** Keys whose history is not linearizable (sequentially consistent), in key order. */
@@ -102,6 +106,7 @@ export function checkLinearizable(ops: readonly HistoryOp[], opts: LinOptions = 
   const maxSteps = opts.maxSteps ?? (now ? Infinity : budgetMs * STEPS_PER_MS)
   const budget = new Budget(maxSteps, now, started + budgetMs)
   const unit = opts.timeUnit ?? 'us'
+  const initial = opts.initial ?? null
 
   const byKey = new Map<string, HistoryOp[]>()
   for (const op of ops) {
@@ -125,8 +130,8 @@ export function checkLinearizable(ops: readonly HistoryOp[], opts: LinOptions = 
   let first: { kh: KeyHistory; res: SearchResult } | null = null
   for (const key of keys) {
     const keyOps = byKey.get(key) as HistoryOp[]
-    result.staleReads += countStaleReads(keyOps)
-    const kh = buildKeyHistory(key, keyOps)
+    result.staleReads += countStaleReads(keyOps, initial)
+    const kh = buildKeyHistory(key, keyOps, initial)
     result.checkedOps += kh.ops.length
     if (budget.exhausted) {
       result.unknownKeys.push(key)
@@ -261,9 +266,11 @@ function describeViolation(
  * itself invoked after every write of v had completed (the initial absent value counts as
  * written at -∞; a write of v with unknown outcome could land any time, so never stale).
  */
-export function countStaleReads(keyOps: readonly HistoryOp[]): number {
+export function countStaleReads(keyOps: readonly HistoryOp[], initial: string | null = null): number {
   const lastWrite = new Map<string | null, number>()
   const okWrites: Array<{ invoke: number; complete: number }> = []
+  // Appends make values no single write wrote: not counted there.
+  if (keyOps.some((o) => o.f === 'append')) return 0
   for (const o of keyOps) {
     if (o.type === 'fail' || o.f === 'get' || (o.f === 'cas' && o.type === 'ok' && o.result === false))
       continue
@@ -281,7 +288,7 @@ export function countStaleReads(keyOps: readonly HistoryOp[]): number {
   for (const r of keyOps) {
     if (r.f !== 'get' || r.type !== 'ok') continue
     const v = r.value ?? null
-    const lv = lastWrite.get(v) ?? (v === null ? -Infinity : undefined)
+    const lv = lastWrite.get(v) ?? (v === initial ? -Infinity : undefined)
     if (lv === undefined) continue
     // Last write completed strictly before the read was invoked.
     let lo = 0

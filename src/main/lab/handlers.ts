@@ -73,6 +73,7 @@ export function createHandlers(service: LabCalls): LabHandlers {
     diffRuns: (a) => service.diffRuns({ a: a.a, b: a.b }),
     compareRuns: (a) => service.compareRuns({ runIds: a.runIds }),
     exportCsv: (a) => service.exportCsv(defined(a)),
+    checkHistory: (a) => service.checkHistory(defined(a)),
   }
 }
 

@@ -14,6 +14,7 @@ import { algorithmSpecIssues } from '../../core/protocols/registry'
 import {
   LabError,
   type AppInfo,
+  type CheckedHistory,
   type Comparison,
   type InjectedFault,
   type ReplayState,
@@ -57,6 +58,8 @@ import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
 import { LiveTracker } from './live'
 import { readPackageInfo } from './package-info'
+import { checkHistoryForView } from './history-check'
+import type { HistoryFormat } from '../../shared/history-formats'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -837,6 +840,15 @@ export class LabService implements LabBackend {
       return info
     })
     return compareRuns(this.store, runs)
+  }
+
+  /** Check a history file's text for the History view (see ./history-check.ts). */
+  async checkHistory(arg: {
+    text: string
+    format?: HistoryFormat | 'auto'
+    name: string
+  }): Promise<CheckedHistory> {
+    return checkHistoryForView(arg)
   }
 
   /** Desktop app: save a CSV where the user chooses (the writing lives in src/main/store). */

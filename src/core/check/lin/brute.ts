@@ -4,18 +4,22 @@
 import type { HistoryOp } from '../../../shared/history'
 import type { LinMode } from './search'
 
-export function bruteForceCheck(ops: readonly HistoryOp[], mode: LinMode = 'linearizable'): boolean {
+export function bruteForceCheck(
+  ops: readonly HistoryOp[],
+  mode: LinMode = 'linearizable',
+  initial: string | null = null,
+): boolean {
   const keys = new Set(ops.map((o) => o.key))
   for (const key of keys) {
     const mine = ops
       .filter((o) => o.key === key && o.type !== 'fail' && !(o.type === 'info' && o.f === 'get'))
       .sort((p, q) => p.invoke - q.invoke)
-    if (!bruteKey(mine, mode)) return false
+    if (!bruteKey(mine, mode, initial)) return false
   }
   return true
 }
 
-function bruteKey(ops: readonly HistoryOp[], mode: LinMode): boolean {
+function bruteKey(ops: readonly HistoryOp[], mode: LinMode, initial: string | null): boolean {
   const n = ops.length
   if (n > 12) throw new RangeError('bruteForceCheck: too many operations')
   const end = (o: HistoryOp): number => (o.type === 'info' ? Infinity : o.complete)
@@ -41,6 +45,7 @@ function bruteKey(ops: readonly HistoryOp[], mode: LinMode): boolean {
       if (o.f === 'get') {
         if ((o.value ?? null) !== state) continue
       } else if (o.f === 'put') next = o.value ?? null
+      else if (o.f === 'append') next = (state ?? '') + (o.value ?? '')
       else {
         const match = (o.expected ?? null) === state
         if (o.type === 'ok' && o.result === false) {
@@ -57,5 +62,5 @@ function bruteKey(ops: readonly HistoryOp[], mode: LinMode): boolean {
     }
     return false
   }
-  return dfs(null, 0)
+  return dfs(initial, 0)
 }

@@ -2,36 +2,13 @@
 import type { HistoryOp } from '../../../shared/history'
 import { CAS_FAIL, CAS_OK, GET, type KeyHistory } from './model'
 import type { LinMode, SearchResult } from './search'
+import { explainAppend } from './explain-append'
+import { describeOp, formatTime, formatValue, type TimeUnit } from './describe'
 
-export type TimeUnit = 'us' | 'ms' | 's' | 'none'
+export { describeOp, formatTime, formatValue, type TimeUnit } from './describe'
 
 /** Values named in a "could only hold" list before the rest are counted. */
 const MAX_LISTED = 6
-
-/** Format a history time for people: seconds for us/ms/s units, `t=<n>` for unit-less. */
-export function formatTime(t: number, unit: TimeUnit = 'us'): string {
-  if (!Number.isFinite(t)) return 'never'
-  if (unit === 'none') return `t=${t}`
-  const sec = unit === 'us' ? t / 1e6 : unit === 'ms' ? t / 1e3 : t
-  let s = sec.toFixed(3)
-  if (Math.abs(Number(s) - sec) > 1e-12) s = sec.toFixed(6).replace(/0+$/, '')
-  return `${s} s`
-}
-
-export function formatValue(v: string | null | undefined): string {
-  return v === null || v === undefined ? 'absent' : JSON.stringify(v)
-}
-
-/** e.g. `get k3 by client 2`, `put k3 = "a" by client 2`, `cas k3 "a"→"b" by client 2`. */
-export function describeOp(op: HistoryOp): string {
-  const what =
-    op.f === 'get'
-      ? `get ${op.key}`
-      : op.f === 'put'
-        ? `put ${op.key} = ${formatValue(op.value)}`
-        : `cas ${op.key} ${formatValue(op.expected)}→${formatValue(op.value)}`
-  return `${what} by client ${op.process}`
-}
 
 function list(items: string[]): string {
   if (items.length <= 1) return items.join('')
@@ -82,6 +59,11 @@ export function explainViolation(x: ExplainInput): { text: string; culprit: Hist
   const kind = sub.kind[X]
   const target = sub.a[X]
   const v = sub.values[target]
+  const initial = sub.values[0]
+  if (sub.appender && (kind === GET || kind === CAS_OK)) {
+    const text = explainAppend({ op, value: v, initial, keyOps: x.keyOps, mode, unit })
+    if (text) return { text, culprit: op }
+  }
   const verb = op.f === 'get' ? 'the get' : 'the cas'
   const head =
     kind === GET
@@ -92,16 +74,22 @@ export function explainViolation(x: ExplainInput): { text: string; culprit: Hist
   if (kind === GET || kind === CAS_OK) {
     const writers = x.keyOps.filter((o) => o !== op && writes(o, v))
     const real = writers.filter((o) => o.type !== 'fail')
-    if (v !== null && writers.length === 0) {
+    if (v !== initial && writers.length === 0 && !sub.appender) {
       return { text: `${head}, a value no operation ever wrote to ${key}.`, culprit: op }
     }
-    if (v !== null && real.length === 0) {
+    if (v !== initial && real.length === 0 && !sub.appender) {
       return {
         text: `${head}, but ${formatValue(v)} was only written by ${describeOp(writers[0])}, which failed (so never took effect).`,
         culprit: op,
       }
     }
-    if (v !== null && mode === 'linearizable' && real.every((w) => w.invoke > op.complete)) {
+    if (
+      v !== initial &&
+      !sub.appender &&
+      real.length > 0 &&
+      mode === 'linearizable' &&
+      real.every((w) => w.invoke > op.complete)
+    ) {
       const w = real[0]
       return {
         text:
@@ -136,7 +124,7 @@ export function explainViolation(x: ExplainInput): { text: string; culprit: Hist
     const val = sub.values[id]
     const w = writerOf(id)
     if (w) return `${formatValue(val)} (written by client ${w.process} at ${at(w.invoke)})`
-    return val === null ? 'absent (nothing written yet)' : formatValue(val)
+    return id === 0 ? `${formatValue(val)} (nothing written yet)` : formatValue(val)
   }
   const when = (id: number): number => writerOf(id)?.invoke ?? -Infinity
   possible.sort((p, q) => when(p) - when(q) || p - q)
@@ -164,7 +152,7 @@ export function explainViolation(x: ExplainInput): { text: string; culprit: Hist
 
 /** If the value read had certainly been overwritten before the op began, say by what. */
 function staleness(x: ExplainInput, op: HistoryOp, v: string | null, verb: string): string {
-  if (x.mode !== 'linearizable') return ''
+  if (x.mode !== 'linearizable' || x.sub.appender) return ''
   const at = (t: number): string => formatTime(t, x.unit)
   const real = x.keyOps.filter((o) => o !== op && o.type !== 'fail' && writes(o, v))
   const lastV = real.reduce((m, w) => Math.max(m, w.type === 'info' ? Infinity : w.complete), -Infinity)

@@ -2,8 +2,7 @@
 // random, overlapping intervals against one linearizable register per key; each op takes
 // effect at a random instant inside its interval, and the results are what that
 // execution returns. The history is therefore linearizable by construction.
-import type { HistoryOp } from '../../../shared/history'
-import type { OpFn } from '../../../shared/trace'
+import type { HistoryFn, HistoryOp } from '../../../shared/history'
 import { createRng } from '../../rng'
 
 export interface GenerateOptions {
@@ -15,8 +14,8 @@ export interface GenerateOptions {
   infoRate?: number
   /** Fraction of ops that failed (no effect). Default 0.01. */
   failRate?: number
-  /** Operation mix (weights). Default get 0.5, put 0.3, cas 0.2. */
-  mix?: { get: number; put: number; cas: number }
+  /** Operation mix (weights). Default get 0.5, put 0.3, cas 0.2, append 0. */
+  mix?: { get: number; put: number; cas: number; append?: number }
   /** Max think time between a client's ops, µs (default 2000). */
   maxGapUs?: number
   /** Op latency range, µs (default 100..5000). */
@@ -34,7 +33,7 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
   const infoRate = o.infoRate ?? 0.01
   const failRate = o.failRate ?? 0.01
   const mix = o.mix ?? { get: 0.5, put: 0.3, cas: 0.2 }
-  const total = mix.get + mix.put + mix.cas
+  const total = mix.get + mix.put + mix.cas + (mix.append ?? 0)
   const maxGap = o.maxGapUs ?? 2000
   const [minLat, maxLat] = o.latencyUs ?? [100, 5000]
   const free = Array.from({ length: o.clients }, () => rng.int(0, maxGap))
@@ -51,7 +50,8 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
     free[c] = complete
     const key = `k${rng.int(0, o.keys - 1)}`
     const r = rng.next() * total
-    const f: OpFn = r < mix.get ? 'get' : r < mix.get + mix.put ? 'put' : 'cas'
+    const f: HistoryFn =
+      r < mix.get ? 'get' : r < mix.get + mix.put ? 'put' : r < mix.get + mix.put + mix.cas ? 'cas' : 'append'
     const op: HistoryOp = {
       id: `c${c}.${seq[c]}`,
       process: c,
@@ -62,10 +62,12 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
       type: 'ok',
       value: null,
     }
-    if (f !== 'get') op.value = `c${c}.${seq[c]}`
+    // Appends add a string unique to the op (as Porcupine's tests do: "x <client> <seq> y").
+    if (f === 'append') op.value = `x ${c} ${seq[c]} y`
+    else if (f !== 'get') op.value = `c${c}.${seq[c]}`
     if (f === 'cas')
       op.expected = rng.chance(0.7) ? (lastWritten.get(key) ?? null) : `c${rng.int(0, o.clients - 1)}.0`
-    if (f !== 'get') lastWritten.set(key, op.value)
+    if (f === 'put' || f === 'cas') lastWritten.set(key, op.value)
     seq[c]++
     let applies = true
     const u = rng.next()
@@ -86,6 +88,7 @@ export function generateHistory(o: GenerateOptions): HistoryOp[] {
     const cur = reg.get(op.key) ?? null
     if (op.f === 'get') op.value = cur
     else if (op.f === 'put') reg.set(op.key, op.value)
+    else if (op.f === 'append') reg.set(op.key, (cur ?? '') + (op.value ?? ''))
     else {
       const matched = cur === (op.expected ?? null)
       if (op.type === 'ok') op.result = matched

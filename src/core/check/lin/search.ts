@@ -28,22 +28,32 @@
 //   cas" is never better than the same configuration without it (the op could still be
 //   used later), so if that one was already explored, this one is skipped.
 //
+// Appends (a key with any): the register's value is the string the appends built, interned
+// as the search reaches it (see `Appender`); every value may matter to a later append, so
+// the value canonicalisation and the dead-value rule are off for such a key (it has its
+// own dead rule, see ./append-reach.ts, checked for the next ops due), an append with
+// unknown outcome stays a candidate while any op that looks at the register can follow it,
+// and no info put counts as interchangeable.
+//
 // Sequential mode. The same search where the only order kept is each process's own
 // program order: the candidates are each process's next ok op (tried in order of
 // invocation time, which finds a witness fast when one close to real time exists) plus
 // the info ops whose process has reached them (an info op does not hold back its
 // process's later ops: a timed-out request may still land after them).
 import { VisitedSet, zobrist } from './visited'
+import { AppendReach } from './append-reach'
 import {
   CAS_FAIL,
   CAS_OK,
   GET,
+  INFO_APPEND,
   INFO_CAS,
   INFO_PUT,
   PUT,
   isOkKind,
   isReadLike,
   observedValue,
+  stepAny,
   stepOp,
   writtenValue,
   type KeyHistory,
@@ -118,6 +128,8 @@ export interface SearchResult {
 }
 
 const CHECK_EVERY = 1024
+/** With appends: how many of the next unlinearized ops (by invocation) the append dead rule looks at. */
+const APPEND_LOOKAHEAD = 12
 
 export function search(kh: KeyHistory, opts: SearchOptions): SearchResult {
   return opts.mode === 'sequential' ? searchSequential(kh, opts) : searchLinearizable(kh, opts)
@@ -147,7 +159,10 @@ class LinSet {
   private readonly dead = new Set<number>()
   private readonly needers = new Map<number, number[]>()
 
+  private readonly appends: boolean
+
   constructor(private readonly kh: KeyHistory) {
+    this.appends = kh.appender !== null
     const n = kh.kind.length
     this.z1 = new Int32Array(n)
     this.z2 = new Int32Array(n)
@@ -201,11 +216,14 @@ class LinSet {
 
   /** Whether no completion can exist from a configuration with register state `state`. */
   isDead(state: number): boolean {
+    // With appends any value may still be built: the rule does not apply (see AppendReach).
+    if (this.appends) return false
     return this.deadValues > (this.isDeadValue(state) ? 1 : 0)
   }
 
   /** An unlinearized op that needs a value that can no longer appear (for reporting). */
   deadReader(state: number): number {
+    if (this.appends) return -1
     for (const v of this.dead) {
       if (v === state) continue
       for (const i of this.needers.get(v) ?? []) if (!this.linearized[i]) return i
@@ -341,6 +359,8 @@ function infoRelevance(kh: KeyHistory): InfoRelevance {
   const hazard = new Uint8Array(n)
   const token = new Uint8Array(n)
   const maxObs = new Map<number, number>()
+  // Latest completion of any op that looks at the register (what an unknown append can matter to).
+  let maxLook = -Infinity
   const casFailExpected = new Set<number>()
   // The two latest-completing failed cas ops with different expected values.
   let cf1 = -Infinity
@@ -349,6 +369,7 @@ function infoRelevance(kh: KeyHistory): InfoRelevance {
   for (let i = 0; i < n; i++) {
     const v = observedValue(kh, i)
     if (v >= 0) maxObs.set(v, Math.max(maxObs.get(v) ?? -Infinity, kh.complete[i]))
+    if (v >= 0 || kh.kind[i] === CAS_FAIL) maxLook = Math.max(maxLook, kh.complete[i])
     if (kh.kind[i] === CAS_FAIL) {
       const t = kh.complete[i]
       const e = kh.a[i]
@@ -364,13 +385,39 @@ function infoRelevance(kh: KeyHistory): InfoRelevance {
     if (isOkKind(kh.kind[i])) continue
     const v = writtenValue(kh, i)
     const inv = kh.invoke[i]
-    const obs = maxObs.get(v) ?? -Infinity
+    // With appends what an op wrote shows up in later values: a look at one that carries it counts.
+    const obs = kh.appender ? appendObserved(kh, i, maxLook) : (maxObs.get(v) ?? -Infinity)
     if (obs >= inv) observed[i] = obs
     if ((v !== cf1v ? cf1 : cf2) >= inv) hazard[i] = 1
-    // Only puts are interchangeable: a cas also needs the register to hold its expected value.
-    if (kh.kind[i] === INFO_PUT && !casFailExpected.has(v)) token[i] = 1
+    // Only puts are interchangeable: a cas also needs the register to hold its expected value
+    // (and with appends the value put is built on).
+    if (kh.kind[i] === INFO_PUT && !kh.appender && !casFailExpected.has(v)) token[i] = 1
   }
   return { observed, hazard, token }
+}
+
+/**
+ * On a key with appends: the latest completion among ops that look at a value carrying
+ * info op i's effect (one beginning with the value it puts, or containing the string it
+ * appends), among those that can come after it; -Infinity if none. Looks after `maxLook`
+ * cannot exist, so the scan stops early when nothing can.
+ */
+function appendObserved(kh: KeyHistory, i: number, maxLook: number): number {
+  const inv = kh.invoke[i]
+  if (maxLook < inv) return -Infinity
+  const isAppend = kh.kind[i] === INFO_APPEND
+  const w = (isAppend ? kh.values[kh.a[i]] : kh.values[writtenValue(kh, i)]) ?? ''
+  if (isAppend && w === '') return -Infinity
+  let best = -Infinity
+  for (let j = 0; j < kh.kind.length; j++) {
+    const t = kh.complete[j]
+    if (t < inv || t <= best) continue
+    const o = observedValue(kh, j)
+    if (o < 0) continue
+    const seen = kh.values[o] ?? ''
+    if (isAppend ? seen.includes(w) : seen.startsWith(w)) best = t
+  }
+  return best
 }
 
 /** Max over a fixed array, with "first index from `from` whose value is >= d". */
@@ -417,6 +464,8 @@ class MaxTree {
  * ops' value ids mapped that way, and the initial state's.
  */
 function canonicalValues(kh: KeyHistory): { a: Int32Array; b: Int32Array; init: number } {
+  // Appends build on whatever the register holds: every value is distinguishable.
+  if (kh.appender) return { a: kh.a, b: kh.b, init: 0 }
   const SILENT = kh.values.length
   const compared = new Uint8Array(SILENT)
   for (let i = 0; i < kh.kind.length; i++) {
@@ -433,7 +482,7 @@ function canonicalValues(kh: KeyHistory): { a: Int32Array; b: Int32Array; init: 
 function replay(kh: KeyHistory, prefix: readonly number[]): number {
   let s = 0
   for (const i of prefix) {
-    const t = stepOp(kh.kind[i], kh.a[i], kh.b[i], s)
+    const t = stepAny(kh.kind[i], kh.a[i], kh.b[i], s, kh.appender)
     if (t >= 0) s = t
   }
   return s
@@ -459,6 +508,7 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
   const prune = !tried
   const { kind } = kh
   const { a, b, init } = prune ? canonicalValues(kh) : { a: kh.a, b: kh.b, init: 0 }
+  const app = kh.appender
   const { observed: rel, hazard, token } = infoRelevance(kh)
 
   // Main list: 0 head, 1 tail, then a call and a return entry per ok op, in time order.
@@ -522,6 +572,19 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
 
   const set = new LinSet(kh)
   const lin = set.linearized
+  const reach = prune && app ? new AppendReach(kh, lin, true) : null
+  /** With appends: the first of the next ops due (by invocation) that can no longer see its value, or -1. */
+  const appendDead = (s: number): number => {
+    if (!reach) return -1
+    let seen = 0
+    for (let e = next[HEAD]; e !== TAIL && seen < APPEND_LOOKAHEAD; e = next[e]) {
+      const i = entOp[e]
+      if (entRet[e] === 1 || lin[i]) continue
+      seen++
+      if (reach.isNeeder(i) && !reach.canSee(s, i)) return i
+    }
+    return -1
+  }
   const memo = new Memo(n, set, () => 2 + Math.max(0, set.hi - set.lo + 1))
   const sig = new Uint32Array(2 + set.okWords.length + set.infoWords.length)
   const stackPos = new Int32Array(n)
@@ -622,7 +685,8 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
     }
     if (op >= 0) {
       if (tried) tried[op]?.add(state)
-      const s2 = stepOp(kind[op], a[op], b[op], state)
+      const s2 =
+        app === null ? stepOp(kind[op], a[op], b[op], state) : stepAny(kind[op], a[op], b[op], state, app)
       if (s2 < 0) {
         if (kind[op] === CAS_FAIL) stuck = 1
         continue
@@ -630,7 +694,9 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
       // An info op that changes nothing is never needed (leaving it out is as good).
       if (phase === 2 && s2 === state) continue
       set.toggle(op)
-      const isDead = prune && set.isDead(s2)
+      // Only a new value can leave an op unable to see its own.
+      const stuckOp = reach === null || s2 === state ? -1 : appendDead(s2)
+      const isDead = (prune && set.isDead(s2)) || stuckOp >= 0
       if (!isDead && memo.enter(s2, sp + 1, sig, set.signature(sig))) {
         if (phase === 2 && rel[op] < deadline) memo.spend(op, res.maxDepth)
         stackPos[sp] = pos
@@ -662,7 +728,8 @@ function searchLinearizable(kh: KeyHistory, opts: SearchOptions): SearchResult {
         entry = next[HEAD]
         continue
       }
-      if (isDead && sp === res.maxDepth && res.dead < 0) res.dead = set.deadReader(s2)
+      if (isDead && sp === res.maxDepth && res.dead < 0)
+        res.dead = stuckOp >= 0 ? stuckOp : set.deadReader(s2)
       set.toggle(op)
       // A legal read whose configuration need not be explored: this one fails too.
       if (phase !== 0) continue
@@ -723,6 +790,7 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
   const prune = !tried
   const { kind } = kh
   const { a, b, init } = prune ? canonicalValues(kh) : { a: kh.a, b: kh.b, init: 0 }
+  const app = kh.appender
 
   // Program order per process (ok ops only).
   const procIndex = new Map<number, number>()
@@ -759,16 +827,29 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
       if (observedValue(kh, j) === v) list.push(j)
       else if (kind[j] === CAS_FAIL && kh.a[j] !== v) hazard = 1
     }
-    if (list.length === 0 && !hazard) continue
+    // With appends, what an unknown write leaves may be built on by later appends: it is
+    // always a candidate.
+    if (list.length === 0 && !hazard && !kh.appender) continue
     list.sort((x, y) => kh.complete[y] - kh.complete[x])
     infos.push(i)
-    relOps.push(list.length > MAX_REL ? null : list)
+    relOps.push(list.length > MAX_REL || kh.appender ? null : list)
     infoHazard.push(hazard)
   }
 
   const set = new LinSet(kh)
   const lin = set.linearized
   const cur = new Int32Array(P)
+  const reach = prune && app ? new AppendReach(kh, lin, false) : null
+  /** With appends: a process's next ok op that can no longer see its value, or -1. */
+  const appendDead = (s: number): number => {
+    if (!reach) return -1
+    for (let p = 0; p < P; p++) {
+      if (cur[p] >= seqs[p].length) continue
+      const i = seqs[p][cur[p]]
+      if (reach.isNeeder(i) && !reach.canSee(s, i)) return i
+    }
+    return -1
+  }
   const memo = new Memo(n, set, () => P)
   const sig = new Uint32Array(P + set.infoWords.length)
   const signature = (): number => {
@@ -848,7 +929,8 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
       cand++
       if (op < 0) continue
       if (tried) tried[op]?.add(state)
-      const s2 = stepOp(kind[op], a[op], b[op], state)
+      const s2 =
+        app === null ? stepOp(kind[op], a[op], b[op], state) : stepAny(kind[op], a[op], b[op], state, app)
       const ok = isOkKind(kind[op])
       if (s2 < 0) {
         if (firstFail === -1 && ok) firstFail = op
@@ -858,7 +940,9 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
       if (!ok && s2 === state) continue // an info op that changes nothing is never needed
       set.toggle(op)
       if (ok) cur[procOf[op]]++
-      const isDead = prune && set.isDead(s2)
+      // Only a new value can leave an op unable to see its own.
+      const stuckOp = reach === null || s2 === state ? -1 : appendDead(s2)
+      const isDead = (prune && set.isDead(s2)) || stuckOp >= 0
       if (!isDead && memo.enter(s2, sp + 1, sig, signature())) {
         if (!ok && !relevantNow) memo.spend(op, res.maxDepth)
         stackOp[sp] = op
@@ -882,7 +966,8 @@ function searchSequential(kh: KeyHistory, opts: SearchOptions): SearchResult {
         sortOrder()
         continue
       }
-      if (isDead && sp === res.maxDepth && res.dead < 0) res.dead = set.deadReader(s2)
+      if (isDead && sp === res.maxDepth && res.dead < 0)
+        res.dead = stuckOp >= 0 ? stuckOp : set.deadReader(s2)
       set.toggle(op)
       if (ok) cur[procOf[op]]--
       // A legal read whose configuration need not be explored: this one fails too.

@@ -10,15 +10,21 @@
 //   effect (each one finished before the write began; sequential mode: precedes it in
 //   the same client's program order). Dropping it from a valid order then leaves a
 //   valid order too.
+//   With appends on the key a write's effect lives on in what later appends build, so the
+//   rule reads: no remaining op observes a value that begins with what a put / cas wrote,
+//   or that contains what an append added (the register only grows by appends until the
+//   next write, so an op in between always sees those characters).
 // Within that, cheap guesses go first: ready-made witnesses (e.g. a stale read with the
 // write it missed and the write of the value it saw), then cuts in time around the op the
 // search got stuck on; then a ddmin-style pass removes chunks of halving size, then
 // single ops, for as long as the step allowance lasts. Every accepted removal is
 // re-verified by search, so whatever is left when the allowance runs out still fails.
 import {
+  APPEND,
   CAS_FAIL,
   CAS_OK,
   GET,
+  INFO_APPEND,
   INFO_PUT,
   PUT,
   isReadLike,
@@ -54,6 +60,7 @@ export function shrinkViolation(
 
   const precedes = (c: number, w: number): boolean =>
     mode === 'sequential' ? kh.process[c] === kh.process[w] && c < w : kh.complete[c] < kh.invoke[w]
+  const touches = kh.appender ? appendTouches(kh) : null
 
   /**
    * The ops of chunk C that can soundly be removed from S together: its reads, then, to a
@@ -85,7 +92,10 @@ export function shrinkViolation(
       for (const x of writes) {
         const v = writtenValue(kh, x)
         const own = observedValue(kh, x) === v ? 1 : 0
-        if ((observers.get(v) ?? 0) - own > 0) {
+        const seen = touches
+          ? touches(x).some((t) => (observers.get(t) ?? 0) - (observedValue(kh, x) === t ? 1 : 0) > 0)
+          : (observers.get(v) ?? 0) - own > 0
+        if (seen) {
           keep.push(x)
           continue
         }
@@ -189,6 +199,34 @@ export function shrinkViolation(
   }
   if (budget.exhausted) complete = false
   return { idx: S, complete, steps }
+}
+
+/**
+ * For a key with appends: the value ids observed by some op (read, or expected by a cas)
+ * that carry op x's effect: those beginning with the value a put / cas wrote (absent
+ * counts as ""), or containing the string an append added. Computed once per op.
+ */
+function appendTouches(kh: KeyHistory): (x: number) => number[] {
+  const observed = new Set<number>()
+  for (let i = 0; i < kh.kind.length; i++) {
+    const v = observedValue(kh, i)
+    if (v >= 0) observed.add(v)
+  }
+  const ids = [...observed]
+  const memo = new Map<number, number[]>()
+  return (x) => {
+    let out = memo.get(x)
+    if (out) return out
+    const k = kh.kind[x]
+    const isAppend = k === APPEND || k === INFO_APPEND
+    const w = (isAppend ? kh.values[kh.a[x]] : kh.values[writtenValue(kh, x)]) ?? ''
+    out = ids.filter((id) => {
+      const s = kh.values[id] ?? ''
+      return isAppend ? w !== '' && s.includes(w) : s.startsWith(w)
+    })
+    memo.set(x, out)
+    return out
+  }
 }
 
 /**

@@ -53,6 +53,7 @@ export function wrapBridge(b: LabApi): LabApi {
     diffRuns: guard((arg) => b.diffRuns(arg)),
     compareRuns: guard((arg) => b.compareRuns(arg)),
     exportCsv: guard((arg) => b.exportCsv(arg)),
+    checkHistory: guard((arg) => b.checkHistory(arg)),
     onEvent: (listener) => b.onEvent(listener),
   }
 }

@@ -4,6 +4,7 @@
 import {
   LabError,
   type AppInfo,
+  type CheckedHistory,
   type Comparison,
   type InjectedFault,
   type ReplayState,
@@ -26,6 +27,7 @@ import {
 } from '../../../shared/api'
 import type { ExperimentSpec, SpecResult } from '../../../shared/spec'
 import type { TraceEvent } from '../../../shared/trace'
+import type { HistoryFormat } from '../../../shared/history-formats/types'
 
 export type ConnectionState = 'connecting' | 'open' | 'closed'
 
@@ -164,6 +166,13 @@ export class WsLabClient implements LabApi {
   /** Desktop only (the server refuses it in browser mode): use csvDownloadUrl() instead. */
   exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
     return this.call('exportCsv', arg)
+  }
+  checkHistory(arg: {
+    text: string
+    format?: HistoryFormat | 'auto'
+    name: string
+  }): Promise<CheckedHistory> {
+    return this.call('checkHistory', arg)
   }
   onEvent(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener)

@@ -3,8 +3,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 
-export type View = 'design' | 'run' | 'runs' | 'compare' | 'replay'
-export const VIEWS: readonly View[] = ['design', 'run', 'runs', 'compare', 'replay']
+export type View = 'design' | 'run' | 'runs' | 'compare' | 'replay' | 'history'
+export const VIEWS: readonly View[] = ['design', 'run', 'runs', 'compare', 'replay', 'history']
 export type ThemeName = 'light' | 'dark'
 
 const THEME_KEY = 'quorum-lab.theme'
