@@ -20,7 +20,9 @@
 //
 // Failure: any write error (SQLITE_FULL on a full disk, I/O errors) rolls back the current
 // step, stops recording this run (later events are dropped, not queued), keeps everything
-// committed before, and reports once through onError so the run can be marked failed.
+// committed before (and says exactly how many events that is), and reports once through
+// onError so the run can be marked failed. A file found damaged (SQLITE_CORRUPT, by this
+// recorder or by any other use of the store) halts every recorder of the store the same way.
 import { performance } from 'node:perf_hooks'
 import type { Statement } from 'better-sqlite3'
 import type { MetricsWindow } from '../../shared/api'
@@ -69,7 +71,8 @@ export class RunRecorder {
   private progressValue: number | null = null
   private error: StoreError | null = null
   private finished = false
-  private written = 0
+  /** Trace events in committed transactions (a step counts only once its commit returned). */
+  private committed = 0
   private readonly closeListeners: Array<() => void> = []
 
   // Prepared statements.
@@ -125,9 +128,9 @@ export class RunRecorder {
     return this.error
   }
 
-  /** Events written so far (committed or in the current step). */
+  /** Trace events committed so far. */
   get recorded(): number {
-    return this.written
+    return this.committed
   }
 
   /** Events queued, not yet written. */
@@ -197,6 +200,7 @@ export class RunRecorder {
   /** Write queued events for at most budgetMs (Infinity: all of them) in one transaction. */
   private drain(budgetMs: number): void {
     const db = this.store.db
+    let taken = 0
     this.guard(() => {
       db.transaction(() => {
         const start = performance.now()
@@ -227,9 +231,11 @@ export class RunRecorder {
           this.setProgress.run(this.progressValue, seq)
           this.progressValue = null
         }
-        this.written += i - this.head
-        this.head = i
+        taken = i - this.head
       })()
+      // Committed: only now do these events count, and leave the queue.
+      this.committed += taken
+      this.head += taken
     })
     if (this.head === this.queue.length) {
       this.queue = []
@@ -268,6 +274,8 @@ export class RunRecorder {
   }
 
   private guard(fn: () => void): void {
+    const damaged = this.store.damaged
+    if (damaged !== null) return this.fail(damaged)
     try {
       fn()
     } catch (e) {
@@ -275,14 +283,21 @@ export class RunRecorder {
     }
   }
 
+  /** The store's file was found damaged elsewhere: stop recording now (nothing more is written). */
+  halt(e: StoreError): void {
+    if (!this.finished) this.fail(e)
+  }
+
   private fail(e: unknown): void {
     if (this.error !== null) return
-    const base = toStoreError(e, this.store.file, 'recording into')
-    this.error = new StoreError(
-      base.code,
-      base.file,
-      `${base.message}: recording of this run stopped; the ${this.written} events recorded before are kept`,
-    )
+    const base =
+      this.store.noteError(e, 'recording into') ?? toStoreError(e, this.store.file, 'recording into')
+    const n = this.committed
+    const stopped = `recording of this run stopped; ${n === 1 ? 'the 1 event' : `the ${n} events`} recorded before ${n === 1 ? 'is' : 'are'} kept`
+    const message = base.message.endsWith('.')
+      ? `${base.message} ${stopped[0].toUpperCase()}${stopped.slice(1)}.`
+      : `${base.message}: ${stopped}`
+    this.error = new StoreError(base.code, base.file, message)
     this.queue = []
     this.head = 0
     this.clearTimers()
