@@ -207,7 +207,7 @@ describe('refusing files that are not ours', () => {
     writeFileSync(file, bytes)
     const before = sha(file)
     const e = refused(file, 'corrupt')
-    expect(e.message).toMatch(/is corrupt .*left untouched/)
+    expect(e.message).toMatch(/is damaged .*left it untouched/)
     expect(sha(file)).toBe(before)
   })
 
