@@ -11,9 +11,13 @@ export interface CliResult {
   timedOut: boolean
 }
 
-export function labCli(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function labCli(
+  args: string[],
+  opts: { timeoutMs?: number; nodeArgs?: string[] } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/main.ts', ...args], {
+    const node = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main/cli/main.ts']
+    const child = spawn(process.execPath, [...node, ...args], {
       cwd: process.cwd(),
       env: { ...process.env, NO_COLOR: '1' },
     })

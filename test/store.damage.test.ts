@@ -59,7 +59,7 @@ describe('a database with 256 KiB overwritten in the middle', () => {
   it('list, show, export, export-run, run, rerun, delete, import-run and sweep refuse it: exit 4, file untouched', async () => {
     const d = damaged(middle)
     const spec = join(dir, 'spec.json')
-    writeFileSync(spec, JSON.stringify({ ...DAMAGE_SPEC, durationMs: 500 }))
+    writeFileSync(spec, JSON.stringify({ ...DAMAGE_SPEC, durationMs: 500, faults: [] }))
     const cmds: string[][] = [
       ['list'],
       ['show', runIds[0]],
@@ -195,6 +195,24 @@ describe('a truncated database', () => {
 })
 
 describe('damage found while the file is in use', () => {
+  it('a stored value that must be JSON and is not: damage, not a crash (exit 4, nothing written)', async () => {
+    const data = join(dir, `garbage-${++n}`)
+    const file = copyData(good, data)
+    // Pages intact (quick_check passes), content not: a run's spec is no longer JSON.
+    const db = new Database(file)
+    db.prepare('UPDATE runs SET spec = \'{"name": garbage\' WHERE id = ?').run(runIds[0])
+    db.close()
+    const before = sha(file)
+    for (const args of [['list'], ['show', runIds[0]]]) {
+      const r = await labCli([...args, '--data', data])
+      expect(r.code, r.stderr).toBe(4)
+      expect(r.stderr).toContain(`${file} is damaged (a stored value is not valid JSON`)
+      expect(r.stderr).not.toMatch(/^\s+at /m)
+    }
+    expect(sha(file)).toBe(before)
+    expect(sidecars(file)).toEqual([])
+  }, 60_000)
+
   it('a read that hits a bad page: LabError naming the file, writing stops, the service keeps serving', async () => {
     const data = join(dir, `in-use-${++n}`)
     const file = copyData(good, data)

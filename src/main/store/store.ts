@@ -3,7 +3,7 @@
 // lab needs: list / filter runs, one run, a trace window for replay, per-window metrics of
 // several runs (compare), stored sketches merged over a window range, and delete.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import type {
@@ -23,7 +23,7 @@ import { nodeIds } from '../../shared/trace'
 import type { Statement } from 'better-sqlite3'
 import { mergeSketchRows } from '../../core/sketch'
 import Database from 'better-sqlite3'
-import { DB_FILE_NAME, openDatabase, StoreError, toStoreError, type SqliteDb } from './db'
+import { damagedMessage, DB_FILE_NAME, openDatabase, StoreError, toStoreError, type SqliteDb } from './db'
 import { sqliteCode } from './integrity'
 import { Checkpointer } from './checkpointer'
 import { RunRecorder, type RecorderOptions } from './recorder'
@@ -101,6 +101,15 @@ function ownerAlive(pid: number | null, owner: string | null): boolean {
     return true
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Bytes in the -wal file beside `file` (0 when there is none). */
+function walBytes(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size
+  } catch {
+    return 0
   }
 }
 
@@ -262,12 +271,25 @@ export class LabStore {
     for (const r of [...this.recorders]) r.halt(e)
   }
 
-  /** Run a read, turning SQLite errors into StoreErrors (a damaged file is noted). */
+  /**
+   * Run a read, turning SQLite errors into StoreErrors (a damaged file is noted). A stored
+   * value that should be JSON and is not (only ever written by JSON.stringify) is damage
+   * too: its page read fine but holds garbage.
+   */
   read<T>(doing: string, fn: () => T): T {
     if (this.closed) throw new StoreError('io', this.file, `${this.file} is closed`)
     try {
       return fn()
     } catch (e) {
+      if (e instanceof SyntaxError && !this.isMemory)
+        throw this.noteError(
+          new StoreError(
+            'corrupt',
+            this.file,
+            damagedMessage(this.file, `a stored value is not valid JSON: ${e.message}`, 'use'),
+          ),
+          doing,
+        )
       throw this.noteError(e, doing) ?? e
     }
   }
@@ -371,8 +393,10 @@ export class LabStore {
   }
 
   getRun(runId: RunId): RunInfo | null {
-    const r = this.runRow(runId)
-    return r ? rowToInfo(r) : null
+    return this.read('reading a run from', () => {
+      const r = this.runRow(runId)
+      return r ? rowToInfo(r) : null
+    })
   }
 
   /** A run id from an exact id or a unique prefix (CLI convenience); null if none matches. */
@@ -604,7 +628,8 @@ export class LabStore {
     this.closed = true
     this.checkpointer?.stop()
     this.checkpointer = null
-    if (this.damage === null || this.isMemory) {
+    if (this.damage === null || this.isMemory || walBytes(this.file) === 0) {
+      // Healthy, or nothing in the -wal to fold in: a plain close (it removes -wal / -shm).
       this.db.close()
       return
     }
