@@ -4,7 +4,16 @@
 // byte-identical with no -wal / -shm beside it, and `doctor` saves what can be read into a
 // new file. Damage found while the file is in use (a read that hits a bad page) stops all
 // writing: the service answers with a LabError and keeps serving.
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -148,6 +157,14 @@ describe('a database with 256 KiB overwritten in the middle', () => {
     expect(r.stdout).toMatch(/ok, no problems found \(integrity_check\); schema version \d+, 2 runs/)
     expect(sha(file)).toBe(before)
     expect(readdirSync(data)).toEqual([DB_FILE_NAME])
+  })
+
+  it('doctor on something that is not a database file says so (exit 2), found by the hostile campaign', async () => {
+    const data = join(dir, `dir-${++n}`)
+    mkdirSync(join(data, DB_FILE_NAME), { recursive: true })
+    const r = await labCli(['doctor', '--data', data])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`${join(data, DB_FILE_NAME)} is not a regular file; doctor left it untouched`)
   })
 
   it('a large file gets a bounded check: sampled reads still find damage spread over it', () => {

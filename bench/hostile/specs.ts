@@ -164,7 +164,7 @@ export const specsSection: HostileSection = {
           writeFileSync(file, c.text)
           const v = cliOutcome(await hostileCli(['validate', file], VALIDATE_MS))
           const r = cliOutcome(
-            await hostileCli(['run', file, '--mode', 'simulation', '--data', join(dir, `data-${i}`)], RUN_MS),
+            await hostileCli(['run', file, '--data', join(dir, `data-${i}`)], RUN_MS),
           )
           return {
             input: c.name,

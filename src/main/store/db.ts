@@ -78,7 +78,7 @@ function inspect(file: string): Inspection {
       throw new StoreError(
         'foreign',
         file,
-        `${file} is not a Quorum Lab database (not a SQLite file); it was left untouched. ${FOREIGN_HINT}`,
+        `${file} is not a Quorum Lab database (not a SQLite file, or its header is damaged); it was left untouched. ${FOREIGN_HINT}`,
       )
     throw new StoreError('corrupt', file, damagedMessage(file, header.problem, 'open'))
   }

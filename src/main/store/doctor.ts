@@ -21,11 +21,18 @@ export const DOCTOR_PROBLEM_LIMIT = 100
 /** Examine `file` without writing to it. */
 export function examineDatabase(file: string): Examination {
   if (!existsSync(file)) return { state: 'missing', file }
-  const bytes = statSync(file).size
+  const st = statSync(file)
+  if (!st.isFile()) return { state: 'foreign', file, problem: 'not a regular file' }
+  const bytes = st.size
   if (bytes === 0) return { state: 'healthy', file, bytes, version: 0, runs: 0 }
   const header = checkHeader(file)
   if (!header.ok) {
-    if (header.kind === 'not-sqlite') return { state: 'foreign', file, problem: 'not a SQLite file' }
+    if (header.kind === 'not-sqlite')
+      return {
+        state: 'foreign',
+        file,
+        problem: 'not a SQLite file (or its first bytes, the header, are damaged)',
+      }
     return { state: 'damaged', file, bytes, problems: [header.problem] }
   }
   try {

@@ -91,7 +91,7 @@ export function checkHeader(file: string): HeaderResult {
     return {
       ok: false,
       kind: 'damaged',
-      problem: `truncated: ${bytes} bytes is not a whole number of ${pageSize}-byte pages`,
+      problem: `its size (${bytes} bytes) is not a whole number of ${pageSize}-byte pages: cut short or written past its end`,
     }
   return { ok: true, header: { pageSize, pages, bytes } }
 }
