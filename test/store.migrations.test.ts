@@ -162,7 +162,9 @@ describe('refusing files that are not ours', () => {
     writeFileSync(file, 'these are my notes, not a database\n')
     const before = sha(file)
     const e = refused(file, 'foreign')
-    expect(e.message).toMatch(/not a Quorum Lab database \(not a SQLite file, or its header is damaged\); it was left untouched/)
+    expect(e.message).toMatch(
+      /not a Quorum Lab database \(not a SQLite file, or its header is damaged\); it was left untouched/,
+    )
     expect(sha(file)).toBe(before)
     expect(existsSync(`${file}-wal`)).toBe(false)
   })

@@ -163,9 +163,7 @@ export const specsSection: HostileSection = {
           const file = join(dir, `spec-${i}.json`)
           writeFileSync(file, c.text)
           const v = cliOutcome(await hostileCli(['validate', file], VALIDATE_MS))
-          const r = cliOutcome(
-            await hostileCli(['run', file, '--data', join(dir, `data-${i}`)], RUN_MS),
-          )
+          const r = cliOutcome(await hostileCli(['run', file, '--data', join(dir, `data-${i}`)], RUN_MS))
           return {
             input: c.name,
             outcome: `validate ${v.outcome}; run ${r.outcome}`,
