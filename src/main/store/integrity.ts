@@ -15,8 +15,11 @@ import Database from 'better-sqlite3'
 
 type SqliteDb = Database.Database
 
-/** Files up to this size get a full quick_check when opened (about 0.5 s per 256 MiB, warm). */
-export const FULL_CHECK_MAX_BYTES = 256 * 1024 * 1024
+/**
+ * Files up to this size get a full quick_check when opened: measured (bench/store.ts, 2
+ * shared cores) 0.75 s for a 169 MiB file, so at most about half a second here.
+ */
+export const FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
 /** Rows sampled in each big table when a larger file is opened. */
 export const SAMPLE_POINTS = 256
 /** The big tables: sampled, not walked, when a large file is opened. */
