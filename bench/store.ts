@@ -4,7 +4,9 @@
 //      while it records (perf_hooks.monitorEventLoopDelay + a 10 ms interval timer);
 //   2. replay: time to fetch a 10,000-event window from the run of (1) (1,000,000 events);
 //   3. export: a 1,000,000-op run to CSV: seconds and peak RSS;
-//   4. end to end: a real simulated run through LabService at max speed, recorded.
+//   4. open check: opening the file of (1)-(3) (header + the damage check), and the full and
+//      bounded checks on their own (src/main/store/integrity.ts);
+//   5. end to end: a real simulated run through LabService at max speed, recorded.
 // Run: npx tsx bench/store.ts [--events N] [--ops N]
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -15,7 +17,8 @@ import { ExperimentSpecSchema } from '../src/shared/spec'
 import type { LabEvent, RunInfo } from '../src/shared/api'
 import type { TraceEvent } from '../src/shared/trace'
 import { LabService } from '../src/main/lab/service'
-import { exportCsvFile, LabStore } from '../src/main/store'
+import Database from 'better-sqlite3'
+import { checkIntegrity, exportCsvFile, FULL_CHECK_MAX_BYTES, LabStore } from '../src/main/store'
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -220,6 +223,29 @@ async function benchEndToEnd(): Promise<string> {
   )
 }
 
+function benchOpenCheck(file: string): string {
+  const bytes = statSync(file).size
+  const t0 = performance.now()
+  LabStore.openFile(file).close()
+  const open = performance.now() - t0
+  const db = new Database(file, { readonly: true })
+  try {
+    const t1 = performance.now()
+    const full = checkIntegrity(db, 0)
+    const fullMs = performance.now() - t1
+    const t2 = performance.now()
+    const bounded = checkIntegrity(db, 2 ** 40)
+    const boundedMs = performance.now() - t2
+    if (!full.ok || !bounded.ok) throw new Error('the bench file is damaged?')
+    return (
+      `open check: a ${mb(bytes)} file opened in ${ms(open)} (${bytes <= FULL_CHECK_MAX_BYTES ? 'full quick_check' : 'bounded check'}, ` +
+      `full up to ${mb(FULL_CHECK_MAX_BYTES)}); quick_check of every page ${ms(fullMs)}, bounded check ${ms(boundedMs)}`
+    )
+  } finally {
+    db.close()
+  }
+}
+
 async function main(): Promise<void> {
   console.log(
     `store bench: ${fmt(EVENTS)} events, ${fmt(OPS)} ops; load average ${loadavg()[0].toFixed(2)} (2 cores shared)`,
@@ -230,6 +256,8 @@ async function main(): Promise<void> {
     console.log(await benchRecorder(store, sample))
     console.log(benchReplay(store))
     console.log(await benchExport(store))
+    store.close()
+    console.log(benchOpenCheck(join(dir, 'bench.db')))
     console.log(await benchEndToEnd())
   } finally {
     store.close()

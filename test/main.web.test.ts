@@ -5,9 +5,9 @@ import { networkInterfaces, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
-import type { LabEvent, WireMessage } from '../src/shared/api'
+import { WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX, type LabEvent, type WireMessage } from '../src/shared/api'
 import { LabService } from '../src/main/lab/service'
-import { cookieName, startWebServer, type WebServer } from '../src/main/web/server'
+import { startWebServer, type WebServer } from '../src/main/web/server'
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
@@ -129,32 +129,31 @@ describe('browser-mode HTTP', () => {
     expect(server.token.length).toBeGreaterThanOrEqual(32)
   })
 
-  it('answers 401 without the token, and with a wrong one', async () => {
-    expect((await rawGet('/')).status).toBe(401)
-    expect((await rawGet('/assets/app.js')).status).toBe(401)
-    expect((await rawGet('/?token=wrong-token-wrong-token')).status).toBe(401)
-    expect((await rawGet('/', { Authorization: 'Bearer nope' })).status).toBe(401)
-    expect((await rawGet('/', { Cookie: `${cookieName(server.port)}=nope` })).status).toBe(401)
-  })
-
-  it('trades ?token= for an HttpOnly SameSite=Strict cookie and strips it from the URL', async () => {
-    const r = await rawGet(`/runs/7?token=${server.token}&tab=trace`)
-    expect(r.status).toBe(303)
-    expect(r.headers.location).toBe('/runs/7?tab=trace')
-    const setCookie = String(r.headers['set-cookie'])
-    expect(setCookie).toContain(`${cookieName(server.port)}=${server.token}`)
-    expect(setCookie).toContain('HttpOnly')
-    expect(setCookie).toContain('SameSite=Strict')
-    expect(setCookie).toContain('Path=/')
-
-    const cookie = setCookie.split(';')[0]
-    const page = await rawGet('/', { Cookie: cookie })
-    expect(page.status).toBe(200)
+  it('serves the app without the token (public code, no data) and never sets a cookie', async () => {
+    for (const p of ['/', `/?token=${server.token}`, '/assets/app.js', '/runs/7?tab=trace']) {
+      const r = await rawGet(p)
+      expect(r.status, p).toBe(200)
+      expect(r.headers['set-cookie'], p).toBeUndefined()
+    }
+    const page = await rawGet(`/?token=${server.token}`)
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8')
     expect(page.body).toContain('<title>Quorum Lab</title>')
+    expect(page.body).not.toContain(server.token)
     expect(page.headers['content-security-policy']).toBe(CSP)
     expect(page.headers['x-content-type-options']).toBe('nosniff')
     expect(page.headers['referrer-policy']).toBe('no-referrer')
+  })
+
+  it('answers 401 on the API without the token, with a wrong one, and with the right one in a query or cookie', async () => {
+    for (const p of ['/export/runs.csv', '/ws']) {
+      expect((await rawGet(p)).status, p).toBe(401)
+      expect((await rawGet(p, { Authorization: 'Bearer nope' })).status, p).toBe(401)
+      expect((await rawGet(`${p}?token=${server.token}`)).status, p).toBe(401)
+      expect((await rawGet(p, { Cookie: `quorum_lab_token_${server.port}=${server.token}` })).status, p).toBe(
+        401,
+      )
+      expect((await rawGet(p, auth())).status, p).not.toBe(401)
+    }
   })
 
   it('serves static files with their content types and falls back to index.html for routes', async () => {
@@ -228,20 +227,24 @@ describe('browser-mode WebSocket', () => {
     expect(await wsRefusal(auth(), '/other')).toBe(404)
   })
 
-  it('accepts the token as cookie or query, with its own Origin', async () => {
-    const a = await openWs({
-      Origin: `http://127.0.0.1:${server.port}`,
-      Cookie: `${cookieName(server.port)}=${server.token}`,
-    })
+  it('accepts the token as a bearer header or as a subprotocol (a browser), answering the plain protocol', async () => {
+    const a = await openWs({ Origin: `http://127.0.0.1:${server.port}`, ...auth() })
     a.close()
     const b = await new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, {
-        headers: { Origin: `http://localhost:${server.port}` },
-      })
+      const ws = new WebSocket(
+        `ws://127.0.0.1:${server.port}/ws`,
+        [WS_SUBPROTOCOL, `${WS_TOKEN_PROTOCOL_PREFIX}${server.token}`],
+        { headers: { Origin: `http://localhost:${server.port}` } },
+      )
       ws.once('open', () => resolve(ws))
       ws.once('error', reject)
     })
+    // The server names the plain protocol: the token is never echoed back.
+    expect(b.protocol).toBe(WS_SUBPROTOCOL)
     b.close()
+    // Not by query string or cookie.
+    expect(await wsRefusal({}, `/ws?token=${server.token}`)).toBe(401)
+    expect(await wsRefusal({ Cookie: `quorum_lab_token_${server.port}=${server.token}` })).toBe(401)
   })
 
   it('answers garbage with clear errors and keeps serving', async () => {

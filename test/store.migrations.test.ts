@@ -162,7 +162,9 @@ describe('refusing files that are not ours', () => {
     writeFileSync(file, 'these are my notes, not a database\n')
     const before = sha(file)
     const e = refused(file, 'foreign')
-    expect(e.message).toMatch(/not a Quorum Lab database \(not a SQLite file\); it was left untouched/)
+    expect(e.message).toMatch(
+      /not a Quorum Lab database \(not a SQLite file, or its header is damaged\); it was left untouched/,
+    )
     expect(sha(file)).toBe(before)
     expect(existsSync(`${file}-wal`)).toBe(false)
   })
@@ -207,7 +209,7 @@ describe('refusing files that are not ours', () => {
     writeFileSync(file, bytes)
     const before = sha(file)
     const e = refused(file, 'corrupt')
-    expect(e.message).toMatch(/is corrupt .*left untouched/)
+    expect(e.message).toMatch(/is damaged .*left it untouched/)
     expect(sha(file)).toBe(before)
   })
 

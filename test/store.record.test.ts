@@ -290,17 +290,74 @@ setTimeout(() => {
     const exited = new Promise((res) => child.on('exit', res))
     child.kill('SIGKILL')
     await exited
+    const killedAt = Date.now()
+    // Opened a while later: the run's end is still when it last recorded, not this moment.
+    await new Promise((r) => setTimeout(r, 1500))
 
     const store = LabStore.openDir(data)
     expect(store.crashed).toEqual([runId])
     const run = store.getRun(runId)!
     expect(run.status).toBe('crashed')
     expect(run.error).toBe(CRASH_MESSAGE)
-    expect(run.endedAt).not.toBeNull()
+    const lastUs = store.db
+      .prepare('SELECT max(t) AS t FROM trace_events WHERE run_seq = (SELECT seq FROM runs WHERE id = ?)')
+      .pluck()
+      .get(runId) as number
+    expect(Date.parse(run.endedAt!)).toBe(Date.parse(run.startedAt) + Math.floor(lastUs / 1000))
+    expect(Date.parse(run.endedAt!)).toBeLessThanOrEqual(killedAt)
     expect(store.counts(runId).trace_events).toBeGreaterThanOrEqual(Number(rowsText))
     expect(store.traceWindow(runId, { limit: 5 })).toHaveLength(5)
     store.close()
   })
+
+  it.skipIf(process.platform === 'win32')(
+    'a write that fails at commit (the file size limit) states exactly how many events were kept',
+    async () => {
+      // A real failing write: the child runs with `ulimit -f` (2 MiB) and SIGXFSZ ignored,
+      // so the -wal file stops growing mid-run and a commit fails (EFBIG). Only events in
+      // transactions that committed may be counted as kept.
+      const data = fresh()
+      const script = join(dir, 'limit.mts')
+      writeFileSync(
+        script,
+        `import { LabService } from ${JSON.stringify(resolve('src/main/lab/service.ts'))}
+const service = new LabService({ dataDir: ${JSON.stringify(data)} })
+const r = await service.startRun({ spec: ${JSON.stringify({ ...spec, durationMs: 30_000, workload: { clients: 8, ratePerSec: 500 }, faults: [] })}, speed: 'max' })
+let info = r
+while (info.status === 'running') {
+  await new Promise((res) => setTimeout(res, 50))
+  info = await service.getRun({ runId: r.runId })
+}
+process.stdout.write(JSON.stringify({ status: info.status, error: info.error, rows: service.store.counts(r.runId).trace_events }))
+service.close()
+`,
+      )
+      const out = await new Promise<string>((res, rej) => {
+        const child = spawn(
+          'sh',
+          ['-c', 'trap "" XFSZ; ulimit -f 4096; exec "$0" --import tsx "$1"', process.execPath, script],
+          {
+            cwd: process.cwd(),
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
+        let text = ''
+        let errText = ''
+        child.stdout.on('data', (c: Buffer) => (text += c.toString()))
+        child.stderr.on('data', (c: Buffer) => (errText += c.toString()))
+        child.on('exit', (code) =>
+          code === 0 ? res(text) : rej(new Error(`child exited ${code}: ${errText}`)),
+        )
+      })
+      const r = JSON.parse(out) as { status: string; error: string; rows: number }
+      expect(r.status).toBe('failed')
+      expect(r.rows).toBeGreaterThan(0)
+      const said = /the (\d+) events recorded before are kept/.exec(r.error)
+      expect(said, r.error).not.toBeNull()
+      expect(Number(said![1])).toBe(r.rows)
+    },
+    60_000,
+  )
 
   it('a full disk (SQLITE_FULL) stops recording that run: marked failed with a clear error, what was written kept', async () => {
     const file = join(dir, 'full.db')
@@ -319,6 +376,8 @@ setTimeout(() => {
     expect(row.error).toBe(done.error)
     const kept = store.counts(done.runId).trace_events
     expect(kept).toBeGreaterThan(0)
+    // The message states exactly what was kept: the events committed, not those attempted.
+    expect(done.error).toContain(`the ${kept} events recorded before are kept`)
     expect(done.summary!.simulatedMs).toBeLessThan(20_000)
     // The service goes on: once there is room again, the next run records.
     store.db.pragma('max_page_count = 1073741823')

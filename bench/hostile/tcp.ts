@@ -8,6 +8,7 @@
 //
 // A section of bench/hostile.ts (exports `name` and `run`, also as the default export);
 // runnable alone: `npx tsx bench/hostile/tcp.ts` prints the table.
+import type { HostileResult, HostileSection } from './section'
 import { readFileSync } from 'node:fs'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
@@ -30,10 +31,8 @@ import {
 
 export const name = 'tcp'
 
-export interface Outcome {
-  input: string
-  outcome: string
-}
+/** One input and how it ended. */
+export type Outcome = HostileResult
 
 const MiB = 1024 * 1024
 /** How long one input may take before the section stops waiting for the other side. */
@@ -309,7 +308,10 @@ export async function run(): Promise<Outcome[]> {
   }
 }
 
-export default { name, run }
+/** This section for the campaign runner (bench/hostile/index.ts). */
+export const tcpSection: HostileSection = { name, run }
+
+export default tcpSection
 
 /** The outcomes as a two-column text table. */
 export function table(rows: Outcome[]): string {

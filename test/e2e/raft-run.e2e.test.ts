@@ -22,7 +22,7 @@ describe('raft run in the browser UI', () => {
 
   test('designs a 5-node experiment, runs it and watches it finish', async () => {
     await page.goto(lab.server.url)
-    // The token is swapped for a cookie and dropped from the address.
+    // The page keeps the token in sessionStorage and drops it from the address.
     expect(new URL(page.url()).searchParams.has('token')).toBe(false)
     await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 })
     await page.getByTestId('design-view').waitFor()
@@ -88,7 +88,7 @@ describe('raft run in the browser UI', () => {
     const error = page.getByTestId('error-durationMs')
     await error.waitFor()
     expect(await error.textContent()).toContain('durationMs')
-    expect(await error.textContent()).toMatch(/must be > 0/)
+    expect(await error.textContent()).toMatch(/must be between 10 and 86400000 ms/)
     expect(await page.getByTestId('run-button').isDisabled()).toBe(true)
     expect(await page.getByTestId('validity').textContent()).toMatch(/1 problem/)
     expect(await page.getByTestId('validity').getAttribute('data-valid')).toBe('false')
@@ -121,7 +121,7 @@ describe('raft run in the browser UI', () => {
     await lab.server.close()
     await page.locator('[data-testid="connection"][data-state="closed"]').waitFor({ timeout: 15_000 })
 
-    // Same port and token: the cookie the page holds is still good.
+    // Same port and token: the token the page keeps is still good.
     lab.server = await startWebServer({ port, token, service: lab.service, rendererDir: RENDERER_DIR })
     await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 20_000 })
 

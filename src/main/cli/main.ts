@@ -10,10 +10,13 @@
 //   rerun RUN                             the recorded spec snapshot again, same seed
 //   sweep SPEC.json --param FIELD=V1,V2 [--param ...] --seeds N
 //   delete RUN
+//   doctor                                check the database; salvage a damaged one into a new file
 // RUN is a run id or a unique prefix of one.
 // Exit codes: 0 ok; 1 a safety check found a violation; 2 bad input (unreadable file, not
 // JSON, invalid spec or options, unknown run, unusable data folder); 3 the run itself
-// failed; 130 stopped by Ctrl-C.
+// failed; 4 the data folder's database is damaged (refused, or found damaged while in
+// use: nothing more was written to it); 130 stopped by Ctrl-C.
+// Everything printed goes through terminalText: no raw control character reaches the terminal.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
@@ -47,11 +50,14 @@ import { registerCheckCommand } from './check'
 import { registerFuzzCommand } from './fuzz'
 import { registerWorkerCommand } from './worker'
 import { watchLauncher } from './launcher-watch'
+import { registerDoctorCommand } from './doctor'
+import { terminalText } from './terminal'
 
 const EXIT_OK = 0
 const EXIT_VIOLATION = 1
 const EXIT_BAD_INPUT = 2
 const EXIT_RUN_FAILED = 3
+const EXIT_DAMAGED = 4
 const EXIT_INTERRUPTED = 130
 
 const DEFAULT_DATA = 'lab-data'
@@ -65,8 +71,15 @@ class CliExit extends Error {
   }
 }
 
-const out = (s: string): void => void process.stdout.write(s + '\n')
-const err = (s: string): void => void process.stderr.write(s + '\n')
+const out = (s: string): void => void process.stdout.write(terminalText(s) + '\n')
+const err = (s: string): void => void process.stderr.write(terminalText(s) + '\n')
+
+/** Every store this invocation opened: one found damaged makes the exit code 4. */
+const opened: LabStore[] = []
+const damagedStore = (): LabStore | undefined => opened.find((st) => st.damaged !== null)
+
+/** The exit code for a StoreError: 4 for a damaged file, 2 for anything else about the folder. */
+const storeExit = (e: StoreError): number => (e.code === 'corrupt' ? EXIT_DAMAGED : EXIT_BAD_INPUT)
 
 async function readSpecText(file: string): Promise<string> {
   try {
@@ -127,12 +140,11 @@ function asExit(e: unknown, prefix = ''): never {
   if (e instanceof LabError) {
     const detail =
       e.fields && e.fields.length > 0 && e.message === 'invalid spec' ? `\n${formatErrors(e.fields)}` : ''
-    throw new CliExit(
-      e.code === 'internal' ? EXIT_RUN_FAILED : EXIT_BAD_INPUT,
-      `${prefix}${e.message}${detail}`,
-    )
+    // The service reports a damaged store as 'unavailable' with the store's message.
+    const code = damagedStore() ? EXIT_DAMAGED : e.code === 'internal' ? EXIT_RUN_FAILED : EXIT_BAD_INPUT
+    throw new CliExit(code, `${prefix}${e.message}${detail}`)
   }
-  if (e instanceof StoreError) throw new CliExit(EXIT_BAD_INPUT, e.message)
+  if (e instanceof StoreError) throw new CliExit(storeExit(e), `${prefix}${e.message}`)
   throw e
 }
 
@@ -145,6 +157,7 @@ function openStore(data: string): LabStore {
   let store: LabStore
   try {
     store = LabStore.openDir(data)
+    opened.push(store)
   } catch (e) {
     asExit(e)
   }
@@ -155,12 +168,14 @@ function openStore(data: string): LabStore {
 function openService(data: string): LabService {
   try {
     // Bigger slices than the UI's: nobody waits on this event loop but the recorder.
-    return new LabService({
+    const service = new LabService({
       bridge: 'browser',
       dataDir: data,
       sliceBudgetMs: 50,
       onLeftovers: (lines) => lines.forEach((l) => err(`note: ${l}`)),
     })
+    opened.push(service.store)
+    return service
   } catch (e) {
     asExit(e)
   }
@@ -668,6 +683,11 @@ async function main(argv: string[] = process.argv): Promise<number> {
     .description('Quorum Lab: run, record and check distributed-consensus experiments from the command line')
     .exitOverride()
     .showHelpAfterError()
+    // Before the subcommands are added: they copy it.
+    .configureOutput({
+      writeOut: (s) => void process.stdout.write(terminalText(s)),
+      writeErr: (s) => void process.stderr.write(terminalText(s)),
+    })
 
   let result: Promise<number> = Promise.resolve(EXIT_OK)
   program
@@ -803,9 +823,16 @@ async function main(argv: string[] = process.argv): Promise<number> {
     (r) => (result = r),
   )
 
+  registerDoctorCommand(program, (r) => (result = r), out, err, dataOption)
   try {
     await program.parseAsync(argv)
-    return await result
+    const code = await result
+    // Damage found while in use (a read, the recorder): say so if nothing did yet, exit 4.
+    if (damagedStore() && code !== EXIT_DAMAGED) {
+      if (code === EXIT_OK || code === EXIT_VIOLATION) err(damagedStore()!.damaged!.message)
+      return EXIT_DAMAGED
+    }
+    return code
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and version are not errors; anything else is a usage error (already printed).
@@ -817,15 +844,26 @@ async function main(argv: string[] = process.argv): Promise<number> {
     }
     if (e instanceof StoreError) {
       err(e.message)
-      return EXIT_BAD_INPUT
+      return storeExit(e)
     }
-    err(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
+    // A SQLite error that got past the store's own handling: still a plain message.
+    const se = opened.length > 0 ? opened[0].noteError(e) : null
+    if (se !== null) {
+      err(se.message)
+      return storeExit(se)
+    }
+    err(`internal error: ${e instanceof Error ? e.message : String(e)}`)
     return EXIT_RUN_FAILED
   }
 }
 
 // Started through npm: end as on SIGTERM if npm dies (see launcher-watch.ts).
 watchLauncher(() => process.kill(process.pid, 'SIGTERM'))
+// The reader of our output went away (`| head`): stop quietly, like any Unix tool.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? EXIT_OK)
+  })
 
 main().then(
   (code) => {

@@ -203,14 +203,6 @@ function notFound(runId: RunId, path = 'runId'): LabError {
   return new LabError('not_found', `no run with id "${runId}"`, [{ path, message: 'no such run' }])
 }
 
-/** A store problem as the LabError a bridge sends back. */
-function storeFailure(e: unknown): LabError {
-  if (e instanceof LabError) return e
-  if (e instanceof StoreError) return new LabError('unavailable', e.message)
-  if (e instanceof RangeError) return new LabError('bad_input', e.message)
-  throw e
-}
-
 /** A spec as a run needs it: the schema's checks, then the algorithm's (e.g. its mutants exist). */
 export function checkSpec(raw: unknown): SpecResult {
   const parsed = parseSpec(raw)
@@ -277,6 +269,27 @@ export class LabService implements LabBackend {
       this.ownsStore = true
     }
     this.endLeftovers()
+  }
+
+  /**
+   * A store problem as the LabError a bridge sends back (a SQLite error becomes the store's
+   * plain message; a damaged file is noted, so nothing more is written to it).
+   */
+  private storeFailure(e: unknown): LabError {
+    if (e instanceof LabError) return e
+    const se = this.store.noteError(e)
+    if (se !== null) return new LabError('unavailable', se.message)
+    if (e instanceof RangeError) return new LabError('bad_input', e.message)
+    throw e
+  }
+
+  /** Run a read of the store; its errors come back as LabErrors (see storeFailure). */
+  private async reading<T>(fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (e) {
+      throw this.storeFailure(e)
+    }
   }
 
   /** Runs found `running` at start whose app had died, now marked crashed. */
@@ -384,7 +397,7 @@ export class LabService implements LabBackend {
         rerunOf,
       })
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
     const rec: RunRecord = {
       info,
@@ -586,7 +599,10 @@ export class LabService implements LabBackend {
         nodes,
       })
     } catch (e) {
-      info.error = `${info.error ? `${info.error}; ` : ''}could not record the end of the run: ${errorMessage(e)}`
+      // A damaged file that already stopped the recording: its message says it all.
+      const sameDamage = rec.recordError?.code === 'corrupt' && this.store.damaged !== null
+      if (!sameDamage)
+        info.error = `${info.error ? `${info.error}; ` : ''}could not record the end of the run: ${errorMessage(e)}`
     }
     rec.driver = null
     rec.sim = null
@@ -607,13 +623,14 @@ export class LabService implements LabBackend {
     const rec = this.live.get(runId)
     if (rec) return this.snapshot(rec)
     const recent = this.recent.get(runId)
-    if (recent && !this.store.isOpen) return { ...recent }
+    // Closed, or damaged (a run's end could not be recorded): memory knows best.
+    if (recent && (!this.store.isOpen || this.store.damaged !== null)) return { ...recent }
     let info: RunInfo | null
     try {
       this.requireStore()
       info = this.store.getRun(runId)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
     if (!info) throw notFound(runId, path)
     return info
@@ -655,12 +672,16 @@ export class LabService implements LabBackend {
       // A queued run is stored as running (it may start any moment); memory knows which.
       rows = this.store.listRuns(filter.status === 'queued' ? { ...filter, status: 'running' } : filter)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
-    // Live runs: the in-memory state is fresher than the row (progress, queued).
+    // Live runs: the in-memory state is fresher than the row (progress, queued); so is a run
+    // that ended after the file was found damaged (its end could not be recorded).
+    const damaged = this.store.damaged !== null
     const out = rows.map((r) => {
       const rec = this.live.get(r.runId)
-      return rec ? this.snapshot(rec) : r
+      if (rec) return this.snapshot(rec)
+      const recent = damaged ? this.recent.get(r.runId) : undefined
+      return recent ? { ...recent } : r
     })
     return filter.status === undefined ? out : out.filter((r) => r.status === filter.status)
   }
@@ -689,7 +710,7 @@ export class LabService implements LabBackend {
         limit: Math.min(arg.limit ?? TRACE_LIMIT_MAX, TRACE_LIMIT_MAX),
       })
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
   }
 
@@ -705,7 +726,7 @@ export class LabService implements LabBackend {
     try {
       deleted = this.store.deleteRun(arg.runId)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
     if (!deleted) throw notFound(arg.runId)
     this.recent.delete(arg.runId)
@@ -717,7 +738,7 @@ export class LabService implements LabBackend {
     try {
       return this.store.metrics(arg.runIds)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
   }
 
@@ -729,7 +750,7 @@ export class LabService implements LabBackend {
     try {
       return this.store.sketchSummary(arg.runIds, arg.fromMs, arg.toMs)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
   }
 
@@ -811,26 +832,26 @@ export class LabService implements LabBackend {
     try {
       this.store.updateRunSpec(rec.seq, spec)
     } catch (e) {
-      throw storeFailure(e)
+      throw this.storeFailure(e)
     }
   }
 
   async getTraceInfo(arg: { runId: RunId }): Promise<TraceInfo> {
     this.lookup(arg.runId, 'runId')
     this.live.get(arg.runId)?.recorder.flush()
-    return traceInfo(this.store, arg.runId)
+    return this.reading(() => traceInfo(this.store, arg.runId))
   }
 
   async getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState> {
     this.lookup(arg.runId, 'runId')
     this.live.get(arg.runId)?.recorder.flush()
-    return replayState(this.store, arg.runId, arg.atUs, arg.logTail ?? 20)
+    return this.reading(() => replayState(this.store, arg.runId, arg.atUs, arg.logTail ?? 20))
   }
 
   async diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff> {
     this.lookup(arg.a, 'a')
     this.lookup(arg.b, 'b')
-    return diffRuns(this.store, arg.a, arg.b)
+    return this.reading(() => diffRuns(this.store, arg.a, arg.b))
   }
 
   async compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
@@ -839,7 +860,7 @@ export class LabService implements LabBackend {
       this.live.get(id)?.recorder.flush()
       return info
     })
-    return compareRuns(this.store, runs)
+    return this.reading(() => compareRuns(this.store, runs))
   }
 
   /** Check a history file's text for the History view (see ./history-check.ts). */
@@ -864,7 +885,7 @@ export class LabService implements LabBackend {
     const path = await choose(arg.what === 'runs' ? 'quorum-lab-runs.csv' : `${arg.runId}-${arg.what}.csv`)
     if (path === null) return { saved: false, path: null, rows: 0 }
     if (req.runId) this.live.get(req.runId)?.recorder.flush()
-    const r = await exportCsvFile(this.store, req, path)
+    const r = await this.reading(() => exportCsvFile(this.store, req, path))
     return { saved: true, path: r.path, rows: r.rows }
   }
 
@@ -882,7 +903,13 @@ export class LabService implements LabBackend {
   openCsv(req: CsvRequest): { filename: string; pipeTo(out: Writable): Promise<number> } {
     const r = this.csvRequest(req.what, req.runId)
     if (r.runId) this.live.get(r.runId)?.recorder.flush()
-    return csvDownload(this.store, { ...r, ...(req.filter ? { filter: req.filter } : {}) })
+    let d: ReturnType<typeof csvDownload>
+    try {
+      d = csvDownload(this.store, { ...r, ...(req.filter ? { filter: req.filter } : {}) })
+    } catch (e) {
+      throw this.storeFailure(e)
+    }
+    return { filename: d.filename, pipeTo: (out) => this.reading(() => d.pipeTo(out)) }
   }
 
   /** Stop every running run (recorded as stopped), then close the store. Later startRun calls are refused. */

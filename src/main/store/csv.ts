@@ -14,7 +14,7 @@ import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { stringify, type Options } from 'csv-stringify/sync'
 import { LabError, type CsvKind, type RunFilter, type RunId, type RunSummary } from '../../shared/api'
-import type { SqliteDb } from './db'
+import { StoreError, type SqliteDb } from './db'
 import type { LabStore, RunRow } from './store'
 
 export interface CsvRequest {
@@ -273,9 +273,22 @@ async function pipeSource(store: LabStore, src: CsvSource, out: Writable): Promi
   try {
     await pipeline(Readable.from(chunks(), { objectMode: false }), out)
     return rows
+  } catch (e) {
+    throw streamFailure(store, e, rows, 'rows')
   } finally {
     reader.close()
   }
+}
+
+/**
+ * A read that failed mid-stream: a SQLite error becomes the store's StoreError (a damaged
+ * file is noted, so nothing more is written to it), saying how far the output got.
+ */
+export function streamFailure(store: LabStore, e: unknown, done?: number, unit = 'rows'): unknown {
+  const se = store.noteError(e, 'exporting from')
+  if (se === null) return e
+  const where = done === undefined ? 'part way' : `after ${done} ${unit}`
+  return new StoreError(se.code, se.file, `the export stopped ${where}: ${se.message}`)
 }
 
 /** For HTTP: the suggested file name and a function that streams the CSV into a response. */
@@ -335,7 +348,7 @@ export async function exportCsvFile(
     return { path: abs, rows: await pipeSource(store, src, out) }
   } catch (e) {
     await rm(abs, { force: true })
-    if (e instanceof LabError) throw e
+    if (e instanceof LabError || e instanceof StoreError) throw e
     throw new LabError('internal', `export to ${abs} failed: ${fsReason(e)}`)
   }
 }

@@ -1,5 +1,22 @@
 // The run history in SQLite: open the store, record runs, query, export and import them.
-export { DB_FILE_NAME, StoreError, migrate, openDatabase, type SqliteDb, type StoreErrorCode } from './db'
+export {
+  DB_FILE_NAME,
+  StoreError,
+  damagedMessage,
+  migrate,
+  openDatabase,
+  type SqliteDb,
+  type StoreErrorCode,
+} from './db'
+export { FULL_CHECK_MAX_BYTES, checkHeader, checkIntegrity, isCorruptionCode, sqliteCode } from './integrity'
+export {
+  DOCTOR_PROBLEM_LIMIT,
+  examineDatabase,
+  salvageDatabase,
+  salvagePath,
+  type Examination,
+  type Salvage,
+} from './doctor'
 export { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from './migrations'
 export {
   LabStore,

@@ -14,7 +14,8 @@ import { LabError, RUN_STATUSES, type RunId } from '../../shared/api'
 import type { TraceKind } from '../../shared/trace'
 import { parseSpec, toFieldErrors, type FieldError } from '../../shared/spec'
 import { HotKeys, Distinct, LatencySketch, SKETCH_KINDS } from '../../core/sketch'
-import { fsReason, openForWrite } from './csv'
+import { fsReason, openForWrite, streamFailure } from './csv'
+import { StoreError } from './db'
 import type { LabStore, RunRow } from './store'
 
 export const JSONL_FORMAT = 'quorum-lab-run'
@@ -302,6 +303,8 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
   }
   try {
     await pipeline(Readable.from(gen(), { objectMode: false, encoding: 'utf8' }), out)
+  } catch (e) {
+    throw streamFailure(store, e)
   } finally {
     reader.close()
   }
@@ -324,7 +327,7 @@ export async function exportRunFile(
   } catch (e) {
     out.destroy()
     await rm(abs, { force: true })
-    if (e instanceof LabError) throw e
+    if (e instanceof LabError || e instanceof StoreError) throw e
     throw new LabError('internal', `export to ${abs} failed: ${fsReason(e)}`)
   }
 }

@@ -20,7 +20,9 @@
 //
 // Failure: any write error (SQLITE_FULL on a full disk, I/O errors) rolls back the current
 // step, stops recording this run (later events are dropped, not queued), keeps everything
-// committed before, and reports once through onError so the run can be marked failed.
+// committed before (and says exactly how many events that is), and reports once through
+// onError so the run can be marked failed. A file found damaged (SQLITE_CORRUPT, by this
+// recorder or by any other use of the store) halts every recorder of the store the same way.
 import { performance } from 'node:perf_hooks'
 import type { Statement } from 'better-sqlite3'
 import type { MetricsWindow } from '../../shared/api'
@@ -28,10 +30,14 @@ import type { FaultEvent, OpEvent, TraceEvent } from '../../shared/trace'
 import { WindowSketcher, type SketchRow } from '../../core/sketch'
 import { StoreError, toStoreError, type SqliteDb } from './db'
 
-/** What a recorder writes into: the store's database, and its file (named in errors). */
+/** What a recorder writes into: the store's database and file, and how it tells of damage. */
 export interface RecorderStore {
   readonly db: SqliteDb
   readonly file: string
+  /** Set once the file was found damaged: nothing more is written. */
+  readonly damaged: StoreError | null
+  /** A SQLite error: if it shows damage, marks the store damaged and returns the error to report. */
+  noteError(e: unknown, doing?: string): StoreError | null
 }
 
 export interface RecorderOptions {
@@ -74,7 +80,8 @@ export class RunRecorder {
   private progressValue: number | null = null
   private error: StoreError | null = null
   private finished = false
-  private written = 0
+  /** Trace events in committed transactions (a step counts only once its commit returned). */
+  private committed = 0
   private readonly closeListeners: Array<() => void> = []
 
   // Prepared statements.
@@ -130,9 +137,9 @@ export class RunRecorder {
     return this.error
   }
 
-  /** Events written so far (committed or in the current step). */
+  /** Trace events committed so far. */
   get recorded(): number {
-    return this.written
+    return this.committed
   }
 
   /** Events queued, not yet written. */
@@ -202,6 +209,7 @@ export class RunRecorder {
   /** Write queued events for at most budgetMs (Infinity: all of them) in one transaction. */
   private drain(budgetMs: number): void {
     const db = this.store.db
+    let taken = 0
     this.guard(() => {
       db.transaction(() => {
         const start = performance.now()
@@ -232,9 +240,11 @@ export class RunRecorder {
           this.setProgress.run(this.progressValue, seq)
           this.progressValue = null
         }
-        this.written += i - this.head
-        this.head = i
+        taken = i - this.head
       })()
+      // Committed: only now do these events count, and leave the queue.
+      this.committed += taken
+      this.head += taken
     })
     if (this.head === this.queue.length) {
       this.queue = []
@@ -273,6 +283,8 @@ export class RunRecorder {
   }
 
   private guard(fn: () => void): void {
+    const damaged = this.store.damaged
+    if (damaged !== null) return this.fail(damaged)
     try {
       fn()
     } catch (e) {
@@ -280,14 +292,21 @@ export class RunRecorder {
     }
   }
 
+  /** The store's file was found damaged elsewhere: stop recording now (nothing more is written). */
+  halt(e: StoreError): void {
+    if (!this.finished) this.fail(e)
+  }
+
   private fail(e: unknown): void {
     if (this.error !== null) return
-    const base = toStoreError(e, this.store.file, 'recording into')
-    this.error = new StoreError(
-      base.code,
-      base.file,
-      `${base.message}: recording of this run stopped; the ${this.written} events recorded before are kept`,
-    )
+    const base =
+      this.store.noteError(e, 'recording into') ?? toStoreError(e, this.store.file, 'recording into')
+    const n = this.committed
+    const stopped = `recording of this run stopped; ${n === 1 ? 'the 1 event' : `the ${n} events`} recorded before ${n === 1 ? 'is' : 'are'} kept`
+    const message = base.message.endsWith('.')
+      ? `${base.message} ${stopped[0].toUpperCase()}${stopped.slice(1)}.`
+      : `${base.message}: ${stopped}`
+    this.error = new StoreError(base.code, base.file, message)
     this.queue = []
     this.head = 0
     this.clearTimers()

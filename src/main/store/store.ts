@@ -3,7 +3,7 @@
 // lab needs: list / filter runs, one run, a trace window for replay, per-window metrics of
 // several runs (compare), stored sketches merged over a window range, and delete.
 import { randomBytes } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
 import type {
@@ -22,7 +22,9 @@ import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import type { Statement } from 'better-sqlite3'
 import { mergeSketchRows } from '../../core/sketch'
-import { DB_FILE_NAME, openDatabase, StoreError, toStoreError, type SqliteDb } from './db'
+import Database from 'better-sqlite3'
+import { damagedMessage, DB_FILE_NAME, openDatabase, StoreError, toStoreError, type SqliteDb } from './db'
+import { sqliteCode } from './integrity'
 import { Checkpointer } from './checkpointer'
 import { RunRecorder, type RecorderOptions } from './recorder'
 
@@ -102,6 +104,15 @@ function ownerAlive(pid: number | null, owner: string | null): boolean {
   }
 }
 
+/** Bytes in the -wal file beside `file` (0 when there is none). */
+function walBytes(file: string): number {
+  try {
+    return statSync(`${file}-wal`).size
+  } catch {
+    return 0
+  }
+}
+
 export const CRASH_MESSAGE =
   'the app stopped while this run was recording; everything recorded before is kept'
 
@@ -146,6 +157,8 @@ export class LabStore {
   private readonly recorders = new Set<RunRecorder>()
   private readonly statements = new Map<string, Statement>()
   private checkpointer: Checkpointer | null = null
+  /** Set when SQLite found the file damaged while in use: from then on nothing is written. */
+  private damage: StoreError | null = null
 
   private constructor(file: string, db: SqliteDb, readonly: boolean) {
     this.file = file
@@ -197,11 +210,87 @@ export class LabStore {
     const mark = this.db.prepare(
       "UPDATE runs SET status = 'crashed', ended_at = ?, error = ? WHERE seq = ? AND status = 'running'",
     )
-    const now = new Date().toISOString()
     for (const r of rows) {
       if (ownerAlive(r.owner_pid, r.owner_host)) continue
-      mark.run(now, CRASH_MESSAGE, r.seq)
+      mark.run(this.lastEventTime(r.seq), CRASH_MESSAGE, r.seq)
       this.crashed.push(r.id)
+    }
+  }
+
+  /**
+   * When a crashed run last recorded something: its start plus its last trace event's
+   * run-relative time (virtual time for a simulated run, like the CSV's *_time columns);
+   * its start when it recorded nothing.
+   */
+  private lastEventTime(seq: number): string {
+    const row = this.db
+      .prepare(
+        'SELECT started_at AS startedAt, (SELECT max(t) FROM trace_events WHERE run_seq = @seq) AS lastUs FROM runs WHERE seq = @seq',
+      )
+      .get({ seq }) as { startedAt: string; lastUs: number | null }
+    const start = Date.parse(row.startedAt)
+    if (Number.isNaN(start)) return row.startedAt
+    return new Date(start + Math.floor((row.lastUs ?? 0) / 1000)).toISOString()
+  }
+
+  // ---------------------------------------------------------------- damage
+
+  /** The damage found while the file was in use (null while it is healthy). */
+  get damaged(): StoreError | null {
+    return this.damage
+  }
+
+  /**
+   * A SQLite error as a StoreError naming the file (null for anything else). A damaged
+   * file (SQLITE_CORRUPT, SQLITE_NOTADB) stops all writing: the connection turns
+   * query-only, background checkpoints stop, live recorders stop, and every later write
+   * is refused with the same message.
+   */
+  noteError(e: unknown, doing = 'reading'): StoreError | null {
+    if (e instanceof StoreError) {
+      if (e.code === 'corrupt' && !this.isMemory) this.markDamaged(e)
+      return e
+    }
+    const code = sqliteCode(e)
+    if (code === undefined || !code.startsWith('SQLITE_')) return null
+    const se = toStoreError(e, this.file, doing)
+    if (se.code === 'corrupt') this.markDamaged(se)
+    return se
+  }
+
+  private markDamaged(e: StoreError): void {
+    if (this.damage !== null || this.closed) return
+    this.damage = e
+    try {
+      this.db.pragma('query_only = ON')
+    } catch {
+      // the flag above refuses writes anyway
+    }
+    this.checkpointer?.stop()
+    this.checkpointer = null
+    for (const r of [...this.recorders]) r.halt(e)
+  }
+
+  /**
+   * Run a read, turning SQLite errors into StoreErrors (a damaged file is noted). A stored
+   * value that should be JSON and is not (only ever written by JSON.stringify) is damage
+   * too: its page read fine but holds garbage.
+   */
+  read<T>(doing: string, fn: () => T): T {
+    if (this.closed) throw new StoreError('io', this.file, `${this.file} is closed`)
+    try {
+      return fn()
+    } catch (e) {
+      if (e instanceof SyntaxError && !this.isMemory)
+        throw this.noteError(
+          new StoreError(
+            'corrupt',
+            this.file,
+            damagedMessage(this.file, `a stored value is not valid JSON: ${e.message}`, 'use'),
+          ),
+          doing,
+        )
+      throw this.noteError(e, doing) ?? e
     }
   }
 
@@ -298,27 +387,33 @@ export class LabStore {
   }
 
   runRow(runId: RunId): RunRow | null {
-    return (this.stmt('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined) ?? null
+    return this.read('reading a run from', () => {
+      return (this.stmt('SELECT * FROM runs WHERE id = ?').get(runId) as RunRow | undefined) ?? null
+    })
   }
 
   getRun(runId: RunId): RunInfo | null {
-    const r = this.runRow(runId)
-    return r ? rowToInfo(r) : null
+    return this.read('reading a run from', () => {
+      const r = this.runRow(runId)
+      return r ? rowToInfo(r) : null
+    })
   }
 
   /** A run id from an exact id or a unique prefix (CLI convenience); null if none matches. */
   resolveRunId(idOrPrefix: string): { id: RunId } | { ambiguous: RunId[] } | null {
-    if (this.runRow(idOrPrefix)) return { id: idOrPrefix }
-    const like = idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'
-    const ids = (
-      this.db
-        .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT 6")
-        .all(like) as Array<{
-        id: string
-      }>
-    ).map((r) => r.id)
-    if (ids.length === 1) return { id: ids[0] }
-    return ids.length ? { ambiguous: ids } : null
+    return this.read('looking up a run in', () => {
+      if (this.runRow(idOrPrefix)) return { id: idOrPrefix }
+      const like = idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`) + '%'
+      const ids = (
+        this.db
+          .prepare("SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY seq DESC LIMIT 6")
+          .all(like) as Array<{
+          id: string
+        }>
+      ).map((r) => r.id)
+      if (ids.length === 1) return { id: ids[0] }
+      return ids.length ? { ambiguous: ids } : null
+    })
   }
 
   /** SQL and parameters of a runs query (shared by listRuns and the runs CSV). */
@@ -354,8 +449,10 @@ export class LabStore {
 
   /** Runs newest first, filtered. */
   listRuns(filter: RunFilter = {}): RunInfo[] {
-    const q = this.runsQuery(filter)
-    return (this.db.prepare(q.sql).all(...q.params) as RunRow[]).map(rowToInfo)
+    return this.read('listing the runs of', () => {
+      const q = this.runsQuery(filter)
+      return (this.db.prepare(q.sql).all(...q.params) as RunRow[]).map(rowToInfo)
+    })
   }
 
   /** Delete a run and every row recorded for it (one transaction). False if there is no such run. */
@@ -376,18 +473,20 @@ export class LabStore {
 
   /** Row counts per table for one run (tests, import checks, CLI). */
   counts(runId: RunId): Record<'trace_events' | 'ops' | 'faults' | 'metrics' | 'sketches' | 'nodes', number> {
-    const row = this.runRow(runId)
-    const seq = row ? row.seq : -1
-    const count = (table: string): number =>
-      (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_seq = ?`).get(seq) as { n: number }).n
-    return {
-      trace_events: count('trace_events'),
-      ops: count('ops'),
-      faults: count('faults'),
-      metrics: count('metrics'),
-      sketches: count('sketches'),
-      nodes: count('nodes'),
-    }
+    return this.read('counting the rows of a run in', () => {
+      const row = this.runRow(runId)
+      const seq = row ? row.seq : -1
+      const count = (table: string): number =>
+        (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_seq = ?`).get(seq) as { n: number }).n
+      return {
+        trace_events: count('trace_events'),
+        ops: count('ops'),
+        faults: count('faults'),
+        metrics: count('metrics'),
+        sketches: count('sketches'),
+        nodes: count('nodes'),
+      }
+    })
   }
 
   // ---------------------------------------------------------------- trace (replay)
@@ -403,60 +502,64 @@ export class LabStore {
 
   /** Like traceWindow, with a cursor for the next page (ties on t are paged exactly). */
   tracePage(runId: RunId, q: TraceWindowQuery = {}): TracePage {
-    const row = this.runRow(runId)
-    if (!row) return { events: [], next: null }
-    const limit = q.limit ?? 10_000
-    const params: unknown[] = [
-      row.seq,
-      Math.max(0, Math.floor(q.fromUs ?? 0)),
-      Math.floor(q.toUs ?? Number.MAX_SAFE_INTEGER),
-    ]
-    let sql =
-      'SELECT rowid AS id, t, node, lc, kind, data FROM trace_events WHERE run_seq = ? AND t >= ? AND t <= ?'
-    if (q.after !== undefined) {
-      // Rows after the cursor event: a later t, or the same t and a later rowid.
-      sql +=
-        ' AND (t > (SELECT t FROM trace_events WHERE rowid = ?1) OR (t = (SELECT t FROM trace_events WHERE rowid = ?1) AND rowid > ?1))'
-      sql = sql.replace(/\?1/g, '@after')
-    }
-    if (q.kinds && q.kinds.length > 0) {
-      sql += ` AND kind IN (${q.kinds.map(() => '?').join(', ')})`
-      params.push(...q.kinds)
-    }
-    sql += ' ORDER BY t, rowid LIMIT ?'
-    params.push(limit)
-    const stmt = this.stmt(sql).raw()
-    const rows = (
-      q.after !== undefined ? stmt.all({ after: q.after }, ...params) : stmt.all(...params)
-    ) as Array<[number, number, string | null, number, string, string]>
-    const events = new Array<TraceEvent>(rows.length)
-    for (let i = 0; i < rows.length; i++) {
-      const [, t, node, lc, kind, data] = rows[i]
-      // One JSON.parse of the whole event (columns first, like the simulator emits them):
-      // ~2x faster than parsing `data` and spreading it into a new object.
-      const head = `{"kind":${JSON.stringify(kind)},"t":${t},"node":${node === null ? 'null' : JSON.stringify(node)},"lc":${lc}`
-      events[i] = JSON.parse(data.length > 2 ? `${head},${data.slice(1)}` : `${head}}`) as TraceEvent
-    }
-    return { events, next: rows.length === limit && rows.length > 0 ? rows[rows.length - 1][0] : null }
+    return this.read('reading a trace window from', () => {
+      const row = this.runRow(runId)
+      if (!row) return { events: [], next: null }
+      const limit = q.limit ?? 10_000
+      const params: unknown[] = [
+        row.seq,
+        Math.max(0, Math.floor(q.fromUs ?? 0)),
+        Math.floor(q.toUs ?? Number.MAX_SAFE_INTEGER),
+      ]
+      let sql =
+        'SELECT rowid AS id, t, node, lc, kind, data FROM trace_events WHERE run_seq = ? AND t >= ? AND t <= ?'
+      if (q.after !== undefined) {
+        // Rows after the cursor event: a later t, or the same t and a later rowid.
+        sql +=
+          ' AND (t > (SELECT t FROM trace_events WHERE rowid = ?1) OR (t = (SELECT t FROM trace_events WHERE rowid = ?1) AND rowid > ?1))'
+        sql = sql.replace(/\?1/g, '@after')
+      }
+      if (q.kinds && q.kinds.length > 0) {
+        sql += ` AND kind IN (${q.kinds.map(() => '?').join(', ')})`
+        params.push(...q.kinds)
+      }
+      sql += ' ORDER BY t, rowid LIMIT ?'
+      params.push(limit)
+      const stmt = this.stmt(sql).raw()
+      const rows = (
+        q.after !== undefined ? stmt.all({ after: q.after }, ...params) : stmt.all(...params)
+      ) as Array<[number, number, string | null, number, string, string]>
+      const events = new Array<TraceEvent>(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const [, t, node, lc, kind, data] = rows[i]
+        // One JSON.parse of the whole event (columns first, like the simulator emits them):
+        // ~2x faster than parsing `data` and spreading it into a new object.
+        const head = `{"kind":${JSON.stringify(kind)},"t":${t},"node":${node === null ? 'null' : JSON.stringify(node)},"lc":${lc}`
+        events[i] = JSON.parse(data.length > 2 ? `${head},${data.slice(1)}` : `${head}}`) as TraceEvent
+      }
+      return { events, next: rows.length === limit && rows.length > 0 ? rows[rows.length - 1][0] : null }
+    })
   }
 
   // ---------------------------------------------------------------- metrics (compare)
 
   metrics(runIds: readonly RunId[]): RunMetrics[] {
-    const stmt = this.db.prepare(
-      `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages,
-         by_type AS byType
-       FROM metrics WHERE run_seq = ? ORDER BY start_ms`,
-    )
-    return runIds.map((runId) => {
-      const row = this.runRow(runId)
-      const rows = row
-        ? (stmt.all(row.seq) as Array<Omit<MetricsWindow, 'byType'> & { byType: string | null }>)
-        : []
-      const windows = rows.map(({ byType, ...w }): MetricsWindow =>
-        byType === null ? w : { ...w, byType: JSON.parse(byType) as Record<string, number> },
+    return this.read('reading metrics from', () => {
+      const stmt = this.db.prepare(
+        `SELECT start_ms AS startMs, end_ms AS endMs, ok, fail, info, p50_ms AS p50, p99_ms AS p99, messages,
+           by_type AS byType
+         FROM metrics WHERE run_seq = ? ORDER BY start_ms`,
       )
-      return { runId, windows }
+      return runIds.map((runId) => {
+        const row = this.runRow(runId)
+        const rows = row
+          ? (stmt.all(row.seq) as Array<Omit<MetricsWindow, 'byType'> & { byType: string | null }>)
+          : []
+        const windows = rows.map(({ byType, ...w }): MetricsWindow =>
+          byType === null ? w : { ...w, byType: JSON.parse(byType) as Record<string, number> },
+        )
+        return { runId, windows }
+      })
     })
   }
 
@@ -486,7 +589,9 @@ export class LabStore {
 
   /** p50 / p99 / hot keys / distinct counts over a window range: a query plus a merge. */
   sketchSummary(runIds: readonly RunId[], fromMs?: number, toMs?: number): SketchSummary {
-    return mergeSketchRows(this.sketchRows(runIds, fromMs, toMs))
+    return this.read('reading sketches from', () => {
+      return mergeSketchRows(this.sketchRows(runIds, fromMs, toMs))
+    })
   }
 
   // ---------------------------------------------------------------- recording
@@ -501,19 +606,18 @@ export class LabStore {
   /** A connection for long reads (exports): its own read-only connection for a file. */
   openReader(): { db: SqliteDb; close(): void } {
     if (this.isMemory) return { db: this.db, close: () => {} }
-    const db = openDatabase(this.file, { readonly: true })
+    const db = openDatabase(this.file, { readonly: true, check: false })
     return { db, close: () => db.close() }
   }
 
   /** Run `fn`, turning SQLite errors into StoreErrors that name the file. */
   write<T>(doing: string, fn: () => T): T {
     if (this.closed) throw new StoreError('io', this.file, `${this.file} is closed`)
+    if (this.damage !== null) throw this.damage
     try {
       return fn()
     } catch (e) {
-      const code = (e as { code?: unknown }).code
-      if (typeof code === 'string' && code.startsWith('SQLITE_')) throw toStoreError(e, this.file, doing)
-      throw e
+      throw this.noteError(e, doing) ?? e
     }
   }
 
@@ -524,6 +628,24 @@ export class LabStore {
     this.closed = true
     this.checkpointer?.stop()
     this.checkpointer = null
-    this.db.close()
+    if (this.damage === null || this.isMemory || walBytes(this.file) === 0) {
+      // Healthy, or nothing in the -wal to fold in: a plain close (it removes -wal / -shm).
+      this.db.close()
+      return
+    }
+    // Damaged: the last connection to close would checkpoint the -wal into the file. A
+    // read-only connection open meanwhile keeps this one from being the last, and cannot
+    // checkpoint itself: the file stays as it was, the -wal (committed runs) beside it.
+    let keeper: SqliteDb | null = null
+    try {
+      keeper = new Database(this.file, { readonly: true, fileMustExist: true })
+    } catch {
+      // cannot open a second connection: close anyway
+    }
+    try {
+      this.db.close()
+    } finally {
+      keeper?.close()
+    }
   }
 }

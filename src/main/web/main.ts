@@ -5,7 +5,9 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Command, InvalidArgumentError } from 'commander'
+import { terminalText } from '../cli/terminal'
 import { LabService } from '../lab/service'
+import { StoreError } from '../store'
 import { startWebServer } from './server'
 
 function parsePort(v: string): number {
@@ -52,11 +54,19 @@ async function main(): Promise<void> {
     process.stderr.write(`warning: ${rendererDir}/index.html not found; build the UI first (npm run build)\n`)
   }
 
-  const service = new LabService({
-    bridge: 'browser',
-    dataDir,
-    onLeftovers: (lines) => lines.forEach((l) => process.stderr.write(`note: ${l}\n`)),
-  })
+  let service: LabService
+  try {
+    service = new LabService({
+      bridge: 'browser',
+      dataDir,
+      onLeftovers: (lines) => lines.forEach((l) => process.stderr.write(`note: ${terminalText(l)}\n`)),
+    })
+  } catch (e) {
+    // A foreign, damaged or newer database: the message names it and says what to do.
+    if (!(e instanceof StoreError)) throw e
+    process.stderr.write(`${terminalText(e.message)}\n`)
+    process.exit(e.code === 'corrupt' ? 4 : 2)
+  }
   const server = await startWebServer({ port: o.port, service, rendererDir })
   process.stdout.write(`Quorum Lab is serving on ${server.url}\n`)
   if (o.open) openBrowser(server.url)
@@ -76,6 +86,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`)
+  process.stderr.write(`error: ${terminalText(e instanceof Error ? e.message : String(e))}\n`)
   process.exit(1)
 })

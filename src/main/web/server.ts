@@ -1,16 +1,23 @@
 // Browser mode: the built renderer and the LabApi over HTTP + WebSocket, on loopback only.
 //
 // Security model: anyone who can reach 127.0.0.1 (any local process, any web page the
-// user visits) could otherwise drive the lab. So:
-//  - a random token is made at start and printed inside the URL (?token=...);
-//  - the first request carrying a valid ?token= gets it as an HttpOnly SameSite=Strict
-//    cookie and is redirected to the same URL without the token (no token in history);
-//  - every HTTP request and every WebSocket upgrade must carry the token (the cookie,
-//    ?token=, or `Authorization: Bearer`), else 401;
-//  - the Host header must name this server (defeats DNS rebinding), and a WebSocket
-//    upgrade's Origin must be absent (non-browser clients) or this server's own origin
-//    (defeats cross-site WebSocket hijacking), else 403;
-//  - responses carry a strict CSP and friends.
+// user visits, any other local web server's pages) could otherwise drive the lab. So:
+//  - a random token is made at start and printed inside the URL (?token=...). The page
+//    reads it from its address once, keeps it in sessionStorage (per origin, so per port)
+//    and removes it from the address bar. The server never sets a cookie: cookies are not
+//    isolated by port, and every other server on 127.0.0.1 would receive it;
+//  - the app's static files (index.html, the built assets) are public: they are the same
+//    code for everyone and hold no data and no token;
+//  - everything else needs the token: the WebSocket (in its handshake: `Authorization:
+//    Bearer` from programs, the subprotocol WS_TOKEN_PROTOCOL_PREFIX + token from a
+//    browser), the CSV exports (`Authorization: Bearer`) and the download-link API;
+//    browser downloads use single-use links minted through that API (download-links.ts);
+//    a token in a query string or a cookie is never accepted;
+//  - a request whose Origin is not this server's own is refused (403), with or without
+//    the token, and so is a fetch the browser marks as coming from another site
+//    (Sec-Fetch-Site: same-site / cross-site; another port on 127.0.0.1 is "same-site");
+//  - the Host header must name this server (defeats DNS rebinding);
+//  - responses carry a strict CSP and friends; no CORS headers are ever sent.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { realpath, stat } from 'node:fs/promises'
@@ -19,11 +26,27 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { extname, resolve, sep } from 'node:path'
 import { WebSocketServer, WebSocket, type RawData } from 'ws'
-import { LabError, WireRequestSchema, type LabEvent, type WireMessage } from '../../shared/api'
+import {
+  DOWNLOAD_LINKS_PATH,
+  LabError,
+  TOKEN_PATTERN,
+  WS_SUBPROTOCOL,
+  WS_TOKEN_PROTOCOL_PREFIX,
+  WireRequestSchema,
+  type LabEvent,
+  type WireMessage,
+} from '../../shared/api'
 import { formatErrors, toFieldErrors } from '../../shared/spec'
 import { CSP } from '../csp'
-import { createDispatch, toErrorData, validateArg } from '../lab/handlers'
+import { createDispatch, toErrorData } from '../lab/handlers'
 import type { LabBackend } from '../lab/service'
+import type { CsvRequest } from '../store'
+import { DOWNLOAD_PREFIX, DOWNLOAD_TTL_MS, DownloadLinks } from './download-links'
+import { EXPORT_PREFIX, parseExportPath } from './export-route'
+
+export { DOWNLOAD_LINKS_PATH } from '../../shared/api'
+export { DOWNLOAD_PREFIX } from './download-links'
+export { EXPORT_PREFIX } from './export-route'
 
 export interface WebServerOptions {
   /** TCP port; 0 (default) lets the OS choose. */
@@ -40,7 +63,7 @@ export interface WebServerOptions {
 }
 
 export interface WebServer {
-  /** `http://127.0.0.1:PORT/?token=TOKEN`: the URL to open. */
+  /** `http://127.0.0.1:PORT/?token=TOKEN`: the URL to open (the page keeps the token, the address loses it). */
   url: string
   port: number
   host: string
@@ -51,6 +74,8 @@ export interface WebServer {
 
 export const WS_PATH = '/ws'
 export const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024
+/** Largest accepted body of a download-link request. */
+const MAX_LINK_BODY = 4096
 /** Frames above this are cut off by ws itself (connection closed with 1009); below it we answer with an error. */
 const HARD_MAX_PAYLOAD = 16 * 1024 * 1024
 /** Skip progress events for a client whose send buffer is this far behind. */
@@ -89,27 +114,28 @@ const SECURITY_HEADERS: Record<string, string> = {
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest()
 
-export function cookieName(port: number): string {
-  // Cookies are not port-scoped: name it per port so two labs on one machine do not clash.
-  return `quorum_lab_token_${port}`
-}
-
-function parseCookies(header: string | undefined): Map<string, string> {
-  const out = new Map<string, string>()
-  if (!header) return out
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=')
-    if (eq < 0) continue
-    out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim())
-  }
-  return out
-}
-
 function bearer(req: IncomingMessage): string | undefined {
   const h = req.headers.authorization
   if (!h) return undefined
   const m = /^Bearer\s+(\S+)\s*$/i.exec(h)
   return m ? m[1] : undefined
+}
+
+/** The token a browser offers as a WebSocket subprotocol (see WS_TOKEN_PROTOCOL_PREFIX). */
+function protocolToken(req: IncomingMessage): string | undefined {
+  const h = req.headers['sec-websocket-protocol']
+  if (typeof h !== 'string') return undefined
+  for (const p of h.split(',')) {
+    const v = p.trim()
+    if (v.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return v.slice(WS_TOKEN_PROTOCOL_PREFIX.length)
+  }
+  return undefined
+}
+
+/** A fetch the browser says comes from another site (another port on 127.0.0.1 is "same-site"). */
+function fromAnotherSite(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site']
+  return site === 'same-site' || site === 'cross-site'
 }
 
 function isLoopbackHost(host: string): boolean {
@@ -132,7 +158,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     throw new Error(`refusing to listen on ${host}: browser mode binds to loopback only (127.0.0.1 or ::1)`)
   }
   const token = opts.token ?? randomBytes(32).toString('base64url')
-  if (!/^[A-Za-z0-9_-]{16,256}$/.test(token)) {
+  if (!TOKEN_PATTERN.test(token)) {
     throw new Error('token must be 16-256 characters of A-Z a-z 0-9 _ -')
   }
   const tokenHash = sha256(token)
@@ -147,14 +173,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let port = 0
   let allowedHosts = new Set<string>()
   let allowedOrigins = new Set<string>()
-  let cookie = ''
+  const links = new DownloadLinks<CsvRequest>()
 
   const hostOk = (req: IncomingMessage): boolean => allowedHosts.has((req.headers.host ?? '').toLowerCase())
+  /** No Origin (a program, a same-origin GET) or this server's own. */
+  const originOk = (req: IncomingMessage): boolean =>
+    req.headers.origin === undefined || allowedOrigins.has(req.headers.origin.toLowerCase())
 
-  const authorized = (req: IncomingMessage, url: URL): boolean =>
-    tokenOk(parseCookies(req.headers.cookie).get(cookie)) ||
-    tokenOk(url.searchParams.get('token')) ||
-    tokenOk(bearer(req))
+  /** The token, by `Authorization: Bearer` (or, on a WebSocket upgrade, its subprotocol). Never a query or a cookie. */
+  const authorized = (req: IncomingMessage, upgrade = false): boolean =>
+    tokenOk(bearer(req)) || (upgrade && tokenOk(protocolToken(req)))
 
   // ---------------------------------------------------------------- HTTP
 
@@ -207,8 +235,17 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
   }
 
+  const unauthorized = (res: ServerResponse): void =>
+    send(
+      res,
+      401,
+      'unauthorized: this needs the token, sent as `Authorization: Bearer TOKEN` (the page does it; open the URL printed by quorum-lab)\n',
+      { 'WWW-Authenticate': 'Bearer realm="quorum-lab"' },
+    )
+
   const handleHttp = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!hostOk(req)) return send(res, 403, 'forbidden: unexpected Host header\n')
+    if (!originOk(req)) return send(res, 403, 'forbidden: cross-origin request refused\n')
     const rawUrl = req.url ?? '/'
     let url: URL
     try {
@@ -216,27 +253,44 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     } catch {
       return send(res, 400, 'bad request: malformed URL\n')
     }
-    if (!authorized(req, url)) {
-      return send(res, 401, 'unauthorized: open the URL printed by quorum-lab (it carries ?token=...)\n', {
-        'WWW-Authenticate': 'Bearer realm="quorum-lab"',
-      })
+    const pathname = url.pathname
+    const api =
+      pathname === WS_PATH ||
+      pathname === DOWNLOAD_LINKS_PATH ||
+      pathname.startsWith(EXPORT_PREFIX) ||
+      pathname.startsWith(DOWNLOAD_PREFIX)
+    if (api && fromAnotherSite(req)) return send(res, 403, 'forbidden: request from another site refused\n')
+
+    if (pathname === DOWNLOAD_LINKS_PATH) {
+      if (!authorized(req)) return unauthorized(res)
+      if (req.method !== 'POST') return send(res, 405, 'method not allowed\n', { Allow: 'POST' })
+      return mintLink(req, res)
     }
+    if (pathname.startsWith(DOWNLOAD_PREFIX)) {
+      // The link is the credential (single use, short-lived).
+      if (req.method !== 'GET') return send(res, 405, 'method not allowed\n', { Allow: 'GET' })
+      const csv = links.redeem(pathname)
+      if (csv === null) return send(res, 404, 'not found: this download link is unknown, used or expired\n')
+      return streamCsv(req, res, csv)
+    }
+    if (pathname === WS_PATH) {
+      if (!authorized(req)) return unauthorized(res)
+      return send(res, 426, 'this endpoint speaks WebSocket\n', { Upgrade: 'websocket' })
+    }
+    if (pathname.startsWith(EXPORT_PREFIX)) {
+      if (!authorized(req)) return unauthorized(res)
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' })
+      if (!service.openCsv) return send(res, 404, 'not found\n')
+      const route = parseExportPath(pathname, url.searchParams)
+      if (!route.ok) return send(res, route.status, `${route.message}\n`)
+      return streamCsv(req, res, route.req)
+    }
+
+    // The app's static files: public (the built renderer, no data, no token).
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return send(res, 405, 'method not allowed\n', { Allow: 'GET, HEAD' })
     }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the URL for a cookie, then drop it from the address bar.
-      url.searchParams.delete('token')
-      const location = url.pathname + (url.searchParams.size > 0 ? `?${url.searchParams.toString()}` : '')
-      return send(res, 303, 'see other\n', {
-        Location: location,
-        'Set-Cookie': `${cookie}=${token}; Path=/; HttpOnly; SameSite=Strict`,
-      })
-    }
-    if (url.pathname === WS_PATH)
-      return send(res, 426, 'this endpoint speaks WebSocket\n', { Upgrade: 'websocket' })
-    if (url.pathname.startsWith('/export/')) return handleExport(req, res, url)
-
     // Refuse traversal before any normalisation: look at the raw path as sent.
     const q = rawUrl.indexOf('?')
     const rawPath = q < 0 ? rawUrl : rawUrl.slice(0, q)
@@ -265,41 +319,61 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     return serveFile(req, res, index.file, index.size)
   }
 
-  /**
-   * CSV downloads (same token as everything else): /export/RUN/{ops,trace,metrics,summary}.csv
-   * and /export/runs.csv?algorithm=&status=&name=&since=&until= (the runs list).
-   */
-  const handleExport = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
+  /** POST {"path": "/export/..."}: a single-use link to that export, checked now (400 / 404 now, not later). */
+  const mintLink = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!service.openCsv) return send(res, 404, 'not found\n')
-    const parts = url.pathname
-      .split('/')
-      .slice(2)
-      .map((p) => decodeURIComponent(p))
+    const chunks: Buffer[] = []
+    let size = 0
+    for await (const c of req as AsyncIterable<Buffer>) {
+      size += c.length
+      if (size > MAX_LINK_BODY)
+        return send(res, 413, `request body too large (limit ${MAX_LINK_BODY} bytes)\n`)
+      chunks.push(c)
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch {
+      return send(res, 400, 'bad request: the body must be JSON: {"path": "/export/..."}\n')
+    }
+    const target = typeof body === 'object' && body !== null ? (body as { path?: unknown }).path : undefined
+    if (typeof target !== 'string' || !target.startsWith(EXPORT_PREFIX))
+      return send(res, 400, 'bad request: path: must be a string starting with /export/\n')
+    let u: URL
+    try {
+      u = new URL(target, `http://127.0.0.1:${port}`)
+    } catch {
+      return send(res, 400, 'bad request: path: malformed\n')
+    }
+    const route = parseExportPath(u.pathname, u.searchParams)
+    if (!route.ok) return send(res, route.status, `${route.message}\n`)
+    try {
+      // Checks the run exists now, so the page can say so before starting a download.
+      service.openCsv(route.req)
+    } catch (e) {
+      return sendLabError(res, e)
+    }
+    const link = links.mint(route.req)
+    return send(res, 201, JSON.stringify({ url: link, expiresInMs: DOWNLOAD_TTL_MS }), {
+      'Content-Type': 'application/json; charset=utf-8',
+    })
+  }
+
+  const sendLabError = (res: ServerResponse, e: unknown): void => {
+    const status =
+      e instanceof LabError ? (e.code === 'not_found' ? 404 : e.code === 'bad_input' ? 400 : 503) : 500
+    send(res, status, `${e instanceof Error ? e.message : String(e)}\n`)
+  }
+
+  /** Stream one CSV export (errors before the first byte get a status; later ones cut the response). */
+  const streamCsv = async (req: IncomingMessage, res: ServerResponse, csv: CsvRequest): Promise<void> => {
+    const open = service.openCsv
+    if (!open) return send(res, 404, 'not found\n')
     let download: ReturnType<NonNullable<LabBackend['openCsv']>>
     try {
-      if (parts.length === 1 && parts[0] === 'runs.csv') {
-        const q = Object.fromEntries(url.searchParams.entries()) as Record<string, unknown>
-        if (typeof q.limit === 'string') q.limit = Number(q.limit)
-        const filter = validateArg('listRuns', Object.keys(q).length ? q : undefined)
-        download = service.openCsv({ what: 'runs', ...(filter ? { filter } : {}) })
-      } else {
-        const m = parts.length === 2 ? /^(.+)\.csv$/.exec(parts[1]) : null
-        if (!m)
-          return send(
-            res,
-            404,
-            'not found: use /export/RUN/{ops,trace,metrics,summary}.csv or /export/runs.csv\n',
-          )
-        const arg = validateArg('exportCsv', { what: m[1], runId: parts[0] })
-        download = service.openCsv({
-          what: arg.what,
-          ...(arg.runId !== undefined ? { runId: arg.runId } : {}),
-        })
-      }
+      download = open.call(service, csv)
     } catch (e) {
-      const status =
-        e instanceof LabError ? (e.code === 'not_found' ? 404 : e.code === 'bad_input' ? 400 : 503) : 500
-      return send(res, status, `${e instanceof Error ? e.message : String(e)}\n`)
+      return sendLabError(res, e)
     }
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -330,7 +404,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   // ---------------------------------------------------------------- WebSocket
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false })
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: HARD_MAX_PAYLOAD,
+    perMessageDeflate: false,
+    // Answer with the plain protocol name, never the one carrying the token.
+    handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
+  })
 
   const reject = (socket: Duplex, status: number, reason: string): void => {
     const body = `${reason}\n`
@@ -352,11 +432,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     }
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'Not Found')
     if (!hostOk(req)) return reject(socket, 403, 'Forbidden: unexpected Host header')
-    const origin = req.headers.origin
-    if (origin !== undefined && !allowedOrigins.has(origin.toLowerCase())) {
-      return reject(socket, 403, 'Forbidden: cross-origin WebSocket refused')
-    }
-    if (!authorized(req, url)) return reject(socket, 401, 'Unauthorized: missing or wrong token')
+    if (!originOk(req)) return reject(socket, 403, 'Forbidden: cross-origin WebSocket refused')
+    if (fromAnotherSite(req)) return reject(socket, 403, 'Forbidden: request from another site refused')
+    if (!authorized(req, true)) return reject(socket, 401, 'Unauthorized: missing or wrong token')
     wss.handleUpgrade(req, socket, head, (ws) => onConnection(ws))
   })
 
@@ -430,7 +508,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const urlHost = host === '::1' ? '[::1]' : host
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`])
   allowedOrigins = new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`])
-  cookie = cookieName(port)
 
   let closing: Promise<void> | null = null
   return {

@@ -2,7 +2,15 @@
 // (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
 // implement the same LabApi from src/shared/api.ts, and both reject with LabError
 // instances (field errors included), whatever shape the bridge delivered them in.
-import { LabError, type CsvKind, type LabApi, type RunFilter, type RunId } from '../../../shared/api'
+import {
+  DOWNLOAD_LINKS_PATH,
+  LabError,
+  type CsvKind,
+  type LabApi,
+  type RunFilter,
+  type RunId,
+} from '../../../shared/api'
+import { adoptToken, NO_TOKEN_MESSAGE, socketProtocols } from './token'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
 
 export { LabError } from '../../../shared/api'
@@ -10,8 +18,19 @@ export type { ConnectionInfo, ConnectionState } from './ws-client'
 
 let lab: LabApi | null = null
 let socket: WsLabClient | null = null
+let token: string | null | undefined
 
-/** ws://<same host>/ws: same origin, so the auth cookie set at `/?token=...` rides along. */
+/**
+ * Browser mode's token: taken from the address on the first call (which also cleans the
+ * address) or from sessionStorage. Call it early (main.ts does, before the app mounts).
+ */
+export function labToken(): string | null {
+  if (token === undefined)
+    token = adoptToken({ location: window.location, storage: window.sessionStorage, history: window.history })
+  return token
+}
+
+/** ws://<same host>/ws (the token goes in the handshake's subprotocols, see token.ts). */
 export function labSocketUrl(loc: Pick<Location, 'protocol' | 'host'> = window.location): string {
   return `${loc.protocol === 'https:' ? 'wss' : 'ws'}://${loc.host}/ws`
 }
@@ -61,7 +80,14 @@ export function wrapBridge(b: LabApi): LabApi {
 export function getLab(): LabApi {
   if (!lab) {
     if (window.lab) lab = wrapBridge(window.lab)
-    else lab = socket = new WsLabClient({ url: labSocketUrl() })
+    else {
+      const t = labToken()
+      lab = socket = new WsLabClient(
+        t === null
+          ? { url: labSocketUrl(), unavailable: NO_TOKEN_MESSAGE }
+          : { url: labSocketUrl(), protocols: socketProtocols(t) },
+      )
+    }
   }
   return lab
 }
@@ -80,7 +106,7 @@ export function onConnection(listener: (c: ConnectionInfo) => void): () => void 
   return () => {}
 }
 
-/** Browser mode: where a run's CSV downloads from (same origin: the auth cookie rides along). */
+/** Browser mode: where a run's CSV is exported (needs the token: see fetchExport / downloadExport). */
 export function csvDownloadUrl(runId: RunId, what: Exclude<CsvKind, 'runs'>): string {
   return `/export/${encodeURIComponent(runId)}/${what}.csv`
 }
@@ -93,7 +119,37 @@ export function runsCsvDownloadUrl(filter: RunFilter = {}): string {
   return `/export/runs.csv${qs ? `?${qs}` : ''}`
 }
 
-/** Browser mode: start a download of a same-origin URL (the auth cookie rides along). */
+/** Browser mode: the Authorization header carrying the token (none without a token). */
+function authHeaders(): Record<string, string> {
+  const t = labToken()
+  return t === null ? {} : { Authorization: `Bearer ${t}` }
+}
+
+/** Browser mode: fetch an export path with the token in the Authorization header. */
+export function fetchExport(href: string): Promise<Response> {
+  return fetch(href, { headers: authHeaders(), credentials: 'omit' })
+}
+
+/**
+ * Browser mode: download an export path as a file. A link the page clicks cannot carry the
+ * Authorization header, so the page first asks for a single-use link (valid one minute);
+ * a bad run or filter is reported here, before any download starts.
+ */
+export async function downloadExport(href: string, filename: string): Promise<void> {
+  const res = await fetch(DOWNLOAD_LINKS_PATH, {
+    method: 'POST',
+    headers: { ...authHeaders(), 'Content-Type': 'application/json' },
+    body: JSON.stringify({ path: href }),
+    credentials: 'omit',
+  })
+  const text = await res.text()
+  if (!res.ok)
+    throw new LabError(res.status === 404 ? 'not_found' : 'unavailable', text.trim() || `HTTP ${res.status}`)
+  const { url } = JSON.parse(text) as { url: string }
+  downloadUrl(url, filename)
+}
+
+/** Browser mode: start a download of a same-origin (or blob:) URL. */
 export function downloadUrl(href: string, filename: string): void {
   const a = document.createElement('a')
   a.href = href

@@ -42,10 +42,14 @@ export interface ConnectionInfo {
 }
 
 /** The slice of the browser WebSocket class the client needs (injectable for tests). */
-export type WebSocketCtor = new (url: string) => WebSocket
+export type WebSocketCtor = new (url: string, protocols?: string[]) => WebSocket
 
 export interface WsClientOptions {
   url: string
+  /** Subprotocols to offer (browser mode: the token travels as one, see token.ts). */
+  protocols?: string[]
+  /** Set when the client cannot connect at all (no token): every call fails with this. */
+  unavailable?: string
   WebSocketImpl?: WebSocketCtor
   /** First reconnect delay; doubles per failed attempt up to maxBackoffMs. */
   minBackoffMs?: number
@@ -85,6 +89,8 @@ export function toLabError(raw: unknown): LabError {
 
 export class WsLabClient implements LabApi {
   private readonly url: string
+  private readonly protocols: string[] | undefined
+  private readonly unavailable: string | undefined
   private readonly WS: WebSocketCtor
   private readonly minBackoffMs: number
   private readonly maxBackoffMs: number
@@ -101,6 +107,9 @@ export class WsLabClient implements LabApi {
 
   constructor(opts: WsClientOptions) {
     this.url = opts.url
+    this.protocols = opts.protocols
+    this.unavailable = opts.unavailable
+    if (this.unavailable !== undefined) this.info = { ...this.info, lastError: this.unavailable }
     this.WS = opts.WebSocketImpl ?? WebSocket
     this.minBackoffMs = opts.minBackoffMs ?? 250
     this.maxBackoffMs = opts.maxBackoffMs ?? 8000
@@ -214,6 +223,7 @@ export class WsLabClient implements LabApi {
 
   private call<T>(method: LabMethod, arg: unknown): Promise<T> {
     if (this.disposed) return Promise.reject(new LabError('unavailable', 'the lab client was closed'))
+    if (this.unavailable !== undefined) return Promise.reject(new LabError('unavailable', this.unavailable))
     const id = this.nextId++
     const req: WireRequest = arg === undefined ? { id, method } : { id, method, arg }
     return new Promise<T>((resolve, reject) => {
@@ -259,7 +269,7 @@ export class WsLabClient implements LabApi {
   }
 
   private ensureSocket(): void {
-    if (this.disposed || this.ws || this.retryTimer) return
+    if (this.disposed || this.unavailable !== undefined || this.ws || this.retryTimer) return
     this.open()
   }
 
@@ -268,7 +278,7 @@ export class WsLabClient implements LabApi {
     this.setInfo({ state: 'connecting', retryInMs: null })
     let ws: WebSocket
     try {
-      ws = new this.WS(this.url)
+      ws = this.protocols ? new this.WS(this.url, this.protocols) : new this.WS(this.url)
     } catch (e) {
       this.scheduleReconnect(`cannot open ${this.url}: ${(e as Error).message}`)
       return

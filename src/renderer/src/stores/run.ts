@@ -21,7 +21,7 @@ import {
   asLabError,
   bridgeKind,
   csvDownloadUrl,
-  downloadUrl,
+  downloadExport,
   getLab,
   onConnection,
   type ConnectionInfo,
@@ -388,14 +388,18 @@ export const useRunStore = defineStore('run', () => {
   }
 
   /**
-   * Export the watched run as CSV: a download in browser mode (GET /export/RUN/WHAT.csv,
-   * authenticated by the session cookie), a save dialog in the desktop app (exportCsv).
+   * Export the watched run as CSV: a download in browser mode (a single-use link to
+   * /export/RUN/WHAT.csv, asked for with the token), a save dialog in the desktop app (exportCsv).
    */
   async function exportCsv(what: Exclude<CsvKind, 'runs'>): Promise<{ ok: boolean; message: string }> {
     const r = run.value
     if (!r) return { ok: false, message: 'no run to export' }
     if (bridgeKind() === 'browser') {
-      downloadUrl(csvDownloadUrl(r.runId, what), `${r.runId}-${what}.csv`)
+      try {
+        await downloadExport(csvDownloadUrl(r.runId, what), `${r.runId}-${what}.csv`)
+      } catch (e) {
+        return { ok: false, message: asLabError(e).message }
+      }
       return { ok: true, message: `downloading ${what}.csv` }
     }
     try {

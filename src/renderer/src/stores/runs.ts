@@ -4,7 +4,15 @@
 import { defineStore } from 'pinia'
 import { computed, reactive, ref, shallowRef } from 'vue'
 import type { RunFilter, RunId, RunInfo, RunStatus, Verdict } from '../../../shared/api'
-import { asLabError, bridgeKind, csvDownloadUrl, downloadUrl, getLab, runsCsvDownloadUrl } from '../api'
+import {
+  asLabError,
+  bridgeKind,
+  csvDownloadUrl,
+  downloadUrl,
+  fetchExport,
+  getLab,
+  runsCsvDownloadUrl,
+} from '../api'
 
 export interface RunsFilter {
   name: string
@@ -130,11 +138,11 @@ export const useRunsStore = defineStore('runs', () => {
   const exporting = ref<null | { file: string; files: number; done: number; rows: number }>(null)
 
   /**
-   * Browser mode: fetch a same-origin CSV (the auth cookie rides along), counting rows as it
+   * Browser mode: fetch a CSV export (the token in the Authorization header), counting rows as it
    * streams in (progress), then save it as a download. Returns its data rows (header excluded).
    */
   async function fetchCsv(href: string, filename: string, onRows: (rows: number) => void): Promise<number> {
-    const res = await fetch(href, { credentials: 'same-origin' })
+    const res = await fetchExport(href)
     if (!res.ok) {
       const body = (await res.text()).slice(0, 300)
       throw new Error(`${filename}: HTTP ${res.status}${body ? ` (${body})` : ''}`)
