@@ -119,6 +119,8 @@ export const TRACE_KINDS: readonly TraceKind[] = [
   'state',
   'log',
   'apply',
+  'config',
+  'snapshot',
   'op',
   'fault',
   'node',
