@@ -117,6 +117,10 @@ export class MultiPaxosTraceChecker implements TraceChecker {
   results(): CheckResult[] {
     return [this.agreement.result(), this.order.result(), ...this.generic.results()]
   }
+
+  finalResults(): CheckResult[] {
+    return [this.agreement.result(), this.order.result(), ...this.generic.finalResults()]
+  }
 }
 
 export function createMultiPaxosChecker(): TraceChecker {
