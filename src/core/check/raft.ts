@@ -76,10 +76,12 @@ interface Config {
 }
 
 /**
- * How far (µs) from an election a voter's crash may be for its term change to have been lost
- * with it (processes mode: a killed node's last telemetry batch may never arrive).
+ * How long (µs) before its crash a node's events may have died with it (processes mode: a
+ * killed node's last telemetry batch, sent every 20 ms once its records are synced, never
+ * arrives). Generous: a voter that crashed between the candidate's start and this long after
+ * the election might have voted unseen.
  */
-const LOST_TELEMETRY_US = 2_000_000
+const LOST_TELEMETRY_US = 500_000
 /** An election is judged once the trace is this far (µs) past it: late events have arrived. */
 const JUDGE_AFTER_US = 2_000_000
 
@@ -451,12 +453,15 @@ export class RaftTraceChecker implements TraceChecker {
 
   // ---- configurations: election quorums, configuration changes -----------------------------
 
-  /** Did `v` reach `term` at or before `t` (or might it have, its events lost in a crash then)? */
-  private reached(v: NodeId, term: number, t: number): boolean {
+  /**
+   * Did `v` reach `term` at or before `t`, when `el`'s candidate stood from `since` on (or
+   * might it have, its events lost in a crash right then)?
+   */
+  private reached(v: NodeId, term: number, since: number, t: number): boolean {
     const n = this.nodes.get(v)
     if (!n) return false
     for (const [tm, at] of n.termFirst) if (tm >= term && at <= t) return true
-    for (const c of n.crashes) if (Math.abs(c - t) <= LOST_TELEMETRY_US) return true
+    for (const c of n.crashes) if (c >= since && c <= t + LOST_TELEMETRY_US) return true
     return false
   }
 
@@ -466,7 +471,8 @@ export class RaftTraceChecker implements TraceChecker {
     if (el.config.oldVoters) halves.push(['old voters', el.config.oldVoters])
     for (const [name, half] of halves) {
       if (half.length === 0) continue
-      const inTerm = half.filter((v) => v === el.node || this.reached(v, el.term, el.t))
+      const since = this.nodes.get(el.node)?.termFirst.get(el.term) ?? el.t
+      const inTerm = half.filter((v) => v === el.node || this.reached(v, el.term, since, el.t))
       const need = Math.floor(half.length / 2) + 1
       if (inTerm.length < need)
         return (

@@ -856,18 +856,18 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private commitTo(n: number): void {
     this.commitIndex = n
     this.applyCommitted()
-    if (this.role === 'leader') {
-      if (this.readsAwaitingNoop.length && this.log.term(n) === this.term) {
-        const waiting = this.readsAwaitingNoop
-        this.readsAwaitingNoop = []
-        for (const r of waiting) this.startRead(r)
-      }
-      if (!this.tracker.isVoter(this.id) && this.confs.lastIndex() <= n) {
-        // §4.2.2: the configuration without us is committed: a removed leader steps down.
-        this.becomeFollower(this.term, null)
-      } else if (this.confs.lastIndex() <= n) this.maybeChangeConfig()
+    if (this.role === 'leader' && this.readsAwaitingNoop.length && this.log.term(n) === this.term) {
+      const waiting = this.readsAwaitingNoop
+      this.readsAwaitingNoop = []
+      for (const r of waiting) this.startRead(r)
     }
+    // Traced before what the commit lets the leader do next (a configuration change).
     this.emitStateIfChanged()
+    if (this.role !== 'leader' || this.confs.lastIndex() > n) return
+    if (!this.tracker.isVoter(this.id)) {
+      // §4.2.2: the configuration without us is committed: a removed leader steps down.
+      this.becomeFollower(this.term, null)
+    } else this.maybeChangeConfig()
   }
 
   // ---------------------------------------------------------------- snapshots (leader)
