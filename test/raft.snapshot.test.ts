@@ -4,6 +4,9 @@
 // a follower too far behind brought up by a chunked InstallSnapshot.
 import { describe, expect, it } from 'vitest'
 import { Cluster } from './raft.harness'
+import { fuzz, fuzzSpec } from '../src/core/fuzz'
+import { createSimulation } from '../src/core/sim'
+import type { Rng } from '../src/core/rng'
 import type { RaftMsg, RaftRecord } from '../src/core/protocols/raft/types'
 import type { ProtocolEvent } from '../src/core/protocols/types'
 
@@ -187,5 +190,39 @@ describe('snapshots and log compaction (thesis chapter 5)', () => {
       expect(n.log.all()).toHaveLength(31)
       expect(c.disks.get(n.id)!.some((r: RaftRecord) => r.t === 'snapshot')).toBe(false)
     }
+  })
+
+  it('simulator fuzzing with snapshots on (crash-recovery faults, partitions, loss): zero violations, snapshots installed', () => {
+    const params = (rng: Rng) => {
+      const lo = rng.int(6, 14)
+      return {
+        electionTimeoutTicks: [lo, lo + rng.int(2, lo)],
+        heartbeatTicks: rng.int(1, Math.min(4, lo - 1)),
+        preVote: rng.chance(0.5),
+        readMode: rng.chance(0.5) ? 'readIndex' : 'log',
+        maxBatch: [1, 2, 4, 64][rng.int(0, 3)],
+        snapshotEveryEntries: rng.int(5, 60),
+        snapshotChunkBytes: rng.int(64, 2000),
+      }
+    }
+    const results = fuzz({ seeds: 16, startSeed: 1, params })
+    const bad = results.filter((r) => r.violations.length > 0)
+    expect(bad.map((r) => `seed=${r.seed}: ${r.violations[0].name}: ${r.violations[0].details[0]}`)).toEqual(
+      [],
+    )
+    // What the runs exercised: snapshots taken, installed on followers behind, restored after crashes.
+    const seen = { take: 0, install: 0 }
+    for (let seed = 1; seed <= 16; seed++) {
+      const sim = createSimulation(fuzzSpec(seed, { params }), {
+        keepTrace: false,
+        onTrace: (e) => {
+          if (e.kind === 'snapshot' && e.action !== 'restore') seen[e.action]++
+        },
+      })
+      sim.runUntil(sim.spec.durationMs)
+    }
+    console.log(`raft snapshot fuzz, 16 seeds: ${JSON.stringify(seen)}`)
+    expect(seen.take).toBeGreaterThan(100)
+    expect(seen.install).toBeGreaterThan(0)
   })
 })
