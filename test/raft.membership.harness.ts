@@ -13,6 +13,7 @@ import { protocolTraceEvent } from '../src/core/protocols/trace-events'
 import type { CheckResult } from '../src/shared/api'
 import type { RaftMsg, RaftRecord } from '../src/core/protocols/raft/types'
 import { Cluster } from './raft.harness'
+import { checkRaftMsg } from '../src/core/protocols/raft/validate'
 
 export interface MembershipFuzzOptions {
   seed: number
@@ -67,6 +68,14 @@ export class TracedCluster extends Cluster {
 
   protected override onReady(id: NodeId, rd: Ready<RaftMsg, RaftRecord>): void {
     for (const e of rd.events) this.record(id, e)
+  }
+
+  /** Every message must pass the wire check a real node applies (processes mode). */
+  protected override outgoing(from: NodeId, to: NodeId, msg: RaftMsg): RaftMsg | null {
+    const bad = checkRaftMsg(msg)
+    if (bad !== null)
+      throw new Error(`${from} -> ${to}: a real node would refuse ${JSON.stringify(msg)}: ${bad}`)
+    return msg
   }
 
   private record(id: NodeId, e: ProtocolEvent): void {

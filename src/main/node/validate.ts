@@ -1,14 +1,7 @@
 // Explicit checks for everything decoded from a socket: protocol messages (per algorithm),
 // client requests and replies (the hello has its own module, hello.ts). Each returns null when the value is good, or
 // a reason naming the offending field (the caller logs it and closes the connection).
-import {
-  checkKvCommand,
-  isObj,
-  MAX_ID,
-  MAX_VALUE,
-  show,
-  strField as str,
-} from '../../core/protocols/fields'
+import { checkKvCommand, isObj, MAX_ID, MAX_VALUE, show, strField as str } from '../../core/protocols/fields'
 import { algorithmModule } from '../../core/protocols/registry'
 import type { ClientReply, ClientRequest } from '../../core/protocols/types'
 

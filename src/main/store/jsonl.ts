@@ -28,6 +28,8 @@ const TRACE_KIND_LIST = [
   'state',
   'log',
   'apply',
+  'config',
+  'snapshot',
   'op',
   'fault',
   'node',

@@ -22,9 +22,10 @@ export class RaftLog {
     return this.ents.length ? this.ents[this.ents.length - 1].term : this.offsetTerm
   }
 
-  /** Term at index i; 0 for index 0, -1 when i is outside the log. */
+  /** Term at index i; 0 for index 0 (the empty prefix), -1 when i is outside the log. */
   term(i: number): number {
     if (i === this.offset) return this.offsetTerm
+    if (i === 0) return 0
     if (i < this.offset || i > this.offset + this.ents.length) return -1
     return this.ents[i - this.offset - 1].term
   }
