@@ -12,7 +12,7 @@ import { CHECKPOINT_CHUNK, type MpMsg } from '../src/core/protocols/multipaxos'
 import { createMultiPaxosChecker } from '../src/core/check/multipaxos'
 import { CHECK_NAMES } from '../src/core/check'
 import type { ProtocolEvent } from '../src/core/protocols/types'
-import type { TraceEvent } from '../src/shared/trace'
+import { Trace } from './check.trace'
 
 type CP = Extract<MpMsg, { type: 'Checkpoint' }>
 type SnapEv = Extract<ProtocolEvent, { type: 'snapshot' }>
@@ -135,34 +135,23 @@ describe('Multi-Paxos checkpoints', () => {
   })
 
   it('the checker follows an installed checkpoint and rejects one that goes back', () => {
-    const ev = (node: string, t: number, e: Partial<TraceEvent>): TraceEvent =>
-      ({ t: t * 1000, node, lc: 0, ...e }) as TraceEvent
-    const good: TraceEvent[] = [
-      ev('n1', 1, {
-        kind: 'log',
-        action: 'append',
-        index: 1,
-        entries: [
-          { term: 1, id: 'a' },
-          { term: 1, id: 'b' },
-          { term: 1, id: 'c' },
-        ],
-      }),
-      ev('n1', 2, { kind: 'apply', index: 1, term: 1, id: 'a' }),
-      ev('n1', 3, { kind: 'apply', index: 2, term: 1, id: 'b' }),
-      ev('n1', 4, { kind: 'apply', index: 3, term: 1, id: 'c' }),
-      ev('n1', 5, { kind: 'snapshot', action: 'take', index: 2, term: 1 }),
-      ev('n3', 6, { kind: 'snapshot', action: 'install', index: 2, term: 1 }),
-      ev('n3', 7, { kind: 'log', action: 'append', index: 3, entries: [{ term: 1, id: 'c' }] }),
-      ev('n3', 8, { kind: 'apply', index: 3, term: 1, id: 'c' }),
-    ]
-    const check = (events: TraceEvent[]) => {
+    const good = (): Trace =>
+      new Trace()
+        .append('n1', 1, '1:a', '1:b', '1:c')
+        .apply('n1', 1, 1, 'a')
+        .apply('n1', 2, 1, 'b')
+        .apply('n1', 3, 1, 'c')
+        .snapshot('n1', 'take', 2, 1)
+        .snapshot('n3', 'install', 2, 1)
+        .append('n3', 3, '1:c')
+        .apply('n3', 3, 1, 'c')
+    const check = (t: Trace) => {
       const k = createMultiPaxosChecker()
-      for (const e of events) k.onEvent(e)
+      for (const e of t.events) k.onEvent(e)
       return k.results().filter((r) => !r.ok)
     }
-    expect(check(good)).toEqual([])
-    const back = [...good, ev('n1', 9, { kind: 'snapshot', action: 'install', index: 2, term: 1 })]
+    expect(check(good())).toEqual([])
+    const back = good().snapshot('n1', 'install', 2, 1)
     expect(check(back).map((r) => r.name)).toEqual([CHECK_NAMES.stateMachineSafety])
   })
 

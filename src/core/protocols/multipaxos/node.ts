@@ -327,10 +327,8 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   ready(): Ready<MpMsg, MpRecord> {
     this.flush()
     if (this.needBase) {
-      // Checkpoint and trim: one record with everything durable replaces all earlier ones,
-      // so the records queued since the last ready() (all reflected in it) are not needed.
+      // Checkpoint and trim: one record with everything durable replaces all earlier ones.
       this.needBase = false
-      this.out.persist = []
       this.hardPromised = this.promised
       this.hardCommit = this.commitIndex
       this.emitStateIfChanged()
@@ -346,7 +344,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
         accepted: this.log.slotsAfter(cp.slot),
         commit: this.commitIndex,
       }
-      return { ...this.out.drain(), base }
+      return this.out.drainWithBase(base)
     }
     if (this.promised !== this.hardPromised) {
       // Mutation forgetPromise: the promise never reaches storage.

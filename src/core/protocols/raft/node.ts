@@ -293,10 +293,8 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.flush()
     const forget = this.mut.forgetPersistVote === true
     if (this.needBase) {
-      // Log compaction: one record with everything durable replaces all earlier ones, so the
-      // records queued since the last ready() (all reflected in it) are not needed.
+      // Log compaction: one record with everything durable replaces all earlier ones.
       this.needBase = false
-      this.out.persist = []
       this.hardTerm = this.term
       this.hardVote = this.votedFor
       this.emitStateIfChanged()
@@ -313,7 +311,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
         data: snap.data,
         entries: this.log.slice(snap.index + 1, this.log.lastIndex()),
       }
-      return { ...this.out.drain(), base }
+      return this.out.drainWithBase(base)
     }
     if (this.term !== this.hardTerm || this.votedFor !== this.hardVote) {
       // Mutation forgetPersistVote: the vote never reaches storage (only term changes do).
