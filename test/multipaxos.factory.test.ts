@@ -138,7 +138,9 @@ describe('multipaxos factory', () => {
     )
     expect(() => multiPaxosParams({ heartbeatTicks: 20 })).toThrow('heartbeatTicks')
     expect(() => multiPaxosParams({ maxBatch: 0 })).toThrow('maxBatch')
-    const fields = Object.keys(MultiPaxosParamsSchema.parse({}))
+    // Every field, the optional ones too (absent from parse({}): absent means 0).
+    const fields = Object.keys(MultiPaxosParamsSchema.shape)
+    expect(Object.keys(MultiPaxosParamsSchema.parse({}))).not.toContain('checkpointEverySlots')
     expect(Object.keys(MULTIPAXOS_INFO.params).sort()).toEqual(fields.sort())
     for (const f of fields) expect(MULTIPAXOS_INFO.params[f].help.length).toBeGreaterThan(20)
   })

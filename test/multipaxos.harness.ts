@@ -9,6 +9,7 @@ import {
   type MpRecord,
   type MultiPaxosMutations,
   type MultiPaxosNode,
+  validateMpMsg,
 } from '../src/core/protocols/multipaxos'
 import { SimNetwork, type ApplyEvent, type Envelope as NetEnvelope } from './protocol.harness'
 
@@ -41,6 +42,14 @@ export class Cluster extends SimNetwork<MpMsg, MpRecord, MultiPaxosParams, Multi
       copyMessages: true,
     })
     this.startAll()
+  }
+
+  /** Every message must pass the wire check a real node applies (processes mode). */
+  protected override outgoing(from: NodeId, to: NodeId, msg: MpMsg): MpMsg | null {
+    const bad = validateMpMsg(msg)
+    if (bad !== null)
+      throw new Error(`${from} -> ${to}: a real node would refuse ${JSON.stringify(msg)}: ${bad}`)
+    return msg
   }
 
   protected override onReady(id: NodeId, rd: Ready<MpMsg, MpRecord>): void {

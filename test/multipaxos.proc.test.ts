@@ -46,4 +46,30 @@ describe('Multi-Paxos in processes mode', () => {
       service.close()
     }
   }, 60_000)
+
+  it('with checkpoints on: a restarted node recovers from its checkpoint and catches up by one; every check passes', async () => {
+    const service = new LabService({ dataDir: tempDir('ql-mp-proc-cp-').dir })
+    try {
+      const { run, end } = await runToEnd(service, {
+        name: 'mp-proc-checkpoints',
+        algorithm: { kind: 'multipaxos', params: { checkpointEverySlots: 25 } },
+        mode: 'processes',
+        cluster: { nodes: 3, tickMs: 10 },
+        durationMs: 5000,
+        workload: { clients: 4, ratePerSec: 300, keys: 20 },
+        faults: [{ kind: 'crash', atMs: 1500, target: 'n3', restartAfterMs: 1500 }],
+      })
+      expect(end.status).toBe('done')
+      const failing = end.summary?.checks.filter((c) => !c.ok) ?? []
+      expect(failing.map((c) => `${c.name}: ${c.details.join(' / ')}`)).toEqual([])
+      expect(end.summary?.verdict).toBe('ok')
+      const snaps = await service.getTrace({ runId: run.runId, kinds: ['snapshot'], limit: 10_000 })
+      const byN3 = snaps.filter((e) => e.node === 'n3').map((e) => (e.kind === 'snapshot' ? e.action : ''))
+      expect(byN3).toContain('take')
+      expect(byN3).toContain('restore')
+      expect(byN3).toContain('install')
+    } finally {
+      service.close()
+    }
+  }, 60_000)
 })

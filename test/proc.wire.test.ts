@@ -9,7 +9,7 @@ import { LinkState, SLOW_EXTRA_MS } from '../src/core/engine/links'
 import { algorithmModule } from '../src/core/protocols/registry'
 import { isClean } from '../src/main/lab/proxy/control'
 import { packBody } from '../src/main/node/codec'
-import { recoveredLog, recoveredLogEvents } from '../src/main/node/recovery'
+import { recoveredLastIndex, recoveredLog, recoveredLogEvents } from '../src/main/node/recovery'
 import { asClientRequest, checkProtocolMessage, checkClientReply } from '../src/main/node/validate'
 import { Wal, encodeRecords, parseWal } from '../src/main/node/wal'
 import {
@@ -243,13 +243,53 @@ describe('recovered log re-emission', () => {
       { t: 'append', index: 2, entries: [{ term: 2, id: 'x' }] },
       { t: 'hard', term: 2, votedFor: null },
     ]
-    expect(recoveredLog(records)).toEqual([
-      { term: 1, id: 'a' },
-      { term: 2, id: 'x' },
-    ])
+    expect(recoveredLog(records)).toEqual({
+      snapshot: null,
+      entries: [
+        { term: 1, id: 'a' },
+        { term: 2, id: 'x' },
+      ],
+    })
     const evs = recoveredLogEvents(records)
     expect(evs[0]).toMatchObject({ type: 'log', action: 'append', index: 1 })
     expect(evs[evs.length - 1]).toEqual({ type: 'log', action: 'truncate', index: 3, entries: [] })
+  })
+
+  it('a log compacted behind a snapshot (Ready.base) starts after it, announced by a restore event', () => {
+    const records = [
+      {
+        t: 'snapshot',
+        hardTerm: 3,
+        votedFor: null,
+        index: 40,
+        term: 2,
+        data: '{}',
+        entries: [{ term: 2, id: 'p' }],
+      },
+      { t: 'append', index: 42, entries: [{ term: 3, id: 'q' }] },
+      { t: 'append', index: 20, entries: [{ term: 1, id: 'old' }] }, // behind the snapshot: ignored
+    ]
+    expect(recoveredLog(records)).toEqual({
+      snapshot: { index: 40, term: 2 },
+      entries: [
+        { term: 2, id: 'p' },
+        { term: 3, id: 'q' },
+      ],
+    })
+    expect(recoveredLastIndex(records)).toBe(42)
+    expect(recoveredLogEvents(records)).toEqual([
+      { type: 'snapshot', action: 'restore', index: 40, term: 2 },
+      {
+        type: 'log',
+        action: 'append',
+        index: 41,
+        entries: [
+          { term: 2, id: 'p' },
+          { term: 3, id: 'q' },
+        ],
+      },
+      { type: 'log', action: 'truncate', index: 43, entries: [] },
+    ])
   })
 })
 

@@ -39,6 +39,8 @@ export interface NetworkOptions<Msg, Rec, Params> {
   seed?: number
   /** CreateOptions.runSeed (default 1). */
   runSeed?: number
+  /** CreateOptions.voters: the initial voters (default: every node). */
+  voters?: NodeId[]
   /** Initial durable records per node. */
   disks?: Record<string, Rec[]>
   /** structuredClone each persisted record before it is stored (default true). */
@@ -93,6 +95,7 @@ export class SimNetwork<Msg, Rec, Params, N extends Protocol<Msg, Rec>> {
       params: this.net.params(id),
       rng: createRng(seed),
       runSeed: this.net.runSeed ?? 1,
+      ...(this.net.voters !== undefined ? { voters: this.net.voters } : {}),
       recovered: structuredClone(this.disks.get(id) ?? []),
     }) as N
     this.nodes.set(id, node)
@@ -126,8 +129,13 @@ export class SimNetwork<Msg, Rec, Params, N extends Protocol<Msg, Rec>> {
     const n = this.nodes.get(id)
     if (!n) return
     const rd = n.ready()
-    const disk = this.disks.get(id)!
+    let disk = this.disks.get(id)!
     const copyPersist = this.net.copyPersist ?? true
+    if (rd.base !== undefined) {
+      // Log compaction: the base replaces everything persisted before.
+      disk = [copyPersist ? structuredClone(rd.base) : rd.base]
+      this.disks.set(id, disk)
+    }
     for (const r of rd.persist) disk.push(copyPersist ? structuredClone(r) : r)
     for (const o of rd.messages) {
       const msg = this.outgoing(id, o.to, o.msg)

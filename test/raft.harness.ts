@@ -2,7 +2,7 @@
 // FIFO delivery, cuts, drop filter, crash/restart from disk) plus Raft's elections and the
 // safety checks of the Raft paper.
 import { RaftParamsSchema, type RaftParams } from '../src/shared/spec'
-import type { NodeId } from '../src/core/protocols/types'
+import type { AdminCommand, ClusterConfig, NodeId } from '../src/core/protocols/types'
 import { createRaftFactory, type RaftNode } from '../src/core/protocols/raft'
 import type { RaftMsg, RaftMutations, RaftRecord } from '../src/core/protocols/raft/types'
 import { SimNetwork, type Envelope as NetEnvelope } from './protocol.harness'
@@ -17,6 +17,8 @@ export interface ClusterOptions {
   mutations?: RaftMutations
   /** Initial durable records per node (to build specific logs). */
   disks?: Record<string, RaftRecord[]>
+  /** The initial voters (default: every node); the others start outside the configuration. */
+  voters?: NodeId[]
 }
 
 export function params(p: Partial<RaftParams> = {}): RaftParams {
@@ -31,8 +33,19 @@ export class Cluster extends SimNetwork<RaftMsg, RaftRecord, RaftParams, RaftNod
       params: (id) => params({ ...opts.params, ...opts.paramsFor?.[id] }),
       seed: opts.seed,
       disks: opts.disks,
+      voters: opts.voters,
     })
     this.startAll()
+  }
+
+  /** A cluster operation handed to `id` (membership change, leadership transfer), then settle. */
+  admin(id: NodeId, cmd: AdminCommand, settle = true): void {
+    this.act(id, (n) => n.admin(cmd), settle)
+  }
+
+  /** The configuration node `id` works with. */
+  config(id: NodeId): ClusterConfig {
+    return this.node(id).inspect().config
   }
 
   /** The unique leader with the highest term (throws when there is none). */
@@ -51,8 +64,9 @@ export class Cluster extends SimNetwork<RaftMsg, RaftRecord, RaftParams, RaftNod
       const followers = this.live().filter(
         (n) => n.status().leader === l.id && n.status().term === l.status().term,
       )
+      const voters = l.inspect().config.voters
       return (
-        followers.length >= Math.floor(this.ids.length / 2) + 1 &&
+        followers.filter((n) => voters.includes(n.id)).length >= Math.floor(voters.length / 2) + 1 &&
         l.status().commitIndex >= l.status().lastIndex
       )
     }, max)

@@ -80,6 +80,29 @@ export interface ApplyEvent extends Base {
   /** ... and its version (e.g. a vector clock as text), for convergence checks. */
   version?: string
 }
+/**
+ * The cluster configuration a node now works with (algorithms with membership changes): set by
+ * the log entry at `index` (0: the initial configuration), in effect from when it is appended.
+ * `oldVoters` during joint consensus (C_old,new): a decision then needs a majority of both.
+ */
+export interface ConfigEvent extends Base {
+  kind: 'config'
+  index: number
+  voters: NodeId[]
+  learners: NodeId[]
+  oldVoters?: NodeId[]
+}
+/**
+ * Log compaction: the node's state up to log index (or slot) `index`, whose entry has `term`, is
+ * now a snapshot. take: it snapshotted its own applied state; install: it replaced its state
+ * with a snapshot received from another node; restore: it restarted from its snapshot.
+ */
+export interface SnapshotEvent extends Base {
+  kind: 'snapshot'
+  action: 'take' | 'install' | 'restore'
+  index: number
+  term: number
+}
 export type OpFn = 'get' | 'put' | 'cas'
 export type OpPhase = 'invoke' | 'ok' | 'fail' | 'info'
 /** A client operation event: invoke, then exactly one of ok / fail / info (unknown outcome). */
@@ -121,6 +144,8 @@ export type TraceEvent =
   | StateEvent
   | LogEvent
   | ApplyEvent
+  | ConfigEvent
+  | SnapshotEvent
   | OpEvent
   | FaultEvent
   | NodeEvent

@@ -53,7 +53,9 @@ class RunChecker implements RunTraceChecker {
       const r = checkLinearizable(historyFromTrace(this.ops), { budgetMs: LIN_BUDGET_MS })
       this.lin = { len: this.ops.length, result: linCheckResult(r, CHECK_NAMES.linearizability) }
     }
-    return [...this.inner.results(), this.lin.result]
+    // Read at the end of a run (the summary): the trace is complete.
+    const own = this.inner.finalResults ? this.inner.finalResults() : this.inner.results()
+    return [...own, this.lin.result]
   }
 }
 

@@ -9,7 +9,8 @@
 //                     first apply (or the first after a crash / restart, which replays from
 //                     the start) is at a slot <= the next one, every other apply is exactly
 //                     at the next slot; and the applied command is the one the node holds at
-//                     that slot (its last 'log' append there).
+//                     that slot (its last 'log' append there). A checkpoint installed or
+//                     restored ('snapshot' event) moves the node to its slot.
 import type { CheckResult } from '../../shared/api'
 import type { ApplyEvent, NodeId, TraceEvent } from '../../shared/trace'
 import { createRaftChecker } from './raft'
@@ -72,6 +73,15 @@ export class MultiPaxosTraceChecker implements TraceChecker {
       case 'node':
         if (e.action === 'crash' || e.action === 'restart') this.view(e.node).fresh = true
         break
+      case 'snapshot':
+        // A checkpoint installed or restored: the node goes on after its slot (a checkpoint
+        // going back is State Machine Safety's to report).
+        if (e.action !== 'take') {
+          const v = this.view(e.node)
+          v.applied = e.index
+          v.fresh = false
+        }
+        break
       default:
         break
     }
@@ -116,6 +126,10 @@ export class MultiPaxosTraceChecker implements TraceChecker {
 
   results(): CheckResult[] {
     return [this.agreement.result(), this.order.result(), ...this.generic.results()]
+  }
+
+  finalResults(): CheckResult[] {
+    return [this.agreement.result(), this.order.result(), ...this.generic.finalResults()]
   }
 }
 

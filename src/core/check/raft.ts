@@ -15,6 +15,21 @@
 //   No acknowledged write lost  every put / successful cas acked to a client was applied
 //                            by at least one node
 //
+// With membership changes and snapshots (thesis chapters 4 and 5), from 'config' and
+// 'snapshot' events:
+//   Election Safety          also: a leader is a voter of its configuration, and a majority of
+//                            each half of the configuration it used (both during joint
+//                            consensus) had reached its term when it became leader (a voter
+//                            grants a vote in a term only once it is in that term)
+//   State Machine Safety     also: an installed snapshot never goes back behind what the node
+//                            applied in the same incarnation, and matches the committed entry
+//                            at its index
+//   Configuration Changes    (only reported when the run has configurations) a leader appends a
+//                            configuration only once the previous one is committed (no two
+//                            changes overlap) and once it has committed an entry of its own term
+//                            (the 2015 fix); outside joint consensus one voter changes at a
+//                            time; C_old,new starts from the current voters, C_new keeps them
+//
 // Log Matching is checked incrementally in O(entries written): every (index, term) pair
 // ever seen gets a canonical entry {id, term at index-1}. Whenever a position of a node's
 // log is (re)written, the entry there and the one after it are compared with the canonical
@@ -24,7 +39,17 @@
 // are never rewritten, so a (index, term) pair names one entry for the whole run; a later
 // disagreement (even after the first holder truncated it) is reported too.
 import type { CheckResult } from '../../shared/api'
-import type { ApplyEvent, LogEvent, NodeId, OpEvent, Role, StateEvent, TraceEvent } from '../../shared/trace'
+import type {
+  ApplyEvent,
+  ConfigEvent,
+  LogEvent,
+  NodeId,
+  OpEvent,
+  Role,
+  SnapshotEvent,
+  StateEvent,
+  TraceEvent,
+} from '../../shared/trace'
 import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
 import { COMMON_CHECK_NAMES, type TraceChecker } from './trace-checker'
 
@@ -38,6 +63,45 @@ export const CHECK_NAMES = {
   ...COMMON_CHECK_NAMES,
 } as const
 
+/** Checks reported only for runs whose trace has configurations (membership changes). */
+export const MEMBERSHIP_CHECK_NAMES = {
+  configChanges: 'Configuration Changes',
+} as const
+
+/** A node's configuration as the checker keeps it. */
+interface Config {
+  voters: NodeId[]
+  learners: NodeId[]
+  oldVoters?: NodeId[]
+}
+
+/**
+ * How long (µs) before its crash a node's events may have died with it (processes mode: a
+ * killed node's last telemetry batch, sent every 20 ms once its records are synced, never
+ * arrives). Generous: a voter that crashed between the candidate's start and this long after
+ * the election might have voted unseen.
+ */
+const LOST_TELEMETRY_US = 500_000
+/** An election is judged once the trace is this far (µs) past it: late events have arrived. */
+const JUDGE_AFTER_US = 2_000_000
+
+interface Election {
+  node: NodeId
+  term: number
+  t: number
+  config: Config
+}
+
+function sameSet(a: readonly NodeId[], b: readonly NodeId[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x))
+}
+
+function fmtConfig(c: Config): string {
+  const v = `{${c.voters.join(', ')}}`
+  const l = c.learners.length ? ` learners {${c.learners.join(', ')}}` : ''
+  return c.oldVoters ? `joint {${c.oldVoters.join(', ')}} -> ${v}${l}` : `${v}${l}`
+}
+
 interface NodeState {
   id: NodeId
   role: Role | null
@@ -48,6 +112,18 @@ interface NodeState {
   lastApplied: number
   /** Set by a crash / restart: the next apply may start over (volatile state was lost). */
   restarted: boolean
+  /** Highest index applied (or installed) in this incarnation (0 again after a crash / restart). */
+  runApplied: number
+  /** Log positions up to here are in the node's snapshot (committed entries). */
+  snapIndex: number
+  commitIndex: number
+  /** The earliest time each term was seen in the node's state events. */
+  termFirst: Map<number, number>
+  /** Times of its crashes. */
+  crashes: number[]
+  /** Its configuration (null until a 'config' event) and the log index that set it. */
+  config: Config | null
+  configIndex: number
 }
 
 interface CanonEntry {
@@ -82,7 +158,12 @@ export class RaftTraceChecker implements TraceChecker {
   private readonly matching = new Tally(CHECK_NAMES.logMatching)
   private readonly completeness = new Tally(CHECK_NAMES.leaderCompleteness)
   private readonly sms = new Tally(CHECK_NAMES.stateMachineSafety)
+  private readonly configChanges = new Tally(MEMBERSHIP_CHECK_NAMES.configChanges)
   private readonly raftChecks: boolean
+  private sawConfig = false
+  /** Elections whose configuration quorum is not judged yet (waiting for late events). */
+  private pendingElections: Election[] = []
+  private lastT = 0
 
   /** term -> first leader seen in that term. */
   private readonly leaders = new Map<number, { node: NodeId; t: number }>()
@@ -104,13 +185,29 @@ export class RaftTraceChecker implements TraceChecker {
   private node(id: NodeId): NodeState {
     let n = this.nodes.get(id)
     if (!n) {
-      n = { id, role: null, term: 0, terms: [], ids: [], lastApplied: 0, restarted: false }
+      n = {
+        id,
+        role: null,
+        term: 0,
+        terms: [],
+        ids: [],
+        lastApplied: 0,
+        restarted: false,
+        runApplied: 0,
+        snapIndex: 0,
+        commitIndex: 0,
+        termFirst: new Map(),
+        crashes: [],
+        config: null,
+        configIndex: 0,
+      }
       this.nodes.set(id, n)
     }
     return n
   }
 
   onEvent(e: TraceEvent): void {
+    if (e.t > this.lastT) this.lastT = e.t
     switch (e.kind) {
       case 'state':
         if (e.node !== null) this.onState(this.node(e.node), e)
@@ -121,11 +218,21 @@ export class RaftTraceChecker implements TraceChecker {
       case 'apply':
         if (e.node !== null) this.onApply(this.node(e.node), e)
         break
+      case 'config':
+        if (e.node !== null) this.onConfig(this.node(e.node), e)
+        break
+      case 'snapshot':
+        if (e.node !== null) this.onSnapshot(this.node(e.node), e)
+        break
       case 'node':
         if (e.node !== null && (e.action === 'crash' || e.action === 'restart')) {
           const n = this.node(e.node)
           n.restarted = true
-          if (e.action === 'crash') n.role = 'down'
+          n.runApplied = 0
+          if (e.action === 'crash') {
+            n.role = 'down'
+            n.crashes.push(e.t)
+          }
         }
         break
       case 'op':
@@ -143,7 +250,26 @@ export class RaftTraceChecker implements TraceChecker {
     const becameLeader = e.role === 'leader' && (n.role !== 'leader' || n.term !== e.term)
     n.role = e.role
     n.term = e.term
+    n.commitIndex = e.commitIndex
+    const seen = n.termFirst.get(e.term)
+    if (seen === undefined || e.t < seen) n.termFirst.set(e.term, e.t)
     if (!becameLeader || !this.raftChecks) return
+
+    // Election Safety per configuration: a voter, elected by a majority of each half.
+    if (n.config !== null) {
+      const cfg = n.config
+      if (!cfg.voters.includes(n.id) && !(cfg.oldVoters?.includes(n.id) ?? false)) {
+        this.election.add(
+          () =>
+            `${n.id} became leader of term ${e.term} at ${fmtTime(e.t)} but is not a voter of its ` +
+            `configuration ${fmtConfig(cfg)}`,
+          `nonvoter:${e.term}:${n.id}`,
+        )
+      } else {
+        const el: Election = { node: n.id, term: e.term, t: e.t, config: cfg }
+        if (this.electionShortfall(el) !== null) this.pendingElections.push(el)
+      }
+    }
 
     // Election Safety: one leader per term.
     const prev = this.leaders.get(e.term)
@@ -160,7 +286,7 @@ export class RaftTraceChecker implements TraceChecker {
     // Leader Completeness: every entry committed in an earlier term is in the new leader's log.
     let missing = 0
     let first = ''
-    for (let i = 1; i <= this.maxCommitted; i++) {
+    for (let i = n.snapIndex + 1; i <= this.maxCommitted; i++) {
       const c = this.committed[i]
       if (!c || c.bound >= e.term) continue
       if (n.terms[i - 1] === c.term && n.ids[i - 1] === c.id) continue
@@ -303,6 +429,7 @@ export class RaftTraceChecker implements TraceChecker {
     }
     n.lastApplied = e.index
     n.restarted = false
+    if (e.index > n.runApplied) n.runApplied = e.index
 
     // One entry per index across all nodes.
     const c = this.committed[e.index]
@@ -324,15 +451,178 @@ export class RaftTraceChecker implements TraceChecker {
     }
   }
 
+  // ---- configurations: election quorums, configuration changes -----------------------------
+
+  /**
+   * Did `v` reach `term` at or before `t`, when `el`'s candidate stood from `since` on (or
+   * might it have, its events lost in a crash right then)?
+   */
+  private reached(v: NodeId, term: number, since: number, t: number): boolean {
+    const n = this.nodes.get(v)
+    if (!n) return false
+    for (const [tm, at] of n.termFirst) if (tm >= term && at <= t) return true
+    for (const c of n.crashes) if (c >= since && c <= t + LOST_TELEMETRY_US) return true
+    return false
+  }
+
+  /** Why election `el` lacks a quorum of its configuration, or null when it has one. */
+  private electionShortfall(el: Election): string | null {
+    const halves: Array<[string, NodeId[]]> = [['voters', el.config.voters]]
+    if (el.config.oldVoters) halves.push(['old voters', el.config.oldVoters])
+    for (const [name, half] of halves) {
+      if (half.length === 0) continue
+      const since = this.nodes.get(el.node)?.termFirst.get(el.term) ?? el.t
+      const inTerm = half.filter((v) => v === el.node || this.reached(v, el.term, since, el.t))
+      const need = Math.floor(half.length / 2) + 1
+      if (inTerm.length < need)
+        return (
+          `only ${inTerm.length} of its ${name} {${half.join(', ')}} had reached term ${el.term} ` +
+          `(${inTerm.join(', ') || 'none'}); a majority needs ${need}`
+        )
+    }
+    return null
+  }
+
+  /** Judge the elections the trace is far enough past (all of them when `all`). */
+  private judgeElections(all: boolean): void {
+    if (this.pendingElections.length === 0) return
+    const keep: Election[] = []
+    for (const el of this.pendingElections) {
+      if (!all && el.t > this.lastT - JUDGE_AFTER_US) {
+        keep.push(el)
+        continue
+      }
+      const why = this.electionShortfall(el)
+      if (why !== null)
+        this.election.add(
+          () =>
+            `${el.node} became leader of term ${el.term} at ${fmtTime(el.t)} under configuration ` +
+            `${fmtConfig(el.config)}, but ${why}`,
+          `quorum:${el.term}:${el.node}`,
+        )
+    }
+    this.pendingElections = keep
+  }
+
+  private onConfig(n: NodeState, e: ConfigEvent): void {
+    this.sawConfig = true
+    const cfg: Config = e.oldVoters
+      ? { voters: e.voters, learners: e.learners, oldVoters: e.oldVoters }
+      : { voters: e.voters, learners: e.learners }
+    const prev = n.config
+    const prevIndex = n.configIndex
+    n.config = cfg
+    n.configIndex = e.index
+    // A leader never truncates nor installs a snapshot: a newer configuration on a leader is
+    // one it appended itself.
+    if (!this.raftChecks || prev === null || n.role !== 'leader' || e.index <= prevIndex) return
+    const what = `${n.id} (leader of term ${n.term}) appended configuration ${fmtConfig(cfg)} at index ${e.index} at ${fmtTime(e.t)}`
+    if (prevIndex > n.commitIndex) {
+      this.configChanges.add(
+        () =>
+          `${what} while the previous one (${fmtConfig(prev)}, index ${prevIndex}) was not committed ` +
+          `(its commit index was ${n.commitIndex}): two changes overlap`,
+        `overlap:${n.id}:${e.index}`,
+      )
+    }
+    const ct = n.commitIndex === 0 ? 0 : n.commitIndex <= n.terms.length ? n.terms[n.commitIndex - 1] : -1
+    if (ct >= 0 && ct !== n.term) {
+      this.configChanges.add(
+        () =>
+          `${what} before committing an entry of its own term (its commit index ${n.commitIndex} ` +
+          `holds term ${ct}): the single-server bug of 2015`,
+        `early:${n.id}:${e.index}`,
+      )
+    }
+    let shape: string | null = null
+    if (cfg.oldVoters) {
+      if (prev.oldVoters) shape = 'enters a joint configuration from a joint one'
+      else if (!sameSet(cfg.oldVoters, prev.voters))
+        shape = `starts joint consensus from old voters {${cfg.oldVoters.join(', ')}}, not the current voters`
+    } else if (prev.oldVoters) {
+      if (!sameSet(cfg.voters, prev.voters))
+        shape = 'leaves joint consensus for other voters than its new ones'
+    } else {
+      let d = 0
+      for (const x of cfg.voters) if (!prev.voters.includes(x)) d++
+      for (const x of prev.voters) if (!cfg.voters.includes(x)) d++
+      if (d > 1) shape = `changes ${d} voters at once outside joint consensus (previous ${fmtConfig(prev)})`
+    }
+    if (shape !== null) {
+      const why = shape
+      this.configChanges.add(() => `${what}: it ${why}`, `shape:${n.id}:${e.index}`)
+    }
+  }
+
+  // ---- snapshots -------------------------------------------------------------------------------
+
+  private onSnapshot(n: NodeState, e: SnapshotEvent): void {
+    if (e.action === 'take') {
+      if (e.index > n.snapIndex) n.snapIndex = e.index
+      return
+    }
+    if (e.action === 'install' && e.index < n.runApplied) {
+      const applied = n.runApplied
+      this.sms.add(
+        () =>
+          `${n.id} installed a snapshot up to index ${e.index} at ${fmtTime(e.t)} after it had applied ` +
+          `up to index ${applied}: its state machine went back`,
+        `stale:${n.id}:${e.index}:${e.t}`,
+      )
+    }
+    const c = this.committed[e.index]
+    if (c && c.term !== e.term) {
+      this.sms.add(
+        () =>
+          `${n.id} ${e.action === 'install' ? 'installed' : 'restored'} a snapshot ending at index ${e.index} ` +
+          `term ${e.term} at ${fmtTime(e.t)}, but the entry committed there has term ${c.term} (applied by ${c.node})`,
+        `snapterm:${n.id}:${e.index}:${e.term}`,
+      )
+    }
+    // The node's log up to the snapshot is the committed prefix.
+    while (n.terms.length < e.index) {
+      n.terms.push(-1)
+      n.ids.push('')
+    }
+    for (let i = 1; i < e.index; i++) {
+      const ci = this.committed[i]
+      n.terms[i - 1] = ci ? ci.term : -1
+      n.ids[i - 1] = ci ? ci.id : ''
+    }
+    n.terms[e.index - 1] = e.term
+    n.ids[e.index - 1] = c ? c.id : ''
+    n.snapIndex = e.index
+    if (e.action === 'install') {
+      n.lastApplied = e.index
+      n.runApplied = e.index
+      n.restarted = false
+    } else {
+      if (e.index > n.lastApplied) n.lastApplied = e.index
+      if (e.index > n.runApplied) n.runApplied = e.index
+    }
+  }
+
   // ---- results ------------------------------------------------------------------------------
 
   results(): CheckResult[] {
+    this.judgeElections(false)
+    return this.report()
+  }
+
+  /** Every verdict, judging every election still waiting for late events (the trace is complete). */
+  finalResults(): CheckResult[] {
+    this.judgeElections(true)
+    return this.report()
+  }
+
+  private report(): CheckResult[] {
     const out: CheckResult[] = []
     if (this.raftChecks) out.push(this.election.result(), this.matching.result(), this.completeness.result())
     out.push(
       this.sms.result(),
       lostWrites(CHECK_NAMES.ackedWrites, this.acked, (id) => this.appliedIds.has(id), notApplied),
     )
+    if (this.raftChecks && this.sawConfig) out.push(this.configChanges.result())
     return out
   }
 }

@@ -9,6 +9,11 @@ export interface TraceChecker {
   onEvent(e: TraceEvent): void
   /** Verdicts for everything fed so far (may be called more than once). */
   results(): CheckResult[]
+  /**
+   * Verdicts once the trace is complete: also judges what results() still waits on because
+   * events may arrive late (processes mode). Absent: the same as results().
+   */
+  finalResults?(): CheckResult[]
 }
 
 /** Checks of the client history that apply to every algorithm. */

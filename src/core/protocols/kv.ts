@@ -53,6 +53,20 @@ interface ClientSession {
   floor: number
 }
 
+/**
+ * The whole state of a KvStore as plain data (JSON-safe): what a snapshot or checkpoint of a
+ * replicated log keeps, so a node restored from it answers retried requests as before.
+ */
+export interface KvSnapshot {
+  v: 1
+  applied: number
+  data: Array<[string, string]>
+  /** Per client: [client, seqs ring, results ring, head, floor]. */
+  sessions: Array<[string, number[], Array<KvResult | null>, number, number]>
+  /** Ids outside the `cN.M` pattern, oldest first. */
+  others: Array<[string, KvResult]>
+}
+
 export class KvStore {
   private readonly data = new Map<string, string>()
   private readonly sessions = new Map<string, ClientSession>()
@@ -118,6 +132,41 @@ export class KvStore {
     return res
   }
 
+  /** Everything this store holds, as plain data (a copy: later applies do not change it). */
+  snapshot(): KvSnapshot {
+    const sessions: KvSnapshot['sessions'] = []
+    for (const [c, s] of this.sessions) {
+      const results: Array<KvResult | null> = []
+      for (let i = 0; i < PER_CLIENT; i++) results.push(s.results[i] ?? null)
+      sessions.push([c, s.seqs.slice(), results, s.head, s.floor])
+    }
+    return {
+      v: 1,
+      applied: this.applied,
+      data: [...this.data.entries()],
+      sessions,
+      others: [...this.others.entries()],
+    }
+  }
+
+  /** Replace everything with the state `snap` describes (a snapshot checked by parseKvSnapshot). */
+  restore(snap: KvSnapshot): void {
+    this.data.clear()
+    this.sessions.clear()
+    this.others.clear()
+    this.applied = snap.applied
+    for (const [k, v] of snap.data) this.data.set(k, v)
+    for (const [c, seqs, results, head, floor] of snap.sessions) {
+      const rs = new Array<KvResult>(PER_CLIENT)
+      for (let i = 0; i < PER_CLIENT; i++) {
+        const r = results[i]
+        if (r) rs[i] = r
+      }
+      this.sessions.set(c, { seqs: seqs.slice(), results: rs, head, floor })
+    }
+    for (const [id, r] of snap.others) this.others.set(id, r)
+  }
+
   private exec(cmd: KvCommand): KvResult {
     switch (cmd.f) {
       case 'get':
@@ -133,4 +182,64 @@ export class KvStore {
       }
     }
   }
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
+
+function kvResultError(r: unknown, path: string): string | null {
+  if (!isObj(r)) return `${path}: must be an object`
+  if (r.f !== 'get' && r.f !== 'put' && r.f !== 'cas') return `${path}.f: must be get, put or cas`
+  if (r.value !== null && typeof r.value !== 'string') return `${path}.value: must be a string or null`
+  if (r.result !== undefined && typeof r.result !== 'boolean') return `${path}.result: must be true or false`
+  return null
+}
+
+/**
+ * Decode and check a serialized KvSnapshot (from a peer or from disk): the snapshot, or a
+ * reason naming the offending field. Never throws.
+ */
+export function parseKvSnapshot(text: string): KvSnapshot | string {
+  let v: unknown
+  try {
+    v = JSON.parse(text)
+  } catch (e) {
+    return `snapshot: not JSON (${(e as Error).message})`
+  }
+  if (!isObj(v) || v.v !== 1) return 'snapshot: not a version 1 KV snapshot'
+  if (!isInt(v.applied) || v.applied < 0) return 'snapshot.applied: must be a whole number >= 0'
+  if (!Array.isArray(v.data)) return 'snapshot.data: must be an array'
+  for (let i = 0; i < v.data.length; i++) {
+    const d: unknown = v.data[i]
+    if (!Array.isArray(d) || d.length !== 2 || typeof d[0] !== 'string' || typeof d[1] !== 'string')
+      return `snapshot.data[${i}]: must be [key, value] strings`
+  }
+  if (!Array.isArray(v.sessions)) return 'snapshot.sessions: must be an array'
+  for (let i = 0; i < v.sessions.length; i++) {
+    const s: unknown = v.sessions[i]
+    const p = `snapshot.sessions[${i}]`
+    if (!Array.isArray(s) || s.length !== 5 || typeof s[0] !== 'string')
+      return `${p}: must be [client, seqs, results, head, floor]`
+    const [, seqs, results, head, floor] = s as unknown[]
+    if (!Array.isArray(seqs) || seqs.length !== PER_CLIENT || !seqs.every(isInt))
+      return `${p}: seqs must be ${PER_CLIENT} whole numbers`
+    if (!Array.isArray(results) || results.length !== PER_CLIENT)
+      return `${p}: results must have ${PER_CLIENT} slots`
+    for (let k = 0; k < PER_CLIENT; k++) {
+      const bad = results[k] === null ? null : kvResultError(results[k], `${p}.results[${k}]`)
+      if (bad) return bad
+    }
+    if (!isInt(head) || head < 0 || head >= PER_CLIENT) return `${p}: head must be a ring position`
+    if (!isInt(floor)) return `${p}: floor must be a whole number`
+  }
+  if (!Array.isArray(v.others)) return 'snapshot.others: must be an array'
+  for (let i = 0; i < v.others.length; i++) {
+    const o: unknown = v.others[i]
+    if (!Array.isArray(o) || o.length !== 2 || typeof o[0] !== 'string')
+      return `snapshot.others[${i}]: must be [id, result]`
+    const bad = kvResultError(o[1], `snapshot.others[${i}][1]`)
+    if (bad) return bad
+  }
+  return v as unknown as KvSnapshot
 }

@@ -55,6 +55,16 @@ export class Outbox<Msg, Rec> {
     for (const e of entries) ev.push({ term: e.term, id: e.id })
   }
 
+  /**
+   * Log compaction: everything produced since the last drain, with `base` replacing every
+   * record persisted before (Ready.base). The records queued since the last drain are
+   * dropped: the base, the node's whole durable state, already reflects them.
+   */
+  drainWithBase(base: Rec): Ready<Msg, Rec> {
+    this.persist = []
+    return { ...this.drain(), base }
+  }
+
   /** Everything produced since the last drain, in order; the outbox is empty afterwards. */
   drain(): Ready<Msg, Rec> {
     const rd: Ready<Msg, Rec> = {

@@ -1,6 +1,6 @@
 // From a protocol's own events (ProtocolEvent) to the trace events both engines record: the
 // simulator (src/core/sim) and a processes-mode node (src/main/node/host.ts). Pure.
-import type { ApplyEvent, LogEvent, NodeId, StateEvent } from '../../shared/trace'
+import type { ApplyEvent, ConfigEvent, LogEvent, NodeId, SnapshotEvent, StateEvent } from '../../shared/trace'
 import type { ProtocolEvent } from './types'
 
 /** The trace event for protocol event `e` of `node` at run time `t` (µs) and Lamport clock `lc`. */
@@ -9,7 +9,7 @@ export function protocolTraceEvent(
   t: number,
   node: NodeId,
   lc: number,
-): StateEvent | LogEvent | ApplyEvent {
+): StateEvent | LogEvent | ApplyEvent | ConfigEvent | SnapshotEvent {
   switch (e.type) {
     case 'state':
       return {
@@ -37,5 +37,18 @@ export function protocolTraceEvent(
         ...(e.key !== undefined ? { key: e.key } : {}),
         ...(e.version !== undefined ? { version: e.version } : {}),
       }
+    case 'config':
+      return {
+        kind: 'config',
+        t,
+        node,
+        lc,
+        index: e.index,
+        voters: e.voters,
+        learners: e.learners,
+        ...(e.oldVoters !== undefined ? { oldVoters: e.oldVoters } : {}),
+      }
+    case 'snapshot':
+      return { kind: 'snapshot', t, node, lc, action: e.action, index: e.index, term: e.term }
   }
 }

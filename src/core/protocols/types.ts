@@ -38,6 +38,10 @@ export type ProtocolEvent =
    * single log, number their stored writes per node in `index` and name `key` and `version`.
    */
   | { type: 'apply'; index: number; term: number; id: string; key?: string; version?: string }
+  /** The configuration this node now works with, set by the log entry at `index` (0: initial). */
+  | { type: 'config'; index: number; voters: NodeId[]; learners: NodeId[]; oldVoters?: NodeId[] }
+  /** Log compaction: the state up to `index` (whose entry has `term`) is a snapshot (see SnapshotEvent). */
+  | { type: 'snapshot'; action: 'take' | 'install' | 'restore'; index: number; term: number }
 
 export interface Outgoing<Msg> {
   to: NodeId

@@ -122,6 +122,8 @@ export const TRACE_KINDS: readonly TraceKind[] = [
   'state',
   'log',
   'apply',
+  'config',
+  'snapshot',
   'op',
   'fault',
   'node',

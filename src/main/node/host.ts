@@ -63,7 +63,7 @@ import {
 } from '../../shared/wire'
 import { packBody, unpackBody } from './codec'
 import type { InitMsg, NodeToLab, RecoveryInfo } from './control'
-import { recoveredLog, recoveredLogEvents } from './recovery'
+import { recoveredLastIndex, recoveredLogEvents } from './recovery'
 import { dialWithHello, remoteName, serveWithHello } from './hello'
 import { asClientRequest, checkProtocolMessage, MAX_CLIENT_BODY } from './validate'
 import { Wal, WRITEBACK_MS } from './wal'
@@ -164,7 +164,7 @@ export class NodeHost {
     })
     this.wal = wal
     this.recovered = recovery.records
-    const lastIndex = recoveredLog(recovery.records).length
+    const lastIndex = recoveredLastIndex(recovery.records)
     this.recovery = {
       records: recovery.records.length,
       bytes: recovery.bytes,
@@ -326,7 +326,8 @@ export class NodeHost {
     const wal = this.wal
     if (proto === null || wal === null) return
     const r = proto.ready()
-    if (r.persist.length > 0) {
+    if (r.base !== undefined) this.compact(wal, r.base, r.persist)
+    else if (r.persist.length > 0) {
       wal.write(r.persist)
       this.writtenGen++
       if (!this.cfg.fsync) this.syncedGen = this.writtenGen
@@ -338,6 +339,27 @@ export class NodeHost {
       this.outq.push({ gen: this.writtenGen, msgs: r.messages, replies: r.replies, events: r.events })
     }
     this.startSync()
+  }
+
+  /**
+   * Log compaction (Ready.base): the WAL is replaced by [base, ...persist], crash-safely and
+   * durably (wal.compact). The base covers everything persisted before, so the outputs held
+   * for earlier records may go too. Should the replacement fail (disk full), the base is
+   * appended instead (recovery reads it as a reset) and the failure is reported.
+   */
+  private compact(wal: Wal, base: unknown, persist: readonly unknown[]): void {
+    try {
+      wal.compact([base, ...persist])
+    } catch (e) {
+      this.error(`WAL compaction failed: ${(e as Error).message}; the base record is appended instead`)
+      wal.write([base, ...persist])
+      this.writtenGen++
+      if (!this.cfg.fsync) this.syncedGen = this.writtenGen
+      return
+    }
+    this.writtenGen++
+    this.syncedGen = this.writtenGen
+    this.release()
   }
 
   /**

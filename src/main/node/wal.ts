@@ -18,6 +18,15 @@
 // truncated to the sidecar's length: everything written since the last writeback is lost, as
 // if the machine had crashed. With fsync on, every batch is synced before it matters, so a
 // restart keeps the whole file.
+//
+// Compaction (Ready.base: a protocol replaces everything it persisted with one record, e.g. a
+// snapshot): the new WAL (the base first, then the records that follow it) is written to
+// `<wal>.compact`, fsynced, renamed over the WAL and the directory fsynced; then appends go to
+// the new file. A crash at any point leaves either the old WAL or the new one whole: before the
+// rename the old file is untouched (a leftover `.compact` is deleted on open), after it the
+// new file is complete and synced. Compaction is always durable, fsync on or off. The sidecar
+// also keeps the first 8 bytes of the file it describes, so a sidecar left from the old file
+// (a crash between the rename and the sidecar's update) is not applied to the new one.
 import {
   closeSync,
   existsSync,
@@ -27,8 +36,12 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  renameSync,
+  rmSync,
   writeSync,
+  fsyncSync,
 } from 'node:fs'
+import { dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { packBody, unpackBody } from './codec'
 
@@ -128,14 +141,40 @@ export function encodeRecords(records: readonly unknown[]): Buffer {
   return out
 }
 
-function readSynced(path: string): number {
+/** Bytes of the WAL's start the sidecar keeps, to know which file it describes. */
+const HEAD = 8
+
+/**
+ * The synced length the sidecar claims for a WAL starting with `head`: null when the sidecar
+ * describes another file (a compaction replaced it; the new file was synced whole).
+ */
+function readSynced(path: string, head: Buffer): number | null {
   try {
     const b = readFileSync(path)
-    if (b.length !== 8) return 0
+    if (b.length !== 8 && b.length !== 8 + HEAD) return 0
+    if (b.length === 8 + HEAD && !b.subarray(8).equals(head)) return null
     const v = b.readDoubleLE(0)
     return Number.isInteger(v) && v >= 0 ? v : 0
   } catch {
     return 0
+  }
+}
+
+/** The first HEAD bytes of a WAL image (zeros past its end). */
+function headOf(image: Uint8Array): Buffer {
+  const h = Buffer.alloc(HEAD)
+  h.set(image.subarray(0, HEAD))
+  return h
+}
+
+/** Make a rename in `dir` durable (POSIX; Windows has no directory handles to sync). */
+function fsyncDir(dir: string): void {
+  if (process.platform === 'win32') return
+  const fd = openSync(dir, 'r')
+  try {
+    fsyncSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -144,9 +183,18 @@ export class Wal {
   private sideFd: number
   private size: number
   private syncedSize: number
-  private readonly side = Buffer.alloc(8)
+  private readonly side = Buffer.alloc(8 + HEAD)
+  /** The file's first bytes (which file the sidecar describes). */
+  private head: Buffer
+  /** Bumped by every compaction: a sync started before it was on the replaced file. */
+  private fileGen = 0
+  /** Asynchronous syncs running per descriptor; a replaced one is closed when its last ends. */
+  private readonly syncsRunning = new Map<number, number>()
+  private readonly retired = new Set<number>()
   /** fdatasync calls made (for figures). */
   syncs = 0
+  /** Compactions done (for figures). */
+  compactions = 0
 
   private constructor(
     readonly path: string,
@@ -154,11 +202,13 @@ export class Wal {
     fd: number,
     sideFd: number,
     size: number,
+    head: Buffer,
   ) {
     this.fd = fd
     this.sideFd = sideFd
     this.size = size
     this.syncedSize = size
+    this.head = head
   }
 
   /** Open (or create) the WAL at `path` and recover its records. */
@@ -169,15 +219,20 @@ export class Wal {
     let records: unknown[] = []
     let bytes = 0
     let tornReason: string | null = null
+    let head: Buffer = Buffer.alloc(HEAD)
+    // A compaction that never reached its rename: the old WAL is the whole truth.
+    rmSync(`${path}.compact`, { force: true })
     const fd = openSync(path, 'a+')
     try {
       if (opts.fresh) {
         ftruncateSync(fd, 0)
       } else {
         const image = readFileSync(path)
+        head = headOf(image)
         let limit = image.length
         if (opts.dropUnsynced) {
-          const synced = Math.min(readSynced(sidePath), image.length)
+          const claimed = readSynced(sidePath, head)
+          const synced = Math.min(claimed ?? image.length, image.length)
           if (synced < image.length) {
             lostUnsyncedBytes = image.length - synced
             lostUnsyncedRecords = parseWal(image.subarray(synced)).records.length
@@ -198,7 +253,7 @@ export class Wal {
       throw e
     }
     const sideFd = openSync(sidePath, 'w')
-    const wal = new Wal(path, opts.fsync, fd, sideFd, bytes)
+    const wal = new Wal(path, opts.fsync, fd, sideFd, bytes, head)
     wal.writeSide()
     return { wal, recovery: { records, bytes, lostUnsyncedBytes, lostUnsyncedRecords, tornReason } }
   }
@@ -221,6 +276,7 @@ export class Wal {
   write(records: readonly unknown[]): void {
     if (records.length === 0) return
     const buf = encodeRecords(records)
+    if (this.size === 0) this.head = headOf(buf)
     let o = 0
     while (o < buf.length) o += writeSync(this.fd, buf, o, buf.length - o)
     this.size += buf.length
@@ -232,12 +288,54 @@ export class Wal {
    */
   sync(done: (err: Error | null) => void): void {
     const size = this.size
-    fdatasync(this.fd, (err) => {
+    const fd = this.fd
+    const gen = this.fileGen
+    this.syncsRunning.set(fd, (this.syncsRunning.get(fd) ?? 0) + 1)
+    fdatasync(fd, (err) => {
+      const left = (this.syncsRunning.get(fd) ?? 1) - 1
+      if (left > 0) this.syncsRunning.set(fd, left)
+      else {
+        this.syncsRunning.delete(fd)
+        if (this.retired.delete(fd)) closeSync(fd)
+      }
+      // The file was replaced meanwhile: the compaction made everything before it durable.
+      if (gen !== this.fileGen) return done(null)
       if (err) return done(err)
       this.syncs++
       if (size > this.syncedSize) this.syncedSize = size
       done(null)
     })
+  }
+
+  /**
+   * Replace the whole WAL with `records` (a protocol's base record, then what follows it),
+   * crash-safely: written to a temporary file, synced, renamed over the WAL, directory synced.
+   * Durable when this returns.
+   */
+  compact(records: readonly unknown[]): void {
+    const tmp = `${this.path}.compact`
+    const buf = encodeRecords(records)
+    const tfd = openSync(tmp, 'w')
+    try {
+      let o = 0
+      while (o < buf.length) o += writeSync(tfd, buf, o, buf.length - o)
+      fsyncSync(tfd)
+    } finally {
+      closeSync(tfd)
+    }
+    renameSync(tmp, this.path)
+    fsyncDir(dirname(this.path))
+    // Appends go to the new file; the old descriptor closes once no sync runs on it.
+    const old = this.fd
+    this.fd = openSync(this.path, 'a+')
+    this.fileGen++
+    if (this.syncsRunning.has(old)) this.retired.add(old)
+    else closeSync(old)
+    this.size = buf.length
+    this.syncedSize = buf.length
+    this.head = headOf(buf)
+    this.compactions++
+    this.writeSide()
   }
 
   /** fsync off: sync what was written and record the synced length (the kernel's writeback). */
@@ -251,7 +349,8 @@ export class Wal {
 
   private writeSide(): void {
     this.side.writeDoubleLE(this.syncedSize, 0)
-    writeSync(this.sideFd, this.side, 0, 8, 0)
+    this.head.copy(this.side, 8)
+    writeSync(this.sideFd, this.side, 0, 8 + HEAD, 0)
   }
 
   close(): void {

@@ -29,6 +29,8 @@ const TRACE_KIND_LIST = [
   'state',
   'log',
   'apply',
+  'config',
+  'snapshot',
   'op',
   'fault',
   'node',

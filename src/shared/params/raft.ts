@@ -15,6 +15,19 @@ export const RaftParamsSchema = z
     readMode: z.enum(['readIndex', 'log']).default('readIndex'),
     /** Most entries sent in one AppendEntries message. */
     maxBatch: intBetween(1, 10_000, 'entries').default(64),
+    // The parameters below are optional: absent means the default in RAFT_DEFAULTS. (A default
+    // filled in by the schema would change every parsed spec, and with it every recorded run.)
+    /**
+     * How the leader changes the cluster's voters (thesis chapter 4): one voter at a time
+     * (single-server), or through a joint configuration C_old,new then C_new (joint).
+     */
+    membership: z.enum(['single-server', 'joint']).optional(),
+    /** Snapshot the state machine every this many applied entries and drop the log behind it (0 = never). */
+    snapshotEveryEntries: intBetween(0, 1_000_000, 'entries').optional(),
+    /** Largest piece of a snapshot one InstallSnapshot message carries (characters of its serialized form). */
+    snapshotChunkBytes: intBetween(64, 4 * 1024 * 1024, 'bytes').optional(),
+    /** A leadership transfer not done within this many ticks is given up (0 = the maximum election timeout). */
+    transferTimeoutTicks: intBetween(0, 10_000, 'ticks').optional(),
   })
   .refine((p) => p.electionTimeoutTicks[0] <= p.electionTimeoutTicks[1], {
     error: 'min must be <= max',
@@ -25,6 +38,16 @@ export const RaftParamsSchema = z
     path: ['heartbeatTicks'],
   })
 export type RaftParams = z.infer<typeof RaftParamsSchema>
+
+/** What an absent optional Raft parameter means. */
+export const RAFT_DEFAULTS = {
+  membership: 'single-server',
+  snapshotEveryEntries: 0,
+  snapshotChunkBytes: 64 * 1024,
+  transferTimeoutTicks: 0,
+} as const satisfies Required<
+  Pick<RaftParams, 'membership' | 'snapshotEveryEntries' | 'snapshotChunkBytes' | 'transferTimeoutTicks'>
+>
 
 export const RAFT_INFO: AlgorithmInfo = {
   label: 'Raft',
@@ -52,6 +75,25 @@ export const RAFT_INFO: AlgorithmInfo = {
       label: 'Max batch',
       unit: 'entries',
       help: 'Most entries per AppendEntries; bigger batches raise throughput under load.',
+    },
+    membership: {
+      label: 'Membership changes',
+      help: 'single-server adds or removes one voter at a time; joint moves through C_old,new, where every decision needs a majority of both.',
+    },
+    snapshotEveryEntries: {
+      label: 'Snapshot every',
+      unit: 'entries',
+      help: 'Compacts the log behind a snapshot of the key-value state so long runs stay in bounded memory; followers too far behind get the snapshot (0 = never).',
+    },
+    snapshotChunkBytes: {
+      label: 'Snapshot chunk',
+      unit: 'bytes',
+      help: 'InstallSnapshot sends the snapshot in pieces of this size, one at a time; smaller pieces share the link better.',
+    },
+    transferTimeoutTicks: {
+      label: 'Transfer timeout',
+      unit: 'ticks',
+      help: 'A leadership transfer whose target does not catch up and win within this long is abandoned and the leader serves again (0 = one election timeout).',
     },
   },
 }

@@ -8,9 +8,16 @@ import { fmtBallot, type MpMsg, type MpRecord, type MultiPaxosMutations } from '
 import { validateMpMsg } from './validate'
 
 export { MultiPaxosNode, CATCHUP_MIN, MAX_AHEAD } from './node'
-export { SlotLog } from './log'
+export { SlotLog, SlotNumbers } from './log'
 export { validateMpMsg } from './validate'
-export { BALLOT_NODES, MULTIPAXOS_MUTANTS, ballotRound, fmtBallot, makeBallot } from './types'
+export {
+  BALLOT_NODES,
+  CHECKPOINT_CHUNK,
+  MULTIPAXOS_MUTANTS,
+  ballotRound,
+  fmtBallot,
+  makeBallot,
+} from './types'
 export type { MpEntry, MpMsg, MpMsgType, MpRecord, MultiPaxosMutations, PromiseSlot } from './types'
 
 export type MultiPaxosFactory = ProtocolFactory<MpMsg, MpRecord, MultiPaxosParams> & {
@@ -55,6 +62,10 @@ export function describeMpMsg(m: MpMsg): string {
       return `HeartbeatAck ${b} commit=${m.commit}${m.commit < m.leaderCommit ? ` behind ${m.leaderCommit}` : ''}`
     case 'CatchUp':
       return `CatchUp ${range(m.slot, m.entries.length)} decided`
+    case 'Checkpoint':
+      return `Checkpoint s${m.slot} off=${m.offset} n=${m.data.length}${m.done ? ' done' : ''}`
+    case 'CheckpointAck':
+      return m.done ? `CheckpointAck s${m.slot} installed` : `CheckpointAck s${m.slot} next=${m.next}`
   }
 }
 

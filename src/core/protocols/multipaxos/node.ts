@@ -22,6 +22,14 @@
 // - Reads go through the log (a get is a command like a put), so they are linearizable.
 // - Commands are idempotent by request id (KvStore): a retried request applied twice answers
 //   with the first result.
+// - Checkpoints (params.checkpointEverySlots, 0 = off): every N applied slots a node
+//   serializes its KV state, trims the slots behind it and replaces its durable records with
+//   one (Ready.base). A node whose next slot another trimmed gets that checkpoint in pieces
+//   (Checkpoint / CheckpointAck): a follower behind the leader's trim point, or a candidate
+//   whose Prepare asks about slots an acceptor trimmed (that acceptor does not promise: its
+//   values there are gone, so the candidate first installs the checkpoint, then prepares from
+//   after it). With checkpoints on, the slot store, the leader's per-slot tables and the KV
+//   state are bounded; the dedup table is bounded per client (see kv.ts).
 // - Liveness helpers (not needed for safety): an acceptor that heard from a leader within the
 //   minimum leader timeout ignores Prepares (so a node returning from a partition does not
 //   depose a working leader), a candidate that hears a working leader steps down, and a
@@ -29,10 +37,12 @@
 import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
 import type { MultiPaxosParams } from '../../../shared/params/multipaxos'
-import { KvStore, kvReply } from '../kv'
+import { KvStore, kvReply, parseKvSnapshot } from '../kv'
 import { Outbox } from '../outbox'
-import { SlotLog } from './log'
+import { chunkAt, SnapshotAssembly } from '../snapshot'
+import { SlotLog, SlotNumbers } from './log'
 import {
+  CHECKPOINT_CHUNK,
   ballotRound,
   makeBallot,
   type MpEntry,
@@ -55,6 +65,14 @@ export const CATCHUP_MIN = 256
 export const MAX_AHEAD = 1 << 22
 /** Most entries the leader re-sends to one follower per heartbeat (as Accepts). */
 const RESEND_BATCHES = 4
+/** A checkpoint transfer nobody answers for this many leader timeouts is given up. */
+const TRANSFER_GIVE_UP_TIMEOUTS = 10
+
+interface Checkpoint {
+  slot: number
+  term: number
+  data: string
+}
 
 function popcount(x: number): number {
   let n = 0
@@ -68,6 +86,7 @@ function popcount(x: number): number {
 export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   readonly id: NodeId
   readonly peers: readonly NodeId[]
+  private readonly nodes: readonly NodeId[]
   private readonly index: number
   private readonly bit: ReadonlyMap<NodeId, number>
   private readonly quorum: number
@@ -76,6 +95,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   private readonly params: MultiPaxosParams
   private readonly rng: Rng
   private readonly mut: MultiPaxosMutations
+  private readonly checkpointEvery: number
 
   // Durable state (rebuilt from records on restart).
   /** Highest ballot promised (or accepted in) as an acceptor. */
@@ -83,6 +103,8 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   /** Highest ballot this node ran phase 1 with. */
   private ownBallot = 0
   readonly log = new SlotLog()
+  /** The latest checkpoint (taken here or installed from another node). */
+  private checkpoint: Checkpoint | null = null
 
   // Volatile state.
   private role: MpRole = 'follower'
@@ -105,16 +127,23 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
 
   // Leader.
   /** acks[slot] = bitmask of nodes that accepted the slot in this ballot. */
-  private acks: number[] = []
+  private readonly acks = new SlotNumbers()
   /** First slot not yet sent to the followers. */
   private nextUnsent = 1
   /** Leader ticks so far, and sentAt[slot] = the tick its Accept last went out. */
   private ticks = 0
-  private sentAt: number[] = []
+  private readonly sentAt = new SlotNumbers()
   private readonly active = new Set<NodeId>()
 
   /** Client requests this node accepted and still owes a reply for. */
   private readonly pending = new Set<string>()
+
+  // Checkpoint transfers: pieces being received, and the ones this node sends (one piece in
+  // flight per receiver; `idle` ticks since its last answer).
+  private readonly assembly = new SnapshotAssembly()
+  private readonly transfers = new Map<NodeId, { slot: number; offset: number; idle: number }>()
+  /** A checkpoint was taken or installed: the next ready() replaces the durable state. */
+  private needBase = false
 
   // Outputs, drained by ready().
   private readonly out = new Outbox<MpMsg, MpRecord>()
@@ -128,6 +157,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
       throw new Error(`multipaxos: node ${opts.id} is not in nodes [${opts.nodes.join(', ')}]`)
     if (opts.nodes.length > 15) throw new Error(`multipaxos: at most 15 nodes (got ${opts.nodes.length})`)
     this.peers = opts.nodes.filter((n) => n !== opts.id)
+    this.nodes = opts.nodes.slice()
     const bit = new Map<NodeId, number>()
     opts.nodes.forEach((n, i) => bit.set(n, 1 << i))
     this.bit = bit
@@ -136,12 +166,21 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.params = opts.params
     this.rng = opts.rng
     this.mut = mutations
+    this.checkpointEvery = opts.params.checkpointEverySlots ?? 0
     this.recover(opts.recovered)
     this.resetTimer()
     this.emitStateIfChanged()
     // The recovered log again for the trace (the previous incarnation's events may not all
-    // have reached it before the crash), then the decided prefix is applied from slot 1.
-    for (let s = 1; s <= this.log.lastSlot(); s++) {
+    // have reached it before the crash), then the decided prefix is applied from slot 1 (from
+    // after the checkpoint, when there is one).
+    if (this.checkpoint !== null)
+      this.out.events.push({
+        type: 'snapshot',
+        action: 'restore',
+        index: this.checkpoint.slot,
+        term: this.checkpoint.term,
+      })
+    for (let s = this.log.trimmed() + 1; s <= this.log.lastSlot(); s++) {
       const e = this.log.entry(s)
       if (e !== null) this.out.logAppend(s, [e])
     }
@@ -153,6 +192,25 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     let commit = 0
     for (const r of records) {
       switch (r.t) {
+        case 'checkpoint': {
+          const kv = parseKvSnapshot(r.data)
+          if (typeof kv === 'string')
+            throw new Error(`multipaxos ${this.id}: recovered checkpoint at slot ${r.slot}: ${kv}`)
+          this.promised = r.promised
+          this.ownBallot = r.ownBallot
+          this.log.trim(r.slot)
+          for (const a of r.accepted) {
+            if (a.ballot > this.promised && !this.mut.forgetPromise) this.promised = a.ballot
+            this.log.set(a.slot, a.ballot, a.entry, a.decided)
+          }
+          this.kv.restore(kv)
+          this.checkpoint = { slot: r.slot, term: r.term, data: r.data }
+          this.commitIndex = r.slot
+          this.lastApplied = r.slot
+          for (let s = r.slot + 1; s <= r.commit; s++) this.log.markDecided(s)
+          commit = Math.max(r.slot, r.commit)
+          break
+        }
         case 'promise':
           if (r.ballot > this.promised) this.promised = r.ballot
           break
@@ -187,6 +245,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.elapsed++
     if (this.role === 'leader') this.tickLeader()
     else if (this.elapsed >= this.timeout) this.campaign()
+    if (this.transfers.size > 0) this.tickTransfers()
     this.emitStateIfChanged()
   }
 
@@ -219,6 +278,12 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
         break
       case 'CatchUp':
         this.onCatchUp(m)
+        break
+      case 'Checkpoint':
+        this.onCheckpoint(from, m)
+        break
+      case 'CheckpointAck':
+        this.onCheckpointAck(from, m)
         break
     }
     this.emitStateIfChanged()
@@ -261,6 +326,26 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
 
   ready(): Ready<MpMsg, MpRecord> {
     this.flush()
+    if (this.needBase) {
+      // Checkpoint and trim: one record with everything durable replaces all earlier ones.
+      this.needBase = false
+      this.hardPromised = this.promised
+      this.hardCommit = this.commitIndex
+      this.emitStateIfChanged()
+      const cp = this.checkpoint as Checkpoint
+      const base: MpRecord = {
+        t: 'checkpoint',
+        // Mutation forgetPromise: the promise never reaches storage.
+        promised: this.mut.forgetPromise ? 0 : this.promised,
+        ownBallot: this.ownBallot,
+        slot: cp.slot,
+        term: cp.term,
+        data: cp.data,
+        accepted: this.log.slotsAfter(cp.slot),
+        commit: this.commitIndex,
+      }
+      return this.out.drainWithBase(base)
+    }
     if (this.promised !== this.hardPromised) {
       // Mutation forgetPromise: the promise never reaches storage.
       if (!this.mut.forgetPromise) this.out.persist.unshift({ t: 'promise', ballot: this.promised })
@@ -286,12 +371,21 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   }
 
   /** Extra introspection for tests. */
-  inspect(): { promised: number; ballot: number; lastApplied: number; timeout: number } {
+  inspect(): {
+    promised: number
+    ballot: number
+    lastApplied: number
+    timeout: number
+    trimmed: number
+    transfers: number
+  } {
     return {
       promised: this.promised,
       ballot: this.ballot,
       lastApplied: this.lastApplied,
       timeout: this.timeout,
+      trimmed: this.log.trimmed(),
+      transfers: this.transfers.size,
     }
   }
 
@@ -311,10 +405,20 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
         (this.leader !== null && this.elapsed < this.params.leaderTimeoutTicks[0])
       )
         return
+      if (m.from < this.log.trimmed()) {
+        // We trimmed slots the candidate asks about: our values there are only in the
+        // checkpoint. No promise (it could not use one); the checkpoint instead.
+        this.startTransfer(from)
+        return
+      }
       this.promised = m.ballot
       if (this.role !== 'follower') this.becomeFollower(null)
       this.leader = null
       this.resetTimer()
+    }
+    if (m.from < this.log.trimmed()) {
+      this.startTransfer(from)
+      return
     }
     // m.ballot === promised: a repeated Prepare, answer again.
     this.send(from, { type: 'Promise', ballot: m.ballot, from: m.from, slots: this.log.slotsAfter(m.from) })
@@ -340,8 +444,8 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.hbElapsed = this.params.heartbeatTicks // heartbeat at the next tick
     this.elapsed = 0
     this.active.clear()
-    this.acks = []
-    this.sentAt = []
+    this.acks.clear()
+    this.sentAt.clear()
     const from = this.prepareFrom
     // Highest-ballot value per slot over the quorum (our own log counts as one promise).
     const best = new Map<number, PromiseSlot>()
@@ -484,6 +588,11 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     // otherwise it is merely behind by what was decided while the heartbeat travelled.
     if (m.commit >= m.leaderCommit || m.commit >= this.commitIndex) return
     const first = m.commit + 1
+    if (first <= this.log.trimmed()) {
+      // What it misses starts before our trim point: it needs the checkpoint.
+      this.startTransfer(from)
+      return
+    }
     const last = Math.min(this.commitIndex, m.commit + Math.max(CATCHUP_MIN, this.params.maxBatch))
     const entries: MpEntry[] = []
     for (let s = first; s <= last; s++) entries.push(this.log.entry(s) as MpEntry)
@@ -493,8 +602,8 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
   /** Record that `from` accepted `slot` in our ballot; decide it on a quorum. */
   private ack(slot: number, from: NodeId): void {
     if (this.log.isDecided(slot)) return
-    const mask = (this.acks[slot] ?? 0) | (this.bit.get(from) ?? 0)
-    this.acks[slot] = mask
+    const mask = (this.acks.get(slot) ?? 0) | (this.bit.get(from) ?? 0)
+    this.acks.set(slot, mask)
     if (popcount(mask) >= this.phase2Quorum) this.log.markDecided(slot)
   }
 
@@ -527,7 +636,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     const cap = RESEND_BATCHES * this.params.maxBatch
     const before = this.ticks - this.params.heartbeatTicks
     const due = (s: number, bit: number): boolean =>
-      !this.log.isDecided(s) && ((this.acks[s] ?? 0) & bit) === 0 && (this.sentAt[s] ?? 0) <= before
+      !this.log.isDecided(s) && ((this.acks.get(s) ?? 0) & bit) === 0 && (this.sentAt.get(s) ?? 0) <= before
     let resent = 0
     for (const p of this.peers) {
       const bit = this.bit.get(p) ?? 0
@@ -550,7 +659,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
       }
     }
     for (let s = this.commitIndex + 1; s <= resent; s++)
-      if ((this.sentAt[s] ?? 0) <= before) this.sentAt[s] = this.ticks
+      if ((this.sentAt.get(s) ?? 0) <= before) this.sentAt.set(s, this.ticks)
   }
 
   // ---------------------------------------------------------------- role changes
@@ -559,7 +668,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
     this.role = 'follower'
     this.leader = leader
     this.promises.clear()
-    this.acks = []
+    this.acks.clear()
     this.active.clear()
     this.resetTimer()
     // Pending writes stay pending: they may still be decided, and we reply if we apply them.
@@ -611,6 +720,111 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
         this.out.replies.push(kvReply(e.id, res))
       }
     }
+    if (this.checkpointEvery > 0) this.maybeCheckpoint()
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  /** Every checkpointEverySlots applied slots: serialize the state machine, trim behind it. */
+  private maybeCheckpoint(): void {
+    if (this.lastApplied - this.log.trimmed() < this.checkpointEvery) return
+    const slot = this.lastApplied
+    const term = (this.log.entry(slot) as MpEntry).term
+    this.checkpoint = { slot, term, data: JSON.stringify(this.kv.snapshot()) }
+    this.trimThrough(slot)
+    this.out.events.push({ type: 'snapshot', action: 'take', index: slot, term })
+  }
+
+  private trimThrough(slot: number): void {
+    this.log.trim(slot)
+    this.acks.dropThrough(slot)
+    this.sentAt.dropThrough(slot)
+    this.needBase = true
+  }
+
+  /** Send our checkpoint to `to` (a node behind our trim point), one piece at a time. */
+  private startTransfer(to: NodeId): void {
+    const cp = this.checkpoint
+    if (cp === null) return
+    const t = this.transfers.get(to)
+    if (t !== undefined && t.slot === cp.slot) return // on its way: pieces follow the answers
+    this.transfers.set(to, { slot: cp.slot, offset: 0, idle: 0 })
+    this.sendPiece(to)
+  }
+
+  private sendPiece(to: NodeId): void {
+    const cp = this.checkpoint
+    const t = this.transfers.get(to)
+    if (cp === null || t === undefined) return
+    if (t.slot !== cp.slot) {
+      // A newer checkpoint since: send that one from the start.
+      t.slot = cp.slot
+      t.offset = 0
+    }
+    const piece = chunkAt(cp.data, t.offset, CHECKPOINT_CHUNK)
+    this.send(to, {
+      type: 'Checkpoint',
+      ballot: this.role === 'follower' ? this.promised : this.ballot,
+      slot: cp.slot,
+      term: cp.term,
+      offset: t.offset,
+      data: piece.data,
+      done: piece.done,
+    })
+  }
+
+  private onCheckpointAck(from: NodeId, m: Msg<'CheckpointAck'>): void {
+    const t = this.transfers.get(from)
+    if (t === undefined || m.slot !== t.slot) return
+    if (m.done) {
+      this.transfers.delete(from)
+      return
+    }
+    t.idle = 0
+    if (m.next === t.offset) return // a piece out of order: the tick sends it again
+    t.offset = m.next
+    this.sendPiece(from)
+  }
+
+  /** A piece not answered for a heartbeat interval goes again; a silent receiver is given up. */
+  private tickTransfers(): void {
+    const giveUp = TRANSFER_GIVE_UP_TIMEOUTS * this.params.leaderTimeoutTicks[1]
+    for (const [to, t] of this.transfers) {
+      t.idle++
+      if (t.idle > giveUp) this.transfers.delete(to)
+      else if (t.idle % this.params.heartbeatTicks === 0) this.sendPiece(to)
+    }
+  }
+
+  /**
+   * A checkpoint arrives (in pieces): slots up to it are decided (decided values are facts,
+   * whoever sends them). One within our decided prefix changes nothing; else it replaces
+   * the state machine and trims, keeping what we accepted after it.
+   */
+  private onCheckpoint(from: NodeId, m: Msg<'Checkpoint'>): void {
+    const key = { index: m.slot, term: m.term, epoch: this.nodes.indexOf(from) + 1 }
+    const got = this.assembly.offer(key, m.offset, m.data, m.done)
+    const ack = (next: number, done: boolean): void =>
+      this.send(from, { type: 'CheckpointAck', ballot: m.ballot, slot: m.slot, next, done })
+    if (got.text === null) return ack(got.next, false)
+    if (m.slot <= this.commitIndex) return ack(got.next, true)
+    const kv = parseKvSnapshot(got.text)
+    if (typeof kv === 'string') return ack(0, false)
+    this.kv.restore(kv)
+    this.checkpoint = { slot: m.slot, term: m.term, data: got.text }
+    this.trimThrough(m.slot)
+    this.commitIndex = m.slot
+    this.lastApplied = m.slot
+    this.out.events.push({ type: 'snapshot', action: 'install', index: m.slot, term: m.term })
+    this.advanceCommit()
+    ack(got.next, true)
+    if (this.role === 'candidate') {
+      // Phase 1 again from after the checkpoint (promises for the old start are useless).
+      this.promises.clear()
+      this.prepareFrom = this.commitIndex
+      const p: MpMsg = { type: 'Prepare', ballot: this.ballot, from: this.prepareFrom }
+      for (const q of this.peers) this.send(q, p)
+    }
   }
 
   // ---------------------------------------------------------------- output helpers
@@ -637,7 +851,7 @@ export class MultiPaxosNode implements Protocol<MpMsg, MpRecord> {
       const m: MpMsg = { type: 'Accept', ballot: this.ballot, slot: start, entries, commit: this.commitIndex }
       for (const p of this.peers) this.send(p, m)
     }
-    for (let k = this.nextUnsent; k <= last; k++) this.sentAt[k] = this.ticks
+    for (let k = this.nextUnsent; k <= last; k++) this.sentAt.set(k, this.ticks)
     this.nextUnsent = last + 1
   }
 

@@ -8,6 +8,9 @@ import type { KvCommand } from '../types'
  */
 export const BALLOT_NODES = 16
 
+/** Largest piece of a checkpoint one Checkpoint message carries (characters). */
+export const CHECKPOINT_CHUNK = 64 * 1024
+
 export function makeBallot(round: number, nodeIndex: number): number {
   return round * BALLOT_NODES + nodeIndex
 }
@@ -65,6 +68,23 @@ export type MpMsg =
   | { type: 'HeartbeatAck'; ballot: number; commit: number; leaderCommit: number }
   /** Decided values for slots `slot`, `slot`+1, ... for a follower that missed them. */
   | { type: 'CatchUp'; ballot: number; slot: number; entries: MpEntry[] }
+  /**
+   * A piece of the sender's checkpoint, for a node whose next slot the sender trimmed (a
+   * follower behind, or a candidate whose Prepare starts before the trim point): the state
+   * machine after slot `slot` (whose value has term `term`) serialized as text, characters
+   * `offset`.. of it in `data`; `done` on the last piece. `ballot`: the sender's ballot.
+   */
+  | {
+      type: 'Checkpoint'
+      ballot: number
+      slot: number
+      term: number
+      offset: number
+      data: string
+      done: boolean
+    }
+  /** Answer to a piece: `next` = characters received so far; `done` once it is installed (or not needed). */
+  | { type: 'CheckpointAck'; ballot: number; slot: number; next: number; done: boolean }
 
 export type MpMsgType = MpMsg['type']
 
@@ -80,6 +100,21 @@ export type MpRecord =
   | { t: 'learn'; slot: number; entries: MpEntry[] }
   /** Every slot <= index is decided (with the value this node holds). */
   | { t: 'commit'; index: number }
+  /**
+   * Checkpoint and trim (Ready.base): the node's whole durable state in one record, replacing
+   * every earlier one: promise and own ballot, the checkpoint (the serialized KV state after
+   * slot `slot`, whose value has `term`), what it holds after it, and its commit point.
+   */
+  | {
+      t: 'checkpoint'
+      promised: number
+      ownBallot: number
+      slot: number
+      term: number
+      data: string
+      accepted: PromiseSlot[]
+      commit: number
+    }
 
 /** Deliberate bugs, each breaking one rule, for the checkers/fuzzer to catch. Not in the spec. */
 export interface MultiPaxosMutations {

@@ -1,6 +1,6 @@
 // Field-by-field check of a Multi-Paxos message decoded from a socket (processes mode):
 // null when it is a well-formed MpMsg, else a reason naming the offending field.
-import type { MpMsg } from './types'
+import { CHECKPOINT_CHUNK, type MpMsg } from './types'
 import { isNat, isObj, natField as nat, show, strField as str, type Obj } from '../fields'
 
 /** Longest request id, key or value accepted (same bounds as the node's client checks). */
@@ -87,6 +87,22 @@ export function validateMpMsg(m: unknown): string | null {
       return nat(m, 'ballot', p) ?? nat(m, 'commit', p) ?? nat(m, 'leaderCommit', p)
     case 'CatchUp':
       return nat(m, 'ballot', p) ?? slotNo(m, 'slot', p) ?? checkEntries(m, p, MAX_ENTRIES)
+    case 'Checkpoint':
+      return (
+        nat(m, 'ballot', p) ??
+        slotNo(m, 'slot', p) ??
+        nat(m, 'term', p) ??
+        nat(m, 'offset', p) ??
+        str(m, 'data', p, CHECKPOINT_CHUNK) ??
+        (typeof m.done === 'boolean' ? null : `${p}done: must be true or false, got ${show(m.done)}`)
+      )
+    case 'CheckpointAck':
+      return (
+        nat(m, 'ballot', p) ??
+        slotNo(m, 'slot', p) ??
+        nat(m, 'next', p) ??
+        (typeof m.done === 'boolean' ? null : `${p}done: must be true or false, got ${show(m.done)}`)
+      )
     default:
       return `${p}type: unknown Multi-Paxos message type ${show(m.type)}`
   }

@@ -7,7 +7,7 @@ import { RaftNode } from './node'
 import { checkRaftMsg } from './validate'
 import type { RaftEntry, RaftMsg, RaftMutations, RaftRecord } from './types'
 
-export { RaftNode, MAX_INFLIGHT } from './node'
+export { RaftNode, MAX_INFLIGHT, MAX_ADMIN_QUEUE } from './node'
 export { RaftLog } from './log'
 export { checkRaftMsg } from './validate'
 export type { RaftEntry, RaftMsg, RaftMsgType, RaftMutations, RaftRecord } from './types'
@@ -33,6 +33,9 @@ const SHORT: Record<RaftMsg['type'], string> = {
   RequestVoteResp: 'RVR',
   AppendEntries: 'AE',
   AppendEntriesResp: 'AER',
+  TimeoutNow: 'TN',
+  InstallSnapshot: 'IS',
+  InstallSnapshotResp: 'ISR',
 }
 
 export function describeRaftMsg(m: RaftMsg): string {
@@ -40,7 +43,7 @@ export function describeRaftMsg(m: RaftMsg): string {
   switch (m.type) {
     case 'PreVote':
     case 'RequestVote':
-      return `${s} t${m.term} last=${m.lastLogIndex}/${m.lastLogTerm}`
+      return `${s} t${m.term} last=${m.lastLogIndex}/${m.lastLogTerm}${m.type === 'RequestVote' && m.transfer ? ' transfer' : ''}`
     case 'PreVoteResp':
     case 'RequestVoteResp':
       return `${s} t${m.term} ${m.granted ? 'granted' : 'rejected'}`
@@ -50,6 +53,14 @@ export function describeRaftMsg(m: RaftMsg): string {
       return m.success
         ? `${s} t${m.term} ok match=${m.index}`
         : `${s} t${m.term} reject prev=${m.index} hint=${m.conflictIndex}/${m.conflictTerm}`
+    case 'TimeoutNow':
+      return `${s} t${m.term}`
+    case 'InstallSnapshot':
+      return `${s} t${m.term} snap=${m.index}/${m.snapTerm} off=${m.offset} n=${m.data.length}${m.done ? ' done' : ''}`
+    case 'InstallSnapshotResp':
+      return m.done
+        ? `${s} t${m.term} snap=${m.index} installed match=${m.match}`
+        : `${s} t${m.term} snap=${m.index} next=${m.next}`
   }
 }
 
@@ -88,6 +99,11 @@ export function corruptRaftMsg(m: RaftMsg, behavior: 'forge' | 'equivocate', to:
         return { ...m, term: m.term + 1, commit: m.prevIndex + m.entries.length + rng.int(1, 10) }
       case 'AppendEntriesResp':
         return { ...m, success: true, index: m.index + 1000, conflictIndex: 0, conflictTerm: 0 }
+      case 'TimeoutNow':
+      case 'InstallSnapshot':
+        return { ...m, term: m.term + 1 }
+      case 'InstallSnapshotResp':
+        return { ...m, done: true, match: m.match + 1000 }
     }
   }
   switch (m.type) {
@@ -103,6 +119,12 @@ export function corruptRaftMsg(m: RaftMsg, behavior: 'forge' | 'equivocate', to:
       return { ...m, lastLogTerm: m.lastLogTerm + (hashTo(to) % 3) }
     case 'AppendEntriesResp':
       return (hashTo(to) & 1) === 0 ? m : { ...m, success: !m.success }
+    case 'InstallSnapshot':
+      // A different snapshot index per peer.
+      return { ...m, index: m.index + (hashTo(to) % 3) }
+    case 'TimeoutNow':
+    case 'InstallSnapshotResp':
+      return m
   }
 }
 
@@ -118,6 +140,7 @@ export function createRaftFactory(mutations: RaftMutations = {}): RaftFactory {
     messageType: (m) => m.type,
     describe: describeRaftMsg,
     corrupt: corruptRaftMsg,
+    admin: ['membership', 'transfer-leadership'],
     validate: checkRaftMsg,
   }
 }

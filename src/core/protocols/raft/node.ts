@@ -7,41 +7,50 @@
 // Roles are swappable step/tick functions (stepLeader / stepCandidate / stepFollower,
 // tickElection / tickHeartbeat). Paper references: Raft paper (Ongaro & Ousterhout 2014)
 // sections 5.x, Ongaro's thesis sections 6.4 (ReadIndex), 9.6 (pre-vote), 4.2.3
-// (disruptive servers) and etcd's check-quorum.
-import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
+// (disruptive servers) and etcd's check-quorum; chapter 4 (membership changes: one voter at a
+// time, or joint consensus; learners), 5 (snapshots, InstallSnapshot) and 3.10 (leadership
+// transfer). Quorum math lives in quorum.ts, follower progress in tracker.ts, configurations
+// in config.ts.
+import type {
+  AdminCommand,
+  ClientRequest,
+  ClusterConfig,
+  CreateOptions,
+  NodeId,
+  NodeStatus,
+  Protocol,
+  Ready,
+} from '../types'
 import type { Rng } from '../../rng'
 import type { RaftParams } from '../../../shared/spec'
 import type { Role } from '../../../shared/trace'
-import { KvStore, kvReply } from '../kv'
+import { KvStore, kvReply, parseKvSnapshot } from '../kv'
 import { Outbox } from '../outbox'
+import { chunkAt, SnapshotAssembly } from '../snapshot'
+import { changed, ConfigHistory, copyConfig, isJoint, sameConfig, type MembershipAction } from './config'
 import { RaftLog } from './log'
-import type { RaftEntry, RaftMsg, RaftMutations, RaftRecord } from './types'
+import { ProgressTracker, type Progress } from './tracker'
+import { CONFIG_ID, type RaftEntry, type RaftMsg, type RaftMutations, type RaftRecord } from './types'
 
 /** Most optimistic (pipelined) AppendEntries with entries in flight per follower. */
 export const MAX_INFLIGHT = 4
 
 type RaftRole = Exclude<Role, 'down'>
 
-interface Progress {
-  /** Highest index known to be replicated on the follower. */
-  match: number
-  /** Next index to send. */
-  next: number
-  /** probe: one message at a time until the match point is found; replicate: pipelined. */
-  state: 'probe' | 'replicate'
-  /** probe: a message is out, wait for a response (or the next heartbeat). */
-  paused: boolean
-  /** replicate: last index of each in-flight AppendEntries, ascending. */
-  inflight: number[]
-  /** Heard from since the last check-quorum round. */
-  active: boolean
-  /** Highest ReadIndex round (ctx) this follower acknowledged. */
-  readAck: number
-  /** match at the previous heartbeat (detects a stalled pipeline after lost messages). */
-  matchAtHeartbeat: number
-  /** Highest ReadIndex round (ctx) carried by a message sent to this follower. */
-  sentCtx: number
+/** The node's current snapshot (taken from its own state or installed from the leader's). */
+interface Snapshot {
+  index: number
+  term: number
+  config: ClusterConfig
+  configIndex: number
+  /** The serialized KV state (JSON of a KvSnapshot). */
+  data: string
 }
+
+/** Most membership commands a leader keeps waiting. */
+export const MAX_ADMIN_QUEUE = 64
+/** A promotion waits for its learner to catch up at most this many maximum election timeouts. */
+const PROMOTE_WAIT_TIMEOUTS = 10
 
 interface PendingRead {
   id: string
@@ -52,50 +61,47 @@ interface PendingRead {
   ctx: number
 }
 
-/** The k-th largest (1-based) of a[0..len): partial insertion sort in place, fine for cluster sizes. */
-function kthLargest(a: number[], len: number, k: number): number {
-  for (let i = 1; i < len; i++) {
-    const v = a[i]
-    let j = i - 1
-    while (j >= 0 && a[j] < v) {
-      a[j + 1] = a[j]
-      j--
-    }
-    a[j + 1] = v
-  }
-  return a[k - 1]
-}
-
 type Msg<T extends RaftMsg['type']> = Extract<RaftMsg, { type: T }>
 
 export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   readonly id: NodeId
+  /** Every other node that may ever be in the cluster. */
   readonly peers: readonly NodeId[]
+  /** Every node that may ever be in the cluster, in order. */
+  private readonly nodes: readonly NodeId[]
   private readonly members: ReadonlySet<NodeId>
-  private readonly quorum: number
   private readonly params: RaftParams
   private readonly rng: Rng
   private readonly mut: RaftMutations
+  private readonly snapshotEvery: number
+  private readonly chunkSize: number
+  private readonly transferTimeout: number
+  private readonly joint: boolean
 
   // Durable state (rebuilt from records on restart).
   private term = 0
   private votedFor: NodeId | null = null
   readonly log = new RaftLog()
+  /** The configurations in the log (the current one is the last, in effect from its append). */
+  private readonly confs: ConfigHistory
+  private snapshot: Snapshot | null = null
 
   // Volatile state.
   private role: RaftRole = 'follower'
   private leader: NodeId | null = null
   private commitIndex = 0
   private lastApplied = 0
-  /** The replicated state machine (volatile: rebuilt by re-applying the log). */
+  /** The replicated state machine (rebuilt from the snapshot and by re-applying the log). */
   readonly kv = new KvStore()
   private electionElapsed = 0
   private heartbeatElapsed = 0
   private randomizedElectionTimeout = 0
   private readonly votes = new Map<NodeId, boolean>()
-  private readonly prs = new Map<NodeId, Progress>()
-  /** Reused buffer for quorum computations (no allocation per message). */
-  private readonly scratch: number[]
+  /** The configuration's quorums, and the leader's progress of each other member. */
+  private readonly tracker: ProgressTracker
+  private readonly prs: Map<NodeId, Progress>
+  /** The configuration last traced (a 'config' event is emitted when it changes). */
+  private shownConfig: ClusterConfig
 
   /** Client requests this node accepted and still owes a reply for. */
   private readonly pending = new Set<string>()
@@ -109,6 +115,17 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private readRoundInFlight = false
   private readRoundCtx = 0
   private needBroadcast = false
+
+  // Leader: membership changes waiting their turn, and a leadership transfer in progress.
+  private adminQueue: Array<{ action: MembershipAction; node: NodeId }> = []
+  private promoteWait = 0
+  private leadTransferee: NodeId | null = null
+  private transferElapsed = 0
+
+  /** Follower: the pieces of a snapshot being received. */
+  private readonly assembly = new SnapshotAssembly()
+  /** A snapshot was taken or installed: the next ready() replaces the durable state (Ready.base). */
+  private needBase = false
 
   // Outputs, drained by ready().
   private readonly out = new Outbox<RaftMsg, RaftRecord>()
@@ -124,18 +141,34 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.id = opts.id
     if (!opts.nodes.includes(opts.id))
       throw new Error(`raft: node ${opts.id} is not in nodes [${opts.nodes.join(', ')}]`)
+    this.nodes = opts.nodes.slice()
     this.peers = opts.nodes.filter((n) => n !== opts.id)
     this.members = new Set(this.peers)
-    this.quorum = Math.floor(opts.nodes.length / 2) + 1
-    this.scratch = new Array<number>(opts.nodes.length).fill(0)
+    const voters = opts.voters ?? opts.nodes
+    if (voters.length === 0) throw new Error('raft: no initial voters')
+    for (const v of voters)
+      if (!opts.nodes.includes(v))
+        throw new Error(`raft: voter ${v} is not in nodes [${opts.nodes.join(', ')}]`)
+    const initial: ClusterConfig = { voters: opts.nodes.filter((n) => voters.includes(n)), learners: [] }
     this.params = opts.params
     this.rng = opts.rng
     this.mut = mutations
+    this.snapshotEvery = opts.params.snapshotEveryEntries ?? 0
+    this.chunkSize = opts.params.snapshotChunkBytes ?? 64 * 1024
+    this.transferTimeout = opts.params.transferTimeoutTicks || opts.params.electionTimeoutTicks[1]
+    this.joint = opts.params.membership === 'joint'
+    this.confs = new ConfigHistory(0, initial)
+    this.tracker = new ProgressTracker(this.id, this.nodes, initial, mutations.learnerCountsAsVoter === true)
+    this.prs = this.tracker.progress
     this.recover(opts.recovered)
+    const cfg = this.confs.current()
+    this.tracker.setConfig(cfg)
+    this.shownConfig = { voters: this.nodes.slice(), learners: [] }
     this.stepFn = this.stepFollower
     this.tickFn = this.tickElection
     this.resetElectionTimer()
     this.emitStateIfChanged()
+    this.emitConfigIfChanged()
   }
 
   private recover(records: readonly RaftRecord[]): void {
@@ -145,21 +178,52 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
           this.term = r.term
           this.votedFor = r.votedFor
           break
+        case 'snapshot': {
+          const kv = parseKvSnapshot(r.data)
+          if (typeof kv === 'string')
+            throw new Error(`raft ${this.id}: recovered snapshot at ${r.index}: ${kv}`)
+          this.term = r.hardTerm
+          this.votedFor = r.votedFor
+          this.log.reset(r.index, r.term)
+          this.confs.reset(r.configIndex, r.config)
+          this.kv.restore(kv)
+          this.snapshot = {
+            index: r.index,
+            term: r.term,
+            config: r.config,
+            configIndex: r.configIndex,
+            data: r.data,
+          }
+          this.commitIndex = r.index
+          this.lastApplied = r.index
+          this.appendRecovered(r.index + 1, r.entries)
+          break
+        }
         case 'append':
           this.log.truncateFrom(r.index)
+          this.confs.truncateFrom(r.index)
           if (r.index !== this.log.lastIndex() + 1)
             throw new Error(
               `raft ${this.id}: recovered append at ${r.index} leaves a gap (last ${this.log.lastIndex()})`,
             )
-          this.log.append(r.entries)
+          this.appendRecovered(r.index, r.entries)
           break
         case 'truncate':
           this.log.truncateFrom(r.index)
+          this.confs.truncateFrom(r.index)
           break
       }
     }
     this.hardTerm = this.term
     this.hardVote = this.votedFor
+  }
+
+  private appendRecovered(index: number, entries: readonly RaftEntry[]): void {
+    this.log.append(entries)
+    for (let k = 0; k < entries.length; k++) {
+      const c = entries[k].conf
+      if (c !== undefined) this.confs.append(index + k, c)
+    }
   }
 
   // ---------------------------------------------------------------- inputs
@@ -181,6 +245,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       this.out.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leader })
       return
     }
+    if (this.leadTransferee !== null) {
+      // Thesis 3.10: a leader handing over takes no new requests; the target leads next.
+      this.out.replies.push({ id: req.id, ok: false, error: 'not_leader', leaderHint: this.leadTransferee })
+      return
+    }
     if (this.pending.has(req.id)) return // a retry of a request still in progress
     this.pending.add(req.id)
     const cmd = req.cmd
@@ -195,9 +264,26 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.needBroadcast = true
   }
 
+  /**
+   * A cluster operation: membership changes wait in a queue for their turn (one change at a
+   * time, §4.1), a leadership transfer starts at once (thesis 3.10). Only the leader acts.
+   */
+  admin(cmd: AdminCommand): void {
+    if (this.role !== 'leader') return
+    if (cmd.type === 'transfer-leadership') this.transferLeadership(cmd.target)
+    else if (
+      (this.members.has(cmd.node) || cmd.node === this.id) &&
+      this.adminQueue.length < MAX_ADMIN_QUEUE
+    ) {
+      // Started at ready(): commands that arrive together make one joint change.
+      this.adminQueue.push({ action: cmd.action, node: cmd.node })
+    }
+    this.emitStateIfChanged()
+  }
+
   /** Start an election now (as if the election timer fired); tests and tools. */
   campaign(): void {
-    if (this.role === 'leader') return
+    if (this.role === 'leader' || !this.tracker.isVoter(this.id)) return
     if (this.params.preVote) this.becomePreCandidate()
     else this.becomeCandidate()
     this.emitStateIfChanged()
@@ -205,8 +291,29 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
 
   ready(): Ready<RaftMsg, RaftRecord> {
     this.flush()
+    const forget = this.mut.forgetPersistVote === true
+    if (this.needBase) {
+      // Log compaction: one record with everything durable replaces all earlier ones.
+      this.needBase = false
+      this.hardTerm = this.term
+      this.hardVote = this.votedFor
+      this.emitStateIfChanged()
+      const snap = this.snapshot as Snapshot
+      const base: RaftRecord = {
+        t: 'snapshot',
+        hardTerm: this.term,
+        // Mutation forgetPersistVote: the vote never reaches storage.
+        votedFor: forget ? null : this.votedFor,
+        index: snap.index,
+        term: snap.term,
+        config: snap.config,
+        configIndex: snap.configIndex,
+        data: snap.data,
+        entries: this.log.slice(snap.index + 1, this.log.lastIndex()),
+      }
+      return this.out.drainWithBase(base)
+    }
     if (this.term !== this.hardTerm || this.votedFor !== this.hardVote) {
-      const forget = this.mut.forgetPersistVote === true
       // Mutation forgetPersistVote: the vote never reaches storage (only term changes do).
       if (!forget || this.term !== this.hardTerm)
         this.out.persist.unshift({ t: 'hard', term: this.term, votedFor: forget ? null : this.votedFor })
@@ -218,7 +325,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   }
 
   status(): NodeStatus {
-    return {
+    const s: NodeStatus = {
       id: this.id,
       role: this.role,
       term: this.term,
@@ -226,6 +333,9 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       commitIndex: this.commitIndex,
       lastIndex: this.log.lastIndex(),
     }
+    // Only when it differs from "every node a voter" (what a status without it means).
+    if (this.configShown()) s.config = copyConfig(this.confs.current())
+    return s
   }
 
   /** Extra introspection for tests and the live view. */
@@ -234,6 +344,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     lastApplied: number
     electionTimeout: number
     progress: Record<string, { match: number; next: number; state: string }>
+    config: ClusterConfig
+    configIndex: number
+    snapshotIndex: number
+    leadTransferee: NodeId | null
+    adminQueue: number
   } {
     const progress: Record<string, { match: number; next: number; state: string }> = {}
     for (const [p, pr] of this.prs) progress[p] = { match: pr.match, next: pr.next, state: pr.state }
@@ -242,6 +357,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       lastApplied: this.lastApplied,
       electionTimeout: this.randomizedElectionTimeout,
       progress,
+      config: copyConfig(this.confs.current()),
+      configIndex: this.confs.lastIndex(),
+      snapshotIndex: this.log.snapshotIndex(),
+      leadTransferee: this.leadTransferee,
+      adminQueue: this.adminQueue.length,
     }
   }
 
@@ -249,9 +369,14 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
 
   private stepInner(from: NodeId, m: RaftMsg): void {
     if (m.term > this.term) {
-      if ((m.type === 'PreVote' || m.type === 'RequestVote') && this.inLease()) {
+      if (
+        (m.type === 'PreVote' || m.type === 'RequestVote') &&
+        this.inLease() &&
+        !(m.type === 'RequestVote' && m.transfer)
+      ) {
         // Thesis 4.2.3: we heard from a current leader within the minimum election timeout,
-        // so ignore a (pre-)vote request that would disrupt it.
+        // so ignore a (pre-)vote request that would disrupt it (unless the leader itself asked
+        // for it: a leadership transfer, thesis 3.10).
         return
       }
       if (m.type === 'PreVote') {
@@ -259,7 +384,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       } else if (m.type === 'PreVoteResp' && m.granted) {
         // A granted pre-vote carries the proposed term, not the voter's.
       } else {
-        this.becomeFollower(m.term, m.type === 'AppendEntries' ? from : null)
+        this.becomeFollower(m.term, m.type === 'AppendEntries' || m.type === 'InstallSnapshot' ? from : null)
       }
     } else if (m.term < this.term) {
       switch (m.type) {
@@ -273,6 +398,16 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
             conflictTerm: 0,
             conflictIndex: 0,
             ctx: m.ctx,
+          })
+          break
+        case 'InstallSnapshot':
+          this.send(from, {
+            type: 'InstallSnapshotResp',
+            term: this.term,
+            index: m.index,
+            next: 0,
+            done: false,
+            match: 0,
           })
           break
         case 'PreVote':
@@ -311,10 +446,24 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   }
 
   private stepFollower = (from: NodeId, m: RaftMsg): void => {
-    if (m.type === 'AppendEntries') {
-      this.leader = from
-      this.resetElectionTimer()
-      this.handleAppend(from, m)
+    switch (m.type) {
+      case 'AppendEntries':
+        this.leader = from
+        this.resetElectionTimer()
+        this.handleAppend(from, m)
+        return
+      case 'InstallSnapshot':
+        this.leader = from
+        this.resetElectionTimer()
+        this.handleSnapshot(from, m)
+        return
+      case 'TimeoutNow':
+        // Thesis 3.10: the leader hands over to us; stand at once, without pre-vote. Only a
+        // voter can (a learner or a removed node would need votes it cannot count).
+        if (from === this.leader && this.tracker.isVoter(this.id)) this.becomeCandidate(true)
+        return
+      default:
+        return
     }
   }
 
@@ -324,6 +473,10 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
         // A leader for our term exists (§5.2): step down and accept it.
         this.becomeFollower(m.term, from)
         this.handleAppend(from, m)
+        return
+      case 'InstallSnapshot':
+        this.becomeFollower(m.term, from)
+        this.handleSnapshot(from, m)
         return
       case 'PreVoteResp':
         if (this.role !== 'pre-candidate') return
@@ -341,21 +494,17 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
 
   private stepLeader = (from: NodeId, m: RaftMsg): void => {
     if (m.type === 'AppendEntriesResp') this.handleAppendResp(from, m)
+    else if (m.type === 'InstallSnapshotResp') this.handleSnapshotResp(from, m)
     // AppendEntries for our own term from someone else cannot happen with honest nodes (§5.2).
   }
 
   private tally(from: NodeId, granted: boolean): void {
     this.votes.set(from, granted)
-    let yes = 0
-    let no = 0
-    for (const g of this.votes.values()) {
-      if (g) yes++
-      else no++
-    }
-    if (yes >= this.quorum) {
+    const r = this.tracker.vote(this.votes)
+    if (r === 'won') {
       if (this.role === 'pre-candidate') this.becomeCandidate()
       else this.becomeLeader()
-    } else if (no >= this.quorum) {
+    } else if (r === 'lost') {
       this.becomeFollower(this.term, null)
     }
   }
@@ -407,10 +556,11 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       lastLogIndex: this.log.lastIndex(),
       lastLogTerm: this.log.lastTerm(),
     }
-    for (const p of this.peers) this.send(p, m)
+    for (const p of this.tracker.voters()) this.send(p, m)
   }
 
-  private becomeCandidate(): void {
+  /** `transfer`: on a TimeoutNow (thesis 3.10), so voters set their leader lease aside. */
+  private becomeCandidate(transfer = false): void {
     const wasLeader = this.role === 'leader'
     this.term++
     this.votedFor = this.id
@@ -424,13 +574,21 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.emitStateIfChanged()
     this.tally(this.id, true)
     if (this.role !== 'candidate') return
-    const m: RaftMsg = {
-      type: 'RequestVote',
-      term: this.term,
-      lastLogIndex: this.log.lastIndex(),
-      lastLogTerm: this.log.lastTerm(),
-    }
-    for (const p of this.peers) this.send(p, m)
+    const m: RaftMsg = transfer
+      ? {
+          type: 'RequestVote',
+          term: this.term,
+          lastLogIndex: this.log.lastIndex(),
+          lastLogTerm: this.log.lastTerm(),
+          transfer: true,
+        }
+      : {
+          type: 'RequestVote',
+          term: this.term,
+          lastLogIndex: this.log.lastIndex(),
+          lastLogTerm: this.log.lastTerm(),
+        }
+    for (const p of this.tracker.voters()) this.send(p, m)
   }
 
   private becomeLeader(): void {
@@ -440,21 +598,10 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.tickFn = this.tickHeartbeat
     this.electionElapsed = 0
     this.heartbeatElapsed = 0
-    this.prs.clear()
-    const next = this.log.lastIndex() + 1
-    for (const p of this.peers) {
-      this.prs.set(p, {
-        match: 0,
-        next,
-        state: 'probe',
-        paused: false,
-        inflight: [],
-        active: true,
-        readAck: 0,
-        matchAtHeartbeat: 0,
-        sentCtx: 0,
-      })
-    }
+    this.tracker.reset(this.log.lastIndex() + 1)
+    this.adminQueue = []
+    this.promoteWait = 0
+    this.leadTransferee = null
     this.emitStateIfChanged()
     // §8 / thesis 6.4: commit a no-op of this term at once (commits earlier entries, enables reads).
     this.appendLocal([{ term: this.term, id: 'noop', cmd: null }])
@@ -462,7 +609,8 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   }
 
   /** Leaving leadership: reads cannot be answered any more (they had no effect: reject them).
-   *  Pending writes stay pending: they may still commit, and we reply if we apply them. */
+   *  Pending writes stay pending: they may still commit, and we reply if we apply them.
+   *  Membership changes not started and a transfer in progress are dropped. */
   private abdicate(): void {
     for (const r of [...this.readsAwaitingNoop, ...this.reads]) {
       this.pending.delete(r.id)
@@ -474,6 +622,8 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.readRoundInFlight = false
     this.needBroadcast = false
     this.prs.clear()
+    this.adminQueue = []
+    this.leadTransferee = null
   }
 
   private resetElectionTimer(): void {
@@ -488,6 +638,8 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.electionElapsed++
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0
+      // Only a voter stands (a learner, or a node outside the configuration, waits to be added).
+      if (!this.tracker.isVoter(this.id)) return
       if (this.params.preVote) this.becomePreCandidate()
       else this.becomeCandidate()
     }
@@ -500,28 +652,37 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       this.electionElapsed = 0
       // Check quorum: a leader that has not heard from a majority for an election timeout
       // steps down (it is probably partitioned away; its reads must not be served).
-      let active = 1
-      for (const pr of this.prs.values()) {
-        if (pr.active) active++
-        pr.active = false
-      }
-      if (active < this.quorum) {
+      const ok = this.tracker.quorumHas((id) => id === this.id || this.prs.get(id)?.active === true)
+      for (const pr of this.prs.values()) pr.active = false
+      if (!ok) {
         this.becomeFollower(this.term, null)
         return
       }
+    }
+    if (this.leadTransferee !== null && ++this.transferElapsed >= this.transferTimeout) {
+      // Thesis 3.10: the target did not take over in time; serve again.
+      this.leadTransferee = null
     }
     if (this.heartbeatElapsed >= this.params.heartbeatTicks) {
       this.heartbeatElapsed = 0
       this.bcastHeartbeat()
       const last = this.log.lastIndex()
       for (const [p, pr] of this.prs) {
-        if (pr.match < last) {
+        if (pr.state === 'snapshot') {
+          // A piece lost (or the follower restarted): send it again.
+          if (pr.snapOffset === pr.snapOffsetAtHeartbeat) this.sendSnapshotPiece(p, pr)
+          pr.snapOffsetAtHeartbeat = pr.snapOffset
+        } else if (pr.match < last) {
           if (pr.state === 'probe') pr.paused = false
           else if (pr.match === pr.matchAtHeartbeat) this.becomeProbe(pr, pr.match + 1) // pipeline stalled
           this.sendAppend(p, false)
         }
         pr.matchAtHeartbeat = pr.match
       }
+    }
+    if (this.adminQueue.length > 0) {
+      this.promoteWait++
+      this.maybeChangeConfig()
     }
   }
 
@@ -535,21 +696,25 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   }
 
   private bcastAppend(): void {
-    for (const p of this.peers) this.sendAppend(p, false)
+    for (const p of this.tracker.members()) this.sendAppend(p, false)
   }
 
   /** Heartbeats to every follower (onlyStale: only to those not yet sent the current read round). */
   private bcastHeartbeat(onlyStale = false): void {
-    for (const p of this.peers) {
+    const snapIndex = this.log.snapshotIndex()
+    for (const p of this.tracker.members()) {
       const pr = this.prs.get(p)
       if (!pr || (onlyStale && pr.sentCtx >= this.readCtx)) continue
-      // prevIndex = match: always consistent on the follower, so a heartbeat never disturbs the pipeline.
+      // prevIndex = match: always consistent on the follower, so a heartbeat never disturbs the
+      // pipeline. A match behind our snapshot has no term here any more: prevIndex 0 (the
+      // follower answers with what its own snapshot covers).
+      const prev = pr.match < snapIndex ? 0 : pr.match
       pr.sentCtx = this.readCtx
       this.send(p, {
         type: 'AppendEntries',
         term: this.term,
-        prevIndex: pr.match,
-        prevTerm: this.log.term(pr.match),
+        prevIndex: prev,
+        prevTerm: this.log.term(prev),
         entries: [],
         commit: this.commitIndex,
         ctx: this.readCtx,
@@ -567,14 +732,21 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     }
   }
 
-  /** Send entries from pr.next: one message when probing, up to MAX_INFLIGHT pipelined when replicating. */
+  /**
+   * Send entries from pr.next: one message when probing, up to MAX_INFLIGHT pipelined when
+   * replicating; the snapshot instead when pr.next was compacted away (§5.3 / thesis 5.3).
+   */
   private sendAppend(to: NodeId, sendIfEmpty: boolean): void {
     const pr = this.prs.get(to)
-    if (!pr) return
+    if (!pr || pr.state === 'snapshot') return
     const last = this.log.lastIndex()
     for (;;) {
       if (pr.state === 'probe' ? pr.paused : pr.inflight.length >= MAX_INFLIGHT) return
       const prev = pr.next - 1
+      if (prev < this.log.snapshotIndex()) {
+        this.startSnapshot(to, pr)
+        return
+      }
       const hi = Math.min(last, prev + this.params.maxBatch)
       if (hi <= prev && !sendIfEmpty) return
       const entries = hi > prev ? this.log.slice(prev + 1, hi) : []
@@ -613,8 +785,12 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
         pr.state = 'probe'
         pr.next = m.index + 1
       }
-      // Ignore stale rejections (of messages sent before we already moved on).
-      if (pr.state === 'replicate' ? m.index <= pr.match : m.index !== pr.next - 1) {
+      // Ignore stale rejections (of messages sent before we already moved on), and any while
+      // the snapshot is on its way.
+      if (
+        pr.state === 'snapshot' ||
+        (pr.state === 'replicate' ? m.index <= pr.match : m.index !== pr.next - 1)
+      ) {
         this.processReads()
         return
       }
@@ -636,13 +812,16 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
           pr.next = idx + 1
           pr.paused = false
           pr.inflight.length = 0
+        } else if (pr.state === 'snapshot') {
+          // The follower got there another way (e.g. its own snapshot): replicate again.
+          if (pr.match >= pr.snapIndex) this.becomeProbe(pr, pr.match + 1)
         } else {
           if (pr.next <= idx) pr.next = idx + 1
           let k = 0
           while (k < pr.inflight.length && pr.inflight[k] <= idx) k++
           if (k > 0) pr.inflight.splice(0, k)
         }
-        this.maybeCommit()
+        this.progressed(from, pr)
       } else if (pr.state === 'probe') {
         pr.paused = false // e.g. a heartbeat answer: the follower is reachable, probe again
       }
@@ -651,14 +830,22 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     this.processReads()
   }
 
-  /** §5.3/§5.4.2: commit the highest index on a majority, but only if it is from the current term. */
+  /** A follower's match advanced: commit what a quorum has, and what waits on it may go on. */
+  private progressed(from: NodeId, pr: Progress): void {
+    this.maybeCommit()
+    if (this.role !== 'leader') return
+    if (from === this.leadTransferee && pr.match === this.log.lastIndex()) {
+      // Thesis 3.10: the target has everything; tell it to stand now.
+      this.send(from, { type: 'TimeoutNow', term: this.term })
+    }
+    if (this.adminQueue.length > 0) this.maybeChangeConfig()
+  }
+
+  /** §5.3/§5.4.2: commit the highest index on a quorum, but only if it is from the current term. */
   private maybeCommit(): boolean {
-    const scratch = this.scratch
-    scratch[0] = this.log.lastIndex()
-    let k = 1
-    for (const pr of this.prs.values()) scratch[k++] = pr.match
-    const n = kthLargest(scratch, k, this.quorum)
-    if (n <= this.commitIndex) return false
+    const last = this.log.lastIndex()
+    const n = this.tracker.committed((id) => (id === this.id ? last : (this.prs.get(id)?.match ?? 0)))
+    if (!(n > this.commitIndex) || n > last) return false
     if (!this.mut.commitOldTermByCounting && this.log.term(n) !== this.term) return false
     this.commitTo(n)
     return true
@@ -672,12 +859,204 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       this.readsAwaitingNoop = []
       for (const r of waiting) this.startRead(r)
     }
+    // Traced before what the commit lets the leader do next (a configuration change).
     this.emitStateIfChanged()
+    if (this.role !== 'leader' || this.confs.lastIndex() > n) return
+    if (!this.tracker.isVoter(this.id)) {
+      // §4.2.2: the configuration without us is committed: a removed leader steps down.
+      this.becomeFollower(this.term, null)
+    } else this.maybeChangeConfig()
+  }
+
+  // ---------------------------------------------------------------- snapshots (leader)
+
+  private startSnapshot(to: NodeId, pr: Progress): void {
+    if (this.snapshot === null) return
+    pr.state = 'snapshot'
+    pr.snapIndex = this.snapshot.index
+    pr.snapOffset = 0
+    pr.snapOffsetAtHeartbeat = -1
+    pr.paused = false
+    pr.inflight.length = 0
+    this.sendSnapshotPiece(to, pr)
+  }
+
+  /** The piece of our snapshot at pr.snapOffset (from the start of a newer one if we took one since). */
+  private sendSnapshotPiece(to: NodeId, pr: Progress): void {
+    const snap = this.snapshot
+    if (snap === null) return
+    if (pr.snapIndex !== snap.index) {
+      pr.snapIndex = snap.index
+      pr.snapOffset = 0
+    }
+    const piece = chunkAt(snap.data, pr.snapOffset, this.chunkSize)
+    this.send(to, {
+      type: 'InstallSnapshot',
+      term: this.term,
+      index: snap.index,
+      snapTerm: snap.term,
+      config: snap.config,
+      configIndex: snap.configIndex,
+      offset: pr.snapOffset,
+      data: piece.data,
+      done: piece.done,
+    })
+  }
+
+  private handleSnapshotResp(from: NodeId, m: Msg<'InstallSnapshotResp'>): void {
+    const pr = this.prs.get(from)
+    if (!pr) return
+    pr.active = true
+    if (m.done) {
+      const idx = Math.min(m.match, this.log.lastIndex())
+      if (idx > pr.match) pr.match = idx
+      if (pr.state === 'snapshot') {
+        this.becomeProbe(pr, pr.match + 1)
+        this.sendAppend(from, true)
+      }
+      this.progressed(from, pr)
+      return
+    }
+    if (pr.state !== 'snapshot' || m.index !== pr.snapIndex || m.next === pr.snapOffset) return
+    // One piece at a time: the next one (or from where the follower says it is).
+    pr.snapOffset = m.next
+    this.sendSnapshotPiece(from, pr)
+  }
+
+  // ---------------------------------------------------------------- membership (leader, thesis 4)
+
+  /**
+   * Start the next membership change when its turn has come: the previous configuration
+   * entry is committed (one change at a time, §4.1), and this leader has committed an entry of
+   * its own term (the fix for the single-server bug published in 2015). In joint mode a
+   * committed C_old,new is followed by C_new at once (etcd's auto-leave).
+   */
+  private maybeChangeConfig(): void {
+    if (this.role !== 'leader' || this.leadTransferee !== null) return
+    for (;;) {
+      if (this.confs.lastIndex() > this.commitIndex && !this.mut.concurrentConfigChanges) return
+      if (this.log.term(this.commitIndex) !== this.term && !this.mut.changeBeforeTermCommit) return
+      const cur = this.confs.current()
+      if (isJoint(cur)) {
+        this.appendConfig({ voters: cur.voters.slice(), learners: cur.learners.slice() })
+        return
+      }
+      const next = this.joint ? this.nextJointChange(cur) : this.nextSingleChange(cur)
+      if (next === null) return
+      this.appendConfig(next)
+      if (!this.mut.concurrentConfigChanges) return
+    }
+  }
+
+  /** A learner is ready for promotion once it has everything committed (thesis 4.2.1). */
+  private caughtUp(node: NodeId): boolean {
+    const pr = this.prs.get(node)
+    return pr !== undefined && pr.match >= this.commitIndex
+  }
+
+  /** The queue's head: `take` it, `skip` it (it means nothing, or its learner never caught up), or `wait`. */
+  private headVerdict(cfg: ClusterConfig): { verdict: 'take' | 'skip' | 'wait'; next: ClusterConfig | null } {
+    const cmd = this.adminQueue[0]
+    const next = changed(cfg, cmd.action, cmd.node, this.nodes)
+    if (next === null) return { verdict: 'skip', next }
+    if (cmd.action === 'promote' && !this.caughtUp(cmd.node)) {
+      const limit = PROMOTE_WAIT_TIMEOUTS * this.params.electionTimeoutTicks[1]
+      return { verdict: this.promoteWait > limit ? 'skip' : 'wait', next }
+    }
+    return { verdict: 'take', next }
+  }
+
+  /** Single-server changes: the next command that changes something, alone. */
+  private nextSingleChange(cur: ClusterConfig): ClusterConfig | null {
+    while (this.adminQueue.length > 0) {
+      const h = this.headVerdict(cur)
+      if (h.verdict === 'wait') return null
+      this.adminQueue.shift()
+      this.promoteWait = 0
+      if (h.verdict === 'take') return h.next
+    }
+    return null
+  }
+
+  /**
+   * Joint consensus: every command ready now, together: learners alone change in one step,
+   * a change of voters goes through C_old,new (oldVoters = the current voters).
+   */
+  private nextJointChange(cur: ClusterConfig): ClusterConfig | null {
+    let target: ClusterConfig = { voters: cur.voters, learners: cur.learners }
+    let took = 0
+    while (this.adminQueue.length > 0) {
+      const h = this.headVerdict(target)
+      if (h.verdict === 'wait') break
+      this.adminQueue.shift()
+      this.promoteWait = 0
+      if (h.verdict === 'take' && h.next !== null) {
+        target = h.next
+        took++
+      }
+    }
+    if (took === 0) return null
+    if (sameConfig({ voters: target.voters, learners: [] }, { voters: cur.voters, learners: [] }))
+      return target
+    return { voters: target.voters, learners: target.learners, oldVoters: cur.voters.slice() }
+  }
+
+  private appendConfig(conf: ClusterConfig): void {
+    this.appendLocal([{ term: this.term, id: CONFIG_ID, cmd: null, conf }])
+    this.needBroadcast = true
+  }
+
+  /** The log's configuration changed (appended or truncated, thesis 4.1: in effect at once). */
+  private configChanged(): void {
+    const cfg = this.confs.current()
+    this.tracker.setConfig(cfg)
+    if (this.role === 'leader') {
+      // A new member starts from our last entry (the one that added it): it answers, and a
+      // follower with an older log says where it stands.
+      this.tracker.sync(Math.max(1, this.log.lastIndex()))
+      if (this.leadTransferee !== null && !this.tracker.isVoter(this.leadTransferee))
+        this.leadTransferee = null
+    }
+    this.emitConfigIfChanged()
+  }
+
+  // ---------------------------------------------------------------- leadership transfer (thesis 3.10)
+
+  private transferLeadership(target: NodeId): void {
+    if (target === this.id) {
+      this.leadTransferee = null
+      return
+    }
+    const pr = this.prs.get(target)
+    if (pr === undefined || !this.tracker.isVoter(target) || this.leadTransferee === target) return
+    this.leadTransferee = target
+    this.transferElapsed = 0
+    if (pr.match === this.log.lastIndex()) this.send(target, { type: 'TimeoutNow', term: this.term })
+    else this.sendAppend(target, true)
   }
 
   // ---------------------------------------------------------------- replication (follower)
 
-  private handleAppend(from: NodeId, m: Msg<'AppendEntries'>): void {
+  private handleAppend(from: NodeId, msg: Msg<'AppendEntries'>): void {
+    let m = msg
+    const snap = this.log.snapshotIndex()
+    if (m.prevIndex < snap) {
+      // Entries up to our snapshot are committed, so they are the leader's too: skip them.
+      const skip = snap - m.prevIndex
+      if (skip >= m.entries.length) {
+        this.send(from, {
+          type: 'AppendEntriesResp',
+          term: this.term,
+          success: true,
+          index: snap,
+          conflictTerm: 0,
+          conflictIndex: 0,
+          ctx: m.ctx,
+        })
+        return
+      }
+      m = { ...m, prevIndex: snap, prevTerm: m.entries[skip - 1].term, entries: m.entries.slice(skip) }
+    }
     const last = this.log.lastIndex()
     if (m.prevIndex > last) {
       this.rejectAppend(from, m, 0, last + 1)
@@ -740,6 +1119,14 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     const index = this.log.lastIndex() + 1
     const n = entries.length
     this.log.append(entries)
+    let confChanged = false
+    for (let k = 0; k < n; k++) {
+      const c = entries[k].conf
+      if (c !== undefined) {
+        this.confs.append(index + k, c)
+        confChanged = true
+      }
+    }
     const lastRec = this.out.persist.length ? this.out.persist[this.out.persist.length - 1] : undefined
     if (lastRec !== undefined && lastRec.t === 'append' && lastRec.index + lastRec.entries.length === index) {
       for (let k = 0; k < n; k++) lastRec.entries.push(entries[k])
@@ -747,12 +1134,14 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       this.out.persist.push({ t: 'append', index, entries: entries.slice() })
     }
     this.out.logAppend(index, entries)
+    if (confChanged) this.configChanged()
   }
 
   private truncateLocal(index: number): void {
     this.log.truncateFrom(index)
     this.out.persist.push({ t: 'truncate', index })
     this.out.events.push({ type: 'log', action: 'truncate', index, entries: [] })
+    if (this.confs.truncateFrom(index)) this.configChanged()
   }
 
   private applyCommitted(): void {
@@ -768,6 +1157,84 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
       }
     }
     if (this.reads.length) this.processReads()
+    this.maybeSnapshot()
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Every snapshotEveryEntries applied entries: snapshot the state machine, drop the log behind it. */
+  private maybeSnapshot(): void {
+    if (this.snapshotEvery <= 0 || this.lastApplied - this.log.snapshotIndex() < this.snapshotEvery) return
+    const index = this.lastApplied
+    const term = this.log.term(index)
+    const at = this.confs.at(index)
+    this.snapshot = {
+      index,
+      term,
+      config: at.config,
+      configIndex: at.index,
+      data: JSON.stringify(this.kv.snapshot()),
+    }
+    this.log.compact(index)
+    this.confs.compact(index)
+    this.needBase = true
+    this.out.events.push({ type: 'snapshot', action: 'take', index, term })
+  }
+
+  /** A whole snapshot arrived from the leader (a piece of it otherwise): install it, answer. */
+  private handleSnapshot(from: NodeId, m: Msg<'InstallSnapshot'>): void {
+    const got = this.assembly.offer(
+      { index: m.index, term: m.snapTerm, epoch: m.term },
+      m.offset,
+      m.data,
+      m.done,
+    )
+    const match = got.text === null ? null : this.installSnapshot(m, got.text)
+    this.send(from, {
+      type: 'InstallSnapshotResp',
+      term: this.term,
+      index: m.index,
+      next: match === null && got.text !== null ? 0 : got.next,
+      done: match !== null,
+      match: match ?? 0,
+    })
+  }
+
+  /**
+   * Thesis 5.3: a snapshot we already have (it ends within what we committed) is ignored; one
+   * whose last entry we hold keeps the log after it (we only learn the commit point); else
+   * the log is discarded and the state machine replaced. Returns the index the follower now
+   * knows to match the leader's log, or null for a snapshot that does not decode.
+   */
+  private installSnapshot(m: Msg<'InstallSnapshot'>, text: string): number | null {
+    if (!this.mut.installStaleSnapshot) {
+      if (m.index <= this.commitIndex) return this.commitIndex
+      if (this.log.term(m.index) === m.snapTerm) {
+        this.commitTo(m.index)
+        return m.index
+      }
+    }
+    const kv = parseKvSnapshot(text)
+    if (typeof kv === 'string') return null
+    const discard = this.log.lastIndex() > m.index
+    this.log.reset(m.index, m.snapTerm)
+    this.confs.reset(m.configIndex, m.config)
+    this.kv.restore(kv)
+    this.commitIndex = m.index
+    this.lastApplied = m.index
+    this.snapshot = {
+      index: m.index,
+      term: m.snapTerm,
+      config: m.config,
+      configIndex: m.configIndex,
+      data: text,
+    }
+    this.needBase = true
+    this.out.events.push({ type: 'snapshot', action: 'install', index: m.index, term: m.snapTerm })
+    if (discard) this.out.events.push({ type: 'log', action: 'truncate', index: m.index + 1, entries: [] })
+    this.configChanged()
+    this.emitStateIfChanged()
+    return m.index
   }
 
   // ---------------------------------------------------------------- ReadIndex (thesis 6.4)
@@ -782,14 +1249,9 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   /** Answer every read whose heartbeat round a majority acknowledged and whose index is applied. */
   private processReads(): void {
     if (this.role !== 'leader' || this.reads.length === 0) return
-    let confirmed = this.readCtx
-    if (this.quorum > 1) {
-      const scratch = this.scratch
-      scratch[0] = this.readCtx
-      let k = 1
-      for (const pr of this.prs.values()) scratch[k++] = pr.readAck
-      confirmed = kthLargest(scratch, k, this.quorum)
-    }
+    const confirmed = this.tracker.committed((id) =>
+      id === this.id ? this.readCtx : (this.prs.get(id)?.readAck ?? 0),
+    )
     if (confirmed >= this.readRoundCtx) this.readRoundInFlight = false
     if (this.reads[0].ctx > confirmed) return
     let k = 0
@@ -808,6 +1270,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   /** Work batched until ready(): one AppendEntries round for all new proposals, one heartbeat round for new reads. */
   private flush(): void {
     if (this.role !== 'leader') return
+    if (this.adminQueue.length > 0) this.maybeChangeConfig()
     if (this.needBroadcast) {
       this.needBroadcast = false
       this.bcastAppend()
@@ -815,7 +1278,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     // ReadIndex rounds: followers that just got an AppendEntries carrying the new ctx need no
     // extra heartbeat; and while one round is unacknowledged, new reads batch into the next.
     if (this.needReadRound && !this.readRoundInFlight) this.bcastHeartbeat(true)
-    if (this.peers.length === 0) this.maybeCommit() // a single-node cluster commits on its own
+    if (this.tracker.soleVoter()) this.maybeCommit() // a single voter commits on its own
     this.processReads()
   }
 
@@ -826,5 +1289,23 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private emitStateIfChanged(): void {
     if (this.out.stateChanged(this.role, this.term, this.leader, this.commitIndex))
       this.out.state(this.role, this.term, this.leader, this.commitIndex, this.log.lastIndex())
+  }
+
+  /** Whether the configuration is other than "every node a voter" (what the trace shows without it). */
+  private configShown(): boolean {
+    const c = this.confs.current()
+    return isJoint(c) || c.learners.length > 0 || c.voters.length !== this.nodes.length || this.shownIndex > 0
+  }
+
+  private shownIndex = 0
+
+  private emitConfigIfChanged(): void {
+    const c = this.confs.current()
+    const index = this.confs.lastIndex()
+    if (index === this.shownIndex && sameConfig(c, this.shownConfig)) return
+    this.shownConfig = copyConfig(c)
+    this.shownIndex = index
+    const ev = copyConfig(c)
+    this.out.events.push({ type: 'config', index, ...ev })
   }
 }

@@ -72,7 +72,7 @@ interface NodeProc {
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null
-const NODE_EVENT_KINDS = new Set(['state', 'log', 'apply', 'send', 'deliver', 'node'])
+const NODE_EVENT_KINDS = new Set(['state', 'log', 'apply', 'config', 'snapshot', 'send', 'deliver', 'node'])
 
 /** Check a telemetry message from a node (a boundary like any other); null when malformed. */
 function asTelemetry(m: Obj): NodeTelemetry | string {
