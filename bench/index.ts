@@ -6,7 +6,12 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const only = process.argv.slice(2)
+// Bench names pick which run (default: all); everything from the first `--option` on is
+// passed to each of them (e.g. `npm run bench -- ui --paint-only --loads 15`).
+const args = process.argv.slice(2)
+const firstOption = args.findIndex((a) => a.startsWith('-'))
+const only = firstOption < 0 ? args : args.slice(0, firstOption)
+const passOn = firstOption < 0 ? [] : args.slice(firstOption)
 const benches = [
   { name: 'sim', file: 'sim.ts', what: 'deterministic simulator: deliveries/s and speed-up over real time' },
   { name: 'lin', file: 'lin.ts', what: 'linearizability checker: check time by history size' },
@@ -20,7 +25,7 @@ const benches = [
   {
     name: 'ui',
     file: 'ui.ts',
-    what: 'replay in Chromium: open a 1M-event run, space-time diagram frames/s panning 100k messages',
+    what: 'UI in Chromium: first paint; replay of a 1M-event run, space-time diagram frames/s panning 100k messages',
   },
 ]
 
@@ -30,7 +35,7 @@ for (const b of benches) {
   const file = join(here, b.file)
   if (!existsSync(file)) continue
   console.log(`\n=== bench:${b.name} — ${b.what}`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', file], { stdio: 'inherit' })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...passOn], { stdio: 'inherit' })
   if (r.status !== 0) failed++
 }
 process.exit(failed ? 1 : 0)
