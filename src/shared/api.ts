@@ -2,8 +2,9 @@
 // (preload + ipcMain) and the browser-mode bridge (HTTP + WebSocket) both carry exactly
 // these calls, validated by the same schemas in `LabArgSchemas`.
 import { z } from 'zod'
-import type { ExperimentSpec, FieldError, SpecResult } from './spec'
+import type { ExperimentSpec, SpecResult } from './spec'
 import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
+import type { LabErrorData } from './lab-error'
 
 export type RunId = string
 /** `crashed`: the app stopped while the run was recording (marked at the next start). */
@@ -432,31 +433,7 @@ export interface LabApi {
 
 export type LabCalls = Omit<LabApi, 'onEvent'>
 
-export type LabErrorCode = 'bad_input' | 'not_found' | 'unavailable' | 'internal'
-
-/** The error shape both bridges carry back to the caller. */
-export interface LabErrorData {
-  code: LabErrorCode
-  message: string
-  fields?: FieldError[]
-}
-
-export class LabError extends Error {
-  readonly code: LabErrorCode
-  readonly fields: FieldError[] | undefined
-  constructor(code: LabErrorCode, message: string, fields?: FieldError[]) {
-    super(message)
-    this.name = 'LabError'
-    this.code = code
-    this.fields = fields
-  }
-  toData(): LabErrorData {
-    return { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) }
-  }
-  static from(data: LabErrorData): LabError {
-    return new LabError(data.code, data.message, data.fields)
-  }
-}
+export { LabError, type LabErrorCode, type LabErrorData } from './lab-error'
 
 /** Wire envelopes for the browser-mode WebSocket (JSON text frames). */
 export const WireRequestSchema = z.strictObject({

@@ -2,10 +2,11 @@
 // (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
 // implement the same LabApi from src/shared/api.ts, and both reject with LabError
 // instances (field errors included), whatever shape the bridge delivered them in.
-import { LabError, type CsvKind, type LabApi, type RunFilter, type RunId } from '../../../shared/api'
+import type { CsvKind, LabApi, RunFilter, RunId } from '../../../shared/api'
+import { LabError } from '../../../shared/lab-error'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
 
-export { LabError } from '../../../shared/api'
+export { LabError } from '../../../shared/lab-error'
 export type { ConnectionInfo, ConnectionState } from './ws-client'
 
 let lab: LabApi | null = null

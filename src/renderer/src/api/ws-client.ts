@@ -1,28 +1,26 @@
 // The LabApi over the browser-mode WebSocket (see WireRequest / WireMessage in
 // src/shared/api.ts). One socket, request ids, a map of pending promises, events fanned
 // out to every onEvent listener, and reconnection with capped exponential backoff.
-import {
-  LabError,
-  type AppInfo,
-  type Comparison,
-  type InjectedFault,
-  type ReplayState,
-  type RunDiff,
-  type TraceInfo,
-  type CsvKind,
-  type ExportResult,
-  type LabApi,
-  type LabErrorCode,
-  type LabErrorData,
-  type LabEvent,
-  type LabMethod,
-  type RunFilter,
-  type RunId,
-  type RunInfo,
-  type RunMetrics,
-  type SketchSummary,
-  type TraceQuery,
-  type WireRequest,
+import { LabError, type LabErrorCode, type LabErrorData } from '../../../shared/lab-error'
+import type {
+  AppInfo,
+  Comparison,
+  InjectedFault,
+  ReplayState,
+  RunDiff,
+  TraceInfo,
+  CsvKind,
+  ExportResult,
+  LabApi,
+  LabEvent,
+  LabMethod,
+  RunFilter,
+  RunId,
+  RunInfo,
+  RunMetrics,
+  SketchSummary,
+  TraceQuery,
+  WireRequest,
 } from '../../../shared/api'
 import type { ExperimentSpec, SpecResult } from '../../../shared/spec'
 import type { TraceEvent } from '../../../shared/trace'
