@@ -18,6 +18,8 @@ export interface NodeLive {
   leader: NodeId | null
   commitIndex: number
   lastIndex: number
+  /** Algorithm-specific counters of this incarnation (NodeStatus.stats), when it has any. */
+  stats?: Record<string, number>
 }
 
 /** Per-window figures (default window: 1 s of run time). */
@@ -75,6 +77,11 @@ export interface RunSummary {
   messages: { sent: number; delivered: number; dropped: number; duplicated: number }
   checks: CheckResult[]
   verdict: Verdict
+  /**
+   * The run's totals of the algorithm's own counters (its vocabulary's `counters`, e.g. the
+   * quorum store's read repairs), keyed like NodeStatus.stats; absent in older runs.
+   */
+  counters?: Record<string, number>
 }
 
 export interface RunInfo {

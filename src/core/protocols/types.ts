@@ -59,6 +59,11 @@ export interface NodeStatus {
   leader: NodeId | null
   commitIndex: number
   lastIndex: number
+  /**
+   * Counters only this algorithm has (e.g. the quorum store's read repairs), cumulative over
+   * this incarnation of the node; named and labelled by its vocabulary (src/shared/params).
+   */
+  stats?: Record<string, number>
 }
 
 export interface Protocol<Msg, Rec> {

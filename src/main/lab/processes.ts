@@ -435,6 +435,7 @@ class ProcessRunImpl implements ProcessRun, FaultHost {
         leader: s.leader,
         commitIndex: s.commitIndex,
         lastIndex: s.lastIndex,
+        stats: s.stats,
       }
       this.up[idx] = true
     }

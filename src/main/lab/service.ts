@@ -57,6 +57,7 @@ import { driveProcessRun, startProcessRun } from './processes'
 import { diffRuns, replayState, traceInfo } from './replay'
 import { compareRuns } from './compare'
 import { LiveTracker } from './live'
+import { summaryCounters, vocabularyOf } from '../../shared/vocabulary'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -502,6 +503,9 @@ export class LabService implements LabBackend {
       try {
         info.progress = end.status === 'done' ? 1 : Math.min(1, rec.sim.nowMs() / info.spec.durationMs)
         info.summary = rec.sim.summary(end.wallMs)
+        const counters = vocabularyOf(info.algorithm).counters
+        if (counters.length > 0)
+          info.summary = { ...info.summary, counters: summaryCounters(counters, rec.tracker.sentByType) }
         nodes = rec.sim.nodes()
       } catch (e) {
         error = error ?? `could not summarise the run: ${errorMessage(e)}`

@@ -68,6 +68,34 @@ export function asClientReply(v: unknown): ClientReply | string {
   return bad ?? (v as ClientReply)
 }
 
+const ROLES = new Set(['follower', 'pre-candidate', 'candidate', 'leader', 'replica', 'down'])
+/** Most counters one status may carry. */
+const MAX_STATS = 32
+
+/** A node's status as its host reports it to the lab (telemetry); `stats` are optional counters. */
+export function checkNodeStatus(v: unknown, path: string): string | null {
+  if (!isObj(v)) return `${path}: must be an object, got ${show(v)}`
+  const p = `${path}.`
+  if (typeof v.role !== 'string' || !ROLES.has(v.role)) return `${p}role: not a role, got ${show(v.role)}`
+  const bad =
+    str(v, 'id', p, MAX_ID) ??
+    nat(v, 'term', p) ??
+    str(v, 'leader', p, MAX_ID, true) ??
+    nat(v, 'commitIndex', p) ??
+    nat(v, 'lastIndex', p)
+  if (bad) return bad
+  if (v.stats === undefined) return null
+  if (!isObj(v.stats)) return `${p}stats: must be an object, got ${show(v.stats)}`
+  const keys = Object.keys(v.stats)
+  if (keys.length > MAX_STATS) return `${p}stats: more than ${MAX_STATS} counters (${keys.length})`
+  for (const k of keys) {
+    if (k.length > MAX_ID) return `${p}stats: a counter name longer than ${MAX_ID} characters`
+    const badN = nat(v.stats, k, `${p}stats.`)
+    if (badN) return badN
+  }
+  return null
+}
+
 // ---------------------------------------------------------------- protocol messages
 
 function checkRaftEntry(v: unknown, path: string): string | null {

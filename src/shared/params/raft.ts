@@ -55,4 +55,18 @@ export const RAFT_INFO: AlgorithmInfo = {
       help: 'Most entries per AppendEntries; bigger batches raise throughput under load.',
     },
   },
+  vocabulary: {
+    leader: 'leader',
+    term: { label: 'term', short: 't', help: 'Election term: goes up by one with every election.' },
+    commitIndex: {
+      label: 'commit',
+      short: 'c',
+      help: 'Highest log index known committed (stored on a majority).',
+    },
+    lastIndex: { label: 'last', short: 'l', help: 'Highest index in its log, committed or not.' },
+    roles: {},
+    leaderChanges: 'leader changes',
+    elections: 'elections',
+    counters: [],
+  },
 }
