@@ -7,6 +7,7 @@ import type {
   Comparison,
   CsvKind,
   ExportResult,
+  KeyExplanation,
   LabApi,
   LabErrorCode,
   LabErrorData,
@@ -79,7 +80,9 @@ const lab: LabApi = {
     call<ReplayState>('getReplayState', arg),
   diffRuns: (arg: { a: RunId; b: RunId }) => call<RunDiff>('diffRuns', arg),
   compareRuns: (arg: { runIds: RunId[] }) => call<Comparison>('compareRuns', arg),
-  exportCsv: (arg: { what: CsvKind; runId?: RunId }) => call<ExportResult>('exportCsv', arg),
+  explainKey: (arg: { runId: RunId; key: string }) => call<KeyExplanation>('explainKey', arg),
+  exportCsv: (arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }) =>
+    call<ExportResult>('exportCsv', arg),
   onEvent: (listener: (e: LabEvent) => void) => {
     // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.
     const handler = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload)

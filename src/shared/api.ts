@@ -65,6 +65,18 @@ export interface CheckResult {
   counterexample?: Counterexample
   /** Reads that returned a value older than a write completed before they began. */
   staleReads?: number
+  /** Linearizability: every key that failed (the counterexample's first); explainKey opens the others. */
+  failedKeys?: string[]
+}
+
+/** One key's counterexample, found on demand (a run's check keeps only its first key's). */
+export interface KeyExplanation {
+  runId: RunId
+  key: string
+  verdict: Verdict
+  /** Operations of that key in the run. */
+  ops: number
+  counterexample: Counterexample | null
 }
 
 export interface RunSummary {
@@ -102,7 +114,15 @@ export interface RunInfo {
   appVersion?: string
   /** The run this one re-ran (same spec snapshot and seed), if any. */
   rerunOf?: RunId | null
+  /**
+   * The pacing it was started with: run ms per wall ms (1 = real time) or 'max'; a re-run
+   * repeats it. Null for runs recorded before it was kept.
+   */
+  speed?: RunSpeed | null
 }
+
+/** Simulation pacing: run-time ms per wall ms, or as fast as possible. */
+export type RunSpeed = number | 'max'
 
 /** Filters for listRuns (all optional; combined with AND). */
 export interface RunFilter {
@@ -115,6 +135,8 @@ export interface RunFilter {
   until?: string
   /** Most runs returned, newest first (default 1000). */
   limit?: number
+  /** Only these runs (e.g. the ones ticked in the Runs view). */
+  ids?: RunId[]
 }
 
 /** Quantiles (ms) from a latency sketch; null when it holds no values. */
@@ -347,6 +369,7 @@ export const LabArgSchemas = {
       since: isoDate().optional(),
       until: isoDate().optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      ids: z.array(z.string().min(1).max(200)).max(1000).optional(),
     })
     .optional(),
   getTrace: z.strictObject({
@@ -389,9 +412,16 @@ export const LabArgSchemas = {
   diffRuns: z.strictObject({ a: z.string().min(1), b: z.string().min(1) }),
   /** Two to eight runs side by side (Compare screen). */
   compareRuns: z.strictObject({ runIds: z.array(z.string().min(1)).min(2).max(8) }),
+  /** Check one key of a recorded run's history again and explain its violation (History). */
+  explainKey: z.strictObject({ runId: z.string().min(1), key: z.string().min(1).max(1000) }),
   /** Desktop app: write a CSV to a path the user picks in a save dialog. */
   exportCsv: z
-    .strictObject({ what: z.enum(CSV_KINDS), runId: z.string().min(1).optional() })
+    .strictObject({
+      what: z.enum(CSV_KINDS),
+      runId: z.string().min(1).optional(),
+      /** For `runs`: only these runs (default: every run). */
+      runIds: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    })
     .refine((a) => a.what === 'runs' || a.runId !== undefined, {
       error: 'is required unless what is "runs"',
       path: ['runId'],
@@ -432,8 +462,9 @@ export interface LabApi {
   getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState>
   diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff>
   compareRuns(arg: { runIds: RunId[] }): Promise<Comparison>
+  explainKey(arg: { runId: RunId; key: string }): Promise<KeyExplanation>
   /** Desktop app only: save a CSV through a save dialog (browser mode downloads /export/RUN/WHAT.csv). */
-  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult>
+  exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult>
   /** Subscribe to the event stream; returns an unsubscribe function. */
   onEvent(listener: (e: LabEvent) => void): () => void
 }

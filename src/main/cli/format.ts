@@ -1,5 +1,6 @@
 // Human-readable run summaries for the CLI, in each algorithm's own words (its vocabulary).
-import type { CheckResult, RunInfo } from '../../shared/api'
+import type { RunInfo } from '../../shared/api'
+import { checkJudgement } from '../../shared/checks'
 import { formatDateTime } from '../../shared/format'
 import { vocabularyOf } from '../../shared/vocabulary'
 
@@ -70,12 +71,6 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<Reado
 
 const dash = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined ? '–' : v.toFixed(digits)
-
-/** A check's outcome in a word: passed, found a violation, or could not be judged (verdict unknown). */
-export function checkJudgement(c: CheckResult): 'pass' | 'fail' | 'not judged' {
-  if (c.verdict === 'unknown') return 'not judged'
-  return c.ok ? 'pass' : 'fail'
-}
 
 export const RUN_TABLE_HEADER = [
   'id',

@@ -15,7 +15,7 @@ import type { TraceKind } from '../../shared/trace'
 import { parseSpec, toFieldErrors, type FieldError } from '../../shared/spec'
 import { HotKeys, Distinct, LatencySketch, SKETCH_KINDS } from '../../core/sketch'
 import { fsReason, openForWrite } from './csv'
-import type { LabStore, RunRow } from './store'
+import { parseSpeed, type LabStore, type RunRow } from './store'
 
 export const JSONL_FORMAT = 'quorum-lab-run'
 export const JSONL_VERSION = 1
@@ -88,6 +88,11 @@ const HeaderSchema = z.strictObject({
     verdict: z.enum(['ok', 'violation', 'unknown']).nullable(),
     error: z.string().nullable(),
     rerunOf: z.string().nullable(),
+    /** Absent in files written before runs kept their speed. */
+    speed: z
+      .union([z.number().gt(0), z.literal('max')])
+      .nullable()
+      .optional(),
   }),
   counts: z.strictObject({
     node: nonNegInt(),
@@ -213,6 +218,7 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
           verdict: r.verdict as Header['run']['verdict'],
           error: r.error,
           rerunOf: r.rerun_of,
+          speed: parseSpeed(r.speed),
         },
         counts: {
           node: count('nodes'),
@@ -424,8 +430,8 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
         db
           .prepare(
             `INSERT INTO runs (id, experiment_id, name, algorithm, nodes, spec, seed, mode, app_version, started_at,
-               ended_at, status, progress, summary, verdict, error, rerun_of)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               ended_at, status, progress, summary, verdict, error, rerun_of, speed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             run.id,
@@ -445,6 +451,7 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
             run.verdict,
             run.error,
             run.rerunOf,
+            run.speed === undefined || run.speed === null ? null : String(run.speed),
           ).lastInsertRowid,
       )
 

@@ -267,7 +267,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   /**
    * CSV downloads (same token as everything else): /export/RUN/{ops,trace,metrics,summary}.csv
-   * and /export/runs.csv?algorithm=&status=&name=&since=&until= (the runs list).
+   * and /export/runs.csv?algorithm=&status=&name=&since=&until=&ids= (the runs list; ids: a
+   * comma-separated list of run ids, only those).
    */
   const handleExport = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     if (!service.openCsv) return send(res, 404, 'not found\n')
@@ -280,6 +281,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (parts.length === 1 && parts[0] === 'runs.csv') {
         const q = Object.fromEntries(url.searchParams.entries()) as Record<string, unknown>
         if (typeof q.limit === 'string') q.limit = Number(q.limit)
+        // ids=a,b,c: only those runs.
+        if (typeof q.ids === 'string') q.ids = q.ids.split(',').filter((s) => s !== '')
         const filter = validateArg('listRuns', Object.keys(q).length ? q : undefined)
         download = service.openCsv({ what: 'runs', ...(filter ? { filter } : {}) })
       } else {

@@ -53,6 +53,7 @@ export function wrapBridge(b: LabApi): LabApi {
     getReplayState: guard((arg) => b.getReplayState(arg)),
     diffRuns: guard((arg) => b.diffRuns(arg)),
     compareRuns: guard((arg) => b.compareRuns(arg)),
+    explainKey: guard((arg) => b.explainKey(arg)),
     exportCsv: guard((arg) => b.exportCsv(arg)),
     onEvent: (listener) => b.onEvent(listener),
   }
