@@ -1,7 +1,7 @@
 // One-line explanations of every algorithm parameter, shown by the designer next to the
 // field: what the parameter does to the algorithm, not just what it is; and each
 // algorithm's own words for what the screens and the CLI show of a running cluster.
-import type { Role } from '../trace'
+import type { Role } from '../role'
 
 export interface ParamHelp {
   /** Short field label. */

@@ -1,11 +1,14 @@
 // The LabApi over the browser-mode WebSocket (see WireRequest / WireMessage in
 // src/shared/api.ts). One socket, request ids, a map of pending promises, events fanned
-// out to every onEvent listener, and reconnection with capped exponential backoff.
+// out to every onEvent listener, and reconnection with capped exponential backoff. While the
+// server is unreachable a call fails at once, saying so (it does not wait for a server that
+// is gone); a call made while connecting waits for the connection (at most queueTimeoutMs).
 import { LabError, type LabErrorCode, type LabErrorData } from '../../../shared/lab-error'
 import type {
   AppInfo,
   Comparison,
   InjectedFault,
+  KeyExplanation,
   ReplayState,
   RunDiff,
   TraceInfo,
@@ -159,8 +162,11 @@ export class WsLabClient implements LabApi {
   compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
     return this.call('compareRuns', arg)
   }
+  explainKey(arg: { runId: RunId; key: string }): Promise<KeyExplanation> {
+    return this.call('explainKey', arg)
+  }
   /** Desktop only (the server refuses it in browser mode): use csvDownloadUrl() instead. */
-  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
+  exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult> {
     return this.call('exportCsv', arg)
   }
   onEvent(listener: (e: LabEvent) => void): () => void {
@@ -203,6 +209,8 @@ export class WsLabClient implements LabApi {
 
   private call<T>(method: LabMethod, arg: unknown): Promise<T> {
     if (this.disposed) return Promise.reject(new LabError('unavailable', 'the lab client was closed'))
+    if (this.info.state === 'closed' && this.info.attempt > 0)
+      return Promise.reject(this.offlineError(method))
     const id = this.nextId++
     const req: WireRequest = arg === undefined ? { id, method } : { id, method, arg }
     return new Promise<T>((resolve, reject) => {
@@ -280,10 +288,26 @@ export class WsLabClient implements LabApi {
       // A call already sent may or may not have happened: fail it rather than resend it.
       this.failPending((p) => p.sent, `connection to the lab was lost (${why})`)
       if (!this.disposed) this.scheduleReconnect(why)
+      // Calls still waiting to be sent: the server is not there, say so now.
+      for (const [id, p] of [...this.pending]) {
+        if (p.sent) continue
+        this.pending.delete(id)
+        if (p.queueTimer) clearTimeout(p.queueTimer)
+        p.reject(this.offlineError(p.method))
+      }
     }
     ws.onerror = () => {
       // onclose follows with the details.
     }
+  }
+
+  private offlineError(method: LabMethod): LabError {
+    const retry =
+      this.info.retryInMs !== null ? `; retrying in ${Math.ceil(this.info.retryInMs / 1000)} s` : ''
+    return new LabError(
+      'unavailable',
+      `offline: the lab server is not reachable (${method} not sent: ${this.info.lastError ?? 'no connection'}${retry})`,
+    )
   }
 
   private scheduleReconnect(why: string): void {
