@@ -1,8 +1,8 @@
 // The five views as async components: each is its own chunk, fetched the first time it is
-// shown; once the first view has painted, the others are fetched in idle time so that
-// switching views does not wait for the network. A chunk is only fetched while the lab
-// server is reachable (a browser remembers a failed module fetch until the page reloads):
-// offline, the view says it will load when the server is back, and does.
+// shown (not before: a fetch the server's going away cuts short is remembered by the browser
+// as failed until the page reloads, so nothing is fetched on speculation). A chunk is only
+// fetched while the lab server is reachable: offline, the view says it will load when the
+// server is back, and does.
 import { defineAsyncComponent, type Component } from 'vue'
 import type { View } from '../stores/ui'
 import { onConnection } from '../api'
@@ -44,18 +44,3 @@ export const VIEW_COMPONENTS: Record<View, Component> = Object.fromEntries(
     }),
   ]),
 ) as Record<View, Component>
-
-/** After the first view, fetch the others one by one when the page is idle (and online). */
-export function prefetchViews(first: View): void {
-  const rest = (Object.keys(LOADERS) as View[]).filter((v) => v !== first)
-  const idle = (fn: () => void): void => {
-    if ('requestIdleCallback' in window) window.requestIdleCallback(fn, { timeout: 4000 })
-    else setTimeout(fn, 1500)
-  }
-  const next = (): void => {
-    const v = rest.shift()
-    if (v) idle(() => void whenOnline().then(() => LOADERS[v]().then(next, next)))
-  }
-  // Give the first view time to load and paint before competing with it.
-  setTimeout(next, 1500)
-}
