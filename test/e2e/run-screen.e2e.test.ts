@@ -172,6 +172,8 @@ describe('run screen: words, verdicts, live charts', () => {
     expect(await row.textContent()).toContain('not judged: faults still active at the end of the run')
     expect(await row.textContent()).not.toContain('pass')
     expect(await text(page, 'verdict')).toBe('1 check not judged')
+    // The cluster as it was at the end: the partition still active then.
+    expect(await text(page, 'fault-at-end-0')).toMatch(/^partition halves/)
     await page.getByTestId('checks').scrollIntoViewIfNeeded()
     await screenshotThemes(page, 'run-not-judged')
     expect(lab.problems).toEqual([])

@@ -109,6 +109,8 @@ export const useRunStore = defineStore('run', () => {
 
   /** The node states shown are the recorded run's last ones (a past run), not live. */
   const nodesAtEnd = ref(false)
+  /** A past run's faults still active at its end (their descriptions). */
+  const faultsAtEnd = shallowRef<Array<{ index: number; description: string }>>([])
   const status = computed<RunStatus | null>(() => run.value?.status ?? null)
   const running = computed(() => status.value === 'running')
   /**
@@ -166,6 +168,7 @@ export const useRunStore = defineStore('run', () => {
   function reset(info: RunInfo): void {
     run.value = info
     paceSamples.value = []
+    faultsAtEnd.value = []
     nodes.value = []
     nodesAtEnd.value = false
     windows.value = []
@@ -331,6 +334,7 @@ export const useRunStore = defineStore('run', () => {
         lastIndex: n.lastIndex,
       }))
       nodesAtEnd.value = true
+      faultsAtEnd.value = state.faults
     } catch {
       // the ring is a convenience for a past run: the charts and summary stand without it
     }
@@ -483,6 +487,7 @@ export const useRunStore = defineStore('run', () => {
     tMs.value = 0
     lastError.value = null
     nodesAtEnd.value = false
+    faultsAtEnd.value = []
   }
 
   return {
@@ -500,6 +505,7 @@ export const useRunStore = defineStore('run', () => {
     lastError,
     connection,
     nodesAtEnd,
+    faultsAtEnd,
     status,
     running,
     finishing,
