@@ -30,7 +30,7 @@ const benches = [
   {
     name: 'ui',
     file: 'ui.ts',
-    what: 'replay in Chromium: open a 1M-event run, space-time diagram frames/s panning 100k messages',
+    what: 'UI in Chromium: first paint; replay of a 1M-event run, space-time diagram frames/s panning 100k messages',
   },
 ]
 

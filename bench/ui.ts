@@ -1,4 +1,9 @@
-// The Replay screen's figures, measured in real Chromium (browser mode, a temporary data dir):
+// The UI's figures, measured in real Chromium (browser mode, a temporary data dir):
+//   0. first paint: a fresh browser context (no cache) loads the app's URL; first paint and
+//      first contentful paint (the page's own paint timing entries), when the Design screen
+//      appeared in the page and the JavaScript downloaded by then, median of --loads N loads
+//      (default 9). `--paint-only` stops there.
+// The Replay screen:
 //   1. open: time from navigating to the replay of a run with 1,000,000 trace events until
 //      the space-time diagram has drawn its first window (all of its tiles loaded), the first
 //      time (the server computes the trace summary) and again (summary cached);
@@ -9,7 +14,9 @@
 // The runs are synthesized through the real RunRecorder from a real 5-node Raft trace
 // repeated with shifted times, message ids, op ids, log indexes and terms.
 // Needs the built UI (`npx electron-vite build`; QUORUM_LAB_OUT picks another output dir)
-// and /usr/bin/chromium. Run: npx tsx bench/ui.ts [--events N] [--messages N]
+// and /usr/bin/chromium. Run: npm run bench -- ui [--paint-only] [--loads N] [--events N] [--messages N]
+// (or npx tsx bench/ui.ts ...). Two builds side by side in one sitting:
+//   QUORUM_LAB_OUT=/tmp/before npx tsx bench/ui.ts --paint-only; npx tsx bench/ui.ts --paint-only
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -28,6 +35,8 @@ function arg(name: string, dflt: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : dflt
 }
 const EVENTS = arg('events', 1_000_000)
+const LOADS = arg('loads', 9)
+const PAINT_ONLY = process.argv.includes('--paint-only')
 const MESSAGES = arg('messages', 100_000)
 const RENDERER_DIR = resolve(process.env.QUORUM_LAB_OUT ?? 'out', 'renderer')
 const CHROMIUM = process.env.QUORUM_LAB_CHROMIUM ?? '/usr/bin/chromium'
@@ -197,11 +206,94 @@ async function panFps(page: Page, step: number, secs: number): Promise<PanResult
   })()`) as Promise<PanResult>
 }
 
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+]
+
+interface PaintFigures {
+  fp: number
+  fcp: number
+  /** ms from navigation start until the Design screen is in the page. */
+  usable: number
+  /** JavaScript bytes transferred until then, and how many files. */
+  jsBytes: number
+  jsFiles: number
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+/**
+ * First paint of the app, median of LOADS loads, each in a fresh context (no HTTP cache, no
+ * code cache), navigating to the token URL (its cookie redirect included, as a user's first
+ * visit). An empty data dir: the Design screen is the first view.
+ */
+async function firstPaint(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ql-bench-paint-'))
+  const service = new LabService({ bridge: 'browser', dataDir: dir })
+  const server = await startWebServer({ port: 0, service, rendererDir: RENDERER_DIR })
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+  const runs: PaintFigures[] = []
+  try {
+    for (let i = 0; i < LOADS + 1; i++) {
+      const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+      // When the Design screen first appears in the DOM (works for any build).
+      await context.addInitScript(`new MutationObserver((_, obs) => {
+        if (document.querySelector('[data-testid="design-view"]')) {
+          performance.mark('ql-usable')
+          obs.disconnect()
+        }
+      }).observe(document, { childList: true, subtree: true })`)
+      const page = await context.newPage()
+      await page.goto(server.url)
+      await page.getByTestId('design-view').waitFor({ timeout: 60_000 })
+      await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 60_000 })
+      const f = (await page.evaluate(`(async () => {
+        await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))
+        const paint = (name) => performance.getEntriesByName(name)[0]?.startTime ?? NaN
+        const mark = performance.getEntriesByName('ql-usable')[0]
+        const js = performance.getEntriesByType('resource').filter((r) => r.name.endsWith('.js'))
+        return {
+          fp: paint('first-paint'),
+          fcp: paint('first-contentful-paint'),
+          usable: mark ? mark.startTime : NaN,
+          jsBytes: js.reduce((s, r) => s + (r.encodedBodySize || r.transferSize || 0), 0),
+          jsFiles: js.length,
+        }
+      })()`)) as PaintFigures
+      await context.close()
+      if (i > 0) runs.push(f) // the first load warms the server and the OS file cache
+    }
+  } finally {
+    await browser.close()
+    service.close()
+    await server.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const med = (k: keyof PaintFigures) => median(runs.map((r) => r[k]))
+  const range = (k: keyof PaintFigures) =>
+    `${ms(Math.min(...runs.map((r) => r[k])))}–${ms(Math.max(...runs.map((r) => r[k])))}`
+  console.log(
+    `first paint (${RENDERER_DIR}, Chromium headless, 1440x900, median of ${runs.length} cold loads):\n` +
+      `  first paint ${ms(med('fp'))} (${range('fp')}), first contentful paint ${ms(med('fcp'))} (${range('fcp')}), ` +
+      `Design screen in the page ${ms(med('usable'))} (${range('usable')})\n` +
+      `  JavaScript loaded before that: ${(med('jsBytes') / 1024).toFixed(0)} KiB in ${med('jsFiles')} file(s)`,
+  )
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
     console.error(`${RENDERER_DIR}/index.html is missing: run \`npx electron-vite build\` first`)
     process.exit(2)
   }
+  await firstPaint()
+  if (PAINT_ONLY) return
   const dir = mkdtempSync(join(tmpdir(), 'ql-bench-ui-'))
   try {
     const sample = sampleTrace()
@@ -244,16 +336,7 @@ async function main(): Promise<void> {
 
     const service = new LabService({ bridge: 'browser', dataDir: dir })
     const server = await startWebServer({ port: 0, service, rendererDir: RENDERER_DIR })
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-    })
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
     try {
       const page = await (await browser.newContext({ viewport: { width: 1360, height: 900 } })).newPage()
       await page.goto(server.url)

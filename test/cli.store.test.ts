@@ -57,7 +57,7 @@ describe('CLI with the run history', () => {
       'nodes',
       'mode',
       'status',
-      'started (UTC)',
+      'started',
       'ops',
       'p99 ms',
       'verdict',

@@ -31,6 +31,7 @@ function recorder(): { service: LabCalls; calls: Array<[string, unknown]> } {
     getReplayState: rec('getReplayState'),
     diffRuns: rec('diffRuns'),
     compareRuns: rec('compareRuns'),
+    explainKey: rec('explainKey'),
     exportCsv: rec('exportCsv'),
     checkHistory: rec('checkHistory'),
   }

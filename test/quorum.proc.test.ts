@@ -10,7 +10,7 @@ describe('quorum store in processes mode', () => {
   it('runs 5 real node processes, stores, converges after a partition heals and passes every check', async () => {
     const service = new LabService({ dataDir: tempDir('ql-quorum-proc-').dir })
     try {
-      const { run, end } = await runToEnd(service, {
+      const { run, end, events } = await runToEnd(service, {
         name: 'quorum-proc',
         mode: 'processes',
         algorithm: {
@@ -40,6 +40,19 @@ describe('quorum store in processes mode', () => {
         'Linearizability: true ok ',
       ])
       expect(end.summary?.verdict).toBe('ok')
+      // The store's own counters come through the nodes' telemetry (validated at the socket)
+      // to the live view, and into the summary as the run's totals.
+      const keys = ['hintedWrites', 'readRepairs', 'antiEntropySyncs']
+      const progress = events.filter(
+        (e) => e.type === 'run-progress' && e.nodes.some((n) => n.role !== 'down'),
+      )
+      const last = progress[progress.length - 1]
+      expect(last?.type === 'run-progress' && last.nodes.every((n) => n.role === 'down' || n.stats)).toBe(
+        true,
+      )
+      if (last?.type === 'run-progress')
+        for (const n of last.nodes) if (n.stats) expect(Object.keys(n.stats).sort()).toEqual([...keys].sort())
+      expect(Object.keys(end.summary?.counters ?? {}).sort()).toEqual([...keys].sort())
       const applies = await service.getTrace({ runId: run.runId, kinds: ['apply'], limit: 5 })
       expect(applies.length).toBe(5)
       for (const a of applies)

@@ -6,6 +6,8 @@ import type { TraceEvent } from '../src/shared/trace'
 import {
   TILE_LIMIT,
   TileStore,
+  clampView,
+  formatUsPair,
   formatUs,
   levelFor,
   segmentDistance,
@@ -160,5 +162,22 @@ describe('axis and geometry', () => {
     expect(segmentDistance(5, 5, 0, 0, 10, 0)).toBe(5)
     expect(segmentDistance(-3, 4, 0, 0, 10, 0)).toBe(5)
     expect(segmentDistance(5, 0, 0, 0, 10, 0)).toBe(0)
+  })
+})
+
+describe('replay view limits and time readout', () => {
+  it('never zooms out past the run (a 2% margin each side), never below the minimum span', () => {
+    // A 10 s run: zooming out to 100 s shows the run and its margins, no more.
+    expect(clampView(-50e6, 50e6, 0, 10e6, 20)).toEqual({ t0: -200_000, t1: 10_200_000 })
+    // Panning past the start stops at the margin; past the end likewise.
+    expect(clampView(-5e6, -4e6, 0, 10e6, 20)).toEqual({ t0: -200_000, t1: 800_000 })
+    expect(clampView(20e6, 21e6, 0, 10e6, 20)).toEqual({ t0: 9_200_000, t1: 10_200_000 })
+    expect(clampView(100, 105, 0, 10e6, 20)).toEqual({ t0: 100, t1: 120 })
+  })
+
+  it('reads the cursor and the run length in one unit', () => {
+    expect(formatUsPair(0, 14_986_000)).toBe('0.000 s / 14.986 s')
+    expect(formatUsPair(250, 4_500)).toBe('0.250 ms / 4.500 ms')
+    expect(formatUsPair(3, 900)).toBe('3 µs / 900 µs')
   })
 })

@@ -198,6 +198,28 @@ describe('recording a simulated run', () => {
     service.close()
   })
 
+  it('a run keeps the speed it was started at, and a re-run without one repeats it', async () => {
+    const data = fresh()
+    const service = new LabService({ dataDir: data })
+    const short = { ...spec, durationMs: 1500 }
+    const fast = await service.startRun({ spec: short, speed: 'max' })
+    expect(fast.speed).toBe('max')
+    await waitEnd(service, fast.runId)
+    const again = await service.rerun({ runId: fast.runId })
+    expect(again.speed).toBe('max')
+    await waitEnd(service, again.runId)
+    // An explicit speed still wins.
+    const slow = await service.rerun({ runId: fast.runId, speed: 10 })
+    expect(slow.speed).toBe(10)
+    await waitEnd(service, slow.runId)
+    service.close()
+    // Read back from the file after a restart.
+    const reopened = new LabService({ dataDir: data })
+    expect((await reopened.getRun({ runId: fast.runId })).speed).toBe('max')
+    expect((await reopened.getRun({ runId: slow.runId })).speed).toBe(10)
+    reopened.close()
+  })
+
   it('lists with filters and deletes a run with its rows in every table', async () => {
     const service = new LabService({ dataDir: fresh() })
     const short = { ...spec, durationMs: 1500 }

@@ -8,6 +8,7 @@ import type {
   Comparison,
   CsvKind,
   ExportResult,
+  KeyExplanation,
   LabApi,
   LabErrorCode,
   LabErrorData,
@@ -81,7 +82,9 @@ const lab: LabApi = {
     call<ReplayState>('getReplayState', arg),
   diffRuns: (arg: { a: RunId; b: RunId }) => call<RunDiff>('diffRuns', arg),
   compareRuns: (arg: { runIds: RunId[] }) => call<Comparison>('compareRuns', arg),
-  exportCsv: (arg: { what: CsvKind; runId?: RunId }) => call<ExportResult>('exportCsv', arg),
+  explainKey: (arg: { runId: RunId; key: string }) => call<KeyExplanation>('explainKey', arg),
+  exportCsv: (arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }) =>
+    call<ExportResult>('exportCsv', arg),
   checkHistory: (arg: { text: string; format?: HistoryFormat | 'auto'; name: string }) =>
     call<CheckedHistory>('checkHistory', arg),
   onEvent: (listener: (e: LabEvent) => void) => {

@@ -2,7 +2,7 @@
 // (preload + ipcMain) and the browser-mode bridge (HTTP + WebSocket) both carry exactly
 // these calls, validated by the same schemas in `LabArgSchemas`.
 import { z } from 'zod'
-import type { ExperimentSpec, FieldError, SpecResult } from './spec'
+import type { ExperimentSpec, SpecResult } from './spec'
 import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
 import type { HistoryOp } from './history'
 import {
@@ -11,6 +11,7 @@ import {
   type HistoryFormat,
   type HistoryTimeUnit,
 } from './history-formats/types'
+import type { LabErrorData } from './lab-error'
 
 export type RunId = string
 /**
@@ -39,6 +40,8 @@ export interface NodeLive {
   leader: NodeId | null
   commitIndex: number
   lastIndex: number
+  /** Algorithm-specific counters of this incarnation (NodeStatus.stats), when it has any. */
+  stats?: Record<string, number>
 }
 
 /** Per-window figures (default window: 1 s of run time). */
@@ -84,6 +87,18 @@ export interface CheckResult {
   counterexample?: Counterexample
   /** Reads that returned a value older than a write completed before they began. */
   staleReads?: number
+  /** Linearizability: every key that failed (the counterexample's first); explainKey opens the others. */
+  failedKeys?: string[]
+}
+
+/** One key's counterexample, found on demand (a run's check keeps only its first key's). */
+export interface KeyExplanation {
+  runId: RunId
+  key: string
+  verdict: Verdict
+  /** Operations of that key in the run. */
+  ops: number
+  counterexample: Counterexample | null
 }
 
 export interface RunSummary {
@@ -101,6 +116,11 @@ export interface RunSummary {
    * they know the run's secret, or did not in time), per node and for the proxy.
    */
   rejectedConnections?: RejectedConnections
+  /**
+   * The run's totals of the algorithm's own counters (its vocabulary's `counters`, e.g. the
+   * quorum store's read repairs), keyed like NodeStatus.stats; absent in older runs.
+   */
+  counters?: Record<string, number>
 }
 
 export interface RejectedConnections {
@@ -127,7 +147,15 @@ export interface RunInfo {
   appVersion?: string
   /** The run this one re-ran (same spec snapshot and seed), if any. */
   rerunOf?: RunId | null
+  /**
+   * The pacing it was started with: run ms per wall ms (1 = real time) or 'max'; a re-run
+   * repeats it. Null for runs recorded before it was kept.
+   */
+  speed?: RunSpeed | null
 }
+
+/** Simulation pacing: run-time ms per wall ms, or as fast as possible. */
+export type RunSpeed = number | 'max'
 
 /** Filters for listRuns (all optional; combined with AND). */
 export interface RunFilter {
@@ -140,6 +168,8 @@ export interface RunFilter {
   until?: string
   /** Most runs returned, newest first (default 1000). */
   limit?: number
+  /** Only these runs (e.g. the ones ticked in the Runs view). */
+  ids?: RunId[]
 }
 
 /** Quantiles (ms) from a latency sketch; null when it holds no values. */
@@ -396,6 +426,7 @@ export const LabArgSchemas = {
       since: isoDate().optional(),
       until: isoDate().optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      ids: z.array(z.string().min(1).max(200)).max(1000).optional(),
     })
     .optional(),
   getTrace: z.strictObject({
@@ -438,9 +469,16 @@ export const LabArgSchemas = {
   diffRuns: z.strictObject({ a: z.string().min(1), b: z.string().min(1) }),
   /** Two to eight runs side by side (Compare screen). */
   compareRuns: z.strictObject({ runIds: z.array(z.string().min(1)).min(2).max(8) }),
+  /** Check one key of a recorded run's history again and explain its violation (History). */
+  explainKey: z.strictObject({ runId: z.string().min(1), key: z.string().min(1).max(1000) }),
   /** Desktop app: write a CSV to a path the user picks in a save dialog. */
   exportCsv: z
-    .strictObject({ what: z.enum(CSV_KINDS), runId: z.string().min(1).optional() })
+    .strictObject({
+      what: z.enum(CSV_KINDS),
+      runId: z.string().min(1).optional(),
+      /** For `runs`: only these runs (default: every run). */
+      runIds: z.array(z.string().min(1).max(200)).max(1000).optional(),
+    })
     .refine((a) => a.what === 'runs' || a.runId !== undefined, {
       error: 'is required unless what is "runs"',
       path: ['runId'],
@@ -487,8 +525,9 @@ export interface LabApi {
   getReplayState(arg: { runId: RunId; atUs: number; logTail?: number }): Promise<ReplayState>
   diffRuns(arg: { a: RunId; b: RunId }): Promise<RunDiff>
   compareRuns(arg: { runIds: RunId[] }): Promise<Comparison>
+  explainKey(arg: { runId: RunId; key: string }): Promise<KeyExplanation>
   /** Desktop app only: save a CSV through a save dialog (browser mode downloads /export/RUN/WHAT.csv). */
-  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult>
+  exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult>
   /** Check a history file's text (JSON lines, Jepsen history.edn, Porcupine key-value, Jepsen text log). */
   checkHistory(arg: { text: string; format?: HistoryFormat | 'auto'; name: string }): Promise<CheckedHistory>
   /** Subscribe to the event stream; returns an unsubscribe function. */
@@ -497,31 +536,7 @@ export interface LabApi {
 
 export type LabCalls = Omit<LabApi, 'onEvent'>
 
-export type LabErrorCode = 'bad_input' | 'not_found' | 'unavailable' | 'internal'
-
-/** The error shape both bridges carry back to the caller. */
-export interface LabErrorData {
-  code: LabErrorCode
-  message: string
-  fields?: FieldError[]
-}
-
-export class LabError extends Error {
-  readonly code: LabErrorCode
-  readonly fields: FieldError[] | undefined
-  constructor(code: LabErrorCode, message: string, fields?: FieldError[]) {
-    super(message)
-    this.name = 'LabError'
-    this.code = code
-    this.fields = fields
-  }
-  toData(): LabErrorData {
-    return { code: this.code, message: this.message, ...(this.fields ? { fields: this.fields } : {}) }
-  }
-  static from(data: LabErrorData): LabError {
-    return new LabError(data.code, data.message, data.fields)
-  }
-}
+export { LabError, type LabErrorCode, type LabErrorData } from './lab-error'
 
 /**
  * Browser-mode credentials. The page keeps the server's token in sessionStorage (never a

@@ -2,15 +2,11 @@
 // Every event carries run-relative time in microseconds (`t`), the node it happened on
 // (or null for lab-level events) and that node's Lamport clock (`lc`, 0 for lab events).
 import type { FaultKind } from './spec'
+import type { Role } from './role'
+
+export type { Role } from './role'
 
 export type NodeId = string
-
-/**
- * A node's role. Leader-based algorithms use leader / follower / (pre-)candidate (PBFT: the
- * primary is the leader, a replica in a view change is a candidate); leaderless ones
- * (single-decree Paxos, the quorum store) report 'replica'.
- */
-export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader' | 'replica' | 'down'
 
 interface Base {
   t: number

@@ -80,7 +80,7 @@ describe('compare view in the browser UI', () => {
     const elections = await page
       .locator('[data-testid="compare-row-elections"] td')
       .evaluateAll((tds) => tds.map((t) => t.textContent?.replace('★', '').trim()))
-    expect(elections).toEqual(['1', '0', '0'])
+    expect(elections).toEqual(['1 election', '0 elections', '0 elections'])
     const unavail = await page
       .locator('[data-testid="compare-row-unavail"] td')
       .evaluateAll((tds) => tds.map((t) => t.textContent?.replace('★', '').trim() ?? ''))

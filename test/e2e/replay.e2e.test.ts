@@ -111,7 +111,7 @@ describe('replay view in the browser UI', () => {
     await page.locator('[data-testid="std"][data-drawn]:not([data-drawn="0"])').waitFor()
 
     // Hover: sweep across the band between lanes n1 and n2 until a message's tooltip shows.
-    const laneMid = box.y + 30 + 58 // axis + one lane: between the n1 and n2 lanes
+    const laneMid = box.y + 30 + 30 + 58 // axis + fault label strip + one lane: between n1 and n2
     let found = false
     for (let x = box.x + 70; x < box.x + box.width - 10 && !found; x += 3) {
       await page.mouse.move(x, laneMid)

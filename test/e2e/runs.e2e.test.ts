@@ -1,7 +1,9 @@
 // End to end: the Runs view (history of recorded runs) in real Chromium through browser
 // mode. Three short runs recorded through the LabService, then: the table lists them,
-// filters and sorts, opens a run, deletes one (confirmed), re-runs one, exports CSV; and a
-// fresh data dir shows the empty state.
+// filters and sorts, opens a run, deletes one (confirmed), re-runs one (at the speed it was
+// recorded at, marked as a re-run), exports exactly what the menu item says (the ticked runs'
+// list, their ops, or every listed run); dates in the one format; and a fresh data dir shows
+// the empty state.
 //
 // Needs `electron-vite build` first (`npm test` does it) and /usr/bin/chromium.
 import { readFileSync } from 'node:fs'
@@ -13,6 +15,7 @@ import { defaultSpec } from '../../src/shared/spec'
 import {
   RESULTS_DIR,
   connect,
+  downloadFromMenu,
   openLab,
   recordRun,
   screenshot,
@@ -84,25 +87,51 @@ describe('runs view in the browser UI', () => {
     expect(await page.getByTestId('runs-compare').isDisabled()).toBe(false)
     expect(await page.getByTestId('runs-rerun').isDisabled()).toBe(true)
 
-    // Export CSV: the runs list and each selected run's ops.
+    // Dates: one format, to the second.
+    expect(await bravo.locator('.runs-num').first().textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+
+    // Export CSV: each menu item says what it writes, and writes just that.
+    const exportMenu = page.getByTestId('runs-export')
+    await exportMenu.click()
+    await page.getByTestId('runs-export-ticked').waitFor()
+    expect(await page.getByTestId('runs-export-ticked').textContent()).toBe(
+      'runs.csv: the 2 ticked runs (one row each)',
+    )
+    expect(await page.getByTestId('runs-export-ops').textContent()).toBe(
+      'RUN-ops.csv: the client history of the 2 ticked runs (2 files)',
+    )
+    expect(await page.getByTestId('runs-export-all').textContent()).toBe('runs.csv: all 3 runs listed')
+    await page.keyboard.press('Escape')
+    // The ticked runs' list: their two rows only.
+    const ticked = await downloadFromMenu(
+      page,
+      exportMenu,
+      page.getByTestId('runs-export-ticked'),
+      'ticked list',
+    )
+    expect(ticked.suggestedFilename()).toBe('runs.csv')
+    const tickedRows = readFileSync(await ticked.path(), 'utf8')
+      .trim()
+      .split('\r\n')
+      .slice(1)
+    expect(tickedRows).toHaveLength(2)
+    expect(tickedRows.map((r) => r.split(',')[0]).sort()).toEqual([runs[0].runId, runs[1].runId].sort())
+    await page.getByTestId('runs-export-done').waitFor()
+    expect(await page.getByTestId('runs-export-done').textContent()).toContain('2 runs')
+    // Their ops: one file each, nothing else.
     const downloads: string[] = []
     const onDownload = (d: { suggestedFilename(): string }) => downloads.push(d.suggestedFilename())
     page.on('download', onDownload)
-    const [runsCsv] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('runs-export').click(),
-    ])
-    expect(runsCsv.suggestedFilename()).toBe('runs.csv')
-    const text = readFileSync(await runsCsv.path(), 'utf8')
-    for (const n of NAMES) expect(text).toContain(n)
-    await expect.poll(() => downloads.length, { timeout: 10_000 }).toBe(3)
+    await downloadFromMenu(page, exportMenu, page.getByTestId('runs-export-ops'), 'ticked ops')
+    await expect.poll(() => downloads.length, { timeout: 10_000 }).toBe(2)
+    await page.waitForTimeout(500)
     page.off('download', onDownload)
-    expect(downloads.sort()).toEqual(
-      ['runs.csv', `${runs[0].runId}-ops.csv`, `${runs[1].runId}-ops.csv`].sort(),
-    )
-    // When done it says how many rows each file got.
-    await page.getByTestId('runs-export-done').waitFor()
-    expect(await page.getByTestId('runs-export-done').textContent()).toContain('3 runs')
+    expect(downloads.sort()).toEqual([`${runs[0].runId}-ops.csv`, `${runs[1].runId}-ops.csv`].sort())
+    // Every listed run.
+    const all = await downloadFromMenu(page, exportMenu, page.getByTestId('runs-export-all'), 'all runs')
+    const text = readFileSync(await all.path(), 'utf8')
+    for (const n of NAMES) expect(text).toContain(n)
+    await expect.poll(() => page.getByTestId('runs-export-done').textContent()).toContain('3 runs')
 
     await page.waitForTimeout(300)
     await screenshotThemes(page, 'runs')
@@ -146,22 +175,39 @@ describe('runs view in the browser UI', () => {
     expect(lab.problems).toEqual([])
   })
 
-  test('re-runs a selected run and lists the new one', async () => {
+  test('re-runs a selected run at the speed it was recorded at, marked as a re-run', async () => {
     const source = runs[1]
+    expect(source.speed).toBe('max')
+    // The designer's speed is real time: the re-run must not use it.
+    await page.getByTestId('nav-design').click()
+    await page.getByTestId('speed-1').click()
+    await page.getByTestId('nav-runs').click()
     await page.getByTestId(`runs-select-${source.runId}`).click()
     expect(await page.getByTestId('runs-rerun').isDisabled()).toBe(false)
     await page.getByTestId('runs-rerun').click()
     await page.getByTestId('run-view').waitFor()
     expect(await page.locator('.run-head h2').textContent()).toBe(source.name)
+    await page.getByTestId('run-rerun-of').waitFor()
+    expect(await page.getByTestId('run-rerun-of').textContent()).toContain(`re-run of ${source.runId}`)
     await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
     const listed = await lab.service.listRuns()
     const fresh = listed.find((r) => r.rerunOf === source.runId)
     expect(fresh).toBeDefined()
     expect(fresh?.seed).toBe(source.seed)
+    expect(fresh?.speed).toBe('max')
+    // 1.5 s of run time at 'max', not in real time.
+    expect(fresh?.summary?.wallMs).toBeLessThan(1500)
 
     await page.getByTestId('nav-runs').click()
     await page.getByTestId(`runs-row-${fresh?.runId}`).waitFor()
     expect(await page.locator('[data-testid^="runs-row-"]').count()).toBe(3)
+    // The new row says it is a re-run (of which), and the repeated name shows the source's id.
+    expect(await page.getByTestId(`runs-rerun-of-${fresh?.runId}`).textContent()).toBe(
+      `↻ re-run of ${source.runId}`,
+    )
+    expect(await page.getByTestId(`runs-id-${source.runId}`).textContent()).toBe(source.runId)
+    await page.waitForTimeout(300)
+    await screenshotThemes(page, 'runs-rerun')
     expect(lab.problems).toEqual([])
   })
 
@@ -177,6 +223,10 @@ describe('runs view in the browser UI', () => {
       const text = p.getByTestId('runs-empty')
       await text.waitFor()
       expect(await text.textContent()).toContain('No runs yet. Design an experiment and press Run.')
+      // Empty-state text reads as text: the muted colour, not Naive UI's watermark grey.
+      expect(await text.locator('.n-empty__description').evaluate((e) => getComputedStyle(e).color)).toBe(
+        'rgb(107, 114, 128)',
+      )
       await p.waitForTimeout(600) // let the nav button transition finish
       await p.screenshot({ path: join(RESULTS_DIR, 'runs-empty.png'), fullPage: true })
       expect(pageProblems).toEqual([])

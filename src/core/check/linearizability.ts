@@ -322,6 +322,7 @@ export function linCheckResult(r: LinResult, name = 'linearizability'): CheckRes
     count: r.failedKeys.length,
     details,
     staleReads: r.staleReads,
+    ...(r.failedKeys.length > 1 ? { failedKeys: r.failedKeys } : {}),
     ...(v
       ? {
           counterexample: {

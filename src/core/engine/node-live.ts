@@ -4,7 +4,7 @@ import type { NodeLive } from '../../shared/api'
 import type { NodeId } from '../../shared/trace'
 
 /** What the live view needs of a node's state (a StateEvent, NodeStatus or the last one seen). */
-export type NodeState = Pick<NodeLive, 'role' | 'term' | 'leader' | 'commitIndex' | 'lastIndex'>
+export type NodeState = Pick<NodeLive, 'role' | 'term' | 'leader' | 'commitIndex' | 'lastIndex' | 'stats'>
 
 /** Node `id`'s row: its state, or role 'down' (no leader) with its last known figures. */
 export function nodeLive(id: NodeId, s: NodeState, up: boolean): NodeLive {
@@ -15,5 +15,6 @@ export function nodeLive(id: NodeId, s: NodeState, up: boolean): NodeLive {
     leader: up ? s.leader : null,
     commitIndex: s.commitIndex,
     lastIndex: s.lastIndex,
+    ...(s.stats ? { stats: { ...s.stats } } : {}),
   }
 }

@@ -72,6 +72,11 @@ export interface NodeStatus {
   lastIndex: number
   /** The configuration this node works with (algorithms with membership changes). */
   config?: ClusterConfig
+  /**
+   * Counters only this algorithm has (e.g. the quorum store's read repairs), cumulative over
+   * this incarnation of the node; named and labelled by its vocabulary (src/shared/params).
+   */
+  stats?: Record<string, number>
 }
 
 export interface Protocol<Msg, Rec> {

@@ -1,5 +1,8 @@
-// Human-readable run summaries for the CLI.
+// Human-readable run summaries for the CLI, in each algorithm's own words (its vocabulary).
 import type { RunInfo } from '../../shared/api'
+import { checkJudgement } from '../../shared/checks'
+import { formatDateTime } from '../../shared/format'
+import { vocabularyOf } from '../../shared/vocabulary'
 
 const fmtMs = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2)} ms`)
 
@@ -17,8 +20,14 @@ export function formatSummary(run: RunInfo): string {
   lines.push(
     `time:           ${(s.simulatedMs / 1000).toFixed(2)} s simulated in ${(s.wallMs / 1000).toFixed(2)} s wall${speedup}`,
   )
-  lines.push(`leader changes: ${s.leaderChanges}`)
-  lines.push(`elections:      ${s.elections}`)
+  const v = vocabularyOf(run.algorithm)
+  // `label:` padded to the summary's column (16), wider labels get one space.
+  const row = (label: string, value: string): string => `${`${label}:`.padEnd(15)} ${value}`
+  if (v.leaderChanges !== null) lines.push(row(v.leaderChanges, String(s.leaderChanges)))
+  if (v.elections !== null) lines.push(row(v.elections, String(s.elections)))
+  if (v.leader === null) lines.push(row('leader', `none (${run.algorithm} is leaderless)`))
+  for (const c of v.counters)
+    if (s.counters?.[c.key] !== undefined) lines.push(row(c.label, String(s.counters[c.key])))
   lines.push(
     `ops:            ${s.ops.total} total, ${s.ops.ok} ok, ${s.ops.fail} failed, ${s.ops.info} unknown`,
   )
@@ -37,11 +46,16 @@ export function formatSummary(run: RunInfo): string {
   else {
     lines.push('checks:')
     for (const c of s.checks) {
-      lines.push(`  ${c.name}: ${c.ok ? 'ok' : `VIOLATION (${c.count})`}`)
-      if (!c.ok) for (const d of c.details) lines.push(`    - ${d}`)
+      const judged = checkJudgement(c)
+      lines.push(
+        `  ${c.name}: ${judged === 'pass' ? 'ok' : judged === 'fail' ? `VIOLATION (${c.count})` : 'not judged'}`,
+      )
+      if (judged !== 'pass') for (const d of c.details) lines.push(`    - ${d}`)
     }
   }
-  lines.push(`verdict:        ${s.verdict}`)
+  lines.push(
+    `verdict:        ${s.verdict === 'unknown' ? 'unknown (a check could not be judged)' : s.verdict}`,
+  )
   if (run.error) lines.push(`error: ${run.error}`)
   return lines.join('\n')
 }
@@ -63,11 +77,6 @@ export function formatTable(header: readonly string[], rows: ReadonlyArray<Reado
 const dash = (v: number | null | undefined, digits = 2): string =>
   v === null || v === undefined ? '–' : v.toFixed(digits)
 
-/** `2025-11-21T20:34:12.345Z` -> `2025-11-21 20:34:12` (UTC). */
-export function shortDate(iso: string): string {
-  return iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')
-}
-
 export const RUN_TABLE_HEADER = [
   'id',
   'name',
@@ -75,7 +84,7 @@ export const RUN_TABLE_HEADER = [
   'nodes',
   'mode',
   'status',
-  'started (UTC)',
+  'started',
   'ops',
   'p99 ms',
   'verdict',
@@ -89,7 +98,7 @@ export function runTableRow(r: RunInfo): string[] {
     String(r.spec.cluster.nodes),
     r.mode,
     r.status,
-    shortDate(r.startedAt),
+    formatDateTime(r.startedAt),
     r.summary ? String(r.summary.ops.total) : '–',
     dash(r.summary?.latencyMs.p99),
     r.summary?.verdict ?? '–',

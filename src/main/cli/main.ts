@@ -44,7 +44,8 @@ import {
   writeCsv,
   type CsvRequest,
 } from '../store'
-import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type SweepRow } from './format'
+import { formatRunsTable, formatSummary, formatSweepTable, type SweepRow } from './format'
+import { formatDateTime } from '../../shared/format'
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
 import { registerFuzzCommand } from './fuzz'
@@ -417,7 +418,7 @@ async function cmdShow(id: string, o: DataOption & { json?: boolean }): Promise<
     out(formatSummary(run))
     out(`run id:         ${run.runId}`)
     out(
-      `recorded:       ${shortDate(run.startedAt)} .. ${run.endedAt ? shortDate(run.endedAt) : '(not ended)'} UTC, app ${run.appVersion ?? '?'}`,
+      `recorded:       ${formatDateTime(run.startedAt)} .. ${run.endedAt ? formatDateTime(run.endedAt) : '(not ended)'}, app ${run.appVersion ?? '?'}`,
     )
     if (run.rerunOf) out(`rerun of:       ${run.rerunOf}`)
     const l = sketches.latencyMs

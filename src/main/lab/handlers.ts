@@ -72,6 +72,7 @@ export function createHandlers(service: LabCalls): LabHandlers {
     getReplayState: (a) => service.getReplayState(defined(a)),
     diffRuns: (a) => service.diffRuns({ a: a.a, b: a.b }),
     compareRuns: (a) => service.compareRuns({ runIds: a.runIds }),
+    explainKey: (a) => service.explainKey({ runId: a.runId, key: a.key }),
     exportCsv: (a) => service.exportCsv(defined(a)),
     checkHistory: (a) => service.checkHistory(defined(a)),
   }

@@ -104,6 +104,8 @@ export class LiveTracker {
   /** Message id held in each sample slot. */
   private slotMsg: number[] = []
   private sent = 0
+  /** Every message sent in the run so far, by type. */
+  readonly sentByType = new Map<string, number>()
 
   constructor(
     private readonly ids: readonly NodeId[],
@@ -122,6 +124,7 @@ export class LiveTracker {
     switch (e.kind) {
       case 'send': {
         this.sent++
+        this.sentByType.set(e.type, (this.sentByType.get(e.type) ?? 0) + 1)
         const s: MessageSample = {
           from: e.from,
           to: e.to,

@@ -469,6 +469,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
         leader: s.leader,
         commitIndex: s.commitIndex,
         lastIndex: s.lastIndex,
+        stats: s.stats,
       }
       this.up[idx] = true
     }

@@ -17,6 +17,7 @@ import {
   type CheckedHistory,
   type Comparison,
   type InjectedFault,
+  type KeyExplanation,
   type ReplayState,
   type RunDiff,
   type TraceInfo,
@@ -60,6 +61,9 @@ import { LiveTracker } from './live'
 import { readPackageInfo } from './package-info'
 import { checkHistoryForView } from './history-check'
 import type { HistoryFormat } from '../../shared/history-formats'
+import { checkLinearizable, linCheckResult } from '../../core/check/linearizability'
+import { historyFromTrace } from '../../shared/history'
+import { summaryCounters, vocabularyOf } from '../../shared/vocabulary'
 
 export type LabListener = (e: LabEvent) => void
 
@@ -128,6 +132,9 @@ export const TRACE_KINDS: readonly TraceKind[] = [
   'fault',
   'node',
 ]
+
+/** Search budget for explainKey (one key, on demand). */
+const EXPLAIN_BUDGET_MS = 10_000
 
 /** Default and maximum number of trace events one getTrace call returns. */
 export const TRACE_LIMIT_MAX = 1_000_000
@@ -356,10 +363,13 @@ export class LabService implements LabBackend {
     return this.launch(arg.spec, arg.speed ?? 1, null)
   }
 
-  /** Run a recorded run's spec snapshot again (same seed): a new run linked to the old one. */
+  /**
+   * Run a recorded run's spec snapshot again (same seed): a new run linked to the old one, at
+   * the speed given, else the speed the old run was recorded at (else real time).
+   */
   async rerun(arg: { runId: RunId; speed?: Speed }): Promise<RunInfo> {
     const old = this.lookup(arg.runId)
-    return this.launch(old.spec, arg.speed ?? 1, old.runId)
+    return this.launch(old.spec, arg.speed ?? old.speed ?? 1, old.runId)
   }
 
   private launch(rawSpec: unknown, speed: Speed, rerunOf: RunId | null): RunInfo {
@@ -388,6 +398,7 @@ export class LabService implements LabBackend {
       error: null,
       appVersion: this.pkg.version,
       rerunOf,
+      speed,
     }
     let seq: number
     try {
@@ -397,6 +408,7 @@ export class LabService implements LabBackend {
         startedAt: info.startedAt,
         appVersion: this.pkg.version,
         rerunOf,
+        speed,
       })
     } catch (e) {
       throw this.storeFailure(e)
@@ -579,6 +591,9 @@ export class LabService implements LabBackend {
       try {
         info.progress = end.status === 'done' ? 1 : Math.min(1, rec.sim.nowMs() / info.spec.durationMs)
         info.summary = rec.sim.summary(end.wallMs)
+        const counters = vocabularyOf(info.algorithm).counters
+        if (counters.length > 0)
+          info.summary = { ...info.summary, counters: summaryCounters(counters, rec.tracker.sentByType) }
         nodes = rec.sim.nodes()
       } catch (e) {
         error = error ?? `could not summarise the run: ${errorMessage(e)}`
@@ -874,8 +889,36 @@ export class LabService implements LabBackend {
     return checkHistoryForView(arg)
   }
 
+  /**
+   * One key of a recorded run's history checked again, with its counterexample explained (a
+   * run's check explains only the first key that failed; the History view opens the others).
+   */
+  async explainKey(arg: { runId: RunId; key: string }): Promise<KeyExplanation> {
+    this.lookup(arg.runId)
+    this.live.get(arg.runId)?.recorder.flush()
+    let events: TraceEvent[]
+    try {
+      events = this.store.traceWindow(arg.runId, { kinds: ['op'], limit: TRACE_LIMIT_MAX })
+    } catch (e) {
+      throw this.storeFailure(e)
+    }
+    const ops = historyFromTrace(events).filter((op) => op.key === arg.key)
+    if (ops.length === 0)
+      throw new LabError('not_found', `key: run "${arg.runId}" has no operations on key "${arg.key}"`, [
+        { path: 'key', message: 'no operations on this key' },
+      ])
+    const check = linCheckResult(checkLinearizable(ops, { budgetMs: EXPLAIN_BUDGET_MS }))
+    return {
+      runId: arg.runId,
+      key: arg.key,
+      verdict: check.verdict ?? (check.ok ? 'ok' : 'violation'),
+      ops: ops.length,
+      counterexample: check.counterexample ?? null,
+    }
+  }
+
   /** Desktop app: save a CSV where the user chooses (the writing lives in src/main/store). */
-  async exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
+  async exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult> {
     const choose = this.opts.chooseSavePath
     if (!choose) {
       throw new LabError(
@@ -883,7 +926,10 @@ export class LabService implements LabBackend {
         "exportCsv saves through the desktop app's save dialog; in browser mode download /export/RUN/WHAT.csv",
       )
     }
-    const req = this.csvRequest(arg.what, arg.runId)
+    const req: CsvRequest = {
+      ...this.csvRequest(arg.what, arg.runId),
+      ...(arg.what === 'runs' && arg.runIds ? { filter: { ids: arg.runIds } } : {}),
+    }
     const path = await choose(arg.what === 'runs' ? 'quorum-lab-runs.csv' : `${arg.runId}-${arg.what}.csv`)
     if (path === null) return { saved: false, path: null, rows: 0 }
     if (req.runId) this.live.get(req.runId)?.recorder.flush()

@@ -16,7 +16,7 @@ import { parseSpec, toFieldErrors, type FieldError } from '../../shared/spec'
 import { HotKeys, Distinct, LatencySketch, SKETCH_KINDS } from '../../core/sketch'
 import { fsReason, openForWrite, streamFailure } from './csv'
 import { StoreError } from './db'
-import type { LabStore, RunRow } from './store'
+import { parseSpeed, type LabStore, type RunRow } from './store'
 
 export const JSONL_FORMAT = 'quorum-lab-run'
 export const JSONL_VERSION = 1
@@ -98,6 +98,11 @@ const HeaderSchema = z.strictObject({
     verdict: z.enum(['ok', 'violation', 'unknown']).nullable(),
     error: z.string().nullable(),
     rerunOf: z.string().nullable(),
+    /** Absent in files written before runs kept their speed. */
+    speed: z
+      .union([z.number().gt(0), z.literal('max')])
+      .nullable()
+      .optional(),
   }),
   counts: z.strictObject({
     node: nonNegInt(),
@@ -223,6 +228,7 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
           verdict: r.verdict as Header['run']['verdict'],
           error: r.error,
           rerunOf: r.rerun_of,
+          speed: parseSpeed(r.speed),
         },
         counts: {
           node: count('nodes'),
@@ -436,8 +442,8 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
         db
           .prepare(
             `INSERT INTO runs (id, experiment_id, name, algorithm, nodes, spec, seed, mode, app_version, started_at,
-               ended_at, status, progress, summary, verdict, error, rerun_of)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+               ended_at, status, progress, summary, verdict, error, rerun_of, speed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(
             run.id,
@@ -457,6 +463,7 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
             run.verdict,
             run.error,
             run.rerunOf,
+            run.speed === undefined || run.speed === null ? null : String(run.speed),
           ).lastInsertRowid,
       )
 

@@ -145,6 +145,13 @@ CREATE INDEX runs_algorithm ON runs (algorithm, started_at);
 ALTER TABLE metrics ADD COLUMN by_type TEXT;
 `,
   },
+  {
+    version: 4,
+    description: "the pacing a run was started with ('max' or a speed-up; NULL in older runs)",
+    sql: `
+ALTER TABLE runs ADD COLUMN speed TEXT;
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version

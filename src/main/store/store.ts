@@ -17,7 +17,7 @@ import type {
   SketchSummary,
 } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
-import type { NodeLive } from '../../shared/api'
+import type { NodeLive, RunSpeed } from '../../shared/api'
 import type { TraceEvent, TraceKind } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import type { Statement } from 'better-sqlite3'
@@ -50,6 +50,8 @@ export interface RunRow {
   owner_pid: number | null
   owner_host: string | null
   rerun_of: string | null
+  /** 'max' or a number as text; null in runs recorded before it was kept. */
+  speed: string | null
 }
 
 export interface TraceWindowQuery {
@@ -73,6 +75,8 @@ export interface NewRun {
   startedAt: string
   appVersion: string
   rerunOf?: RunId | null
+  /** The pacing it was started with (simulation: run ms per wall ms, or 'max'). */
+  speed?: RunSpeed
 }
 
 export interface RunEnd {
@@ -132,7 +136,15 @@ export function rowToInfo(r: RunRow): RunInfo {
     error: r.error,
     appVersion: r.app_version,
     rerunOf: r.rerun_of,
+    speed: parseSpeed(r.speed),
   }
+}
+
+/** A runs.speed cell: 'max', a positive number, or null (not recorded). */
+export function parseSpeed(v: string | null | undefined): RunSpeed | null {
+  if (v === 'max') return 'max'
+  const n = v === null || v === undefined ? NaN : Number(v)
+  return Number.isFinite(n) && n > 0 ? n : null
 }
 
 /** `since` / `until` as comparable ISO UTC strings. */
@@ -312,8 +324,8 @@ export class LabStore {
         const res = this.db
           .prepare(
             `INSERT INTO runs (id, experiment_id, name, algorithm, nodes, spec, seed, mode, app_version,
-               started_at, status, progress, owner_pid, owner_host, rerun_of)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?)`,
+               started_at, status, progress, owner_pid, owner_host, rerun_of, speed)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', 0, ?, ?, ?, ?)`,
           )
           .run(
             run.id,
@@ -329,6 +341,7 @@ export class LabStore {
             process.pid,
             OWNER_HOST,
             run.rerunOf ?? null,
+            run.speed === undefined ? null : String(run.speed),
           )
         const seq = Number(res.lastInsertRowid)
         const ins = this.db.prepare('INSERT INTO nodes (run_seq, node) VALUES (?, ?)')
@@ -439,6 +452,10 @@ export class LabStore {
     if (filter.until !== undefined) {
       where.push('started_at < ?')
       params.push(isoUtc(filter.until, 'until'))
+    }
+    if (filter.ids !== undefined) {
+      where.push(`id IN (${filter.ids.map(() => '?').join(', ') || 'NULL'})`)
+      params.push(...filter.ids)
     }
     params.push(filter.limit ?? 1000)
     return {

@@ -1,6 +1,7 @@
 // The CSV download paths of browser mode, parsed and validated (same schemas as the LabApi):
 //   /export/RUN/{ops,trace,metrics,summary}.csv
-//   /export/runs.csv?algorithm=&status=&name=&since=&until=&limit=   (the runs list)
+//   /export/runs.csv?algorithm=&status=&name=&since=&until=&limit=&ids=   (the runs list;
+//     ids: a comma-separated list of run ids, only those)
 // A bad path is an HTTP status and a message, never an exception: malformed percent-encoding
 // is 400, an unknown shape 404, a bad field 400 naming it.
 import { LabError } from '../../shared/api'
@@ -25,6 +26,8 @@ export function parseExportPath(pathname: string, search: URLSearchParams): Expo
     if (parts.length === 1 && parts[0] === 'runs.csv') {
       const q = Object.fromEntries(search.entries()) as Record<string, unknown>
       if (typeof q.limit === 'string') q.limit = Number(q.limit)
+      // ids=a,b,c: only those runs.
+      if (typeof q.ids === 'string') q.ids = q.ids.split(',').filter((s) => s !== '')
       const filter = validateArg('listRuns', Object.keys(q).length ? q : undefined)
       return { ok: true, req: { what: 'runs', ...(filter ? { filter } : {}) } }
     }

@@ -2,7 +2,14 @@
 // params schemas (types, defaults, enum options) and ALGORITHM_INFO (label, help, unit),
 // so a protocol that adds or renames a parameter shows up without touching the UI.
 import { z } from 'zod'
-import { ALGORITHM_INFO, ALGORITHMS, AlgorithmSchema, type AlgorithmKind } from '../../shared/spec'
+import {
+  ALGORITHM_INFO,
+  ALGORITHMS,
+  AlgorithmSchema,
+  defaultSpec,
+  type AlgorithmKind,
+} from '../../shared/spec'
+import { fillDefaults } from './stores/path'
 
 export type ParamControlKind = 'number' | 'range' | 'switch' | 'select' | 'text'
 
@@ -85,4 +92,27 @@ export function paramControls(kind: AlgorithmKind): ParamControl[] {
     unit: info[key]?.unit ?? '',
     ...controlFor(shape[key], defaults[key]),
   }))
+}
+
+/**
+ * What a draft's missing fields are filled from: the default spec, but with the draft's own
+ * algorithm and that algorithm's default params (a PBFT file must not get Raft's params).
+ * An unknown algorithm gets no params (its error names the kind).
+ */
+export function draftDefaults(value: unknown): Record<string, unknown> {
+  const base = structuredClone(defaultSpec()) as unknown as Record<string, unknown>
+  const algo = isObject(value) ? value.algorithm : undefined
+  if (algo === undefined) return base
+  const kind = isObject(algo) ? algo.kind : undefined
+  base.algorithm = isAlgorithm(kind) ? { kind, params: defaultParams(kind) } : {}
+  return base
+}
+
+/** A loaded or stored draft, as written, with its algorithm's own defaults for what it leaves out. */
+export function fillDraft(value: Record<string, unknown>): Record<string, unknown> {
+  return fillDefaults(value, draftDefaults(value)) as Record<string, unknown>
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
 }

@@ -1,10 +1,11 @@
-// ECharts, only the parts the lab draws with (keeps the bundle small).
+// ECharts, only the parts the lab draws with (keeps the bundle small), and what the run
+// charts are fed.
 import { use } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { LineChart } from 'echarts/charts'
-import { GridComponent, LegendComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components'
+import { GridComponent, MarkAreaComponent, TooltipComponent } from 'echarts/components'
 
-use([CanvasRenderer, LineChart, GridComponent, TooltipComponent, LegendComponent, MarkAreaComponent])
+use([CanvasRenderer, LineChart, GridComponent, TooltipComponent, MarkAreaComponent])
 
 /** One line: [seconds of run time, value] points (null = no value in that window). */
 export interface TimeSeries {
@@ -13,36 +14,18 @@ export interface TimeSeries {
   points: Array<[number, number | null]>
 }
 
-/** A shaded stretch of run time (e.g. a fault), seconds. */
+/** A shaded stretch of run time (a fault), seconds; `kind` picks its colour. */
 export interface TimeBand {
   fromS: number
   toS: number
   label: string
+  kind: string
 }
 
-/**
- * A stable colour per message type (same type, same colour in every chart and the ring).
- * Known types have fixed colours (requests dark, responses light); others take the next
- * free palette colour. No reds: red means failure / cut here.
- */
-const KNOWN_TYPE_COLORS: Record<string, string> = {
-  AppendEntries: '#2f6fd6',
-  AppendEntriesResp: '#7fb2f5',
-  RequestVote: '#e07b00',
-  RequestVoteResp: '#f5b25c',
-  PreVote: '#7d4cdb',
-  PreVoteResp: '#b79af0',
-  InstallSnapshot: '#0f8f8f',
-  InstallSnapshotResp: '#5cc7c7',
-}
-const TYPE_PALETTE = ['#13a06d', '#c9a100', '#e052b0', '#6b7a90', '#7fb800', '#0f8f8f', '#a0522d', '#5c6bc0']
-const typeColorCache = new Map<string, string>()
-export function messageTypeColor(type: string): string {
-  let c = typeColorCache.get(type) ?? KNOWN_TYPE_COLORS[type]
-  if (c === undefined) {
-    const used = typeColorCache.size
-    c = TYPE_PALETTE[used % TYPE_PALETTE.length]
-  }
-  typeColorCache.set(type, c)
-  return c
+/** A fault kind's colour in the current theme (the --fk-KIND variables of style.css). */
+export function faultColor(kind: string): string {
+  const css = getComputedStyle(document.documentElement)
+  return (
+    css.getPropertyValue(`--fk-${kind}`).trim() || css.getPropertyValue('--fk-unknown').trim() || '#8b8f96'
+  )
 }

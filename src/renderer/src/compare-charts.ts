@@ -1,7 +1,9 @@
 // ECharts options for the Compare screen: one colour per run (the same in every chart and
-// in the table), runs overlaid on a shared run-time axis, each run's fault periods shaded
-// lightly in its colour, the latency CDF on a log axis, and an availability timeline (one
-// row per run: fault active / no leader / no commit).
+// in the table), runs overlaid on a shared run-time axis, each run's fault periods on a lane
+// of its own above the plot (in its colour; overlaid shading of several runs would blend
+// into one patchwork), the latency CDF on a log axis, and an availability timeline (one row
+// per run: fault active / no leader / no commit). Axis units are in the labels (`8 s`), so
+// an axis end never crowds its unit.
 import { use, type ComposeOption } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 import { CustomChart, LineChart, type CustomSeriesOption, type LineSeriesOption } from 'echarts/charts'
@@ -16,6 +18,7 @@ import {
   type TooltipComponentOption,
 } from 'echarts/components'
 import type { CompareRun, MetricsWindow } from '../../shared/api'
+import { vocabularyOf } from '../../shared/vocabulary'
 
 use([
   CanvasRenderer,
@@ -83,16 +86,39 @@ function base(dark: boolean): CompareOption {
   }
 }
 
-function timeAxis(dark: boolean, xMaxS: number): CompareOption['xAxis'] {
+/** The best value of a row: the cells (by index) holding it, among `eligible` ones; none when fewer than two differ. */
+export function bestCells(
+  values: ReadonlyArray<number | null>,
+  better: 'lower' | 'higher' | null,
+  eligible: readonly boolean[],
+): Set<number> {
+  const out = new Set<number>()
+  if (!better) return out
+  const ok = (v: number | null, i: number): v is number =>
+    v !== null && Number.isFinite(v) && eligible[i] !== false
+  const vals = values.filter(ok)
+  const all = values.filter((v): v is number => v !== null && Number.isFinite(v))
+  if (vals.length === 0 || all.length < 2 || new Set(all).size < 2) return out
+  const target = better === 'lower' ? Math.min(...vals) : Math.max(...vals)
+  values.forEach((v, i) => {
+    if (ok(v, i) && v === target) out.add(i)
+  })
+  return out
+}
+
+function timeAxis(dark: boolean, xMaxS: number, gridIndex = 0): NonNullable<CompareOption['xAxis']> {
   const t = theme(dark)
   return {
     type: 'value',
+    gridIndex,
     min: 0,
     max: Math.max(xMaxS, 0.001),
-    name: 's',
-    nameGap: 4,
-    nameTextStyle: { color: t.axis },
-    axisLabel: { color: t.axis, formatter: (v: number) => `${Number(v.toFixed(2))}` },
+    axisLabel: {
+      color: t.axis,
+      formatter: (v: number) => `${Number(v.toFixed(2))} s`,
+      alignMinLabel: 'left',
+      alignMaxLabel: 'right',
+    },
     axisLine: { lineStyle: { color: t.axis } },
     splitLine: { show: false },
   }
@@ -110,13 +136,69 @@ function valueAxis(dark: boolean, unit: string): CompareOption['yAxis'] {
   }
 }
 
-/** Each run's faults as a light band in its colour (on the run's first series). */
-function faultShading(r: CompareRun, i: number, dark: boolean): LineSeriesOption['markArea'] {
+/** The time charts' plot margins, fixed so the fault lanes line up with the plot. */
+const PLOT_LEFT = 52
+const PLOT_RIGHT = 24
+
+/** Height of one run's fault lane above a time chart, px. */
+export const FAULT_LANE_PX = 7
+const LANES_TOP = 8
+
+/** The fault lanes' grid: one thin row per run above the plot (hidden axes, same time range). */
+function faultLanes(
+  runs: CompareRun[],
+  xMaxS: number,
+): Pick<CompareOption, 'grid' | 'xAxis' | 'yAxis'> & {
+  series: CustomSeriesOption
+  height: number
+} {
+  const height = runs.length * FAULT_LANE_PX
   return {
-    silent: true,
-    itemStyle: { color: runColor(i), opacity: dark ? 0.2 : 0.1 },
-    label: { show: false },
-    data: r.faults.map((f) => [{ xAxis: f.startMs / 1000, name: f.label }, { xAxis: f.endMs / 1000 }]),
+    grid: { left: PLOT_LEFT, right: PLOT_RIGHT, top: LANES_TOP, height, containLabel: false },
+    xAxis: { type: 'value', gridIndex: 0, min: 0, max: Math.max(xMaxS, 0.001), show: false },
+    yAxis: {
+      type: 'category',
+      gridIndex: 0,
+      inverse: true,
+      data: runs.map((_, i) => String(i)),
+      show: false,
+    },
+    height,
+    series: {
+      type: 'custom',
+      xAxisIndex: 0,
+      yAxisIndex: 0,
+      encode: { x: [0, 1], y: 2 },
+      data: runs.flatMap((r, i) =>
+        r.faults.map((f) => ({
+          value: [f.startMs / 1000, f.endMs / 1000, i],
+          name: `${runLabel(r, i)}: ${f.label}`,
+          itemStyle: { color: runColor(i) },
+        })),
+      ),
+      tooltip: {
+        formatter: (p: unknown) => {
+          const q = p as { name?: string; value?: [number, number, number] }
+          const [a, b] = q.value ?? [0, 0]
+          return `${q.name ?? ''}<br/>${a.toFixed(2)} s – ${b.toFixed(2)} s`
+        },
+      },
+      renderItem: (_params, api) => {
+        const a = api.coord([api.value(0), api.value(2)])
+        const b = api.coord([api.value(1), api.value(2)])
+        return {
+          type: 'rect',
+          shape: {
+            x: a[0],
+            y: a[1] - FAULT_LANE_PX / 2 + 1,
+            width: Math.max(2, b[0] - a[0]),
+            height: FAULT_LANE_PX - 2,
+            r: 1,
+          },
+          style: api.style(),
+        }
+      },
+    },
   }
 }
 
@@ -157,18 +239,21 @@ export const MESSAGES_PER_OP: TimeMetric = {
   lines: [{ suffix: '', dashed: false, value: (w) => (w.ok > 0 ? w.messages / w.ok : null) }],
 }
 
-/** Runs overlaid over run time; the legend toggles a run (all its lines). */
+/** Runs overlaid over run time, each run's faults on its own lane above the plot. */
 export function timeOption(runs: CompareRun[], m: TimeMetric, dark: boolean): CompareOption {
   const t = theme(dark)
   const xMaxS = Math.max(0.001, ...runs.map((r) => durationMs(r) / 1000))
-  const series: LineSeriesOption[] = []
+  const lanes = faultLanes(runs, xMaxS)
+  const series: Array<LineSeriesOption | CustomSeriesOption> = [lanes.series]
   runs.forEach((r, i) => {
-    m.lines.forEach((line, k) => {
+    m.lines.forEach((line) => {
       const points = r.windows.map((w) => [mid(w), line.value(w)] as [number, number | null])
       series.push({
         type: 'line',
         name: runLabel(r, i),
         id: `${i}-${line.suffix || 'v'}`,
+        xAxisIndex: 1,
+        yAxisIndex: 1,
         data: points,
         color: runColor(i),
         showSymbol: points.length < 30,
@@ -176,12 +261,21 @@ export function timeOption(runs: CompareRun[], m: TimeMetric, dark: boolean): Co
         connectNulls: false,
         lineStyle: { width: line.dashed ? 1.5 : 2, type: line.dashed ? 'dashed' : 'solid' },
         emphasis: { focus: 'series' },
-        ...(k === 0 && r.faults.length ? { markArea: faultShading(r, i, dark) } : {}),
       })
     })
   })
   return {
     ...base(dark),
+    grid: [
+      lanes.grid as GridComponentOption,
+      {
+        left: PLOT_LEFT,
+        right: PLOT_RIGHT,
+        top: LANES_TOP + lanes.height + 26,
+        bottom: 26,
+        containLabel: false,
+      },
+    ],
     legend: { show: false },
     tooltip: {
       trigger: 'axis',
@@ -195,25 +289,34 @@ export function timeOption(runs: CompareRun[], m: TimeMetric, dark: boolean): Co
           axisValue?: unknown
         }>
         const head = list[0] ? `${Number(list[0].axisValue ?? 0).toFixed(1)} s` : ''
-        const rows = list.map((p) => {
-          const v = Array.isArray(p.value) ? (p.value[1] as number | null) : null
-          const suffix = m.lines.length > 1 ? ` ${p.seriesId?.split('-')[1] ?? ''}` : ''
-          const val = typeof v === 'number' ? `${fmtNum(v, m.digits)} ${m.unit}` : '–'
-          return `<span style="color:${p.color}">●</span> ${p.seriesName}${suffix}: <b>${val}</b>`
-        })
+        const rows = list
+          .filter((p) => p.seriesId?.includes('-'))
+          .map((p) => {
+            const v = Array.isArray(p.value) ? (p.value[1] as number | null) : null
+            const suffix = m.lines.length > 1 ? ` ${p.seriesId?.split('-')[1] ?? ''}` : ''
+            const val = typeof v === 'number' ? `${fmtNum(v, m.digits)} ${m.unit}` : '–'
+            return `<span style="color:${p.color}">●</span> ${p.seriesName}${suffix}: <b>${val}</b>`
+          })
         return [head, ...rows].join('<br/>')
       },
     },
-    xAxis: timeAxis(dark, xMaxS),
-    yAxis: m.log
-      ? {
-          type: 'log',
-          name: `${m.unit} (log)`,
-          nameTextStyle: { color: t.axis, align: 'left' },
-          axisLabel: { color: t.axis },
-          splitLine: { lineStyle: { color: t.split } },
-        }
-      : valueAxis(dark, m.unit),
+    xAxis: [
+      lanes.xAxis as NonNullable<CompareOption['xAxis']>,
+      timeAxis(dark, xMaxS, 1),
+    ] as CompareOption['xAxis'],
+    yAxis: [
+      lanes.yAxis as NonNullable<CompareOption['yAxis']>,
+      m.log
+        ? {
+            type: 'log',
+            gridIndex: 1,
+            name: `${m.unit} (log)`,
+            nameTextStyle: { color: t.axis, align: 'left' },
+            axisLabel: { color: t.axis },
+            splitLine: { lineStyle: { color: t.split } },
+          }
+        : { ...(valueAxis(dark, m.unit) as object), gridIndex: 1 },
+    ] as CompareOption['yAxis'],
     series,
   }
 }
@@ -238,10 +341,12 @@ export function cdfOption(runs: CompareRun[], dark: boolean): CompareOption {
     xAxis: {
       type: 'log',
       min: 10 ** Math.floor(Math.log10(minX)),
-      name: 'ms',
-      nameGap: 4,
-      nameTextStyle: { color: t.axis },
-      axisLabel: { color: t.axis },
+      axisLabel: {
+        color: t.axis,
+        formatter: (v: number) => `${v >= 1 ? v.toLocaleString('en-US') : v} ms`,
+        alignMinLabel: 'left',
+        alignMaxLabel: 'right',
+      },
       axisLine: { lineStyle: { color: t.axis } },
       splitLine: { lineStyle: { color: t.split } },
     },
@@ -265,7 +370,7 @@ export function cdfOption(runs: CompareRun[], dark: boolean): CompareOption {
   }
 }
 
-export const LANES = ['fault active', 'no leader', 'no commit'] as const
+export const LANES = ['fault active', 'no leader (or primary)', 'no commit'] as const
 /** The lanes' opacity (a fault is background, no commit the headline). */
 export const laneOpacity = (dark: boolean): number[] => (dark ? [0.42, 0.7, 1] : [0.28, 0.6, 1])
 
@@ -290,7 +395,14 @@ export function timelineOption(runs: CompareRun[], dark: boolean): CompareOption
     }
     for (const f of r.faults) add(0, f.startMs, f.endMs, f.label)
     for (const p of r.elections?.periods ?? [])
-      add(1, p.startMs, p.endMs, 'no leader (election / view change)')
+      add(
+        1,
+        p.startMs,
+        p.endMs,
+        vocabularyOf(r.run.algorithm).leader === 'primary'
+          ? 'no primary (view change)'
+          : 'no leader (election)',
+      )
     for (const u of r.unavailability) add(2, u.startMs, u.endMs, 'no committed op while clients waited')
   })
   return {

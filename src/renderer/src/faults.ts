@@ -233,6 +233,39 @@ export function newFault(
   return out
 }
 
+/**
+ * Where a new fault goes, so faults added one after another do not stack on one spot: a third
+ * into the run when that time is free, else the first time (on the grid, at or after a third,
+ * then from the start) where it overlaps no other fault; when the run is full, the first grid
+ * time no other fault starts at.
+ */
+export function freeFaultStart(
+  faults: ReadonlyArray<Record<string, unknown>>,
+  durationMs: number,
+  fault: Record<string, unknown>,
+): number {
+  const g = timeGrid(durationMs)
+  const first = gridPart(durationMs, 1 / 3)
+  const num = (f: Record<string, unknown>, k: string): number | null =>
+    typeof f[k] === 'number' ? (f[k] as number) : null
+  const lenOf = (f: Record<string, unknown>): number =>
+    Math.max(g, num(f, 'forMs') ?? num(f, 'restartAfterMs') ?? g)
+  const taken = faults
+    .filter((f) => num(f, 'atMs') !== null)
+    .map((f) => [num(f, 'atMs') as number, (num(f, 'atMs') as number) + lenOf(f)] as const)
+  const len = lenOf(fault)
+  const snap = (t: number): number => Math.ceil(t / g) * g
+  const candidates = [first, ...taken.map(([, e]) => snap(e)).sort((a, b) => a - b), 0]
+  const ordered = [...candidates.filter((t) => t >= first), ...candidates.filter((t) => t < first)]
+  for (const at of ordered) {
+    if (at + len > durationMs) continue
+    if (taken.every(([a, b]) => at >= b || at + len <= a)) return at
+  }
+  const starts = new Set(taken.map(([a]) => a))
+  for (let at = first; at < durationMs; at += g) if (!starts.has(at)) return at
+  return first
+}
+
 /** What the timeline drags: the whole fault, its start edge or its end edge. */
 export type DragMode = 'move' | 'start' | 'end'
 

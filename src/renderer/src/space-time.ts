@@ -106,31 +106,25 @@ export class MessageTable {
   }
 }
 
-/** Colours for message types (in legend order); repeats after 10. */
-export const TYPE_COLORS_LIGHT = [
-  '#3b76d6',
-  '#e8870e',
-  '#18a058',
-  '#9b51e0',
-  '#d03050',
-  '#0fa3b1',
-  '#a0522d',
-  '#c9a100',
-  '#6b7280',
-  '#e056a0',
-]
-export const TYPE_COLORS_DARK = [
-  '#6aa0f5',
-  '#f5a142',
-  '#3ccf8e',
-  '#b98af5',
-  '#f06a83',
-  '#39c6d4',
-  '#d08a5c',
-  '#e3c34a',
-  '#9aa3ad',
-  '#f07dbc',
-]
+/**
+ * The view [t0, t1] moved or zoomed to [a, b], kept on the run: at most the whole run (and a
+ * sliver of margin, 2% of the run each side) is shown, never empty time far before its start
+ * or after its end, and at least `minSpan` µs.
+ */
+export function clampView(
+  a: number,
+  b: number,
+  firstUs: number,
+  lastUs: number,
+  minSpan: number,
+): { t0: number; t1: number } {
+  const margin = Math.max(minSpan, (lastUs - firstUs) * 0.02)
+  const lo = firstUs - margin
+  const hi = lastUs + margin
+  const span = Math.min(hi - lo, Math.max(minSpan, b - a))
+  const start = Math.min(Math.max(a, lo), hi - span)
+  return { t0: start, t1: start + span }
+}
 
 /** Tile level (log2 of its span in µs) for a view of `spanUs`. */
 export function levelFor(spanUs: number): number {
@@ -370,6 +364,16 @@ export function formatUs(t: number, stepUs = 0): string {
     return `${(t / 1e3).toFixed(stepUs > 0 ? Math.min(3, decimals(stepUs / 1e3)) : 3)} ms`
   }
   return `${Math.round(t)} µs`
+}
+
+/**
+ * Two run times in one unit (that of the larger), e.g. the replay's `0.000 s / 14.986 s`
+ * rather than `0 µs / 14.986 s`.
+ */
+export function formatUsPair(a: number, b: number): string {
+  const m = Math.max(Math.abs(a), Math.abs(b))
+  const [div, unit, digits] = m >= 1e6 ? [1e6, 's', 3] : m >= 1e3 ? [1e3, 'ms', 3] : [1, 'µs', 0]
+  return `${(a / div).toFixed(digits)} ${unit} / ${(b / div).toFixed(digits)} ${unit}`
 }
 
 /** Axis ticks: a 1/2/5 x 10^k step giving labels about `pxPerTick` apart. */

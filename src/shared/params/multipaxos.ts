@@ -60,4 +60,18 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
       help: 'Trims the decided slots behind a checkpoint of the key-value state so long runs stay in bounded memory; a lagging node gets the checkpoint (0 = never).',
     },
   },
+  vocabulary: {
+    leader: 'leader',
+    term: {
+      label: 'ballot',
+      short: 'b',
+      help: 'Ballot round: a node that runs phase 1 to take over picks a higher one.',
+    },
+    commitIndex: { label: 'commit', short: 'c', help: 'Highest slot known chosen (accepted by a majority).' },
+    lastIndex: { label: 'last slot', short: 's', help: 'Highest slot it has accepted a command for.' },
+    roles: { candidate: 'candidate (phase 1)' },
+    leaderChanges: 'leader changes',
+    elections: 'phase-1 runs',
+    counters: [],
+  },
 }

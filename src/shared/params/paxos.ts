@@ -39,4 +39,22 @@ export const PAXOS_INFO: AlgorithmInfo = {
       help: 'A wider range makes it likelier that one proposer finishes before the others retry.',
     },
   },
+  vocabulary: {
+    leader: null,
+    term: {
+      label: 'ballot',
+      short: 'b',
+      help: 'Highest ballot round it has seen: dueling proposers push it up without deciding anything.',
+    },
+    commitIndex: {
+      label: 'learned',
+      short: 'l',
+      help: 'Instances whose chosen value it has learned (all keys).',
+    },
+    lastIndex: null,
+    roles: { replica: 'proposer' },
+    leaderChanges: null,
+    elections: null,
+    counters: [],
+  },
 }

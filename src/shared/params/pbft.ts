@@ -35,4 +35,18 @@ export const PBFT_INFO: AlgorithmInfo = {
       help: 'How far past the last stable checkpoint a primary may run; bounds each log (at least one checkpoint interval is used).',
     },
   },
+  vocabulary: {
+    leader: 'primary',
+    term: { label: 'view', short: 'v', help: 'View number: the primary of view v is node n((v mod n) + 1).' },
+    commitIndex: {
+      label: 'executed',
+      short: 'x',
+      help: 'Highest sequence number executed (committed by 2f + 1 replicas).',
+    },
+    lastIndex: { label: 'last seq', short: 's', help: 'Highest sequence number it has seen assigned.' },
+    roles: { leader: 'primary', follower: 'backup', candidate: 'view change' },
+    leaderChanges: 'view changes',
+    elections: 'view-change votes',
+    counters: [],
+  },
 }

@@ -77,4 +77,37 @@ export const QUORUM_INFO: AlgorithmInfo = {
       help: 'A coordinator gives up on a request after this long without R or W replies and does not answer (some replicas may have stored the write, so the outcome is unknown).',
     },
   },
+  vocabulary: {
+    leader: null,
+    term: null,
+    commitIndex: {
+      label: 'stored',
+      short: 'w',
+      help: 'Versions (and hints) it has stored since it started.',
+    },
+    lastIndex: null,
+    roles: {},
+    leaderChanges: null,
+    elections: null,
+    counters: [
+      {
+        key: 'hintedWrites',
+        label: 'hinted writes',
+        help: 'Writes sent to a stand-in for an unreachable replica (hinted handoff), counted by Hint message.',
+        messageType: 'Hint',
+      },
+      {
+        key: 'readRepairs',
+        label: 'read repairs',
+        help: 'Newer versions sent to stale replicas by reads (read repair), counted by ReadRepair message.',
+        messageType: 'ReadRepair',
+      },
+      {
+        key: 'antiEntropySyncs',
+        label: 'anti-entropy syncs',
+        help: 'Anti-entropy rounds whose Merkle trees differed, so key ranges were exchanged (MerkleDiff).',
+        messageType: 'MerkleDiff',
+      },
+    ],
+  },
 }

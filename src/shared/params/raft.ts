@@ -96,4 +96,18 @@ export const RAFT_INFO: AlgorithmInfo = {
       help: 'A leadership transfer whose target does not catch up and win within this long is abandoned and the leader serves again (0 = one election timeout).',
     },
   },
+  vocabulary: {
+    leader: 'leader',
+    term: { label: 'term', short: 't', help: 'Election term: goes up by one with every election.' },
+    commitIndex: {
+      label: 'commit',
+      short: 'c',
+      help: 'Highest log index known committed (stored on a majority).',
+    },
+    lastIndex: { label: 'last', short: 'l', help: 'Highest index in its log, committed or not.' },
+    roles: {},
+    leaderChanges: 'leader changes',
+    elections: 'elections',
+    counters: [],
+  },
 }

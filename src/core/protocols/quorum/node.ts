@@ -117,6 +117,8 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
   private aeRound = 0
   private handoffElapsed = 0
   private readonly loop: QuorumMsg[] = []
+  /** What this incarnation sent to other nodes of what the vocabulary counts (status().stats). */
+  private readonly counts = { hintedWrites: 0, readRepairs: 0, antiEntropySyncs: 0 }
 
   private readonly out = new Outbox<QuorumMsg, QuorumRecord>()
   private reportedStored = -1
@@ -250,6 +252,7 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
       leader: null,
       commitIndex: this.stored,
       lastIndex: this.stored,
+      stats: { ...this.counts },
     }
   }
 
@@ -269,8 +272,14 @@ export class QuorumNode implements Protocol<QuorumMsg, QuorumRecord> {
 
   /** Send, or queue for ourselves (a coordinator that is also a replica talks to itself in-process). */
   private send(to: NodeId, msg: QuorumMsg): void {
-    if (to === this.id) this.loop.push(msg)
-    else this.out.send(to, msg)
+    if (to === this.id) {
+      this.loop.push(msg)
+      return
+    }
+    if (msg.type === 'Hint') this.counts.hintedWrites++
+    else if (msg.type === 'ReadRepair') this.counts.readRepairs++
+    else if (msg.type === 'MerkleDiff') this.counts.antiEntropySyncs++
+    this.out.send(to, msg)
   }
 
   private runLoop(): void {

@@ -7,6 +7,7 @@ import type { Rng } from '../../../core/rng'
 import type { TraceEvent } from '../../../shared/trace'
 import type { LabToNode, NodeToLab, RecoveryInfo } from '../../node/control'
 import type { ChildLedger } from './ledger'
+import { checkNodeStatus } from '../../node/validate'
 import { forkChild, resolveNodeEntry, type ChildEntry } from './spawn'
 
 export { resolveNodeEntry, resolveProxyEntry, resolveChildEntry, killAllChildren } from './spawn'
@@ -87,6 +88,10 @@ function asTelemetry(m: Obj): NodeTelemetry | string {
   if (typeof m.sent !== 'number' || typeof m.delivered !== 'number' || typeof m.rejected !== 'number')
     return 'tel.sent / tel.delivered / tel.rejected: not numbers'
   if (typeof m.lc !== 'number' || !Array.isArray(m.vc)) return 'tel.lc / tel.vc: malformed'
+  if (m.status !== null) {
+    const bad = checkNodeStatus(m.status, 'tel.status')
+    if (bad) return bad
+  }
   return m as unknown as NodeTelemetry
 }
 

@@ -4,16 +4,16 @@
 // instances (field errors included), whatever shape the bridge delivered them in.
 import {
   DOWNLOAD_LINKS_PATH,
-  LabError,
   type CsvKind,
   type LabApi,
   type RunFilter,
   type RunId,
 } from '../../../shared/api'
+import { LabError } from '../../../shared/lab-error'
 import { adoptToken, NO_TOKEN_MESSAGE, socketProtocols } from './token'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'
 
-export { LabError } from '../../../shared/api'
+export { LabError } from '../../../shared/lab-error'
 export type { ConnectionInfo, ConnectionState } from './ws-client'
 
 let lab: LabApi | null = null
@@ -71,6 +71,7 @@ export function wrapBridge(b: LabApi): LabApi {
     getReplayState: guard((arg) => b.getReplayState(arg)),
     diffRuns: guard((arg) => b.diffRuns(arg)),
     compareRuns: guard((arg) => b.compareRuns(arg)),
+    explainKey: guard((arg) => b.explainKey(arg)),
     exportCsv: guard((arg) => b.exportCsv(arg)),
     checkHistory: guard((arg) => b.checkHistory(arg)),
     onEvent: (listener) => b.onEvent(listener),

@@ -1,29 +1,30 @@
 // The LabApi over the browser-mode WebSocket (see WireRequest / WireMessage in
 // src/shared/api.ts). One socket, request ids, a map of pending promises, events fanned
-// out to every onEvent listener, and reconnection with capped exponential backoff.
-import {
-  LabError,
-  type AppInfo,
-  type CheckedHistory,
-  type Comparison,
-  type InjectedFault,
-  type ReplayState,
-  type RunDiff,
-  type TraceInfo,
-  type CsvKind,
-  type ExportResult,
-  type LabApi,
-  type LabErrorCode,
-  type LabErrorData,
-  type LabEvent,
-  type LabMethod,
-  type RunFilter,
-  type RunId,
-  type RunInfo,
-  type RunMetrics,
-  type SketchSummary,
-  type TraceQuery,
-  type WireRequest,
+// out to every onEvent listener, and reconnection with capped exponential backoff. While the
+// server is unreachable a call fails at once, saying so (it does not wait for a server that
+// is gone); a call made while connecting waits for the connection (at most queueTimeoutMs).
+import { LabError, type LabErrorCode, type LabErrorData } from '../../../shared/lab-error'
+import type {
+  AppInfo,
+  CheckedHistory,
+  Comparison,
+  InjectedFault,
+  KeyExplanation,
+  ReplayState,
+  RunDiff,
+  TraceInfo,
+  CsvKind,
+  ExportResult,
+  LabApi,
+  LabEvent,
+  LabMethod,
+  RunFilter,
+  RunId,
+  RunInfo,
+  RunMetrics,
+  SketchSummary,
+  TraceQuery,
+  WireRequest,
 } from '../../../shared/api'
 import type { ExperimentSpec, SpecResult } from '../../../shared/spec'
 import type { TraceEvent } from '../../../shared/trace'
@@ -172,8 +173,11 @@ export class WsLabClient implements LabApi {
   compareRuns(arg: { runIds: RunId[] }): Promise<Comparison> {
     return this.call('compareRuns', arg)
   }
+  explainKey(arg: { runId: RunId; key: string }): Promise<KeyExplanation> {
+    return this.call('explainKey', arg)
+  }
   /** Desktop only (the server refuses it in browser mode): use csvDownloadUrl() instead. */
-  exportCsv(arg: { what: CsvKind; runId?: RunId }): Promise<ExportResult> {
+  exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult> {
     return this.call('exportCsv', arg)
   }
   checkHistory(arg: {
@@ -224,6 +228,8 @@ export class WsLabClient implements LabApi {
   private call<T>(method: LabMethod, arg: unknown): Promise<T> {
     if (this.disposed) return Promise.reject(new LabError('unavailable', 'the lab client was closed'))
     if (this.unavailable !== undefined) return Promise.reject(new LabError('unavailable', this.unavailable))
+    if (this.info.state === 'closed' && this.info.attempt > 0)
+      return Promise.reject(this.offlineError(method))
     const id = this.nextId++
     const req: WireRequest = arg === undefined ? { id, method } : { id, method, arg }
     return new Promise<T>((resolve, reject) => {
@@ -301,10 +307,26 @@ export class WsLabClient implements LabApi {
       // A call already sent may or may not have happened: fail it rather than resend it.
       this.failPending((p) => p.sent, `connection to the lab was lost (${why})`)
       if (!this.disposed) this.scheduleReconnect(why)
+      // Calls still waiting to be sent: the server is not there, say so now.
+      for (const [id, p] of [...this.pending]) {
+        if (p.sent) continue
+        this.pending.delete(id)
+        if (p.queueTimer) clearTimeout(p.queueTimer)
+        p.reject(this.offlineError(p.method))
+      }
     }
     ws.onerror = () => {
       // onclose follows with the details.
     }
+  }
+
+  private offlineError(method: LabMethod): LabError {
+    const retry =
+      this.info.retryInMs !== null ? `; retrying in ${Math.ceil(this.info.retryInMs / 1000)} s` : ''
+    return new LabError(
+      'unavailable',
+      `offline: the lab server is not reachable (${method} not sent: ${this.info.lastError ?? 'no connection'}${retry})`,
+    )
   }
 
   private scheduleReconnect(why: string): void {

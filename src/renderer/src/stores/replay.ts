@@ -14,6 +14,8 @@ import {
 } from '../../../shared/api'
 import type { FaultEvent, NodeEvent, NodeId, Role, StateEvent, TraceEvent } from '../../../shared/trace'
 import { asLabError, getLab } from '../api'
+import { roleName, vocabularyOf } from '../../../shared/vocabulary'
+import { specDifferences, type SpecDifference } from '../replay-diff'
 
 /** A fault as a band on the diagram: start and end (end = run end while still active). */
 export interface FaultBand {
@@ -90,16 +92,22 @@ export const useReplayStore = defineStore('replay', () => {
   const state = shallowRef<ReplayState | null>(null)
   const stateError = ref<string | null>(null)
   const playing = ref(false)
-  const speed = ref<number>(0.1)
+  /** Playback speed: run time per wall time (real time by default). */
+  const speed = ref<number>(1)
   /** What the last jump did, in words ("no later fault", ...). */
   const notice = ref<string | null>(null)
 
   const diffId = ref<RunId | null>(null)
   const diff = shallowRef<RunDiff | null>(null)
+  /** The diffed run, and how its spec differs from this run's (said before any event). */
+  const diffRun = shallowRef<RunInfo | null>(null)
+  const specDiff = shallowRef<SpecDifference[]>([])
   const diffing = ref(false)
   const diffError = ref<string | null>(null)
 
   const spanUs = computed(() => (info.value ? Math.max(1, info.value.lastUs - info.value.firstUs) : 1))
+  /** The open run's algorithm's words (leader / primary, term / view...). */
+  const vocab = computed(() => vocabularyOf(run.value?.algorithm ?? 'raft'))
   let openSeq = 0
   /** The run whose faults and crashes are loaded (or loading). */
   let sparseFor: RunId | null = null
@@ -294,20 +302,21 @@ export const useReplayStore = defineStore('replay', () => {
           kinds: ['state'],
           limit: 2000,
         })) as StateEvent[]
+        const v = vocab.value
         for (const e of evs) {
           const node = e.node as NodeId
           const before = roles.get(node)
           roles.set(node, e.role)
           if (e.role === 'leader' && before !== 'leader') {
             seek(e.t)
-            notice.value = `${node} became leader (term ${e.term})`
+            notice.value = `${node} became ${roleName(v, 'leader')}${v.term ? ` (${v.term.label} ${e.term})` : ''}`
             return
           }
         }
         if (evs.length < 2000) break
         from = evs[evs.length - 1].t + 1
       }
-      notice.value = 'No later leader change.'
+      notice.value = `No later ${vocab.value.leaderChanges?.replace(/s$/, '') ?? 'leader change'}.`
     } catch (e) {
       notice.value = asLabError(e).message
     }
@@ -316,11 +325,21 @@ export const useReplayStore = defineStore('replay', () => {
   async function runDiff(other: RunId | null): Promise<void> {
     diffId.value = other
     diff.value = null
+    diffRun.value = null
+    specDiff.value = []
     diffError.value = null
     if (other === null || runId.value === null) return
     diffing.value = true
     try {
-      diff.value = await getLab().diffRuns({ a: runId.value, b: other })
+      const lab = getLab()
+      const [d, mine, theirs] = await Promise.all([
+        lab.diffRuns({ a: runId.value, b: other }),
+        run.value ? Promise.resolve(run.value) : lab.getRun({ runId: runId.value }),
+        lab.getRun({ runId: other }),
+      ])
+      diffRun.value = theirs
+      specDiff.value = specDifferences(mine.spec, theirs.spec)
+      diff.value = d
     } catch (e) {
       diffError.value = asLabError(e).message
     } finally {
@@ -347,6 +366,9 @@ export const useReplayStore = defineStore('replay', () => {
     notice,
     diffId,
     diff,
+    diffRun,
+    specDiff,
+    vocab,
     diffing,
     diffError,
     spanUs,

@@ -17,6 +17,7 @@ import type {
 import { isLive } from '../../../shared/api'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
+import { PACE_SAMPLES, achievedSpeedup } from '../run-pace'
 import {
   asLabError,
   bridgeKind,
@@ -43,11 +44,14 @@ export interface NodeCard {
   leader: NodeId | null
   commitIndex: number | null
   lastIndex: number | null
+  stats?: Record<string, number>
 }
 
 /** A fault's period over run time, for shading charts (endMs null: still active). */
 export interface FaultPeriod {
   index: number
+  /** Fault kind (partition, crash...): its colour. */
+  kind: string
   startMs: number
   endMs: number | null
   label: string
@@ -63,6 +67,10 @@ export interface MessageBatch {
   fromMs: number
   toMs: number
 }
+
+/** Why a fault cannot be injected into a run that has reached its end. */
+export const FINISHING_MESSAGE =
+  'the run is finishing (checking its history): faults can no longer be injected'
 
 export type FaultCallResult = { ok: true; fault?: InjectedFault } | { ok: false; message: string }
 
@@ -100,10 +108,25 @@ export const useRunStore = defineStore('run', () => {
   /** Events that arrive while startRun is in flight (we do not know our runId yet). */
   let early: LabEvent[] = []
 
+  /** The node states shown are the recorded run's last ones (a past run), not live. */
+  const nodesAtEnd = ref(false)
+  /** A past run's faults still active at its end (their descriptions). */
+  const faultsAtEnd = shallowRef<Array<{ index: number; description: string }>>([])
   const status = computed<RunStatus | null>(() => run.value?.status ?? null)
   const running = computed(() => status.value === 'running')
   /** Running or queued: not over yet, can be stopped. */
   const live = computed(() => status.value !== null && isLive(status.value))
+  /**
+   * Running but past its last instant (or being stopped): the lab is checking the history and
+   * writing the summary, so live faults can no longer be injected.
+   */
+  const finishing = computed(() => running.value && (stopping.value || (run.value?.progress ?? 0) >= 1))
+  /** Live faults can be injected now. */
+  const canInject = computed(() => running.value && !finishing.value)
+  /** Progress events of the live run: [wall ms, run ms], the last few (achieved speed-up). */
+  const paceSamples = shallowRef<Array<[number, number]>>([])
+  /** Run ms per wall ms over the last few seconds of a live run (null: not known yet). */
+  const speedup = computed<number | null>(() => achievedSpeedup(paceSamples.value))
   const progress = computed(() => {
     if (!run.value) return 0
     if (run.value.status === 'done') return 1
@@ -137,6 +160,7 @@ export const useRunStore = defineStore('run', () => {
     })
   })
   /** The leader of the highest term any node knows about. */
+  /** (Leaderless algorithms' nodes are replicas: they have none.) */
   const leader = computed<{ id: NodeId; term: number } | null>(() => {
     let best: { id: NodeId; term: number } | null = null
     for (const n of nodes.value)
@@ -146,7 +170,10 @@ export const useRunStore = defineStore('run', () => {
 
   function reset(info: RunInfo): void {
     run.value = info
+    paceSamples.value = []
+    faultsAtEnd.value = []
     nodes.value = []
+    nodesAtEnd.value = false
     windows.value = []
     current.value = null
     faults.value = []
@@ -168,7 +195,7 @@ export const useRunStore = defineStore('run', () => {
       }
     for (const f of active)
       if (!list.some((p) => p.index === f.index && p.endMs === null)) {
-        list.push({ index: f.index, startMs: f.startMs, endMs: null, label: f.description })
+        list.push({ index: f.index, kind: f.kind, startMs: f.startMs, endMs: null, label: f.description })
         changed = true
       }
     if (changed) faultPeriods.value = list
@@ -193,7 +220,12 @@ export const useRunStore = defineStore('run', () => {
     if (r.status === 'running') run.value = { ...r, progress: e.progress }
     const fromMs = tMs.value
     tMs.value = e.tMs
-    if (e.nodes.length) nodes.value = e.nodes
+    if (r.status === 'running')
+      paceSamples.value = [...paceSamples.value.slice(-(PACE_SAMPLES - 1)), [performance.now(), e.tMs]]
+    if (e.nodes.length) {
+      nodes.value = e.nodes
+      nodesAtEnd.value = false
+    }
     if (e.current !== undefined) current.value = e.current
     if (e.faults) {
       faults.value = e.faults
@@ -245,6 +277,7 @@ export const useRunStore = defineStore('run', () => {
   async function injectFault(fault: Record<string, unknown>): Promise<FaultCallResult> {
     const r = run.value
     if (!r || r.status !== 'running') return { ok: false, message: 'the run is not running' }
+    if (finishing.value) return { ok: false, message: FINISHING_MESSAGE }
     try {
       const f = await getLab().injectFault({ runId: r.runId, fault })
       return { ok: true, fault: f }
@@ -257,6 +290,7 @@ export const useRunStore = defineStore('run', () => {
   async function endFault(index: number): Promise<FaultCallResult> {
     const r = run.value
     if (!r || r.status !== 'running') return { ok: false, message: 'the run is not running' }
+    if (finishing.value) return { ok: false, message: FINISHING_MESSAGE }
     try {
       const res = await getLab().endFault({ runId: r.runId, index })
       return res.ended ? { ok: true } : { ok: false, message: `fault ${index} was not active any more` }
@@ -273,7 +307,7 @@ export const useRunStore = defineStore('run', () => {
       for (const e of events) {
         if (e.kind !== 'fault') continue
         if (e.phase === 'start')
-          list.push({ index: e.faultId, startMs: e.t / 1000, endMs: null, label: e.detail })
+          list.push({ index: e.faultId, kind: e.fault, startMs: e.t / 1000, endMs: null, label: e.detail })
         else {
           const p = list.find((x) => x.index === e.faultId && x.endMs === null)
           if (p) p.endMs = e.t / 1000
@@ -283,6 +317,29 @@ export const useRunStore = defineStore('run', () => {
       if (run.value?.runId === runId) faultPeriods.value = list
     } catch {
       // shading is a convenience: the charts stand without it
+    }
+  }
+
+  /** A recorded run's node states at its end (the ring and the cards of a past run). */
+  async function loadFinalNodes(runId: RunId): Promise<void> {
+    try {
+      const lab = getLab()
+      const info = await lab.getTraceInfo({ runId })
+      if (info.events === 0) return
+      const state = await lab.getReplayState({ runId, atUs: info.lastUs, logTail: 0 })
+      if (run.value?.runId !== runId || run.value.status === 'running') return
+      nodes.value = state.nodes.map((n) => ({
+        id: n.id,
+        role: n.up ? n.role : 'down',
+        term: n.term,
+        leader: n.up ? n.leader : null,
+        commitIndex: n.commitIndex,
+        lastIndex: n.lastIndex,
+      }))
+      nodesAtEnd.value = true
+      faultsAtEnd.value = state.faults
+    } catch {
+      // the ring is a convenience for a past run: the charts and summary stand without it
     }
   }
 
@@ -310,7 +367,17 @@ export const useRunStore = defineStore('run', () => {
       const live = runs
         .filter((r) => r.status === 'running')
         .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-      if (live.length && !run.value && !starting.value) reset(live[0])
+      if (live.length && !run.value && !starting.value) {
+        reset(live[0])
+        // The windows it closed before this page was watching (the charts start at 0).
+        const runId = live[0].runId
+        const metrics = await getLab().getMetrics({ runIds: [runId] })
+        const earlier = metrics.find((m) => m.runId === runId)?.windows ?? []
+        const watching = run.value as RunInfo | null
+        if (watching?.runId !== runId || earlier.length === 0) return
+        const first = windows.value[0]?.startMs ?? Infinity
+        windows.value = [...earlier.filter((w) => w.endMs <= first), ...windows.value]
+      }
     } catch {
       // listing is a convenience; the empty state is fine
     }
@@ -320,9 +387,12 @@ export const useRunStore = defineStore('run', () => {
     return launch(() => getLab().startRun({ spec, speed: speed.value }))
   }
 
-  /** Run a recorded run again (same spec snapshot and seed) and watch the new run. */
+  /**
+   * Run a recorded run again (same spec snapshot and seed, at the speed it was recorded at)
+   * and watch the new run.
+   */
   async function rerun(runId: RunId): Promise<StartResult> {
-    return launch(() => getLab().rerun({ runId, speed: speed.value }))
+    return launch(() => getLab().rerun({ runId }))
   }
 
   async function launch(call: () => Promise<RunInfo>): Promise<StartResult> {
@@ -364,6 +434,7 @@ export const useRunStore = defineStore('run', () => {
           windows.value = metrics.find((m) => m.runId === runId)?.windows ?? []
           tMs.value = info.summary?.simulatedMs ?? 0
           void loadFaultPeriods(runId, tMs.value || info.spec.durationMs)
+          void loadFinalNodes(runId)
         }
       }
       return { ok: true }
@@ -422,6 +493,8 @@ export const useRunStore = defineStore('run', () => {
     messageBatch.value = null
     tMs.value = 0
     lastError.value = null
+    nodesAtEnd.value = false
+    faultsAtEnd.value = []
   }
 
   return {
@@ -438,9 +511,14 @@ export const useRunStore = defineStore('run', () => {
     stopping,
     lastError,
     connection,
+    nodesAtEnd,
+    faultsAtEnd,
     status,
     running,
     live,
+    finishing,
+    canInject,
+    speedup,
     progress,
     totals,
     nodeCards,

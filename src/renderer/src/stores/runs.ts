@@ -170,19 +170,26 @@ export const useRunsStore = defineStore('runs', () => {
   }
 
   /**
-   * Export CSV: the runs list (as filtered) and each given run's ops. Browser mode downloads
-   * /export/runs.csv and /export/RUN/ops.csv; the desktop app asks where to save each one.
+   * Export CSV, exactly what the menu item says: `list` is the runs list (one row per run) of
+   * the given runs, or of every run listed (as filtered) when `ids` is null; `ops` is each
+   * given run's client history, one file per run. Browser mode downloads /export/runs.csv
+   * (?ids=...) and /export/RUN/ops.csv; the desktop app asks where to save each file.
    * `exporting` shows the progress meanwhile; the message gives the row counts.
    */
-  async function exportCsv(ids: RunId[]): Promise<{ ok: boolean; message: string }> {
+  async function exportCsv(
+    what: 'list' | 'ops',
+    ids: RunId[] | null,
+  ): Promise<{ ok: boolean; message: string }> {
     if (exporting.value) return { ok: false, message: 'an export is already in progress' }
-    const files = 1 + ids.length
+    if (what === 'ops' && (ids === null || ids.length === 0)) return { ok: false, message: 'no runs ticked' }
+    const files = what === 'list' ? 1 : (ids ?? []).length
     const state = { file: 'runs.csv', files, done: 0, rows: 0 }
     exporting.value = { ...state }
     const step = (patch: Partial<typeof state>): void => {
       Object.assign(state, patch)
       exporting.value = { ...state }
     }
+    const listFilter: RunFilter = ids === null ? apiFilter.value : { ids }
     try {
       if (bridgeKind() === 'browser') {
         const parts: string[] = []
@@ -194,22 +201,25 @@ export const useRunsStore = defineStore('runs', () => {
           step({ done: state.done + 1, rows: total })
           parts.push(`${rows} ${what}`)
         }
-        await one(runsCsvDownloadUrl(apiFilter.value), 'runs.csv', 'runs')
-        for (const id of ids) await one(csvDownloadUrl(id, 'ops'), `${id}-ops.csv`, `ops of ${id}`)
+        if (what === 'list') await one(runsCsvDownloadUrl(listFilter), 'runs.csv', 'runs')
+        else for (const id of ids ?? []) await one(csvDownloadUrl(id, 'ops'), `${id}-ops.csv`, `ops of ${id}`)
         return { ok: true, message: `downloaded ${parts.join(', ')}` }
       }
       const saved: string[] = []
-      const first = await getLab().exportCsv({ what: 'runs' })
-      if (!first.saved) return { ok: true, message: 'export cancelled' }
-      saved.push(`${first.rows} runs`)
-      step({ done: 1, rows: first.rows })
-      for (const runId of ids) {
+      if (what === 'list') {
+        const res = await getLab().exportCsv({ what: 'runs', ...(ids === null ? {} : { runIds: ids }) })
+        if (!res.saved) return { ok: true, message: 'export cancelled' }
+        return { ok: true, message: `saved ${res.rows} runs to ${res.path}` }
+      }
+      for (const runId of ids ?? []) {
         step({ file: `${runId}-ops.csv` })
         const res = await getLab().exportCsv({ what: 'ops', runId })
         if (res.saved) saved.push(`${res.rows} ops of ${runId}`)
         step({ done: state.done + 1, rows: state.rows + res.rows })
       }
-      return { ok: true, message: `saved ${saved.join(', ')}` }
+      return saved.length
+        ? { ok: true, message: `saved ${saved.join(', ')}` }
+        : { ok: true, message: 'export cancelled' }
     } catch (e) {
       return { ok: false, message: e instanceof Error && !('code' in e) ? e.message : asLabError(e).message }
     } finally {

@@ -11,10 +11,11 @@ import {
   type FaultKind,
   type FieldError,
 } from '../../../shared/spec'
-import { newFault } from '../faults'
+import { freeFaultStart, newFault } from '../faults'
 import { applyPreset as buildPreset, type PresetId } from '../../../shared/presets'
-import { defaultParams, isAlgorithm } from '../algorithm-params'
-import { fillDefaults, getPath, pathWithin, setPath } from './path'
+import { defaultParams, fillDraft, isAlgorithm } from '../algorithm-params'
+import { designerErrors, specWarnings } from '../spec-messages'
+import { getPath, pathWithin, setPath } from './path'
 
 const STORAGE_KEY = 'quorum-lab.draft.v1'
 
@@ -34,9 +35,7 @@ function freshDraft(): Record<string, unknown> {
 }
 
 export const useSpecStore = defineStore('spec', () => {
-  const draft = reactive<Record<string, unknown>>(
-    fillDefaults(loadStored() ?? freshDraft(), defaultSpec()) as Record<string, unknown>,
-  )
+  const draft = reactive<Record<string, unknown>>(fillDraft(loadStored() ?? freshDraft()))
   /** A file that could not be read at all (not JSON, not an object). */
   const fileErrors = ref<FieldError[]>([])
   /** Errors the engine reported for the last start attempt (should match local ones). */
@@ -49,10 +48,16 @@ export const useSpecStore = defineStore('spec', () => {
   const spec = computed<ExperimentSpec | null>(() => (result.value.ok ? result.value.spec : null))
   const errors = computed<FieldError[]>(() => [
     ...fileErrors.value,
-    ...(result.value.ok ? [] : result.value.errors),
+    ...(result.value.ok ? [] : designerErrors(result.value.errors, draft)),
     ...serverErrors.value,
   ])
   const valid = computed(() => errors.value.length === 0)
+  /** Settings that do not block a run but will not do what they seem to. */
+  const warnings = computed<FieldError[]>(() => specWarnings(plainCopy(draft)))
+  /** What the last algorithm switch changed besides the params (said once, then cleared). */
+  const switchNote = ref<string | null>(null)
+  /** The faults a preset replaced (Undo brings them back), until the next edit of the list. */
+  const replacedFaults = ref<Record<string, unknown>[] | null>(null)
 
   let saveTimer: ReturnType<typeof setTimeout> | null = null
   watch(
@@ -80,6 +85,9 @@ export const useSpecStore = defineStore('spec', () => {
   function errorsFor(path: string, exact = false): FieldError[] {
     return errors.value.filter((e) => (exact ? e.path === path : pathWithin(e.path, path)))
   }
+  function warningsFor(path: string): FieldError[] {
+    return warnings.value.filter((e) => pathWithin(e.path, path))
+  }
 
   function replace(value: Record<string, unknown>): void {
     for (const k of Object.keys(draft)) delete draft[k]
@@ -89,6 +97,8 @@ export const useSpecStore = defineStore('spec', () => {
     fileErrors.value = []
     fileName.value = null
     selectedFault.value = null
+    switchNote.value = null
+    replacedFaults.value = null
     replace(freshDraft())
   }
 
@@ -100,8 +110,11 @@ export const useSpecStore = defineStore('spec', () => {
   function durationMs(): number {
     return typeof draft.durationMs === 'number' && draft.durationMs > 0 ? draft.durationMs : 10_000
   }
+  /** A new fault, placed after the ones already there (not on top of the last one added). */
   function addFault(kind: FaultKind = 'partition'): void {
-    faults().push(newFault(kind, undefined, durationMs()))
+    const f = newFault(kind, undefined, durationMs())
+    f.atMs = freeFaultStart(faults(), durationMs(), f)
+    faults().push(f)
     selectedFault.value = faults().length - 1
   }
   function removeFault(index: number): void {
@@ -132,14 +145,24 @@ export const useSpecStore = defineStore('spec', () => {
     }
   }
 
-  /** Switch algorithm: its params start from that algorithm's defaults. */
+  /**
+   * Switch algorithm: its params start from that algorithm's defaults. The quorum store
+   * refuses every cas, so switching to it sets the cas share to 0 (and says so).
+   */
   function setAlgorithm(kind: string): void {
     draft.algorithm = isAlgorithm(kind) ? { kind, params: defaultParams(kind) } : { kind }
+    switchNote.value = null
+    const cas = getPath(draft, 'workload.mix.cas')
+    if (kind === 'quorum' && typeof cas === 'number' && cas > 0) {
+      setPath(draft, 'workload.mix.cas', 0)
+      switchNote.value = `cas share set to 0 (was ${cas}): the quorum store refuses every cas`
+    }
   }
 
   /** Apply a fault preset: replace or append to the faults; `adopt` also switches algorithm / size. */
   function applyPreset(id: PresetId, mode: 'replace' | 'append', adopt: boolean): void {
     const before = mode === 'append' ? faults().length : 0
+    replacedFaults.value = mode === 'replace' && faults().length > 0 ? plainCopy(faults()) : null
     const prevKind = (draft.algorithm as { kind?: unknown } | undefined)?.kind
     const next = buildPreset(plainCopy(draft) as ExperimentSpecInput, id, { mode, adopt }) as Record<
       string,
@@ -151,6 +174,16 @@ export const useSpecStore = defineStore('spec', () => {
     }
     replace(next)
     selectedFault.value = faults().length > before ? before : null
+  }
+
+  /** Bring back the faults the last preset replaced. */
+  function undoPreset(): boolean {
+    const old = replacedFaults.value
+    if (old === null) return false
+    draft.faults = plainCopy(old)
+    replacedFaults.value = null
+    selectedFault.value = null
+    return true
   }
 
   /** Load a spec file: a file that is JSON goes into the form (errors and all). */
@@ -173,7 +206,10 @@ export const useSpecStore = defineStore('spec', () => {
     }
     fileErrors.value = []
     selectedFault.value = null
-    replace(fillDefaults(value, defaultSpec()) as Record<string, unknown>)
+    switchNote.value = null
+    replacedFaults.value = null
+    // As written, with that algorithm's own defaults for what the file leaves out.
+    replace(fillDraft(value as Record<string, unknown>))
   }
 
   /** The draft as pretty JSON, what Save writes. */
@@ -200,6 +236,9 @@ export const useSpecStore = defineStore('spec', () => {
     result,
     spec,
     errors,
+    warnings,
+    switchNote,
+    replacedFaults,
     valid,
     fileErrors,
     serverErrors,
@@ -208,6 +247,8 @@ export const useSpecStore = defineStore('spec', () => {
     get,
     set,
     errorsFor,
+    warningsFor,
+    undoPreset,
     reset,
     addFault,
     removeFault,

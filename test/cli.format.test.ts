@@ -1,0 +1,89 @@
+// The CLI's run summary speaks each algorithm's words (its vocabulary): PBFT counts view
+// changes, not leader changes; the leaderless quorum store has no leader and shows its read
+// repairs, hinted writes and anti-entropy syncs instead; a check that could not be judged says
+// so instead of "ok". Dates read the same as on the screens.
+import { describe, expect, it } from 'vitest'
+import { formatSummary, runTableRow } from '../src/main/cli/format'
+import { formatDateTime } from '../src/shared/format'
+import type { CheckResult, RunInfo, RunSummary } from '../src/shared/api'
+import { ExperimentSpecSchema } from '../src/shared/spec'
+
+function run(kind: 'raft' | 'pbft' | 'quorum', summary: Partial<RunSummary> = {}): RunInfo {
+  const spec = ExperimentSpecSchema.parse({ name: `${kind}-run`, algorithm: { kind } })
+  return {
+    runId: 'run-1',
+    name: spec.name,
+    algorithm: kind,
+    mode: 'simulation',
+    seed: 1,
+    status: 'done',
+    startedAt: '2026-12-06T21:04:05.123Z',
+    endedAt: '2026-12-06T21:04:15.000Z',
+    progress: 1,
+    spec,
+    error: null,
+    summary: {
+      simulatedMs: 10_000,
+      wallMs: 500,
+      leaderChanges: 4,
+      elections: 15,
+      ops: { total: 10, ok: 10, fail: 0, info: 0 },
+      latencyMs: { p50: 1, p99: 2, max: 3 },
+      messages: { sent: 100, delivered: 100, dropped: 0, duplicated: 0 },
+      checks: [{ name: 'Linearizability', ok: true, verdict: 'ok', count: 0, details: [] }],
+      verdict: 'ok',
+      ...summary,
+    },
+  }
+}
+
+describe('CLI run summary', () => {
+  it("uses Raft's words for Raft", () => {
+    const out = formatSummary(run('raft'))
+    expect(out).toMatch(/^leader changes: 4$/m)
+    expect(out).toMatch(/^elections: {6}15$/m)
+  })
+
+  it('counts view changes for PBFT, never leader changes or elections', () => {
+    const out = formatSummary(run('pbft'))
+    expect(out).toMatch(/^view changes: +4$/m)
+    expect(out).toMatch(/^view-change votes: 15$/m)
+    expect(out).not.toMatch(/leader changes|elections/)
+  })
+
+  it('shows no leader for the quorum store, and its own counters', () => {
+    const out = formatSummary(
+      run('quorum', {
+        leaderChanges: 0,
+        elections: 0,
+        counters: { hintedWrites: 7, readRepairs: 12, antiEntropySyncs: 3 },
+      }),
+    )
+    expect(out).not.toMatch(/leader changes|elections/)
+    expect(out).toMatch(/^leader: +none \(quorum is leaderless\)$/m)
+    expect(out).toMatch(/^hinted writes: +7$/m)
+    expect(out).toMatch(/^read repairs: +12$/m)
+    expect(out).toMatch(/^anti-entropy syncs: 3$/m)
+  })
+
+  it('says "not judged" (with why) for a check that could not be judged, never "ok"', () => {
+    const notJudged: CheckResult = {
+      name: 'Convergence',
+      ok: true,
+      verdict: 'unknown',
+      count: 0,
+      details: ['not judged: faults still active at the end of the run (partition halves)'],
+    }
+    const out = formatSummary(run('quorum', { checks: [notJudged], verdict: 'unknown' }))
+    expect(out).toMatch(/^ {2}Convergence: not judged$/m)
+    expect(out).toContain('    - not judged: faults still active at the end of the run')
+    expect(out).not.toMatch(/Convergence: ok/)
+    expect(out).toMatch(/^verdict: +unknown \(a check could not be judged\)$/m)
+  })
+
+  it('lists start times in the one date format, local time to the second', () => {
+    const row = runTableRow(run('raft'))
+    expect(row[6]).toBe(formatDateTime('2026-12-06T21:04:05.123Z'))
+    expect(row[6]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/)
+  })
+})
