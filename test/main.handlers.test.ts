@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { LAB_METHODS, LabError, type LabCalls } from '../src/shared/api'
+import { LabError, type LabCalls } from '../src/shared/api'
+import { LAB_METHODS } from '../src/shared/api-schemas'
 import { defaultSpec } from '../src/shared/spec'
 import { createDispatch, createHandlers, toErrorData, validateArg } from '../src/main/lab/handlers'
 

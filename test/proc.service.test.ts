@@ -16,9 +16,11 @@ describe('LabService in processes mode', () => {
         name: 'proc-svc',
         mode: 'processes',
         cluster: { nodes: 3, tickMs: 10 },
-        durationMs: 2500,
+        // A crash early enough that the restarted process is up before the end even on a busy
+        // machine (the fault's end is recorded once the new process reports ready).
+        durationMs: 4500,
         workload: { clients: 4, ratePerSec: 200, keys: 5 },
-        faults: [{ kind: 'crash', atMs: 1200, target: 'leader', restartAfterMs: 500 }],
+        faults: [{ kind: 'crash', atMs: 1000, target: 'leader', restartAfterMs: 300 }],
       })
       expect(run.mode).toBe('processes')
       expect(end.status).toBe('done')

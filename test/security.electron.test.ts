@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { LAB_METHODS } from '../src/shared/api'
+import { LAB_METHODS } from '../src/shared/api-schemas'
 import { secureWebPreferences, windowOptions } from '../src/main/shell/window-options'
 
 type Fn = (...args: never[]) => unknown

@@ -96,10 +96,12 @@ describe('the browser-mode token stays in its page', () => {
     const row = page.getByTestId(`runs-row-${run.runId}`)
     await row.waitFor()
     await page.getByTestId(`runs-select-${run.runId}`).click()
-    const [runsCsv] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByTestId('runs-export').click(),
-    ])
+    const runsCsv = await downloadFromMenu(
+      page,
+      page.getByTestId('runs-export'),
+      page.getByTestId('runs-export-ticked'),
+      'ticked runs CSV',
+    )
     expect(readFileSync(await runsCsv.path(), 'utf8')).toContain('token-run')
 
     // A run's CSV from the run view: a single-use download link asked for with the token.

@@ -22,8 +22,6 @@ import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import {
-  CSV_KINDS,
-  LabArgSchemas,
   LabError,
   RUN_STATUSES,
   isLive,
@@ -32,6 +30,7 @@ import {
   type RunInfo,
   type RunSummary,
 } from '../../shared/api'
+import { CSV_KINDS, LabArgSchemas } from '../../shared/api-schemas'
 import { formatErrors, parseSpecJson, toFieldErrors } from '../../shared/spec'
 import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
 import { checkSpec, LabService } from '../lab/service'

@@ -2,14 +2,8 @@
 // WebSocket) call `dispatch(method, arg)` and nothing else: every argument is validated
 // here with LabArgSchemas[method] before the service sees it.
 import type { z } from 'zod'
-import {
-  LAB_METHODS,
-  LabArgSchemas,
-  LabError,
-  type LabCalls,
-  type LabErrorData,
-  type LabMethod,
-} from '../../shared/api'
+import { LabError, type LabCalls, type LabErrorData, type LabMethod } from '../../shared/api'
+import { LAB_METHODS, LabArgSchemas } from '../../shared/api-schemas'
 import { formatErrors, toFieldErrors, type FieldError } from '../../shared/spec'
 import type { TraceKind } from '../../shared/trace'
 

@@ -2,7 +2,8 @@
 // Replies are envelopes ({ok, result} | {ok:false, error}) because Electron only carries an
 // Error's message across IPC; the preload turns error envelopes back into LabErrors.
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { LAB_METHODS, LabError, type LabErrorData } from '../../shared/api'
+import { LabError, type LabErrorData } from '../../shared/api'
+import { LAB_METHODS } from '../../shared/api-schemas'
 import { createDispatch, toErrorData } from '../lab/handlers'
 import type { LabBackend } from '../lab/service'
 

@@ -32,10 +32,10 @@ import {
   TOKEN_PATTERN,
   WS_SUBPROTOCOL,
   WS_TOKEN_PROTOCOL_PREFIX,
-  WireRequestSchema,
   type LabEvent,
   type WireMessage,
 } from '../../shared/api'
+import { WireRequestSchema } from '../../shared/api-schemas'
 import { formatErrors, toFieldErrors } from '../../shared/spec'
 import { CSP } from '../csp'
 import { createDispatch, toErrorData } from '../lab/handlers'

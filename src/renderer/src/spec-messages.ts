@@ -24,7 +24,7 @@ export function parseNumberText(text: string): number | string | undefined {
  */
 export function designerErrors(errors: readonly FieldError[], draft: unknown): FieldError[] {
   return errors.map((e) => {
-    if (!/must be (a number|an integer)/.test(e.message)) return e
+    if (!/must be (a number|an integer|a whole number)/.test(e.message)) return e
     const v = getPath(draft, e.path)
     if (typeof v === 'string') return { ...e, message: `not a number: ${JSON.stringify(v)}` }
     if (v === null) return { ...e, message: 'not a number (empty): enter a number' }

@@ -2,13 +2,8 @@
 // (`window.lab`) when present, otherwise a WebSocket client for browser mode. Both
 // implement the same LabApi from src/shared/api.ts, and both reject with LabError
 // instances (field errors included), whatever shape the bridge delivered them in.
-import {
-  DOWNLOAD_LINKS_PATH,
-  type CsvKind,
-  type LabApi,
-  type RunFilter,
-  type RunId,
-} from '../../../shared/api'
+import type { CsvKind, LabApi, RunFilter, RunId } from '../../../shared/api'
+import { DOWNLOAD_LINKS_PATH } from '../../../shared/web-auth'
 import { LabError } from '../../../shared/lab-error'
 import { adoptToken, NO_TOKEN_MESSAGE, socketProtocols } from './token'
 import { toLabError, WsLabClient, type ConnectionInfo } from './ws-client'

@@ -4,7 +4,7 @@
 // cookie) and takes it out of the address bar with history.replaceState, so it is not left
 // in the history, a bookmark or a screenshot. From then on it goes only in headers: the
 // Authorization header of fetch() and the WebSocket's subprotocol.
-import { TOKEN_PATTERN, WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/api'
+import { TOKEN_PATTERN, WS_SUBPROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '../../../shared/web-auth'
 
 export const TOKEN_STORAGE_KEY = 'quorum-lab-token'
 

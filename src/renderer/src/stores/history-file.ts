@@ -2,7 +2,8 @@
 // (checkHistory), kept until another one is opened.
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
-import { BROWSER_MAX_HISTORY_BYTES, type CheckedHistory } from '../../../shared/api'
+import type { CheckedHistory } from '../../../shared/api'
+import { BROWSER_MAX_HISTORY_BYTES } from '../../../shared/history-limits'
 import { getLab } from '../api'
 import { useUiStore } from './ui'
 
