@@ -10,6 +10,7 @@
 //   rerun RUN                             the recorded spec snapshot again, same seed
 //   sweep SPEC.json --param FIELD=V1,V2 [--param ...] --seeds N
 //   delete RUN
+//   explore SPEC.json [--mutant M] [--depth D] [--max-states N] [--strategy bfs|dfs|random] [--seconds S]
 // RUN is a run id or a unique prefix of one.
 // Exit codes: 0 ok; 1 a safety check found a violation; 2 bad input (unreadable file, not
 // JSON, invalid spec or options, unknown run, unusable data folder); 3 the run itself
@@ -44,6 +45,7 @@ import {
 import { formatRunsTable, formatSummary, formatSweepTable, shortDate, type SweepRow } from './format'
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
+import { registerExploreCommand } from './explore'
 import { watchLauncher } from './launcher-watch'
 
 const EXIT_OK = 0
@@ -769,6 +771,7 @@ async function main(argv: string[] = process.argv): Promise<number> {
     })
 
   registerCheckCommand(program, (r) => (result = r), out, err)
+  registerExploreCommand(program, (r) => (result = r), { out, err })
 
   try {
     await program.parseAsync(argv)

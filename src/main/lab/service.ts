@@ -3,13 +3,13 @@
 // SQLite store (src/main/store) as it goes; the in-memory map holds only live runs (and a
 // small cache of recently ended ones) in front of the store, and listRuns / getRun /
 // getTrace read the store, so old runs are there after a restart.
-import { randomBytes } from 'node:crypto'
 import { availableParallelism, tmpdir } from 'node:os'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
+import { newRunId } from './run-id'
 import type { Simulation, SimulationOptions } from '../../core/sim'
 import type { Run } from '../../core/engine/run'
 import {
@@ -204,15 +204,6 @@ export function readPackageInfo(): { name: string; version: string } {
     dir = up
   }
   return { name: 'quorum-lab', version: '0.0.0' }
-}
-
-function newRunId(): RunId {
-  const d = new Date()
-  const stamp = d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`
 }
 
 function notFound(runId: RunId, path = 'runId'): LabError {
