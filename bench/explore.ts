@@ -34,6 +34,7 @@ interface Case {
   ops: string
   crashes: number
   drops: number
+  byzantine?: number
   strategy: ExploreOptions['strategy']
   depth: number
   maxStates?: number
@@ -44,7 +45,15 @@ const BASE: Record<string, Omit<Case, 'mutant' | 'strategy' | 'depth'>> = {
   raft: { kind: 'raft', nodes: 3, params: { preVote: false }, ops: 'none', crashes: 1, drops: 0 },
   paxos: { kind: 'paxos', nodes: 3, params: {}, ops: 'put,put', crashes: 1, drops: 0 },
   multipaxos: { kind: 'multipaxos', nodes: 3, params: {}, ops: 'put,put', crashes: 1, drops: 0 },
-  pbft: { kind: 'pbft', nodes: 4, params: { viewChangeTicks: 2 }, ops: 'put,put', crashes: 1, drops: 1 },
+  pbft: {
+    kind: 'pbft',
+    nodes: 4,
+    params: { viewChangeTicks: 2 },
+    ops: 'put,put',
+    crashes: 1,
+    drops: 0,
+    byzantine: 1,
+  },
   quorum: { kind: 'quorum', nodes: 3, params: {}, ops: 'put,put,get', crashes: 1, drops: 1 },
 }
 
@@ -97,6 +106,7 @@ function options(c: Case): ExploreOptions {
     strategy: c.strategy,
     crashes: c.crashes,
     drops: c.drops,
+    byzantine: c.byzantine ?? 0,
     ops: parseOps(c.ops),
     attempts: 2,
     time: 'timeout',
@@ -121,7 +131,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
   return [
     c.kind,
     c.mutant ?? '(correct)',
-    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops} ops ${c.ops}`,
+    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''} ops ${c.ops}`,
     found,
     steps,
     ce ? ce.violations.map((v) => v.name).join('; ') : '',
@@ -135,7 +145,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
 const HEAD = [
   'algorithm',
   'mutant',
-  'search (depth, crashes, losses, ops)',
+  'search (depth, crashes, losses, Byzantine, ops)',
   'found',
   'steps',
   'violation',

@@ -61,7 +61,7 @@ function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
   const cfg = stepConfig(o)
   const st = new Stepper(cfg)
   const inv = new Invariants(o.linearizability)
-  const budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts }
+  const budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine: 0 }
   const clients = o.ops.map((op) => op.client)
   let level: World[] = [st.initial()]
   for (let d = 1; d <= depth; d++) {
@@ -157,6 +157,39 @@ describe('explore: seeded bugs', () => {
     if (!ce) return
     expect(ce.steps.length).toBeLessThanOrEqual(a.foundSteps as number)
     expect(ce.violations.map((v) => v.name)).toContain('Agreement')
+  }, 120_000)
+
+  it('a Byzantine node breaks Raft (outside its fault model) but not PBFT with f = 1', () => {
+    const raft = explore(
+      options('raft', {
+        params: { preVote: false },
+        byzantine: 1,
+        strategy: 'random',
+        depth: 20,
+        maxStates: 100_000,
+      }),
+    )
+    expect(raft.stop).toBe('violation')
+    const ce = raft.counterexample
+    if (!ce) return
+    expect(ce.steps.some((s) => / as Byzantine n\d (equivocated|forged) it: /.test(s.text))).toBe(true)
+    const faults = ce.trace.filter((e) => e.kind === 'fault')
+    expect(faults.length).toBe(1)
+    expect(faults[0]).toMatchObject({ fault: 'byzantine', phase: 'start' })
+    const pbft = explore(
+      options('pbft', {
+        nodes: 4,
+        byzantine: 1,
+        strategy: 'random',
+        depth: 30,
+        maxStates: 20_000,
+        ops: [
+          { client: 1, f: 'put', key: 'k1' },
+          { client: 2, f: 'get', key: 'k1' },
+        ],
+      }),
+    )
+    expect(pbft.stop).toBe('max-states')
   }, 120_000)
 
   it('BFS is deterministic: the same options give the same figures and counterexample', () => {
@@ -294,7 +327,7 @@ describe('explore: state encoding and copies', () => {
       const acts: Action[] = enabledActions(
         w0,
         o.spec.cluster.nodes,
-        { crashes: 0, drops: 0, attempts: 2 },
+        { crashes: 0, drops: 0, attempts: 2, byzantine: 0 },
         [1],
       )
       for (const a of acts) st.apply(w0, a)

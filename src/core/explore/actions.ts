@@ -8,6 +8,16 @@ export interface Budgets {
   crashes: number
   drops: number
   attempts: number
+  /** Most Byzantine nodes (0 when the algorithm cannot rewrite messages). */
+  byzantine: number
+}
+
+const BYZANTINE: ReadonlyArray<'equivocate' | 'forge'> = ['equivocate', 'forge']
+
+function bits(x: number): number {
+  let n = 0
+  for (; x !== 0; x &= x - 1) n++
+  return n
 }
 
 /** Every action enabled in `w`: deliveries, timers, client requests, losses, crashes, restarts. */
@@ -29,6 +39,14 @@ export function enabledActions(w: World, nodes: number, b: Budgets, clientOf: re
     for (let i = 0; i < nodes; i++) if (up(i)) out.push({ k: 'request', op, node: i })
   }
   if (w.drops < b.drops) for (const k of distinct) out.push({ k: 'drop', msg: k })
+  if (b.byzantine > 0) {
+    const more = bits(w.byz) < b.byzantine
+    for (const k of distinct) {
+      const m = w.net[k]
+      if (up(m.to) && (more || (w.byz & (1 << m.from)) !== 0))
+        for (const how of BYZANTINE) out.push({ k: 'corrupt', msg: k, how })
+    }
+  }
   if (w.crashes < b.crashes) for (let i = 0; i < nodes; i++) if (up(i)) out.push({ k: 'crash', node: i })
   for (let i = 0; i < nodes; i++) if (!up(i)) out.push({ k: 'restart', node: i })
   return out
@@ -56,6 +74,15 @@ export function describeAction(st: Stepper, w: World, a: Action): string {
       const f = st.cfg.factory
       const what = `${ids[m.from]} -> ${ids[m.to]} ${f.messageType(m.msg)}: ${f.describe(m.msg)}`
       return a.k === 'deliver' ? `deliver ${what}` : `lose ${what}`
+    }
+    case 'corrupt': {
+      const m = w.net[a.msg]
+      const f = st.cfg.factory
+      const bad = st.corrupted(m, a.how)
+      return (
+        `deliver ${ids[m.from]} -> ${ids[m.to]} ${f.messageType(bad)} as Byzantine ${ids[m.from]} ` +
+        `${a.how === 'forge' ? 'forged' : 'equivocated'} it: ${f.describe(bad)} (sent: ${f.describe(m.msg)})`
+      )
     }
     case 'tick':
       return st.cfg.time === 'tick' ? `tick ${ids[a.node]}` : `timer of ${ids[a.node]} fires`

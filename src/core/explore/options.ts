@@ -14,6 +14,7 @@ export const EXPLORE_DEFAULTS = {
   strategy: 'bfs' as Strategy,
   crashes: 1,
   drops: 0,
+  byzantine: 0,
   attempts: 2,
   time: 'timeout' as TimeMode,
   rng: 'fixed' as RngMode,
@@ -26,6 +27,7 @@ export const EXPLORE_BOUNDS = {
   maxStates: [1, 100_000_000],
   crashes: [0, 100],
   drops: [0, 100],
+  byzantine: [0, 100],
   attempts: [1, 10],
   seconds: [0.001, 7 * 24 * 3600],
 } as const

@@ -44,6 +44,12 @@ export function stepConfig(o: ExploreOptions): StepConfig {
   }
 }
 
+/** The per-path budgets of the options (Byzantine nodes only where the algorithm can rewrite messages). */
+export function budgetsOf(o: ExploreOptions, cfg: StepConfig): Budgets {
+  const byzantine = cfg.factory.corrupt === undefined ? 0 : (o.byzantine ?? 0)
+  return { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine }
+}
+
 /** The actions of a path, first to last. */
 export function pathActions(p: PathLink | null): Action[] {
   const out: Action[] = []
@@ -83,7 +89,7 @@ class Search {
   constructor(private readonly o: ExploreOptions) {
     this.cfg = stepConfig(o)
     this.st = new Stepper(this.cfg)
-    this.budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts }
+    this.budgets = budgetsOf(o, this.cfg)
     this.clientOf = o.ops.map((op) => op.client)
     this.nodes = o.spec.cluster.nodes
     this.started = o.now ? o.now() : 0
@@ -213,8 +219,9 @@ class Search {
    * Seeded random walks, each up to the depth bound, until a budget runs out. Swarm style: each
    * walk weighs the kinds of action differently (drawn per walk), so some walks mostly
    * deliver, others time out or crash often. Coverage-guided: a walk starts from a state of
-   * the corpus, which keeps every state where some node first showed a new (role, term, commit
-   * index, last index); so a walk continues from where earlier ones reached something new,
+   * the corpus, which keeps every state where the cluster first showed a new combination of
+   * its nodes' (role, term, commit index, last index); so a walk continues from where earlier
+   * ones reached something new,
    * and deep schedules (several elections in a row) come up far more often than by chance.
    */
   private walks(w0: World): void {
@@ -251,24 +258,33 @@ class Search {
     }
   }
 
-  /** Whether some node of `w` shows a (role, term, commit index, last index) not seen before. */
+  /** Whether `w`'s nodes show a combination of (role, term, commit index, last index) not seen before. */
   private covers(w: World, seen: Set<string>): boolean {
-    let fresh = false
+    let f = ''
     for (let i = 0; i < w.nodes.length; i++) {
       const p = w.nodes[i].proto
-      if (p === null) continue
-      const s = p.status()
-      const f = `${i}:${s.role}:${s.term}:${s.commitIndex}:${s.lastIndex}`
-      if (!seen.has(f)) {
-        seen.add(f)
-        fresh = true
+      if (p === null) {
+        f += 'down;'
+        continue
       }
+      const s = p.status()
+      f += `${s.role}:${s.term}:${s.commitIndex}:${s.lastIndex};`
     }
-    return fresh
+    if (seen.has(f)) return false
+    seen.add(f)
+    return true
   }
 }
 
-const ACTION_KINDS: ReadonlyArray<Action['k']> = ['deliver', 'drop', 'tick', 'crash', 'restart', 'request']
+const ACTION_KINDS: ReadonlyArray<Action['k']> = [
+  'deliver',
+  'drop',
+  'tick',
+  'crash',
+  'restart',
+  'request',
+  'corrupt',
+]
 /** Most states the random walks keep to start from. */
 const MAX_CORPUS = 10_000
 /** The weights a walk draws for each kind of action. */

@@ -23,6 +23,8 @@ function keyOf(w: World, a: Action): Keyed {
     case 'deliver':
     case 'drop':
       return { k: a.k, a: w.net[a.msg].h, b: 0 }
+    case 'corrupt':
+      return { k: a.k, a: w.net[a.msg].h, b: a.how === 'forge' ? 1 : 0 }
     case 'request':
       return { k: a.k, a: a.op, b: a.node }
     default:

@@ -19,6 +19,12 @@ export type Action =
   | { k: 'restart'; node: number }
   /** Client op `op` (index into the options' ops) is sent to node `node`. */
   | { k: 'request'; op: number; node: number }
+  /**
+   * Deliver the in-flight message at index `msg` as its sender, a Byzantine node, rewrote it
+   * (the algorithm's own corrupt(): equivocate or forge); the sender counts as Byzantine from
+   * then on.
+   */
+  | { k: 'corrupt'; msg: number; how: 'equivocate' | 'forge' }
 
 /** A client op the explorer may submit: client `client` does `f` on `key`. */
 export interface ExploreOp {
@@ -55,6 +61,8 @@ export interface ExploreOptions {
   crashes: number
   /** Most message losses on one path. */
   drops: number
+  /** Most nodes that turn Byzantine on one path (default 0; only algorithms with corrupt()). */
+  byzantine?: number
   /** The client ops that may be submitted (each client's ops in order, one at a time). */
   ops: ExploreOp[]
   /** Most times one op is sent (a refused or lost request may be sent again, to any node). */

@@ -86,6 +86,8 @@ export interface World {
   histKey: string
   crashes: number
   drops: number
+  /** The Byzantine nodes (bit i: node i). */
+  byz: number
   /** The algorithm's checker, fed this path's events (shared with the parent until fed more). */
   checker: TraceChecker
   depth: number
@@ -182,6 +184,13 @@ export class Stepper {
     this.digestProto = own ? (p) => hashString(own(p)) : digest
   }
 
+  /** Message `m` as its Byzantine sender rewrites it (a copy; the algorithm's corrupt()). */
+  corrupted(m: InFlight, how: 'equivocate' | 'forge'): unknown {
+    const corrupt = this.cfg.factory.corrupt
+    if (corrupt === undefined) throw new Error(`${this.cfg.factory.kind} cannot rewrite messages`)
+    return corrupt(cloneState(m.msg), how, this.ids[m.to], LOWEST_RNG)
+  }
+
   /** The request id of op k (`c1.1`, ...). */
   opId(k: number): string {
     return this.opInfo[k].id
@@ -207,7 +216,7 @@ export class Stepper {
     }
     const checker = this.cfg.module.checker()
     for (const e of this.events) checker.onEvent(e)
-    return this.finish(checker, 0, 0, 0, null)
+    return this.finish(checker, 0, 0, 0, 0, null)
   }
 
   /** Apply `a` to `w`: the next world, or null when the action does nothing (a timer that never fires). */
@@ -215,6 +224,7 @@ export class Stepper {
     this.begin(w, w.depth + 1)
     let crashes = w.crashes
     let drops = w.drops
+    let byz = w.byz
     switch (a.k) {
       case 'deliver': {
         const m = this.takeMsg(a.msg)
@@ -229,6 +239,30 @@ export class Stepper {
         const m = this.takeMsg(a.msg)
         drops++
         if (this.rec) this.recordDrop(m)
+        break
+      }
+      case 'corrupt': {
+        const m = this.takeMsg(a.msg)
+        const bit = 1 << m.from
+        if ((byz & bit) === 0) {
+          byz |= bit
+          this.event({
+            kind: 'fault',
+            t: this.t,
+            node: null,
+            lc: 0,
+            phase: 'start',
+            faultId: m.from,
+            fault: 'byzantine',
+            targets: [this.ids[m.from]],
+            detail: `${this.ids[m.from]} turns Byzantine (the explorer rewrites its messages)`,
+          })
+        }
+        const bad = this.corrupted(m, a.how)
+        const slot = this.touch(m.to)
+        if (this.rec) this.recordDeliver(m, bad)
+        ;(slot.proto as Protocol<unknown, unknown>).step(this.ids[m.from], bad)
+        this.drain(m.to)
         break
       }
       case 'tick': {
@@ -300,7 +334,7 @@ export class Stepper {
       for (const e of this.events) checker.onEvent(e)
       checked = true
     }
-    const world = this.finish(checker, w.depth + 1, crashes, drops, { parent: w.path, action: a })
+    const world = this.finish(checker, w.depth + 1, crashes, drops, byz, { parent: w.path, action: a })
     return { world, checked, completed: this.completed }
   }
 
@@ -331,6 +365,7 @@ export class Stepper {
     depth: number,
     crashes: number,
     drops: number,
+    byz: number,
     path: PathLink | null,
   ): World {
     for (const i of this.touched) this.nodes[i].key = this.nodeKey(this.nodes[i])
@@ -338,7 +373,14 @@ export class Stepper {
     const netKeys = this.net.map((m) => m.h).sort((a, b) => a - b)
     let opsText = this.histKey + '#'
     for (const o of this.ops) opsText += `${o.phase[0]}${o.node},${o.attempts}${o.uncertain ? 'u' : ''};`
-    const hash = hashList([hashList(nodeKeys), hashList(netKeys, 1), hashString(opsText), crashes, drops])
+    const hash = hashList([
+      hashList(nodeKeys),
+      hashList(netKeys, 1),
+      hashString(opsText),
+      crashes,
+      drops,
+      byz,
+    ])
     return {
       nodes: this.nodes,
       net: this.net,
@@ -347,6 +389,7 @@ export class Stepper {
       histKey: this.histKey,
       crashes,
       drops,
+      byz,
       checker,
       depth,
       path,
@@ -524,7 +567,7 @@ export class Stepper {
     })
   }
 
-  private recordDeliver(m: InFlight): void {
+  private recordDeliver(m: InFlight, content: unknown = m.msg): void {
     const r = this.rec as Recording
     r.lc[m.to] = Math.max(r.lc[m.to], m.lc) + 1
     const vc = r.vc[m.to]
@@ -539,7 +582,7 @@ export class Stepper {
       msgId: m.id,
       from: this.ids[m.from],
       to: this.ids[m.to],
-      type: this.cfg.factory.messageType(m.msg),
+      type: this.cfg.factory.messageType(content),
       vc: vc.slice(),
     })
   }

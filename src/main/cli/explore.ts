@@ -43,6 +43,7 @@ export interface ExploreCliOptions {
   seconds?: string
   crashes: string
   drops: string
+  byzantine: string
   ops: string
   attempts: string
   time: ExploreOptions['time']
@@ -96,6 +97,7 @@ export function exploreOptions(
     strategy: o.strategy,
     crashes: boundedInt('crashes', o.crashes),
     drops: boundedInt('drops', o.drops),
+    byzantine: byzantine(m, boundedInt('byzantine', o.byzantine)),
     ops: parseOps(o.ops),
     attempts: boundedInt('attempts', o.attempts),
     time: o.time,
@@ -104,6 +106,12 @@ export function exploreOptions(
     ...(o.seed === undefined ? {} : { seed: boundedSeed(o.seed) }),
     ...(budget === undefined ? {} : { budgetMs: budget * 1000 }),
   }
+}
+
+function byzantine(m: ReturnType<typeof algorithmModule>, n: number): number {
+  if (n > 0 && m.factory.corrupt === undefined)
+    throw new ExploreInputError('--byzantine', `${m.kind} has no Byzantine behaviours to explore`)
+  return n
 }
 
 function boundedSeed(text: string): number {
@@ -117,7 +125,7 @@ function describe(opts: ExploreOptions & { mutants: string[] }): string {
   return (
     `explore ${s.algorithm.kind} (${s.cluster.nodes} nodes${opts.mutants.length ? `, mutant ${opts.mutants.join('+')}` : ''}): ` +
     `${opts.strategy}, depth <= ${opts.depth}, states <= ${fmt(opts.maxStates)}, crashes <= ${opts.crashes}, ` +
-    `losses <= ${opts.drops}, ops ${formatOps(opts.ops)}, time ${opts.time}, rng ${opts.rng}`
+    `losses <= ${opts.drops}, ${opts.byzantine ? `Byzantine <= ${opts.byzantine}, ` : ''}ops ${formatOps(opts.ops)}, time ${opts.time}, rng ${opts.rng}`
   )
 }
 
@@ -253,6 +261,11 @@ export function registerExploreCommand(program: Command, done: (r: Promise<numbe
     .option('--seconds <s>', 'wall-time budget (exit 3 when it cuts the search short)')
     .option('--crashes <n>', 'most node crashes on a path (a crashed node may restart)', String(d.crashes))
     .option('--drops <n>', 'most lost messages on a path', String(d.drops))
+    .option(
+      '--byzantine <n>',
+      'most nodes that turn Byzantine on a path (their messages equivocated or forged)',
+      String(d.byzantine),
+    )
     .option(
       '--ops <list>',
       'client ops, comma-separated [CLIENT/]get|put|cas[:KEY[:EXPECTED]] (none: no ops)',
