@@ -9,6 +9,7 @@ import {
   encodeValue,
   explore,
   isViolation,
+  startExplore,
   StateShapeError,
   Stepper,
   stepConfig,
@@ -200,6 +201,30 @@ describe('explore: seeded bugs', () => {
       t: b.transitions,
       c: b.counterexample?.trace,
     })
+  })
+
+  it('driven in slices (a host keeping its event loop free), it gives the same result; stop() ends it', () => {
+    for (const strategy of ['bfs', 'dfs', 'random'] as const) {
+      const o = { ...quorumAck, strategy, maxStates: 50_000 }
+      const whole = explore(o)
+      const session = startExplore(o)
+      let r = null
+      let slices = 0
+      while (r === null) {
+        r = session.advance(2)
+        slices++
+      }
+      expect(slices).toBeGreaterThan(1)
+      expect({ stop: r.stop, states: r.states, steps: r.counterexample?.steps }).toEqual({
+        stop: whole.stop,
+        states: whole.states,
+        steps: whole.counterexample?.steps,
+      })
+    }
+    const session = startExplore(options('raft', { depth: 20 }))
+    expect(session.advance(100)).toBeNull()
+    expect(session.progress().transitions).toBeGreaterThanOrEqual(100)
+    expect(session.stop().stop).toBe('stopped')
   })
 
   it('DFS and the max-states bound: stops when the bound is reached, and says so', () => {

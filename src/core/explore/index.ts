@@ -1,6 +1,7 @@
 // The explorer: model checking of an algorithm over every interleaving of message delivery and
 // loss, timers, crashes and restarts, and client requests, up to a bound (see search.ts).
-export { explore, stepConfig, pathActions } from './search'
+export { explore, startExplore, stepConfig, pathActions, budgetsOf } from './search'
+export type { ExploreSession } from './search'
 export { counterexample, judge, isViolation, PROTOCOL_ERROR } from './trace'
 export { describeAction, enabledActions } from './actions'
 export { encodeValue, StateShapeError } from './encode'

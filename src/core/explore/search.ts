@@ -25,7 +25,7 @@ import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
 import { Shrinker } from './shrink'
 import { counterexample } from './trace'
-import type { Action, ExploreOptions, ExploreResult } from './types'
+import type { Action, ExploreOptions, ExploreProgress, ExploreResult } from './types'
 import { Stepper, type PathLink, type StepConfig, type StepOutcome, type World } from './world'
 
 /** How often (transitions) the clock is read. */
@@ -69,11 +69,31 @@ class Violation extends Error {
   }
 }
 
+/** Explore to the end (a bound, a violation or the time budget). */
 export function explore(o: ExploreOptions): ExploreResult {
-  return new Search(o).run()
+  const session = startExplore(o)
+  for (;;) {
+    const r = session.advance(Infinity)
+    if (r !== null) return r
+  }
 }
 
-class Search {
+/**
+ * An exploration a host drives in slices (e.g. between turns of its event loop): advance()
+ * works for at most `transitions` more transitions and returns the result once the search is
+ * over; stop() ends it now. The same options give the same result however it is sliced.
+ */
+export interface ExploreSession {
+  advance(transitions: number): ExploreResult | null
+  progress(): ExploreProgress
+  stop(): ExploreResult
+}
+
+export function startExplore(o: ExploreOptions): ExploreSession {
+  return new Search(o)
+}
+
+class Search implements ExploreSession {
   private readonly st: Stepper
   private readonly cfg: StepConfig
   private readonly budgets: Budgets
@@ -96,24 +116,51 @@ class Search {
     this.inv = new Invariants(o.linearizability)
   }
 
-  run(): ExploreResult {
-    let stop: ExploreResult['stop'] = 'exhausted'
-    let found: PathLink | null = null
+  private gen: Generator<void, void, void> | null = null
+  private done: ExploreResult | null = null
+  /** Transitions this slice may still take (the search yields when it reaches 0). */
+  private slice = 0
+
+  advance(transitions: number): ExploreResult | null {
+    if (this.done !== null) return this.done
+    this.slice = transitions
     try {
-      const w0 = this.st.initial()
-      this.visited.set(w0.hash, 0)
-      if (this.o.strategy === 'bfs') this.bfs(w0)
-      else if (this.o.strategy === 'dfs') this.dfs(w0)
-      else this.walks(w0)
+      if (this.gen === null) this.gen = this.search()
+      if (!this.gen.next().done) return null
+      return this.end('exhausted', null)
     } catch (e) {
-      if (e instanceof Stop) stop = e.why
-      else if (e instanceof Violation) {
-        stop = 'violation'
-        found = e.path
-      } else throw e
+      if (e instanceof Stop) return this.end(e.why, null)
+      if (e instanceof Violation) return this.end('violation', e.path)
+      throw e
     }
-    this.progress()
+  }
+
+  stop(): ExploreResult {
+    return this.done ?? this.end('stopped', null)
+  }
+
+  progress(): ExploreProgress {
     return {
+      states: this.visited.size,
+      transitions: this.transitions,
+      depth: this.depth,
+      frontier: this.frontier,
+      elapsedMs: this.elapsed(),
+    }
+  }
+
+  private *search(): Generator<void, void, void> {
+    const w0 = this.st.initial()
+    this.visited.set(w0.hash, 0)
+    if (this.o.strategy === 'bfs') yield* this.bfs(w0)
+    else if (this.o.strategy === 'dfs') yield* this.dfs(w0)
+    else yield* this.walks(w0)
+  }
+
+  private end(stop: ExploreResult['stop'], found: PathLink | null): ExploreResult {
+    this.gen = null
+    this.report()
+    this.done = {
       stop,
       states: this.visited.size,
       transitions: this.transitions,
@@ -124,6 +171,7 @@ class Search {
       counterexample:
         found === null ? null : counterexample(this.cfg, this.shorten(found), this.o.linearizability),
     }
+    return this.done
   }
 
   /** The path to a violation; shrunk unless BFS found it (already shortest) or shrink is off. */
@@ -137,14 +185,8 @@ class Search {
     return this.o.now ? this.o.now() - this.started : null
   }
 
-  private progress(): void {
-    this.o.onProgress?.({
-      states: this.visited.size,
-      transitions: this.transitions,
-      depth: this.depth,
-      frontier: this.frontier,
-      elapsedMs: this.elapsed(),
-    })
+  private report(): void {
+    this.o.onProgress?.(this.progress())
   }
 
   private actions(w: World): Action[] {
@@ -158,7 +200,7 @@ class Search {
       const o = this.o
       if (o.now !== undefined && o.budgetMs !== undefined && o.now() - this.started >= o.budgetMs)
         throw new Stop('time')
-      if (o.onProgress !== undefined && n % (o.progressEvery ?? 10_000) < CLOCK_EVERY) this.progress()
+      if (o.onProgress !== undefined && n % (o.progressEvery ?? 10_000) < CLOCK_EVERY) this.report()
     }
     let out: StepOutcome | null
     try {
@@ -181,7 +223,7 @@ class Search {
     return true
   }
 
-  private bfs(w0: World): void {
+  private *bfs(w0: World): Generator<void, void, void> {
     let level: World[] = [w0]
     for (let d = 0; d < this.o.depth && level.length > 0; d++) {
       this.depth = d
@@ -190,6 +232,7 @@ class Search {
         const w = level[i]
         this.frontier = level.length - i + next.length
         for (const a of this.actions(w)) {
+          if (this.slice-- <= 0) yield
           const c = this.step(w, a)
           if (c !== null && this.fresh(c)) next.push(c)
         }
@@ -199,7 +242,7 @@ class Search {
     this.depth = this.o.depth
   }
 
-  private dfs(w0: World): void {
+  private *dfs(w0: World): Generator<void, void, void> {
     const stack: Array<{ w: World; acts: Action[]; i: number }> = [{ w: w0, acts: this.actions(w0), i: 0 }]
     while (stack.length > 0) {
       const top = stack[stack.length - 1]
@@ -207,6 +250,7 @@ class Search {
         stack.pop()
         continue
       }
+      if (this.slice-- <= 0) yield
       const c = this.step(top.w, top.acts[top.i++])
       if (c === null || !this.fresh(c)) continue
       if (c.depth > this.depth) this.depth = c.depth
@@ -224,7 +268,7 @@ class Search {
    * ones reached something new,
    * and deep schedules (several elections in a row) come up far more often than by chance.
    */
-  private walks(w0: World): void {
+  private *walks(w0: World): Generator<void, void, void> {
     const rng = createRng(this.o.seed ?? this.o.spec.seed)
     const limit = this.o.maxStates
     if (this.actions(w0).length === 0) return
@@ -241,6 +285,7 @@ class Search {
         const acts = this.actions(w)
         let next: World | null = null
         while (next === null && acts.length > 0) {
+          if (this.slice-- <= 0) yield
           const k = pick(rng, acts, weight)
           next = this.step(w, acts[k])
           acts.splice(k, 1)

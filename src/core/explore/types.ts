@@ -111,8 +111,8 @@ export interface Counterexample {
 }
 
 export interface ExploreResult {
-  /** exhausted: every path up to `depth` explored; max-states / time: cut short. */
-  stop: 'exhausted' | 'max-states' | 'time' | 'violation'
+  /** exhausted: every path up to `depth` explored; max-states / time / stopped (by the host): cut short. */
+  stop: 'exhausted' | 'max-states' | 'time' | 'stopped' | 'violation'
   /** Distinct states seen (hashes in the visited set). */
   states: number
   /** Actions applied. */

@@ -146,7 +146,10 @@ export function formatResult(r: ExploreResult, depth: number): string[] {
     lines.push(
       `no violation in the first ${counts} (depth ${r.depth} of ${depth} reached; raise --max-states)`,
     )
-  else lines.push(`cut short by --seconds: no violation in ${counts} (depth ${r.depth} of ${depth} reached)`)
+  else {
+    const by = r.stop === 'time' ? 'by --seconds' : 'by a stop'
+    lines.push(`cut short ${by}: no violation in ${counts} (depth ${r.depth} of ${depth} reached)`)
+  }
   if (r.linUnknown > 0)
     lines.push(`note: ${r.linUnknown} linearizability check(s) ran out of budget (not counted)`)
   return lines
