@@ -121,7 +121,11 @@ const fmt = (n: number): string => n.toLocaleString('en-US')
 
 function row(c: Case, r: ExploreResult, wallS: number): string[] {
   const ce = r.counterexample
-  const found = ce !== null ? 'yes' : r.stop === 'exhausted' ? 'none (exhausted)' : `no (${r.stop})`
+  const bound =
+    r.stop === 'max-states'
+      ? `${fmt(c.maxStates ?? 0)} ${c.strategy === 'random' ? 'steps' : 'states'}`
+      : r.stop
+  const found = ce !== null ? 'yes' : c.mutant === null ? `none (${bound})` : `no (${bound})`
   const steps =
     ce === null
       ? '-'

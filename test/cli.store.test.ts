@@ -1,12 +1,12 @@
 // The CLI with its run history (spawned as `node --import tsx src/main/cli/main.ts` with a temporary
 // --data folder): run / list / show / export / export-run / import-run / rerun / sweep /
 // delete, and exit codes (0 ok, 1 violation, 2 bad input naming the field or file).
-import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './cli.helpers'
 
 let dir: string
 let data: string
@@ -16,26 +16,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-interface Result {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-function lab(args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr: stderr.replace(/^npm warn .*\n/gm, '') }))
-  })
-}
+const lab = runCli
 
 function file(name: string, content: unknown): string {
   const p = join(dir, name)

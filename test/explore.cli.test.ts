@@ -1,11 +1,11 @@
 // `quorum-lab explore`: exit codes (0 nothing found within the bound, 1 a counterexample, 2 bad
 // input naming the option or field, 3 cut short by --seconds), the counterexample printed step
 // by step and recorded as a run that `show` reads back.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from './cli.helpers'
 
 let dir: string
 beforeAll(() => {
@@ -13,20 +13,7 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/main/cli/main.ts', ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const run = runCli
 
 const QUORUM = 'examples/explore-quorum-3.json'
 

@@ -18,6 +18,7 @@ import {
   type World,
 } from '../src/core/explore'
 import { Invariants } from '../src/core/explore/invariants'
+import { parseOps } from '../src/core/explore/options'
 import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
 import { algorithmModule } from '../src/core/protocols/registry'
 import { recordTrace } from '../src/main/lab/record-trace'
@@ -80,13 +81,14 @@ function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
   return null
 }
 
-describe('explore: seeded bugs', () => {
-  const quorumAck = options('quorum', {
-    factory: mutant('quorum', 'ackBeforeQuorum'),
-    ops: [{ client: 1, f: 'put', key: 'k1' }],
-    depth: 8,
-  })
+/** The quorum store acknowledging a put before W replicas stored it, one put to explore. */
+const quorumAck = options('quorum', {
+  factory: mutant('quorum', 'ackBeforeQuorum'),
+  ops: [{ client: 1, f: 'put', key: 'k1' }],
+  depth: 8,
+})
 
+describe('explore: seeded bugs', () => {
   it('BFS finds quorum ackBeforeQuorum with a shortest counterexample (no shorter path violates)', () => {
     const r = explore(quorumAck)
     expect(r.stop).toBe('violation')
@@ -144,10 +146,7 @@ describe('explore: seeded bugs', () => {
       strategy: 'random',
       depth: 24,
       maxStates: 200_000,
-      ops: [
-        { client: 1, f: 'put', key: 'k1' },
-        { client: 2, f: 'put', key: 'k1' },
-      ],
+      ops: parseOps('put,put'),
     })
     const a = explore(o)
     const b = explore(o)
@@ -184,10 +183,7 @@ describe('explore: seeded bugs', () => {
         strategy: 'random',
         depth: 30,
         maxStates: 20_000,
-        ops: [
-          { client: 1, f: 'put', key: 'k1' },
-          { client: 2, f: 'get', key: 'k1' },
-        ],
+        ops: parseOps('put,get'),
       }),
     )
     expect(pbft.stop).toBe('max-states')
@@ -235,11 +231,7 @@ describe('explore: seeded bugs', () => {
 })
 
 describe('explore: the counterexample as a run', () => {
-  const o = options('quorum', {
-    factory: mutant('quorum', 'ackBeforeQuorum'),
-    ops: [{ client: 1, f: 'put', key: 'k1' }],
-    depth: 4,
-  })
+  const o = { ...quorumAck, depth: 4 }
 
   it('is a trace as the simulator records one: each delivery after its send, times in step order', () => {
     const ce = explore(o).counterexample

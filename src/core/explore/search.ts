@@ -223,18 +223,26 @@ class Search implements ExploreSession {
     return true
   }
 
+  /**
+   * Level by level. The next level keeps its states whole up to FULL_LEVEL of them; beyond,
+   * only (parent, action), and a state is rebuilt from its parent when its turn comes (the
+   * same world: apply is deterministic). A level then holds about one world per state of the
+   * level before it instead of one per state of its own, several times fewer.
+   */
   private *bfs(w0: World): Generator<void, void, void> {
-    let level: World[] = [w0]
+    let level: Array<World | Later> = [w0]
     for (let d = 0; d < this.o.depth && level.length > 0; d++) {
       this.depth = d
-      const next: World[] = []
+      const next: Array<World | Later> = []
       for (let i = 0; i < level.length; i++) {
-        const w = level[i]
+        const at = level[i]
+        level[i] = DONE
+        const w = 'parent' in at ? (this.st.apply(at.parent, at.action) as StepOutcome).world : at
         this.frontier = level.length - i + next.length
         for (const a of this.actions(w)) {
           if (this.slice-- <= 0) yield
           const c = this.step(w, a)
-          if (c !== null && this.fresh(c)) next.push(c)
+          if (c !== null && this.fresh(c)) next.push(next.length < FULL_LEVEL ? c : { parent: w, action: a })
         }
       }
       level = next
@@ -330,6 +338,16 @@ const ACTION_KINDS: ReadonlyArray<Action['k']> = [
   'request',
   'corrupt',
 ]
+/** A state of the next BFS level kept as the step from its parent (see bfs). */
+interface Later {
+  parent: World
+  action: Action
+}
+/** Placeholder for an expanded entry of a BFS level (drops its reference). */
+const DONE: Later = { parent: null as unknown as World, action: { k: 'tick', node: 0 } }
+/** States of a BFS level kept whole (about 5 KB each for 3 Raft nodes); beyond, as steps. */
+const FULL_LEVEL = 100_000
+
 /** Most states the random walks keep to start from. */
 const MAX_CORPUS = 10_000
 /** The weights a walk draws for each kind of action. */
