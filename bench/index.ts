@@ -28,6 +28,11 @@ const benches = [
     what: 'golden traces: --check test/fixtures/golden-traces.json compares 200 scenarios per algorithm',
   },
   {
+    name: 'explore',
+    file: 'explore.ts',
+    what: 'explorer: every mutant of every algorithm found (strategy, depth, states, seconds), states/s',
+  },
+  {
     name: 'ui',
     file: 'ui.ts',
     what: 'UI in Chromium: first paint; replay of a 1M-event run, space-time diagram frames/s panning 100k messages',

@@ -13,11 +13,13 @@ export interface CliResult {
 
 export function labCli(
   args: string[],
-  opts: { timeoutMs?: number; nodeArgs?: string[] } = {},
+  opts: { timeoutMs?: number; nodeArgs?: string[]; cmd?: string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const node = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main/cli/main.ts']
-    const child = spawn(process.execPath, [...node, ...args], {
+    // `cmd` replaces the whole command (e.g. npx quorum-lab), `node --import tsx ...` otherwise.
+    const [exe, ...pre] = opts.cmd ?? [process.execPath, ...node]
+    const child = spawn(exe, [...pre, ...args], {
       cwd: process.cwd(),
       env: { ...process.env, NO_COLOR: '1' },
     })

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labCli, type CliResult } from './cli.helpers'
 
 let dir: string
 
@@ -17,22 +17,8 @@ function specFile(name: string, content: unknown): string {
   return p
 }
 
-function run(
-  args: string[],
-  cmd: string[] = ['npx', 'tsx', 'src/main/cli/main.ts'],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], [...cmd.slice(1), ...args], {
-      cwd: process.cwd(),
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
+function run(args: string[], cmd: string[] = ['npx', 'tsx', 'src/main/cli/main.ts']): Promise<CliResult> {
+  return labCli(args, { cmd })
 }
 
 const short = {

@@ -2,13 +2,14 @@
 // index.ts), listed once in registry.ts. Everything the lab needs of an algorithm comes from
 // here: how to create its nodes (factory), its params and the designer's help and words
 // (info), its message names on the wire and their check, its safety checker, its fuzz model
-// and deliberate bugs (mutants), and the checks a spec must pass to run it.
+// and deliberate bugs (mutants), the checks a spec must pass to run it, and (optionally) how
+// the explorer encodes a node's state.
 import type { z } from 'zod'
 import type { AlgorithmInfo } from '../../shared/params/help'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { TraceChecker } from '../check/trace-checker'
 import type { FuzzModel } from '../fuzz/model'
-import type { ProtocolFactory } from './types'
+import type { Protocol, ProtocolFactory } from './types'
 
 /** A spec problem an algorithm finds (e.g. PBFT needs 4 nodes): the field path and why. */
 export interface SpecIssue {
@@ -37,6 +38,13 @@ export interface AlgorithmModule<Msg, Rec, Params> {
   mutant(names: readonly string[]): ProtocolFactory<Msg, Rec, Params>
   /** Cross-field checks of a whole spec (cluster size, params against the cluster). */
   specIssues?(spec: ExperimentSpec): SpecIssue[]
+  /**
+   * The explorer's encoding of one node's state (src/core/explore): equal texts for nodes that
+   * behave the same from here on, different ones otherwise (leave out only what never affects
+   * behaviour, e.g. caches or keys fixed for the whole run). Default: the generic canonical
+   * encoding of the protocol instance (explore/encode.ts: every field, Maps and Sets sorted).
+   */
+  encodeState?(node: Protocol<Msg, Rec>): string
 }
 
 /** Any algorithm's module, as the lab drives it (messages, records and params are opaque). */

@@ -11,6 +11,7 @@
 //   sweep SPEC.json --param FIELD=V1,V2 [--param ...] --seeds N
 //   delete RUN
 //   doctor                                check the database; salvage a damaged one into a new file
+//   explore SPEC.json [--mutant M] [--depth D] [--max-states N] [--strategy bfs|dfs|random] [--seconds S]
 // RUN is a run id or a unique prefix of one.
 // Exit codes: 0 ok; 1 a safety check found a violation; 2 bad input (unreadable file, not
 // JSON, invalid spec or options, unknown run, unusable data folder); 3 the run itself
@@ -49,6 +50,7 @@ import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } 
 import { registerCheckCommand } from './check'
 import { registerFuzzCommand } from './fuzz'
 import { registerWorkerCommand } from './worker'
+import { registerExploreCommand } from './explore'
 import { watchLauncher } from './launcher-watch'
 import { registerDoctorCommand } from './doctor'
 import { terminalText } from './terminal'
@@ -822,6 +824,7 @@ async function main(argv: string[] = process.argv): Promise<number> {
     },
     (r) => (result = r),
   )
+  registerExploreCommand(program, (r) => (result = r), { out, err })
 
   registerDoctorCommand(program, (r) => (result = r), out, err, dataOption)
   try {

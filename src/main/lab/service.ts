@@ -3,11 +3,11 @@
 // SQLite store (src/main/store) as it goes; the in-memory map holds only live runs (and a
 // small cache of recently ended ones) in front of the store, and listRuns / getRun /
 // getTrace read the store, so old runs are there after a restart.
-import { randomBytes } from 'node:crypto'
 import { availableParallelism, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { Writable } from 'node:stream'
 import { createSimulation as realCreateSimulation } from '../../core/sim'
+import { newRunId } from './run-id'
 import type { Simulation, SimulationOptions } from '../../core/sim'
 import type { Run } from '../../core/engine/run'
 import { algorithmSpecIssues } from '../../core/protocols/registry'
@@ -198,15 +198,6 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
 }
 
 export { readPackageInfo }
-
-function newRunId(): RunId {
-  const d = new Date()
-  const stamp = d
-    .toISOString()
-    .replace(/[-:]/g, '')
-    .replace(/\.\d+Z$/, 'Z')
-  return `run-${stamp}-${randomBytes(3).toString('hex')}`
-}
 
 function notFound(runId: RunId, path = 'runId'): LabError {
   return new LabError('not_found', `no run with id "${runId}"`, [{ path, message: 'no such run' }])

@@ -164,6 +164,10 @@ export class PbftNode implements Protocol<PbftMsg, PbftRecord> {
       this.sendKeys.set(p, macKey(linkKey(opts.runSeed, opts.id, p)))
       this.recvKeys.set(p, macKey(linkKey(opts.runSeed, p, opts.id)))
     }
+    // Fixed for the node's life: frozen, so the explorer (src/core/explore) shares them between
+    // copies of this node instead of copying and hashing every HMAC state.
+    Object.freeze(this.sendKeys)
+    Object.freeze(this.recvKeys)
     this.stableSnap = this.state.snapshot()
     this.recover(opts.recovered)
     this.emitState()

@@ -134,6 +134,8 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
   private hardTerm = 0
   private hardVote: NodeId | null = null
 
+  // The role's handlers: prototype methods (never arrow-function fields, which would hold this
+  // instance), so a node copied field by field (the explorer, src/core/explore) still works.
   private stepFn: (from: NodeId, m: RaftMsg) => void
   private tickFn: () => void
 
@@ -445,7 +447,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     }
   }
 
-  private stepFollower = (from: NodeId, m: RaftMsg): void => {
+  private stepFollower(from: NodeId, m: RaftMsg): void {
     switch (m.type) {
       case 'AppendEntries':
         this.leader = from
@@ -467,7 +469,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     }
   }
 
-  private stepCandidate = (from: NodeId, m: RaftMsg): void => {
+  private stepCandidate(from: NodeId, m: RaftMsg): void {
     switch (m.type) {
       case 'AppendEntries':
         // A leader for our term exists (§5.2): step down and accept it.
@@ -492,7 +494,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     }
   }
 
-  private stepLeader = (from: NodeId, m: RaftMsg): void => {
+  private stepLeader(from: NodeId, m: RaftMsg): void {
     if (m.type === 'AppendEntriesResp') this.handleAppendResp(from, m)
     else if (m.type === 'InstallSnapshotResp') this.handleSnapshotResp(from, m)
     // AppendEntries for our own term from someone else cannot happen with honest nodes (§5.2).
@@ -634,7 +636,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
 
   // ---------------------------------------------------------------- ticks
 
-  private tickElection = (): void => {
+  private tickElection(): void {
     this.electionElapsed++
     if (this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0
@@ -645,7 +647,7 @@ export class RaftNode implements Protocol<RaftMsg, RaftRecord> {
     }
   }
 
-  private tickHeartbeat = (): void => {
+  private tickHeartbeat(): void {
     this.electionElapsed++
     this.heartbeatElapsed++
     if (this.electionElapsed >= this.params.electionTimeoutTicks[0]) {

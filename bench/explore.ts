@@ -1,0 +1,215 @@
+// `npm run bench -- explore`: the explorer (src/core/explore) against every mutant of every
+// algorithm, and against the correct algorithms, printed as one table: the strategy and bound
+// each case uses, whether a violation was found, its steps (as found, then shrunk), the
+// states and transitions explored, wall seconds and states/s.
+//
+//   npx tsx bench/explore.ts [--seconds 120] [--only raft,paxos] [--mutants-only] [--correct-only]
+//
+// Every case has a wall-time budget (--seconds, per case); a case that runs out prints "no"
+// with what it explored. Figures depend on the machine's load: the load average is printed
+// before and after.
+import { loadavg } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { explore, type ExploreOptions, type ExploreResult } from '../src/core/explore'
+import { parseOps } from '../src/core/explore/options'
+import { algorithmModule, ALGORITHM_MODULES } from '../src/core/protocols/registry'
+import { ExperimentSpecSchema } from '../src/shared/spec'
+
+function opt(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`)
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback
+}
+const seconds = Number(opt('seconds', '120'))
+const only = opt('only', '')
+  .split(',')
+  .filter((s) => s !== '')
+const mutantsOnly = process.argv.includes('--mutants-only')
+const correctOnly = process.argv.includes('--correct-only')
+
+interface Case {
+  kind: string
+  mutant: string | null
+  nodes: number
+  params: Record<string, unknown>
+  ops: string
+  crashes: number
+  drops: number
+  byzantine?: number
+  strategy: ExploreOptions['strategy']
+  depth: number
+  maxStates?: number
+}
+
+/** Each algorithm's small configuration (3 nodes; PBFT 4) and the client ops it needs. */
+const BASE: Record<string, Omit<Case, 'mutant' | 'strategy' | 'depth'>> = {
+  raft: { kind: 'raft', nodes: 3, params: { preVote: false }, ops: 'none', crashes: 1, drops: 0 },
+  paxos: { kind: 'paxos', nodes: 3, params: {}, ops: 'put,put', crashes: 1, drops: 0 },
+  multipaxos: { kind: 'multipaxos', nodes: 3, params: {}, ops: 'put,put', crashes: 1, drops: 0 },
+  pbft: {
+    kind: 'pbft',
+    nodes: 4,
+    params: { viewChangeTicks: 2 },
+    ops: 'put,put',
+    crashes: 1,
+    drops: 0,
+    byzantine: 1,
+  },
+  quorum: { kind: 'quorum', nodes: 3, params: {}, ops: 'put,put,get', crashes: 1, drops: 1 },
+}
+
+/** How each mutant is searched for: the strategy and bound that find it (overrides of BASE). */
+const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'depth'>> = {
+  'raft/voteWithoutLogCheck': { strategy: 'random', depth: 20 },
+  'raft/commitOldTermByCounting': {
+    strategy: 'random',
+    depth: 40,
+    crashes: 2,
+    params: { preVote: false, maxBatch: 1 },
+  },
+  'raft/forgetPersistVote': { strategy: 'bfs', depth: 8 },
+  'raft/noTruncateOnConflict': { strategy: 'random', depth: 20 },
+  'paxos/forgetPromiseOnRestart': { strategy: 'random', depth: 24 },
+  'paxos/forgetAcceptedOnRestart': { strategy: 'random', depth: 24 },
+  'paxos/ignoreAcceptedValue': { strategy: 'bfs', depth: 8, crashes: 0 },
+  'paxos/acceptLowerBallot': { strategy: 'random', depth: 24 },
+  'multipaxos/skipReproposal': { strategy: 'random', depth: 30 },
+  'multipaxos/decideOnMinority': { strategy: 'random', depth: 30 },
+  'multipaxos/learnAnyBallot': { strategy: 'random', depth: 30 },
+  'pbft/weakPrepare': { strategy: 'random', depth: 60 },
+  'pbft/executeOutOfOrder': { strategy: 'random', depth: 40 },
+  'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
+  'quorum/ackBeforeQuorum': { strategy: 'bfs', depth: 4, ops: 'put', crashes: 0, drops: 0 },
+  'quorum/lwwArrivalOrder': { strategy: 'random', depth: 30 },
+  'quorum/antiEntropySkipsRange': { strategy: 'random', depth: 30 },
+  'quorum/dropHints': {
+    strategy: 'random',
+    depth: 30,
+    ops: 'put,get',
+    params: { replicas: 2, readQuorum: 1, writeQuorum: 2, hintedHandoff: true },
+  },
+}
+
+/** The correct algorithms: exhaustive BFS to a depth, then random walks with the mutants' bound. */
+const CORRECT_DEPTH: Record<string, number> = { raft: 7, paxos: 7, multipaxos: 7, pbft: 5, quorum: 6 }
+
+function options(c: Case): ExploreOptions {
+  return {
+    spec: ExperimentSpecSchema.parse({
+      name: `bench-explore-${c.kind}`,
+      algorithm: { kind: c.kind, params: c.params },
+      cluster: { nodes: c.nodes },
+      seed: 1,
+    }),
+    ...(c.mutant !== null ? { factory: algorithmModule(c.kind).mutant([c.mutant]) } : {}),
+    depth: c.depth,
+    maxStates: c.maxStates ?? 100_000_000,
+    strategy: c.strategy,
+    crashes: c.crashes,
+    drops: c.drops,
+    byzantine: c.byzantine ?? 0,
+    ops: parseOps(c.ops),
+    attempts: 2,
+    time: 'timeout',
+    rng: 'fixed',
+    linearizability: true,
+    now: () => performance.now(),
+    budgetMs: seconds * 1000,
+  }
+}
+
+const fmt = (n: number): string => n.toLocaleString('en-US')
+
+function row(c: Case, r: ExploreResult, wallS: number): string[] {
+  const ce = r.counterexample
+  const bound =
+    r.stop === 'max-states'
+      ? `${fmt(c.maxStates ?? 0)} ${c.strategy === 'random' ? 'steps' : 'states'}`
+      : r.stop
+  const found = ce !== null ? 'yes' : c.mutant === null ? `none (${bound})` : `no (${bound})`
+  const steps =
+    ce === null
+      ? '-'
+      : r.foundSteps === ce.steps.length
+        ? `${ce.steps.length}`
+        : `${r.foundSteps} -> ${ce.steps.length}`
+  return [
+    c.kind,
+    c.mutant ?? '(correct)',
+    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''} ops ${c.ops}`,
+    found,
+    steps,
+    ce ? ce.violations.map((v) => v.name).join('; ') : '',
+    fmt(r.states),
+    fmt(r.transitions),
+    wallS.toFixed(1),
+    fmt(Math.round(r.states / Math.max(wallS, 1e-9))),
+  ]
+}
+
+const HEAD = [
+  'algorithm',
+  'mutant',
+  'search (depth, crashes, losses, Byzantine, ops)',
+  'found',
+  'steps',
+  'violation',
+  'states',
+  'transitions',
+  's',
+  'states/s',
+]
+
+function print(rows: string[][]): void {
+  const w = HEAD.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
+  const line = (r: string[]): string =>
+    r
+      .map((x, i) => x.padEnd(w[i]))
+      .join('  ')
+      .trimEnd()
+  console.log(line(HEAD))
+  console.log(w.map((n) => '-'.repeat(n)).join('  '))
+  for (const r of rows) console.log(line(r))
+}
+
+const cases: Case[] = []
+for (const m of ALGORITHM_MODULES) {
+  if (only.length > 0 && !only.includes(m.kind)) continue
+  const base = BASE[m.kind]
+  if (!correctOnly)
+    for (const name of m.mutants) {
+      const over = MUTANT_CASES[`${m.kind}/${name}`] ?? { strategy: 'random' as const, depth: 30 }
+      cases.push({ ...base, ...over, mutant: name })
+    }
+  if (!mutantsOnly) {
+    cases.push({ ...base, mutant: null, strategy: 'bfs', depth: CORRECT_DEPTH[m.kind] })
+    cases.push({ ...base, mutant: null, strategy: 'random', depth: 30, maxStates: 1_000_000 })
+  }
+}
+
+console.log(
+  `explore bench: ${cases.length} cases, at most ${seconds} s each; load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+)
+const rows: string[][] = []
+for (const c of cases) {
+  const t0 = performance.now()
+  const r = explore(options(c))
+  const wallS = (performance.now() - t0) / 1000
+  const rw = row(c, r, wallS)
+  rows.push(rw)
+  console.log(`  ${rw[0]} ${rw[1]}: ${rw[3]} ${rw[4]} (${rw[6]} states, ${rw[8]} s)`)
+}
+console.log('')
+print(rows)
+console.log(
+  `\nload average after: ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}`,
+)
+const missed = rows.filter((r) => r[1] !== '(correct)' && r[3] !== 'yes')
+const falseAlarms = rows.filter((r) => r[1] === '(correct)' && r[3] === 'yes')
+console.log(
+  `mutants found: ${rows.filter((r) => r[1] !== '(correct)').length - missed.length} of ${rows.filter((r) => r[1] !== '(correct)').length}; violations on correct algorithms: ${falseAlarms.length}`,
+)
+process.exit(falseAlarms.length > 0 ? 1 : 0)

@@ -1,0 +1,35 @@
+// What the explorer checks after every transition: the algorithm's own safety checker (fed
+// the path's events) and linearizability of the client ops so far (open ops count as unknown
+// outcomes). Linearizability verdicts are cached by client history (the same history always
+// gets the same verdict); a search that runs out of budget is counted, never taken for a
+// violation. Pure.
+import { historyFromTrace } from '../../shared/history'
+import { checkLinearizable } from '../check/linearizability'
+import { isViolation } from './trace'
+import type { StepOutcome } from './world'
+
+/** Search steps one linearizability check may take (beyond it: unknown). */
+const LIN_STEPS = 200_000
+
+export class Invariants {
+  private readonly linCache = new Map<string, boolean>()
+  /** Linearizability checks that ran out of budget. */
+  linUnknown = 0
+
+  constructor(private readonly linearizability: boolean) {}
+
+  /** Whether the world `out` reached breaks an invariant. */
+  violated(out: StepOutcome): boolean {
+    const w = out.world
+    if (out.checked && w.checker.results().some(isViolation)) return true
+    if (!out.completed || !this.linearizability) return false
+    let bad = this.linCache.get(w.histKey)
+    if (bad === undefined) {
+      const r = checkLinearizable(historyFromTrace(w.hist), { maxSteps: LIN_STEPS, shrink: false })
+      if (r.verdict === 'unknown') this.linUnknown++
+      bad = r.verdict === 'violation'
+      this.linCache.set(w.histKey, bad)
+    }
+    return bad
+  }
+}

@@ -1,0 +1,101 @@
+// `quorum-lab explore`: exit codes (0 nothing found within the bound, 1 a counterexample, 2 bad
+// input naming the option or field, 3 cut short by --seconds), the counterexample printed step
+// by step and recorded as a run that `show` reads back.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { labCli } from './cli.helpers'
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ql-explore-'))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const run = (args: string[]): ReturnType<typeof labCli> => labCli(args)
+
+const QUORUM = 'examples/explore-quorum-3.json'
+
+describe('quorum-lab explore', () => {
+  it('finds a mutant: exit 1, the steps, the violation, and a recorded run that show reads', async () => {
+    const data = join(dir, 'data')
+    const r = await run([
+      'explore',
+      QUORUM,
+      '--mutant',
+      'ackBeforeQuorum',
+      '--ops',
+      'put',
+      '--depth',
+      '5',
+      '--data',
+      data,
+    ])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('violation after 3 steps')
+    expect(r.stdout).toContain('1. client 1 sends c1.1 put k1=c1.1 to n1')
+    expect(r.stdout).toContain('No acknowledged write lost: 1 violation')
+    const id = /recorded as run (\S+):/.exec(r.stdout)?.[1]
+    expect(id).toBeDefined()
+    const show = await run(['show', id as string, '--data', data])
+    expect(show.code).toBe(1)
+    expect(show.stdout).toContain('explore explore-quorum-3 mutant ackBeforeQuorum bfs 3 steps')
+  }, 120_000)
+
+  it('finds nothing in the correct algorithm within the bound: exit 0 and the figures', async () => {
+    const r = await run(['explore', QUORUM, '--ops', 'put', '--depth', '3', '--no-record'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(
+      /no violation within depth 3 \([\d,]+ states, [\d,]+ transitions, [\d.]+ s, [\d,]+ states\/s\)/,
+    )
+  }, 120_000)
+
+  it('--json prints the result as JSON', async () => {
+    const r = await run(['explore', QUORUM, '--ops', 'put', '--depth', '2', '--json', '--no-record'])
+    expect(r.code).toBe(0)
+    const j = JSON.parse(r.stdout) as { stop: string; states: number; counterexample: unknown }
+    expect(j.stop).toBe('exhausted')
+    expect(j.states).toBeGreaterThan(1)
+    expect(j.counterexample).toBeNull()
+  }, 120_000)
+
+  it('cut short by --seconds: exit 3', async () => {
+    const r = await run([
+      'explore',
+      'examples/explore-raft-3.json',
+      '--depth',
+      '40',
+      '--seconds',
+      '0.5',
+      '--no-record',
+    ])
+    expect(r.code).toBe(3)
+    expect(r.stdout).toContain('cut short by --seconds')
+  }, 120_000)
+
+  it.each([
+    [['--depth', '0'], '--depth: must be an integer from 1 to 1000'],
+    [['--max-states', 'many'], '--max-states: must be an integer from 1 to 100000000'],
+    [['--mutant', 'nope'], '--mutant: quorum has no mutant "nope" (known: ackBeforeQuorum, lwwArrivalOrder'],
+    [['--ops', 'put,frob'], '--ops: op 2 ("frob"): must start with get, put or cas'],
+    [['--seconds', '-1'], '--seconds: must be a number of seconds'],
+  ])(
+    'bad option %j: exit 2 naming it',
+    async (args, message) => {
+      const r = await run(['explore', QUORUM, ...args, '--no-record'])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(message)
+    },
+    60_000,
+  )
+
+  it('a bad spec: exit 2 naming the field', async () => {
+    const p = join(dir, 'bad.json')
+    writeFileSync(p, JSON.stringify({ algorithm: { kind: 'pbft' }, cluster: { nodes: 3 } }))
+    const r = await run(['explore', p])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('cluster.nodes')
+  }, 60_000)
+})

@@ -1,0 +1,357 @@
+// The explorer (src/core/explore): it finds seeded bugs with their shortest trace, finds
+// nothing on the correct algorithms within a bound, is deterministic, and its counterexample
+// is a well-formed trace that records as a run Replay can open.
+import { describe, expect, it } from 'vitest'
+import {
+  cloneState,
+  digest,
+  enabledActions,
+  encodeValue,
+  explore,
+  isViolation,
+  startExplore,
+  StateShapeError,
+  Stepper,
+  stepConfig,
+  type Action,
+  type ExploreOptions,
+  type World,
+} from '../src/core/explore'
+import { Invariants } from '../src/core/explore/invariants'
+import { parseOps } from '../src/core/explore/options'
+import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
+import { algorithmModule } from '../src/core/protocols/registry'
+import { recordTrace } from '../src/main/lab/record-trace'
+import { LabStore } from '../src/main/store'
+import { ExperimentSpecSchema } from '../src/shared/spec'
+
+function options(
+  kind: string,
+  over: Partial<ExploreOptions> & { params?: object; nodes?: number } = {},
+): ExploreOptions {
+  const { params, nodes, ...rest } = over
+  return {
+    spec: ExperimentSpecSchema.parse({
+      name: `explore-${kind}`,
+      algorithm: { kind, params: params ?? {} },
+      cluster: { nodes: nodes ?? 3 },
+    }),
+    depth: 6,
+    maxStates: 1_000_000,
+    strategy: 'bfs',
+    crashes: 0,
+    drops: 0,
+    ops: [],
+    attempts: 2,
+    time: 'timeout',
+    rng: 'fixed',
+    linearizability: true,
+    ...rest,
+  }
+}
+
+function mutant(kind: string, name: string): ExploreOptions['factory'] {
+  return algorithmModule(kind).mutant([name])
+}
+
+/**
+ * The length of the shortest violating path, by a search that shares nothing with the
+ * explorer's: every path up to `depth` from the initial state, no state hashing, no dedup.
+ * null when no path that short violates.
+ */
+function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
+  const cfg = stepConfig(o)
+  const st = new Stepper(cfg)
+  const inv = new Invariants(o.linearizability)
+  const budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine: 0 }
+  const clients = o.ops.map((op) => op.client)
+  let level: World[] = [st.initial()]
+  for (let d = 1; d <= depth; d++) {
+    const next: World[] = []
+    for (const w of level) {
+      for (const a of enabledActions(w, o.spec.cluster.nodes, budgets, clients)) {
+        const out = st.apply(w, a)
+        if (out === null) continue
+        if (inv.violated(out)) return d
+        next.push(out.world)
+      }
+    }
+    level = next
+  }
+  return null
+}
+
+/** The quorum store acknowledging a put before W replicas stored it, one put to explore. */
+const quorumAck = options('quorum', {
+  factory: mutant('quorum', 'ackBeforeQuorum'),
+  ops: [{ client: 1, f: 'put', key: 'k1' }],
+  depth: 8,
+})
+
+describe('explore: seeded bugs', () => {
+  it('BFS finds quorum ackBeforeQuorum with a shortest counterexample (no shorter path violates)', () => {
+    const r = explore(quorumAck)
+    expect(r.stop).toBe('violation')
+    const ce = r.counterexample
+    expect(ce).not.toBeNull()
+    if (!ce) return
+    expect(ce.violations.map((v) => v.name)).toContain('No acknowledged write lost')
+    expect(ce.steps.map((s) => s.text)).toEqual([
+      'client 1 sends c1.1 put k1=c1.1 to n1',
+      'deliver n1 -> n3 Get: Get k1 (c1.1:r)',
+      'deliver n3 -> n1 GetReply: GetReply k1 [] (c1.1:r)',
+    ])
+    // Minimal: an exhaustive tree search (no hashing) finds its first violation at the same depth.
+    expect(shortestByTreeSearch(quorumAck, ce.steps.length)).toBe(ce.steps.length)
+    expect(shortestByTreeSearch(quorumAck, ce.steps.length - 1)).toBeNull()
+  })
+
+  it('the correct quorum store has no violation within the same bound', () => {
+    const r = explore({ ...quorumAck, factory: undefined, depth: 5 })
+    expect(r.stop).toBe('exhausted')
+    expect(r.counterexample).toBeNull()
+    expect(r.states).toBeGreaterThan(1000)
+  })
+
+  it('finds raft forgetPersistVote: two leaders in one term after a restart forgets the vote', () => {
+    const o = options('raft', {
+      factory: mutant('raft', 'forgetPersistVote'),
+      params: { preVote: false },
+      crashes: 1,
+      depth: 20,
+      strategy: 'random',
+      maxStates: 200_000,
+    })
+    const r = explore(o)
+    expect(r.stop).toBe('violation')
+    const ce = r.counterexample
+    if (!ce) return
+    expect(ce.steps.some((s) => s.text.startsWith('crash '))).toBe(true)
+    expect(ce.steps.some((s) => s.text.startsWith('restart '))).toBe(true)
+    expect(ce.violations.map((v) => v.name)).toEqual(['Election Safety'])
+    // The correct Raft survives the same search.
+    expect(explore({ ...o, factory: undefined, maxStates: 20_000 }).stop).toBe('max-states')
+  }, 120_000)
+
+  it('the correct Raft has no violation within depth 6 (crashes allowed)', () => {
+    const r = explore(options('raft', { params: { preVote: false }, crashes: 1, depth: 6 }))
+    expect(r.stop).toBe('exhausted')
+    expect(r.counterexample).toBeNull()
+    expect(r.depth).toBe(6)
+  }, 120_000)
+
+  it('random walks find paxos ignoreAcceptedValue and shrink the path; the same seed gives the same result', () => {
+    const o = options('paxos', {
+      factory: mutant('paxos', 'ignoreAcceptedValue'),
+      strategy: 'random',
+      depth: 24,
+      maxStates: 200_000,
+      ops: parseOps('put,put'),
+    })
+    const a = explore(o)
+    const b = explore(o)
+    expect(a.stop).toBe('violation')
+    expect(a.counterexample?.steps.map((s) => s.text)).toEqual(b.counterexample?.steps.map((s) => s.text))
+    expect(a.transitions).toBe(b.transitions)
+    const ce = a.counterexample
+    if (!ce) return
+    expect(ce.steps.length).toBeLessThanOrEqual(a.foundSteps as number)
+    expect(ce.violations.map((v) => v.name)).toContain('Agreement')
+  }, 120_000)
+
+  it('a Byzantine node breaks Raft (outside its fault model) but not PBFT with f = 1', () => {
+    const raft = explore(
+      options('raft', {
+        params: { preVote: false },
+        byzantine: 1,
+        strategy: 'random',
+        depth: 20,
+        maxStates: 100_000,
+      }),
+    )
+    expect(raft.stop).toBe('violation')
+    const ce = raft.counterexample
+    if (!ce) return
+    expect(ce.steps.some((s) => / as Byzantine n\d (equivocated|forged) it: /.test(s.text))).toBe(true)
+    const faults = ce.trace.filter((e) => e.kind === 'fault')
+    expect(faults.length).toBe(1)
+    expect(faults[0]).toMatchObject({ fault: 'byzantine', phase: 'start' })
+    const pbft = explore(
+      options('pbft', {
+        nodes: 4,
+        byzantine: 1,
+        strategy: 'random',
+        depth: 30,
+        maxStates: 20_000,
+        ops: parseOps('put,get'),
+      }),
+    )
+    expect(pbft.stop).toBe('max-states')
+  }, 120_000)
+
+  it('BFS is deterministic: the same options give the same figures and counterexample', () => {
+    const a = explore(quorumAck)
+    const b = explore(quorumAck)
+    expect({ s: a.states, t: a.transitions, c: a.counterexample?.trace }).toEqual({
+      s: b.states,
+      t: b.transitions,
+      c: b.counterexample?.trace,
+    })
+  })
+
+  it('driven in slices (a host keeping its event loop free), it gives the same result; stop() ends it', () => {
+    for (const strategy of ['bfs', 'dfs', 'random'] as const) {
+      const o = { ...quorumAck, strategy, maxStates: 50_000 }
+      const whole = explore(o)
+      const session = startExplore(o)
+      let r = null
+      let slices = 0
+      while (r === null) {
+        r = session.advance(2)
+        slices++
+      }
+      expect(slices).toBeGreaterThan(1)
+      expect({ stop: r.stop, states: r.states, steps: r.counterexample?.steps }).toEqual({
+        stop: whole.stop,
+        states: whole.states,
+        steps: whole.counterexample?.steps,
+      })
+    }
+    const session = startExplore(options('raft', { depth: 20 }))
+    expect(session.advance(100)).toBeNull()
+    expect(session.progress().transitions).toBeGreaterThanOrEqual(100)
+    expect(session.stop().stop).toBe('stopped')
+  })
+
+  it('DFS and the max-states bound: stops when the bound is reached, and says so', () => {
+    const r = explore(options('raft', { strategy: 'dfs', depth: 10, maxStates: 500 }))
+    expect(r.stop).toBe('max-states')
+    expect(r.states).toBe(500)
+  })
+})
+
+describe('explore: the counterexample as a run', () => {
+  const o = { ...quorumAck, depth: 4 }
+
+  it('is a trace as the simulator records one: each delivery after its send, times in step order', () => {
+    const ce = explore(o).counterexample
+    expect(ce).not.toBeNull()
+    if (!ce) return
+    const trace = ce.trace
+    for (let i = 1; i < trace.length; i++) expect(trace[i].t).toBeGreaterThan(trace[i - 1].t)
+    const sent = new Set<number>()
+    for (const e of trace) {
+      if (e.kind === 'send') sent.add(e.msgId)
+      if (e.kind === 'deliver') {
+        expect(sent.has(e.msgId)).toBe(true)
+        expect(e.vc.every((x) => x >= 0)).toBe(true)
+      }
+    }
+    // The last step (step 3) happens at 3 synthetic ms.
+    expect(Math.floor(trace[trace.length - 1].t / 1000)).toBe(ce.steps.length)
+    expect(trace.filter((e) => e.kind === 'op').map((e) => (e.kind === 'op' ? e.phase : ''))).toEqual([
+      'invoke',
+      'ok',
+    ])
+    // Judged again from the trace alone: the same violation.
+    expect(ce.violations.some(isViolation)).toBe(true)
+  })
+
+  it('records as a run (trace, ops, summary, nodes) that Replay reads back', () => {
+    const ce = explore(o).counterexample
+    if (!ce) throw new Error('no counterexample')
+    const store = LabStore.memory()
+    try {
+      const spec = counterexampleSpec(o.spec, { mutant: 'ackBeforeQuorum', strategy: 'bfs', steps: 3 })
+      const runId = recordTrace(store, {
+        spec,
+        trace: ce.trace,
+        summary: traceSummary(ce.trace, ce.checks),
+        nodes: finalNodes(ce.trace, 3),
+        appVersion: 'test',
+      })
+      const run = store.getRun(runId)
+      expect(run?.status).toBe('done')
+      expect(run?.summary?.verdict).toBe('violation')
+      expect(run?.summary?.ops).toEqual({ total: 1, ok: 1, fail: 0, info: 0 })
+      expect(run?.name).toBe('explore explore-quorum mutant ackBeforeQuorum bfs 3 steps')
+      const page = store.tracePage(runId, { limit: 1000 })
+      expect(page.events.length).toBe(ce.trace.length)
+      expect(store.counts(runId).ops).toBe(1)
+    } finally {
+      store.close()
+    }
+  })
+})
+
+describe('explore: state encoding and copies', () => {
+  class Box {
+    items = new Map<string, number[]>()
+    tags = new Set<string>()
+    n = 0
+    bump(): void {
+      this.n++
+    }
+  }
+
+  it('encodes Maps and Sets whatever their insertion order, and tells different states apart', () => {
+    const a = new Box()
+    a.items.set('x', [1]).set('y', [2])
+    a.tags.add('p').add('q')
+    const b = new Box()
+    b.items.set('y', [2]).set('x', [1])
+    b.tags.add('q').add('p')
+    expect(encodeValue(a)).toBe(encodeValue(b))
+    expect(digest(a)).toBe(digest(b))
+    b.items.set('x', [1, 0])
+    expect(encodeValue(a)).not.toBe(encodeValue(b))
+    expect(digest(a)).not.toBe(digest(b))
+    // The same fields in another class are another state.
+    expect(digest({ n: 1 })).not.toBe(digest(Object.assign(Object.create(Box.prototype) as object, { n: 1 })))
+  })
+
+  it('copies deeply, keeps prototypes and aliasing, and leaves the original alone', () => {
+    const shared = [1, 2]
+    const a = new Box()
+    a.items.set('x', shared).set('y', shared)
+    const c = cloneState(a)
+    expect(c).toBeInstanceOf(Box)
+    expect(c.items.get('x')).toBe(c.items.get('y'))
+    c.items.get('x')?.push(3)
+    c.bump()
+    expect(shared).toEqual([1, 2])
+    expect(a.n).toBe(0)
+    expect(c.n).toBe(1)
+  })
+
+  it('refuses a closure in a field (a copy would still act on the original), naming it', () => {
+    class Holder {
+      n = 0
+      inc = (): void => {
+        this.n++
+      }
+    }
+    expect(() => cloneState(new Holder())).toThrow(StateShapeError)
+    expect(() => cloneState(new Holder())).toThrow(/Holder\.inc holds a closure/)
+  })
+
+  it('copies every algorithm node so that a step on the copy leaves the original unchanged', () => {
+    for (const m of ['raft', 'paxos', 'multipaxos', 'pbft', 'quorum']) {
+      const o = options(m, { nodes: m === 'pbft' ? 4 : 3, ops: [{ client: 1, f: 'put', key: 'k1' }] })
+      const st = new Stepper(stepConfig(o))
+      const w0 = st.initial()
+      const before = w0.nodes.map((n) => digest(n.proto))
+      const acts: Action[] = enabledActions(
+        w0,
+        o.spec.cluster.nodes,
+        { crashes: 0, drops: 0, attempts: 2, byzantine: 0 },
+        [1],
+      )
+      for (const a of acts) st.apply(w0, a)
+      expect(
+        w0.nodes.map((n) => digest(n.proto)),
+        m,
+      ).toEqual(before)
+    }
+  })
+})
