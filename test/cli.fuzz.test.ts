@@ -1,27 +1,15 @@
 // `quorum-lab fuzz` (issue 16.2): a campaign over worker threads, a mutant caught and its
 // violating seed recorded as a run that replays the violation; bad options are exit 2.
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { labCli } from './cli.helpers'
 
 const dir = mkdtempSync(join(tmpdir(), 'ql-fuzz-cli-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-function lab(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tsx', 'src/main/cli/main.ts', ...args], {
-      env: { ...process.env, NO_COLOR: '1' },
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => resolve({ code, stdout, stderr }))
-  })
-}
+const lab = (args: string[]): ReturnType<typeof labCli> => labCli(args, { timeoutMs: 300_000 })
 
 describe('quorum-lab fuzz', () => {
   it('a correct algorithm: every seed checked on two workers, exit 0', async () => {

@@ -22,6 +22,7 @@ import type { FuzzSeedResult, FuzzSeedTask, TaskResult } from '../workers/tasks'
 import { redisUrlProblem } from '../fleet/connection'
 import { runFleetTasks } from '../fleet/campaign'
 import { createHash } from 'node:crypto'
+import { recordCampaign, recordSeed, seedRunId, setSeedRun } from '../store/campaigns'
 
 export const FUZZ_EXIT = { ok: 0, violation: 1, badInput: 2 } as const
 
@@ -121,11 +122,19 @@ export function registerFuzzCommand(
  */
 function campaignId(first: FuzzSeedTask, seeds: number): string {
   const { id: _id, ...rest } = first
-  return `fuzz-${createHash('sha256')
-    .update(JSON.stringify({ ...rest, seeds }))
-    .digest('hex')
-    .slice(0, 16)}`
+  return `fuzz-${sha(JSON.stringify({ ...rest, seeds }))}`
 }
+
+/**
+ * What determines a seed's result apart from the seed and the app version (algorithm, mutants,
+ * duration, nodes, style): with them, a seed's identity in the database.
+ */
+function specKey(task: FuzzSeedTask): string {
+  const { id: _id, seed: _seed, version: _version, ...rest } = task
+  return sha(JSON.stringify(rest))
+}
+
+const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16)
 
 /** The command that reproduces `seed` of this campaign. */
 function reproduceCommand(o: FuzzCliOptions, seed: number): string {
@@ -194,6 +203,54 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
     return mutants.length > 0 ? { ...spec, algorithm: { ...spec.algorithm, mutants } } : spec
   }
 
+  // Each seed's result goes into the data folder as it arrives (once per spec + seed + version,
+  // however often the fleet delivers it); violating seeds are recorded as runs at the end.
+  const service = o.record ? ctx.openService(o.data) : null
+  const key = specKey(task(0))
+  const campaign = campaignId(task(0), seeds)
+  try {
+    const { id: _id, version: _v, kind: _k, ...options } = task(0)
+    service?.store.write('recording a fuzz campaign in', () =>
+      recordCampaign(
+        service.store.db,
+        { id: campaign, kind: 'fuzz', options, seeds, appVersion: APP_VERSION },
+        isoNow(),
+      ),
+    )
+    return await fuzzCampaign(o, ctx, {
+      service,
+      key,
+      campaign,
+      seeds,
+      start,
+      single,
+      mutants,
+      nodes,
+      task,
+      specOf,
+    })
+  } finally {
+    service?.close()
+  }
+}
+
+interface CampaignSetup {
+  service: LabService | null
+  key: string
+  campaign: string
+  seeds: number
+  start: number
+  single: boolean
+  mutants: string[]
+  nodes: number
+  task(i: number): FuzzSeedTask
+  specOf(seed: number): ExperimentSpec
+}
+
+const isoNow = (): string => new Date().toISOString()
+
+async function fuzzCampaign(o: FuzzCliOptions, ctx: FuzzCliContext, setup: CampaignSetup): Promise<number> {
+  const { service, key, campaign, seeds, start, single, mutants, nodes, task, specOf } = setup
   const c: Campaign = {
     algorithm: o.algorithm,
     mutants,
@@ -244,6 +301,20 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
   const shouldStop = (): boolean => interrupted || (o.first === true && c.violating.length > 0)
   try {
     const onResult = ({ result: r }: TaskResult): void => {
+      service?.store.write('recording a fuzz seed in', () =>
+        recordSeed(
+          service.store.db,
+          {
+            specKey: key,
+            seed: r.seed,
+            appVersion: APP_VERSION,
+            campaignId: campaign,
+            violations: r.violations.length,
+            result: r,
+          },
+          isoNow(),
+        ),
+      )
       c.done++
       c.events += r.events
       c.simulatedMs += r.simulatedMs
@@ -276,7 +347,7 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
       await runFleetTasks(seeds, task, {
         redis: o.redis,
         queue: o.queue,
-        campaign: campaignId(task(0), seeds),
+        campaign,
         onResult,
         shouldStop,
         log: (line) => ctx.err(line),
@@ -292,22 +363,27 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
   // Violating seeds (and a single seed) become recorded runs: the same spec and seed, so the
   // run opens in Replay and `rerun` repeats it event for event.
   const seedsToRecord = single ? [start] : toRecord.slice(0, 20)
-  if (o.record && seedsToRecord.length > 0 && !interrupted) {
-    const service = ctx.openService(o.data)
-    try {
-      for (const seed of seedsToRecord) {
-        const run = await service.startRun({ spec: specOf(seed), speed: 'max' })
-        const final = await ctx.awaitRun(service, run)
-        c.recorded.push({ seed, runId: final.runId })
-        if (single && !o.json) ctx.printSummary(final)
-        if (!o.json)
-          ctx.out(`recorded seed ${seed} as run ${final.runId} (${final.summary?.verdict ?? final.status})`)
+  if (service !== null && seedsToRecord.length > 0 && !interrupted) {
+    for (const seed of seedsToRecord) {
+      // A seed recorded by an earlier campaign (same spec, seed and version) is not recorded twice.
+      const known = single ? null : seedRunId(service.store.db, key, seed, APP_VERSION)
+      if (known !== null) {
+        c.recorded.push({ seed, runId: known })
+        if (!o.json) ctx.out(`seed ${seed} is recorded as run ${known} already`)
+        continue
       }
-      if (!single && toRecord.length > seedsToRecord.length && !o.json)
-        ctx.out(`(recorded the first ${seedsToRecord.length} of ${toRecord.length} violating seeds)`)
-    } finally {
-      service.close()
+      const run = await service.startRun({ spec: specOf(seed), speed: 'max' })
+      const final = await ctx.awaitRun(service, run)
+      c.recorded.push({ seed, runId: final.runId })
+      service.store.write('linking a fuzz seed to its run in', () =>
+        setSeedRun(service.store.db, key, seed, APP_VERSION, final.runId),
+      )
+      if (single && !o.json) ctx.printSummary(final)
+      if (!o.json)
+        ctx.out(`recorded seed ${seed} as run ${final.runId} (${final.summary?.verdict ?? final.status})`)
     }
+    if (!single && toRecord.length > seedsToRecord.length && !o.json)
+      ctx.out(`(recorded the first ${seedsToRecord.length} of ${toRecord.length} violating seeds)`)
   }
 
   const secs = c.wallMs / 1000

@@ -152,6 +152,39 @@ ALTER TABLE metrics ADD COLUMN by_type TEXT;
 ALTER TABLE runs ADD COLUMN speed TEXT;
 `,
   },
+  {
+    version: 5,
+    description: 'fuzz campaigns and their seeds (one row per spec + seed + app version)',
+    sql: `
+CREATE TABLE campaigns (
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  options TEXT NOT NULL,
+  seeds INTEGER NOT NULL,
+  app_version TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+
+-- A seed's result is determined by what the campaign ran (spec_key: a hash of the algorithm,
+-- mutants, duration, nodes and fault style), the seed and the app version: that triple is the
+-- row's identity, so a task delivered twice (at-least-once) is stored once; deliveries counts
+-- how often it arrived.
+CREATE TABLE campaign_seeds (
+  spec_key TEXT NOT NULL,
+  seed INTEGER NOT NULL,
+  app_version TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  violations INTEGER NOT NULL,
+  result TEXT NOT NULL,
+  run_id TEXT,
+  deliveries INTEGER NOT NULL DEFAULT 1,
+  done_at TEXT NOT NULL,
+  UNIQUE (spec_key, seed, app_version)
+);
+CREATE INDEX campaign_seeds_campaign ON campaign_seeds (campaign_id, seed);
+`,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
@@ -166,4 +199,6 @@ export const OUR_TABLES = [
   'faults',
   'metrics',
   'sketches',
+  'campaigns',
+  'campaign_seeds',
 ]

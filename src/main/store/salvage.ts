@@ -19,6 +19,9 @@ import { isCorruptionCode, sqliteCode } from './integrity'
 
 type SqliteDb = Database.Database
 
+/** Tables that are not rows of one run (no run_seq column). */
+const NOT_PER_RUN = new Set(['runs', 'experiments', 'campaigns', 'campaign_seeds'])
+
 /** Tables whose key is run_seq (WITHOUT ROWID), with their primary-key order. */
 const BY_RUN: Record<string, string> = {
   nodes: 'run_seq, node',
@@ -303,7 +306,7 @@ function runOfKey(src: SqliteDb, table: string, key: string, k: number): number 
 function dropOrphans(dst: SqliteDb, tables: readonly TableSalvage[]): Map<string, number> {
   const out = new Map<string, number>()
   for (const t of tables) {
-    if (t.table === 'runs' || t.table === 'experiments') continue
+    if (NOT_PER_RUN.has(t.table)) continue
     const res = dst.prepare(`DELETE FROM "${t.table}" WHERE run_seq NOT IN (SELECT seq FROM runs)`).run()
     if (res.changes > 0) {
       out.set(t.table, res.changes)
@@ -320,7 +323,7 @@ function describeRuns(dst: SqliteDb, tables: readonly TableSalvage[]): RunSalvag
     id: string
     name: string
   }>
-  const counted = tables.filter((t) => t.table !== 'runs' && t.table !== 'experiments')
+  const counted = tables.filter((t) => !NOT_PER_RUN.has(t.table))
   return runs.map((r) => {
     const rows: Record<string, number> = {}
     const losses: string[] = []
