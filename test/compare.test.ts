@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { LabError, type Comparison, type LabEvent, type RunInfo } from '../src/shared/api'
 import type { ExperimentSpecInput } from '../src/shared/spec'
 import { LabService } from '../src/main/lab/service'
-import { leaderlessPeriods, unavailableStretches } from '../src/main/lab/compare'
+import { leaderless, leaderlessPeriods, unavailableStretches } from '../src/main/lab/compare'
 import { sweepProgress } from '../src/main/cli/sweep'
 
 const base: ExperimentSpecInput = {
@@ -153,6 +153,16 @@ describe('compareRuns on recorded simulated runs', () => {
     // (Whether or not the quorum store is built yet: n/a depends only on the algorithm.)
     expect(c.runs[0].elections).toBeNull()
     expect(c.runs[1].elections).not.toBeNull()
+  })
+
+  it("n/a comes from each algorithm's vocabulary: no leader named, no elections", () => {
+    // PBFT's primary changes by view change: it has elections to count; Paxos and the quorum
+    // store name no leader; an algorithm the lab does not know is n/a too.
+    expect(['raft', 'paxos', 'multipaxos', 'pbft', 'quorum', 'nope'].filter(leaderless)).toEqual([
+      'paxos',
+      'quorum',
+      'nope',
+    ])
   })
 })
 

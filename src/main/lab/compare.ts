@@ -11,9 +11,12 @@ import type { CompareRun, Comparison, MetricsWindow, RunInfo } from '../../share
 import type { LabStore } from '../store'
 import { faultPeriods, leaderTimeline, mergedLatency, opTimeline } from '../store/compare-queries'
 import type { LatencySketch } from '../../core/sketch'
+import { findAlgorithm } from '../../core/protocols/registry'
 
-/** Algorithms with no leader or view: elections are n/a. */
-export const LEADERLESS_ALGORITHMS: readonly string[] = ['paxos', 'quorum']
+/** An algorithm with no leader or view (its vocabulary names none; unknown ones too): elections are n/a. */
+export function leaderless(algorithm: string): boolean {
+  return (findAlgorithm(algorithm)?.info.vocabulary.leader ?? null) === null
+}
 
 /** An unavailability stretch counts when at least this long, and at least 5x the run's p50. */
 export const UNAVAILABLE_FLOOR_MS = 50
@@ -163,7 +166,7 @@ export function compareRun(store: LabStore, run: RunInfo): CompareRun {
   const unavailability = un.periods.map(([a, b]) => ({ startMs: ms(a), endMs: ms(b) }))
 
   let elections: CompareRun['elections'] = null
-  if (!LEADERLESS_ALGORITHMS.includes(run.algorithm)) {
+  if (!leaderless(run.algorithm)) {
     const le = leaderlessPeriods(leaderTimeline(store, run.runId), endUs)
     const periods: Period[] = le.periods.map(([a, b]) => ({ startMs: ms(a), endMs: ms(b) }))
     const lengths = periods.map((p) => p.endMs - p.startMs)
