@@ -6,7 +6,6 @@ import { z } from 'zod'
 import type { CheckResult } from '../../../shared/api'
 import { between, intBetween, MAX_CLIENT_TIMEOUT_MS, MAX_RATE_PER_SEC } from '../../../shared/bounds'
 import { Tally } from '../../check/tally'
-import { encodeValue } from '../../explore/encode'
 import type { MaelstromOp, WorkloadContext } from '../types'
 
 /** Options every Maelstrom workload takes: how many clients, how fast, how long a client waits. */
@@ -37,15 +36,6 @@ export function uniqueValue(clients: number, client: number, opIndex: number): n
   if (!Number.isInteger(opIndex) || opIndex < 0)
     throw new RangeError(`opIndex ${opIndex} must be a whole number >= 0`)
   return opIndex * clients + client
-}
-
-/** The identity of a JSON value (object key order does not matter). */
-export const valueKey = (v: unknown): string => encodeValue(v)
-
-/** A value as it reads in a detail (long values cut). */
-export function show(v: unknown): string {
-  const s = v === undefined ? 'nothing' : JSON.stringify(v)
-  return s.length > 80 ? `${s.slice(0, 77)}...` : s
 }
 
 /** `op o12 (client 3 on n2)` */

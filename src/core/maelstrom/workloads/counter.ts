@@ -10,16 +10,8 @@ import type { CheckResult } from '../../../shared/api'
 import { intBetween } from '../../../shared/bounds'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, MaelstromWorkload, WorkloadContext } from '../types'
-import {
-  clientOptions,
-  describeOp,
-  finalReads,
-  listNames,
-  nodeFor,
-  readShare,
-  show,
-  verdictOf,
-} from './common'
+import { clientOptions, describeOp, finalReads, listNames, nodeFor, readShare, verdictOf } from './common'
+import { show } from '../values'
 
 const counterOptions = {
   ...clientOptions,

@@ -8,7 +8,8 @@
 import type { CheckResult } from '../../../shared/api'
 import { fmtTime, Tally } from '../../check/tally'
 import type { MaelstromOp, WorkloadContext } from '../types'
-import { describeOp, finalReads, listNames, show, valueKey, verdictOf } from './common'
+import { describeOp, finalReads, listNames, verdictOf } from './common'
+import { show, valueKey } from '../values'
 
 export interface SetShape {
   /** The check's name. */

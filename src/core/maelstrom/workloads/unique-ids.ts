@@ -4,7 +4,8 @@ import { z } from 'zod'
 import type { CheckResult } from '../../../shared/api'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, MaelstromWorkload } from '../types'
-import { clientOptions, describeOp, nodeFor, notJudged, show, valueKey, verdictOf } from './common'
+import { clientOptions, describeOp, nodeFor, notJudged, verdictOf } from './common'
+import { show, valueKey } from '../values'
 
 export const uniqueIdsOptionsSchema = z.strictObject({ ...clientOptions })
 export type UniqueIdsOptions = z.infer<typeof uniqueIdsOptionsSchema>
