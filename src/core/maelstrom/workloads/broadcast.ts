@@ -8,7 +8,7 @@ import { intBetween } from '../../../shared/bounds'
 import { quantileSorted } from '../../engine/stats'
 import type { MaelstromOp, MaelstromWorkload, WorkloadContext, WorkloadFigure } from '../types'
 import { clientOptions, nodeFor, readShare, uniqueValue } from './common'
-import { checkSetFull, stableLatenciesUs, type SetShape } from './set-full'
+import { analyseSet, type SetShape } from './set-full'
 import { computeTopology, TOPOLOGIES } from './topology'
 
 export const broadcastOptionsSchema = z.strictObject({
@@ -46,9 +46,9 @@ export function createBroadcastWorkload(options: BroadcastOptions): MaelstromWor
     },
     finalRequests: (ctx) => ctx.nodeIds.map((node) => ({ node, body: { type: 'read' } })),
     check: (ops, ctx) => {
-      const r = checkSetFull(ops, ctx, BROADCAST_SHAPE)
-      r.details.push(...broadcastFigures(ops, ctx).map(figureText))
-      return [r]
+      const { result, stableLatenciesUs } = analyseSet(ops, ctx, BROADCAST_SHAPE)
+      result.details.push(...figuresOf(ops, ctx, stableLatenciesUs).map(figureText))
+      return [result]
     },
     figures: broadcastFigures,
   }
@@ -56,7 +56,14 @@ export function createBroadcastWorkload(options: BroadcastOptions): MaelstromWor
 
 /** Stable latency quantiles (ms) and messages per op (null when the host counted no messages). */
 export function broadcastFigures(ops: readonly MaelstromOp[], ctx: WorkloadContext): WorkloadFigure[] {
-  const lat = stableLatenciesUs(ops, BROADCAST_SHAPE)
+  return figuresOf(ops, ctx, analyseSet(ops, ctx, BROADCAST_SHAPE).stableLatenciesUs)
+}
+
+function figuresOf(
+  ops: readonly MaelstromOp[],
+  ctx: WorkloadContext,
+  lat: readonly number[],
+): WorkloadFigure[] {
   const none = lat.length === 0 ? 'no acknowledged broadcast was seen by a later read' : undefined
   const q = (name: string, p: number): WorkloadFigure => {
     const us = quantileSorted(lat, p)

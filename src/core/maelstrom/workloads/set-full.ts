@@ -4,12 +4,14 @@
 // holding an element no client ever tried to add, or one whose add definitely failed, or one
 // read before its add was sent; a read_ok whose set is not an array. Not judged (never ok):
 // no add acknowledged, or a node whose final read was never answered. Also each acknowledged
-// element's stable latency: from its add's invocation until every later read held it. Pure.
+// element's stable latency: from its add's invocation until every later read held it.
+// One pass over the reads in invocation order, elements interned to numbers, so a long run
+// (thousands of reads of thousands of elements) is checked in well under a second. Pure.
 import type { CheckResult } from '../../../shared/api'
 import { fmtTime, Tally } from '../../check/tally'
 import type { MaelstromOp, WorkloadContext } from '../types'
-import { describeOp, finalReads, listNames, verdictOf } from './common'
 import { show, valueKey } from '../values'
+import { describeOp, finalReads, listNames, verdictOf } from './common'
 
 export interface SetShape {
   /** The check's name. */
@@ -23,82 +25,149 @@ export interface SetShape {
   addWord: string
 }
 
-interface AddInfo {
-  op: MaelstromOp
-  element: unknown
+export interface SetAnalysis {
+  result: CheckResult
+  /** Stable latency of each acknowledged element that became stable, µs, ascending. */
+  stableLatenciesUs: number[]
 }
 
-interface ReadSet {
-  op: MaelstromOp
-  keys: Set<string>
-}
+/** Element ids: primitives by value, anything else by its canonical encoding. */
+class Interner {
+  private readonly prim = new Map<unknown, number>()
+  private readonly other = new Map<string, number>()
+  size = 0
 
-/** The adds of the history by element, and the answered reads with their sets (invalid reads reported). */
-function collect(
-  ops: readonly MaelstromOp[],
-  shape: SetShape,
-  tally: Tally,
-): { adds: Map<string, AddInfo>; reads: ReadSet[] } {
-  const adds = new Map<string, AddInfo>()
-  const reads: ReadSet[] = []
-  for (const op of ops) {
-    if (op.request.type === shape.addType) {
-      const element = op.request[shape.elementField]
-      const k = valueKey(element)
-      const prev = adds.get(k)
-      // An element added twice (should not happen): keep the most successful attempt.
-      if (!prev || rank(op) > rank(prev.op)) adds.set(k, { op, element })
-    } else if (op.request.type === 'read' && op.outcome === 'ok') {
-      const set = op.reply?.[shape.readField]
-      if (!Array.isArray(set)) {
-        tally.add(
-          () => `${describeOp(op)} answered read_ok without a ${shape.readField} array (got ${show(set)})`,
-          op.id,
-        )
-        continue
-      }
-      reads.push({ op, keys: new Set(set.map(valueKey)) })
-    }
+  private static primitive(v: unknown): boolean {
+    return v === null || (typeof v !== 'object' && typeof v !== 'function')
   }
-  return { adds, reads }
+
+  get(v: unknown): number | undefined {
+    return Interner.primitive(v) ? this.prim.get(v) : this.other.get(valueKey(v))
+  }
+
+  add(v: unknown): number {
+    const known = this.get(v)
+    if (known !== undefined) return known
+    const id = this.size++
+    if (Interner.primitive(v)) this.prim.set(v, id)
+    else this.other.set(valueKey(v), id)
+    return id
+  }
 }
 
 const rank = (op: MaelstromOp): number => (op.outcome === 'ok' ? 2 : op.outcome === 'info' ? 1 : 0)
 
-/** Every read holds only elements some client tried to add (and did not definitely fail), after the add was sent. */
-function checkReadsKnown(
-  adds: Map<string, AddInfo>,
-  reads: readonly ReadSet[],
-  shape: SetShape,
-  tally: Tally,
-): void {
-  for (const r of reads) {
-    const set = r.op.reply?.[shape.readField] as unknown[]
-    for (const element of set) {
-      const k = valueKey(element)
-      const add = adds.get(k)
-      if (!add) {
+/** Judge a set-full history, and measure each acknowledged element's stable latency. */
+export function analyseSet(ops: readonly MaelstromOp[], ctx: WorkloadContext, shape: SetShape): SetAnalysis {
+  const tally = new Tally(shape.name)
+  const ids = new Interner()
+  const addOf: MaelstromOp[] = []
+  const elementOf: unknown[] = []
+  const reads: Array<{ op: MaelstromOp; set: unknown[] }> = []
+  for (const op of ops) {
+    if (op.request.type === shape.addType) {
+      const element = op.request[shape.elementField]
+      const id = ids.add(element)
+      // An element added twice (should not happen): keep the most successful attempt.
+      if (addOf[id] === undefined || rank(op) > rank(addOf[id])) {
+        addOf[id] = op
+        elementOf[id] = element
+      }
+    } else if (op.request.type === 'read' && op.outcome === 'ok') {
+      const set = op.reply?.[shape.readField]
+      if (Array.isArray(set)) reads.push({ op, set })
+      else
+        tally.add(
+          () => `${describeOp(op)} answered read_ok without a ${shape.readField} array (got ${show(set)})`,
+          op.id,
+        )
+    }
+  }
+  reads.sort((a, b) => a.op.invokeUs - b.op.invokeUs)
+  const acked: number[] = []
+  for (let id = 0; id < ids.size; id++) if (addOf[id].outcome === 'ok') acked.push(id)
+  acked.sort((a, b) => addOf[a].invokeUs - addOf[b].invokeUs)
+
+  const stamp = new Int32Array(ids.size).fill(-1)
+  const stableSince = new Float64Array(ids.size).fill(-1)
+  const missed = new Uint8Array(ids.size)
+  let active = 0
+  reads.forEach((r, ri) => {
+    for (const element of r.set) {
+      const id = ids.get(element)
+      if (id === undefined) {
         tally.add(
           () => `${describeOp(r.op)} read ${show(element)}, which no client ever tried to ${shape.addWord}`,
-          `unknown ${k}`,
+          `unknown ${valueKey(element)}`,
         )
-      } else if (add.op.outcome === 'fail') {
+        continue
+      }
+      stamp[id] = ri
+      const add = addOf[id]
+      if (add.outcome === 'fail')
         tally.add(
           () =>
-            `${describeOp(r.op)} read ${show(element)}, but its ${shape.addWord} (${add.op.id}) definitely failed ` +
-            `(error ${add.op.errorCode ?? '?'})`,
-          `failed ${k}`,
+            `${describeOp(r.op)} read ${show(element)}, but its ${shape.addWord} (${add.id}) definitely failed ` +
+            `(error ${add.errorCode ?? '?'})`,
+          `failed ${id}`,
         )
-      } else if (r.op.completeUs !== null && r.op.completeUs < add.op.invokeUs) {
+      else if (r.op.completeUs !== null && r.op.completeUs < add.invokeUs)
         tally.add(
           () =>
             `${describeOp(r.op)} read ${show(element)} at ${fmtTime(r.op.completeUs ?? 0)}, before its ` +
-            `${shape.addWord} (${add.op.id}) was sent at ${fmtTime(add.op.invokeUs)}`,
-          `future ${k}`,
+            `${shape.addWord} (${add.id}) was sent at ${fmtTime(add.invokeUs)}`,
+          `future ${id}`,
         )
+    }
+    // Every acknowledged element whose add was sent by now: held by this read, or missed.
+    while (active < acked.length && addOf[acked[active]].invokeUs <= r.op.invokeUs) active++
+    for (let i = 0; i < active; i++) {
+      const id = acked[i]
+      if (stamp[id] === ri) {
+        if (stableSince[id] < 0) stableSince[id] = r.op.invokeUs
+      } else {
+        stableSince[id] = -1
+        missed[id] = 1
       }
     }
+  })
+
+  const finals = finalReads(ops, ctx)
+  let judgedNodes = 0
+  for (const node of ctx.nodeIds) {
+    const op = finals.byNode.get(node)
+    const set = op?.reply?.[shape.readField]
+    if (!op || !Array.isArray(set)) continue
+    judgedNodes++
+    const held = new Set<number>()
+    for (const element of set) {
+      const id = ids.get(element)
+      if (id !== undefined) held.add(id)
+    }
+    for (const id of acked) {
+      if (held.has(id)) continue
+      const add = addOf[id]
+      tally.add(
+        () =>
+          `${shape.addWord} of ${show(elementOf[id])} (${describeOp(add)}) was acknowledged at ` +
+          `${fmtTime(add.completeUs ?? add.invokeUs)}, but ${node}'s final read (${op.id}) does not hold it`,
+        `lost ${id} ${node}`,
+      )
+    }
   }
+  const missing = ctx.nodeIds.filter((n) => !finals.byNode.has(n))
+  let unjudged: string | null = null
+  if (acked.length === 0) unjudged = `no ${shape.addWord} was acknowledged`
+  else if (missing.length > 0) unjudged = `no final read was answered by ${listNames(missing)}`
+  const note = `${acked.length} acknowledged ${shape.addWord}s checked against ${judgedNodes} of ${ctx.nodeIds.length} nodes' final reads`
+
+  const stableLatenciesUs: number[] = []
+  for (const id of acked) {
+    if (stableSince[id] < 0) continue
+    stableLatenciesUs.push(missed[id] ? stableSince[id] - addOf[id].invokeUs : 0)
+  }
+  stableLatenciesUs.sort((a, b) => a - b)
+  return { result: verdictOf(tally, unjudged, [note]), stableLatenciesUs }
 }
 
 /** Judge a set-full history; the result names how many elements and final reads were judged. */
@@ -107,60 +176,5 @@ export function checkSetFull(
   ctx: WorkloadContext,
   shape: SetShape,
 ): CheckResult {
-  const tally = new Tally(shape.name)
-  const { adds, reads } = collect(ops, shape, tally)
-  checkReadsKnown(adds, reads, shape, tally)
-  const acked = [...adds.values()].filter((a) => a.op.outcome === 'ok')
-  const finals = finalReads(ops, ctx)
-  const finalSets = new Map<string, ReadSet>()
-  for (const r of reads) if (finals.byNode.get(r.op.node) === r.op) finalSets.set(r.op.node, r)
-  for (const [node, r] of finalSets) {
-    for (const a of acked) {
-      if (r.keys.has(valueKey(a.element))) continue
-      tally.add(
-        () =>
-          `${shape.addWord} of ${show(a.element)} (${describeOp(a.op)}) was acknowledged at ` +
-          `${fmtTime(a.op.completeUs ?? a.op.invokeUs)}, but ${node}'s final read (${r.op.id}) does not hold it`,
-        `lost ${valueKey(a.element)} ${node}`,
-      )
-    }
-  }
-  const missing = ctx.nodeIds.filter((n) => !finalSets.has(n))
-  let unjudged: string | null = null
-  if (acked.length === 0) unjudged = `no ${shape.addWord} was acknowledged`
-  else if (missing.length > 0) unjudged = `no final read was answered by ${listNames(missing)}`
-  const note = `${acked.length} acknowledged ${shape.addWord}s checked against ${finalSets.size} of ${ctx.nodeIds.length} nodes' final reads`
-  return verdictOf(tally, unjudged, [note])
-}
-
-/**
- * Each acknowledged element's stable latency, µs: 0 when reads sent after its add held it and none missed it,
- * otherwise from the add's invocation to the first read holding it sent after the last read
- * that missed it. Elements never stably present (missing from a later read to the end) have none.
- */
-export function stableLatenciesUs(ops: readonly MaelstromOp[], shape: SetShape): number[] {
-  const scratch = new Tally(shape.name)
-  const { adds, reads } = collect(ops, shape, scratch)
-  const sorted = [...reads].sort((a, b) => a.op.invokeUs - b.op.invokeUs)
-  const out: number[] = []
-  for (const a of adds.values()) {
-    if (a.op.outcome !== 'ok') continue
-    const k = valueKey(a.element)
-    const t0 = a.op.invokeUs
-    let lastMiss = -1
-    for (let i = sorted.length - 1; i >= 0 && sorted[i].op.invokeUs >= t0; i--) {
-      if (!sorted[i].keys.has(k)) {
-        lastMiss = i
-        break
-      }
-    }
-    if (lastMiss === -1) {
-      // Never missed: stable from the start, if any read after the add saw it at all.
-      if (sorted.some((r) => r.op.invokeUs >= t0 && r.keys.has(k))) out.push(0)
-      continue
-    }
-    const seen = sorted.slice(lastMiss + 1).find((r) => r.keys.has(k))
-    if (seen) out.push(seen.op.invokeUs - t0)
-  }
-  return out.sort((x, y) => x - y)
+  return analyseSet(ops, ctx, shape).result
 }
