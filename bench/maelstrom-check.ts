@@ -7,6 +7,21 @@ import { createWorkload } from '../src/core/maelstrom/workloads'
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5']
 const ctx = { nodeIds: NODES, options: {}, nodeMessages: 0 }
 
+/** A final read on every node at `t` µs answering `fields`. */
+function finalReads(t: number, fields: Record<string, unknown>): MaelstromOp[] {
+  return NODES.map((node) => ({
+    id: `f${node}`,
+    client: 0,
+    node,
+    request: { type: 'read' },
+    invokeUs: t,
+    completeUs: t + 50,
+    outcome: 'ok',
+    final: true,
+    reply: { type: 'read_ok', ...fields },
+  }))
+}
+
 function broadcastHistory(n: number): MaelstromOp[] {
   const ops: MaelstromOp[] = []
   const held: number[] = []
@@ -36,18 +51,7 @@ function broadcastHistory(n: number): MaelstromOp[] {
       reply: { type: 'read_ok', messages: seen },
     })
   }
-  for (const node of NODES)
-    ops.push({
-      id: `f${node}`,
-      client: 0,
-      node,
-      request: { type: 'read' },
-      invokeUs: n * 100 + 1000,
-      completeUs: n * 100 + 2000,
-      outcome: 'ok',
-      final: true,
-      reply: { type: 'read_ok', messages: held },
-    })
+  ops.push(...finalReads(n * 100 + 1000, { messages: held }))
   return ops
 }
 
@@ -69,18 +73,7 @@ function counterHistory(n: number): MaelstromOp[] {
       ...(inDoubt ? {} : { reply: { type: 'add_ok' } }),
     })
   }
-  for (const node of NODES)
-    ops.push({
-      id: `f${node}`,
-      client: 0,
-      node,
-      request: { type: 'read' },
-      invokeUs: n * 100,
-      completeUs: n * 100 + 50,
-      outcome: 'ok',
-      final: true,
-      reply: { type: 'read_ok', value: sum },
-    })
+  ops.push(...finalReads(n * 100, { value: sum }))
   return ops
 }
 
