@@ -3,23 +3,12 @@
 // `broadcast_ok`) and `read` (answered `read_ok {messages}`); once faults healed, a final read
 // on every node. The check: every acknowledged message is in every node's final read, and no
 // read holds a message never broadcast. Figures: stable latency and messages per op. Pure.
-import { z } from 'zod'
-import { intBetween } from '../../../shared/bounds'
 import { quantileSorted } from '../../engine/stats'
 import type { MaelstromOp, MaelstromWorkload, WorkloadContext, WorkloadFigure } from '../types'
-import { clientOptions, nodeFor, readShare, uniqueValue } from './common'
+import { nodeFor, uniqueValue } from './common'
+import type { BroadcastOptions } from './options'
 import { analyseSet, type SetShape } from './set-full'
-import { computeTopology, TOPOLOGIES } from './topology'
-
-export const broadcastOptionsSchema = z.strictObject({
-  ...clientOptions,
-  /** The neighbour map sent in `topology` (programs may ignore it). */
-  topology: z.enum(TOPOLOGIES).default('grid'),
-  /** Children per node for topology `tree` (4 is Maelstrom's tree4). */
-  treeFanout: intBetween(1, 64, 'children').default(4),
-  readShare: readShare(),
-})
-export type BroadcastOptions = z.infer<typeof broadcastOptionsSchema>
+import { computeTopology } from './topology'
 
 export const BROADCAST_SHAPE: SetShape = {
   name: 'Every acknowledged broadcast reaches every node',

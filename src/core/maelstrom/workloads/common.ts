@@ -1,24 +1,9 @@
-// What the Maelstrom workloads share: the client options every workload takes (clients, rate,
-// timeout), which node a client talks to, the unique values clients send, picking each node's
+// What the Maelstrom workloads share: which node a client talks to, the unique values clients send, picking each node's
 // final read out of the history, and turning a tally into a verdict that says "not judged"
 // (never ok) when the history cannot decide. Pure.
-import { z } from 'zod'
 import type { CheckResult } from '../../../shared/api'
-import { between, intBetween, MAX_CLIENT_TIMEOUT_MS, MAX_RATE_PER_SEC } from '../../../shared/bounds'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, WorkloadContext } from '../types'
-
-/** Options every Maelstrom workload takes: how many clients, how fast, how long a client waits. */
-export const clientOptions = {
-  clients: intBetween(1, 1000, 'clients').default(4),
-  /** Total offered load across all clients (each client one request at a time). */
-  ratePerSec: between(0, MAX_RATE_PER_SEC, 'ops/s').default(100),
-  /** A request unanswered for this long is in doubt (`info`). */
-  timeoutMs: between(1, MAX_CLIENT_TIMEOUT_MS, 'ms').default(1000),
-}
-
-/** The share of requests that are reads (the rest are the workload's updates). */
-export const readShare = () => between(0, 1).default(0.5)
 
 /** Client `client` talks to one node for the whole run, as Maelstrom's clients do. */
 export function nodeFor(ctx: WorkloadContext, client: number): string {
@@ -83,5 +68,3 @@ export function listNames(names: readonly string[]): string {
   if (names.length <= 1) return names.join('')
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
 }
-
-export type ClientOptions = z.infer<z.ZodObject<typeof clientOptions>>

@@ -5,23 +5,12 @@
 // [acked + negative in-doubt, acked + positive in-doubt] and, when the set is small enough to
 // enumerate, an actual sum of some in-doubt deltas. Definitely failed adds count for nothing.
 // Pure.
-import { z } from 'zod'
 import type { CheckResult } from '../../../shared/api'
-import { intBetween } from '../../../shared/bounds'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, MaelstromWorkload, WorkloadContext } from '../types'
-import { clientOptions, describeOp, finalReads, listNames, nodeFor, readShare, verdictOf } from './common'
+import { describeOp, finalReads, listNames, nodeFor, verdictOf } from './common'
+import type { CounterOptions } from './options'
 import { show } from '../values'
-
-const counterOptions = {
-  ...clientOptions,
-  /** Largest delta one add sends (g-counter: 0..maxDelta; pn-counter: -maxDelta..maxDelta). */
-  maxDelta: intBetween(1, 1_000_000, 'per add').default(5),
-  readShare: readShare(),
-}
-export const gCounterOptionsSchema = z.strictObject(counterOptions)
-export const pnCounterOptionsSchema = z.strictObject(counterOptions)
-export type CounterOptions = z.infer<typeof gCounterOptionsSchema>
 
 const CHECK = 'Every node converges to the sum of the adds'
 

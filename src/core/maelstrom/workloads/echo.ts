@@ -3,7 +3,8 @@
 // without `kind`) and `createEchoWorkload(options)`.
 import { z } from 'zod'
 import type { MaelstromWorkload } from '../types'
-import { clientOptions, nodeFor, notJudged } from './common'
+import { nodeFor, notJudged } from './common'
+import { clientOptions } from './options'
 
 export const echoOptionsSchema = z.strictObject({ ...clientOptions })
 export type EchoOptions = z.infer<typeof echoOptionsSchema>

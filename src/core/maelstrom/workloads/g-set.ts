@@ -2,13 +2,10 @@
 // and `read` (answered `read_ok {value: [...]}`); once faults healed, a final read on every
 // node. The check: every acknowledged add is in every node's final read; no read holds an
 // element never added. Pure.
-import { z } from 'zod'
 import type { MaelstromWorkload } from '../types'
-import { clientOptions, nodeFor, readShare, uniqueValue } from './common'
+import { nodeFor, uniqueValue } from './common'
+import type { GSetOptions } from './options'
 import { checkSetFull, type SetShape } from './set-full'
-
-export const gSetOptionsSchema = z.strictObject({ ...clientOptions, readShare: readShare() })
-export type GSetOptions = z.infer<typeof gSetOptionsSchema>
 
 export const G_SET_SHAPE: SetShape = {
   name: "Every acknowledged add is in every node's final set",

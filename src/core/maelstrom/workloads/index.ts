@@ -4,27 +4,23 @@
 import { z } from 'zod'
 import type { MaelstromWorkload, MaelstromWorkloadKind } from '../types'
 import { MAELSTROM_WORKLOADS } from '../types'
-import { broadcastOptionsSchema, createBroadcastWorkload } from './broadcast'
-import {
-  createGCounterWorkload,
-  createPnCounterWorkload,
-  gCounterOptionsSchema,
-  pnCounterOptionsSchema,
-} from './counter'
+import { createBroadcastWorkload } from './broadcast'
+import { createGCounterWorkload, createPnCounterWorkload } from './counter'
 import { createEchoWorkload, echoOptionsSchema } from './echo'
-import { createGSetWorkload, gSetOptionsSchema } from './g-set'
+import { createGSetWorkload } from './g-set'
 import { createLinKvWorkload, linKvOptionsSchema } from './lin-kv'
-import { createUniqueIdsWorkload, uniqueIdsOptionsSchema } from './unique-ids'
-
-export {
+import {
   broadcastOptionsSchema,
   gCounterOptionsSchema,
-  pnCounterOptionsSchema,
   gSetOptionsSchema,
+  pnCounterOptionsSchema,
   uniqueIdsOptionsSchema,
-}
+} from './options'
+import { createUniqueIdsWorkload } from './unique-ids'
+
 export { echoOptionsSchema, linKvOptionsSchema }
-export { TOPOLOGIES, computeTopology, type Topology, type TopologyKind } from './topology'
+export { computeTopology, type Topology } from './topology'
+export * from './options'
 
 /** Each workload's options (without `kind`); every field has a default, so `{}` is valid. */
 export const WORKLOAD_OPTION_SCHEMAS = {

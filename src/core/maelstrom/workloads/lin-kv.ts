@@ -4,7 +4,8 @@
 import { z } from 'zod'
 import { intBetween } from '../../../shared/bounds'
 import type { MaelstromWorkload } from '../types'
-import { clientOptions, nodeFor, notJudged } from './common'
+import { nodeFor, notJudged } from './common'
+import { clientOptions } from './options'
 
 export const linKvOptionsSchema = z.strictObject({
   ...clientOptions,

@@ -8,8 +8,7 @@
 // - total: every node next to every other.
 // Pure.
 
-export const TOPOLOGIES = ['grid', 'line', 'tree', 'total'] as const
-export type TopologyKind = (typeof TOPOLOGIES)[number]
+import type { TopologyKind } from './options'
 
 export type Topology = Record<string, string[]>
 

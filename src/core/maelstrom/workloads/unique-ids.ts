@@ -1,14 +1,11 @@
 // Maelstrom's unique-ids workload: clients ask nodes to `generate` an id (`generate_ok {id}`,
 // any JSON value); every acknowledged id must be unique across the cluster. Pure.
-import { z } from 'zod'
 import type { CheckResult } from '../../../shared/api'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, MaelstromWorkload } from '../types'
-import { clientOptions, describeOp, nodeFor, notJudged, verdictOf } from './common'
+import { describeOp, nodeFor, notJudged, verdictOf } from './common'
+import type { UniqueIdsOptions } from './options'
 import { show, valueKey } from '../values'
-
-export const uniqueIdsOptionsSchema = z.strictObject({ ...clientOptions })
-export type UniqueIdsOptions = z.infer<typeof uniqueIdsOptionsSchema>
 
 const CHECK = 'Every acknowledged id is unique'
 
