@@ -1,6 +1,6 @@
-// What the Maelstrom workloads share: which node a client talks to, the unique values clients send, picking each node's
-// final read out of the history, and turning a tally into a verdict that says "not judged"
-// (never ok) when the history cannot decide. Pure.
+// What the Maelstrom workloads share: which node a client talks to, the unique values clients
+// send, picking each node's final read out of the history, and turning a tally into a verdict
+// that says "not judged" (never ok) when the history cannot decide. Pure.
 import type { CheckResult } from '../../../shared/api'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, WorkloadContext } from '../types'
