@@ -33,6 +33,11 @@ const benches = [
     what: 'explorer: every mutant of every algorithm found (strategy, depth, states, seconds), states/s',
   },
   {
+    name: 'maelstrom-check',
+    file: 'maelstrom-check.ts',
+    what: 'Maelstrom workload checkers: broadcast and counter check time by history size',
+  },
+  {
     name: 'ui',
     file: 'ui.ts',
     what: 'UI in Chromium: first paint; replay of a 1M-event run, space-time diagram frames/s panning 100k messages',

@@ -91,6 +91,21 @@ export interface WorkloadContext {
   nodeIds: readonly string[]
   /** The workload's options from the spec (already validated by its schema). */
   options: Readonly<Record<string, unknown>>
+  /**
+   * Node-to-node messages sent during the run (every message between two program nodes, not
+   * counting client requests, replies or service calls), as the host counted them; absent when
+   * the host did not count. Broadcast's messages per op is this over the client operations.
+   */
+  nodeMessages?: number
+}
+
+/** A figure a workload reports about a run (e.g. broadcast's stable latency); null = not measurable. */
+export interface WorkloadFigure {
+  name: string
+  value: number | null
+  unit: string
+  /** Why the value is null, or how it was computed. */
+  note?: string
 }
 
 /** What the host needs of a workload: requests to send, a final phase, and the check. */
@@ -104,6 +119,8 @@ export interface MaelstromWorkload {
   finalRequests(ctx: WorkloadContext): ClientRequest[]
   /** Judge the recorded operations (every checker names what it judged in its details). */
   check(ops: readonly MaelstromOp[], ctx: WorkloadContext): CheckResult[]
+  /** Figures about the run beyond pass/fail (broadcast: stable latency, messages per op). */
+  figures?(ops: readonly MaelstromOp[], ctx: WorkloadContext): WorkloadFigure[]
 }
 
 /**

@@ -1,0 +1,70 @@
+// What the Maelstrom workloads share: which node a client talks to, the unique values clients
+// send, picking each node's final read out of the history, and turning a tally into a verdict
+// that says "not judged" (never ok) when the history cannot decide. Pure.
+import type { CheckResult } from '../../../shared/api'
+import { Tally } from '../../check/tally'
+import type { MaelstromOp, WorkloadContext } from '../types'
+
+/** Client `client` talks to one node for the whole run, as Maelstrom's clients do. */
+export function nodeFor(ctx: WorkloadContext, client: number): string {
+  if (ctx.nodeIds.length === 0) throw new RangeError('a workload needs at least one node')
+  return ctx.nodeIds[client % ctx.nodeIds.length]
+}
+
+/**
+ * A value no other request of the run carries: client `client`'s `opIndex`-th, given
+ * `clients` clients (0 <= client < clients).
+ */
+export function uniqueValue(clients: number, client: number, opIndex: number): number {
+  if (!Number.isInteger(client) || client < 0 || client >= clients)
+    throw new RangeError(`client ${client} is not one of the workload's ${clients} clients`)
+  if (!Number.isInteger(opIndex) || opIndex < 0)
+    throw new RangeError(`opIndex ${opIndex} must be a whole number >= 0`)
+  return opIndex * clients + client
+}
+
+/** `op o12 (client 3 on n2)` */
+export function describeOp(op: MaelstromOp): string {
+  return `op ${op.id} (client ${op.client} on ${op.node})`
+}
+
+export interface FinalReads {
+  /** Each node's last answered final read (by completion time). */
+  byNode: Map<string, MaelstromOp>
+  /** Nodes whose final read was never answered with `read_ok`. */
+  missing: string[]
+}
+
+/** Each node's final read: the last `ok` op of `type` marked final, per node of the cluster. */
+export function finalReads(ops: readonly MaelstromOp[], ctx: WorkloadContext, type = 'read'): FinalReads {
+  const byNode = new Map<string, MaelstromOp>()
+  for (const op of ops) {
+    if (!op.final || op.outcome !== 'ok' || op.request.type !== type) continue
+    const prev = byNode.get(op.node)
+    if (!prev || (op.completeUs ?? 0) >= (prev.completeUs ?? 0)) byNode.set(op.node, op)
+  }
+  return { byNode, missing: ctx.nodeIds.filter((n) => !byNode.has(n)) }
+}
+
+/** A check that could not be judged, saying why (never ok). */
+export function notJudged(name: string, why: string): CheckResult {
+  return { name, ok: false, verdict: 'unknown', count: 0, details: [`not judged: ${why}`] }
+}
+
+/**
+ * The verdict of a tally: a violation if it found any; otherwise unknown when `unjudged` says
+ * why part of the history could not be judged; otherwise ok. `notes` are appended to details.
+ */
+export function verdictOf(tally: Tally, unjudged: string | null, notes: readonly string[] = []): CheckResult {
+  const r = tally.result()
+  if (r.count > 0) return { ...r, verdict: 'violation', details: [...r.details, ...notes] }
+  if (unjudged !== null)
+    return { ...r, ok: false, verdict: 'unknown', details: [`not judged: ${unjudged}`, ...notes] }
+  return { ...r, verdict: 'ok', details: [...r.details, ...notes] }
+}
+
+/** `n1, n2 and n3` */
+export function listNames(names: readonly string[]): string {
+  if (names.length <= 1) return names.join('')
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`
+}
