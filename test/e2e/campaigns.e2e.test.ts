@@ -90,6 +90,7 @@ describe('the Explore and Fuzz screens', () => {
         POLL,
       )
       .toBeGreaterThan(0)
+    await screenshotThemes(page, 'explore-running')
     await page.getByTestId('explore-stop').click()
     await expect.poll(() => outcome.getAttribute('data-kind'), POLL).toBe('cut')
     expect(await outcome.textContent()).toMatch(/stopped: no violation in [\d,]+ states/)
