@@ -117,7 +117,9 @@ describe('the Explore screen', () => {
     expect(bad.errors[1].message).toBe('must be a whole number between 1 and 1,000,000 states')
     // The designer's spec with problems is no spec at all.
     const none = exploreRequest({ ...f, source: 'design', mutants: [] }, o, null)
-    expect(none.ok ? [] : none.errors.map((e) => e.path)).toEqual(['source'])
+    expect(none.ok ? [] : none.errors).toEqual([
+      { path: 'source', message: "the designer's spec has problems: fix them on Design" },
+    ])
   })
 
   it('says what was found: nothing within the depth, a cut, a violation', () => {

@@ -119,7 +119,14 @@ export function exploreRequest(
   const errors: FieldError[] = []
   for (const f of Object.values(fields)) if (!f.ok) errors.push(f.error)
   const spec = sourceSpec(form.source, o, designSpec)
-  if (spec === null || spec === undefined) errors.push({ path: 'source', message: 'pick a spec to explore' })
+  if (spec === null || spec === undefined)
+    errors.push({
+      path: 'source',
+      message:
+        form.source === 'design'
+          ? "the designer's spec has problems: fix them on Design"
+          : 'pick a spec to explore',
+    })
   const known = mutantChoices(o, sourceAlgorithm(form.source, o, designSpec))
   form.mutants.forEach((m, i) => {
     if (!known.includes(m))
