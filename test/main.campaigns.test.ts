@@ -164,4 +164,18 @@ describe('fuzz campaigns from the app', () => {
     expect(run.spec.algorithm.mutants).toEqual(['commitOldTermByCounting'])
     expect(run.summary?.verdict).toBe('violation')
   }, 120_000)
+
+  it('a stop finishes the seeds in progress and hands out no more', async () => {
+    const { service: s } = lab()
+    const started = await s.startFuzz({ algorithm: 'paxos', seeds: 10_000, workers: 1, durationMs: 500 })
+    expect((await refusal(s.startFuzz({ algorithm: 'raft', seeds: 5 }))).message).toContain('already running')
+    await ended<FuzzCampaign>(s, started.campaignId, (c) => c.done > 0)
+    await s.stopCampaign({ campaignId: started.campaignId })
+    const c = await ended<FuzzCampaign>(s, started.campaignId)
+    expect(c.status).toBe('stopped')
+    expect(c.done).toBeLessThan(10_000)
+    await new Promise((r) => setTimeout(r, 100))
+    const later = (await s.listCampaigns()).find((x) => x.campaignId === c.campaignId) as FuzzCampaign
+    expect(later.done).toBe(c.done)
+  }, 60_000)
 })
