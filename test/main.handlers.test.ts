@@ -35,6 +35,11 @@ function recorder(): { service: LabCalls; calls: Array<[string, unknown]> } {
     explainKey: rec('explainKey'),
     exportCsv: rec('exportCsv'),
     checkHistory: rec('checkHistory'),
+    campaignOptions: rec('campaignOptions'),
+    startExplore: rec('startExplore'),
+    startFuzz: rec('startFuzz'),
+    stopCampaign: rec('stopCampaign'),
+    listCampaigns: rec('listCampaigns', []),
   }
   return { service, calls }
 }
@@ -110,6 +115,40 @@ describe('handlers', () => {
     expect(e.code).toBe('bad_input')
 
     expect(calls).toEqual([])
+  })
+
+  it('checks the bounds of explorations and fuzz campaigns, naming the field and the range', async () => {
+    const { service, calls } = recorder()
+    const dispatch = createDispatch(service)
+    const cases: Array<[string, unknown, string, RegExp]> = [
+      ['startExplore', { spec: {}, depth: 0 }, 'depth', /between 1 and 1000/],
+      ['startExplore', { spec: {}, depth: 2.5 }, 'depth', /between 1 and 1000 \(a whole number\)/],
+      ['startExplore', { spec: {}, maxStates: 5_000_000 }, 'maxStates', /between 1 and 1000000 states/],
+      ['startExplore', { spec: {}, seconds: 0 }, 'seconds', /between 1 and 3600 seconds/],
+      ['startExplore', { spec: {}, strategy: 'bogo' }, 'strategy', /"bfs", "dfs", "random"/],
+      ['startExplore', { spec: {}, crashes: -1 }, 'crashes', /between 0 and 10/],
+      ['startExplore', { spec: {}, mutants: [''] }, 'mutants[0]', /length must be >= 1/],
+      ['startFuzz', { algorithm: 'raft', seeds: 0 }, 'seeds', /between 1 and 1000000/],
+      ['startFuzz', { algorithm: 'raft', seeds: 10, workers: 0 }, 'workers', /between 1 and 64/],
+      [
+        'startFuzz',
+        { algorithm: 'raft', seeds: 10, durationMs: 10 },
+        'durationMs',
+        /between 100 and 60000 ms/,
+      ],
+      ['startFuzz', { algorithm: 'raft', seeds: 10, workers: 'many' }, 'workers', /./],
+      ['startFuzz', { seeds: 10 }, 'algorithm', /required/],
+      ['stopCampaign', {}, 'campaignId', /required/],
+    ]
+    for (const [method, arg, path, message] of cases) {
+      const e = await rejection(dispatch(method, arg))
+      expect(e.code, `${method} ${JSON.stringify(arg)}`).toBe('bad_input')
+      expect(e.fields?.[0].path, `${method} ${JSON.stringify(arg)}`).toBe(path)
+      expect(e.fields?.[0].message, `${method} ${JSON.stringify(arg)}`).toMatch(message)
+    }
+    expect(calls).toEqual([])
+    await dispatch('startFuzz', { algorithm: 'raft', seeds: 10, workers: 'auto', mutants: ['x'] })
+    expect(calls).toEqual([['startFuzz', { algorithm: 'raft', seeds: 10, workers: 'auto', mutants: ['x'] }]])
   })
 
   it('rejects unknown methods clearly (including Object.prototype names)', async () => {

@@ -308,7 +308,7 @@ describe('browser-mode WebSocket', () => {
       m.event.type === type &&
       (m.event.type === 'run-progress'
         ? m.event.runId === runId
-        : m.event.run.runId === runId && m.event.run.status === status)
+        : m.event.type === 'run-status' && m.event.run.runId === runId && m.event.run.status === status)
 
     await box.next(isEvent('run-status', 'running'))
     const progress = await box.next(isEvent('run-progress'))

@@ -5,6 +5,12 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
 import type {
   CheckedHistory,
   AppInfo,
+  CampaignInfo,
+  CampaignOptions,
+  ExploreCampaign,
+  ExploreRequest,
+  FuzzCampaign,
+  FuzzRequest,
   Comparison,
   CsvKind,
   ExportResult,
@@ -87,6 +93,11 @@ const lab: LabApi = {
     call<ExportResult>('exportCsv', arg),
   checkHistory: (arg: { text: string; format?: HistoryFormat | 'auto'; name: string }) =>
     call<CheckedHistory>('checkHistory', arg),
+  campaignOptions: () => call<CampaignOptions>('campaignOptions'),
+  startExplore: (arg: ExploreRequest) => call<ExploreCampaign>('startExplore', arg),
+  startFuzz: (arg: FuzzRequest) => call<FuzzCampaign>('startFuzz', arg),
+  stopCampaign: (arg: { campaignId: string }) => call<CampaignInfo>('stopCampaign', arg),
+  listCampaigns: () => call<CampaignInfo[]>('listCampaigns'),
   onEvent: (listener: (e: LabEvent) => void) => {
     // Never hand the IpcRendererEvent (it holds ipcRenderer) to the page: only the payload.
     const handler = (_event: IpcRendererEvent, payload: LabEvent): void => listener(payload)

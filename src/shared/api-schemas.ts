@@ -4,6 +4,8 @@
 import { z } from 'zod'
 import { HISTORY_FORMATS } from './history-formats/types'
 import { MAX_HISTORY_TEXT } from './history-limits'
+import { EXPLORE_LIMITS, FUZZ_LIMITS } from './campaign-limits'
+import { between, intBetween } from './bounds'
 
 export const CSV_KINDS = ['ops', 'trace', 'metrics', 'summary', 'runs'] as const
 export type CsvKind = (typeof CSV_KINDS)[number]
@@ -17,6 +19,13 @@ function isoDate() {
     })
     .refine((s) => !Number.isNaN(Date.parse(s)), { error: 'must be a valid date' })
 }
+
+/** A whole number within [lo, hi], the error naming the range. */
+function bounded([lo, hi]: readonly [number, number], unit?: string) {
+  return intBetween(lo, hi, unit)
+}
+
+const mutantList = z.array(z.string().min(1).max(64)).max(16)
 
 /** Argument schemas, one per call: the single source of validation for both bridges. */
 export const LabArgSchemas = {
@@ -101,6 +110,31 @@ export const LabArgSchemas = {
     format: z.enum(['auto', ...HISTORY_FORMATS]).optional(),
     name: z.string().max(1000),
   }),
+  /** Algorithms, mutants, examples and bounds of the Explore and Fuzz screens. */
+  campaignOptions: z.undefined().optional(),
+  /** Model-check a spec (the spec and mutants are checked by the service, naming the field). */
+  startExplore: z.strictObject({
+    spec: z.unknown(),
+    mutants: mutantList.optional(),
+    strategy: z.enum(['bfs', 'dfs', 'random']).optional(),
+    depth: bounded(EXPLORE_LIMITS.depth).optional(),
+    maxStates: bounded(EXPLORE_LIMITS.maxStates, 'states').optional(),
+    seconds: between(EXPLORE_LIMITS.seconds[0], EXPLORE_LIMITS.seconds[1], 'seconds').optional(),
+    crashes: bounded(EXPLORE_LIMITS.crashes).optional(),
+    drops: bounded(EXPLORE_LIMITS.drops).optional(),
+    ops: z.string().max(400).optional(),
+  }),
+  /** A fuzz campaign over worker threads (algorithm and mutants checked by the service). */
+  startFuzz: z.strictObject({
+    algorithm: z.string().min(1).max(64),
+    seeds: bounded(FUZZ_LIMITS.seeds),
+    start: bounded(FUZZ_LIMITS.start).optional(),
+    mutants: mutantList.optional(),
+    workers: z.union([bounded(FUZZ_LIMITS.workers), z.literal('auto')]).optional(),
+    durationMs: bounded(FUZZ_LIMITS.durationMs, 'ms').optional(),
+  }),
+  stopCampaign: z.strictObject({ campaignId: z.string().min(1).max(100) }),
+  listCampaigns: z.undefined().optional(),
 } as const
 
 export type LabMethod = keyof typeof LabArgSchemas

@@ -384,6 +384,149 @@ export type LabEvent =
       messagesSent?: number
     }
   | { type: 'run-status'; run: RunInfo }
+  /** A campaign (exploration or fuzz) started, progressed, found something or ended. */
+  | { type: 'campaign'; campaign: CampaignInfo }
+
+/** An exploration (model checking) to start from the Explore screen: see startExplore. */
+export interface ExploreRequest {
+  /** The experiment spec: its algorithm, params, cluster size and seed are explored. */
+  spec: unknown
+  /** The algorithm's deliberate bugs to switch on (none: the correct algorithm). */
+  mutants?: string[]
+  strategy?: 'bfs' | 'dfs' | 'random'
+  /** Longest path, in steps. */
+  depth?: number
+  /** Stop after this many distinct states (random: steps). */
+  maxStates?: number
+  /** Wall-time budget, seconds. */
+  seconds?: number
+  /** Most crashes / lost messages on a path. */
+  crashes?: number
+  drops?: number
+  /** Client ops in their short form (`put,get`, `none`), as `quorum-lab explore --ops`. */
+  ops?: string
+}
+
+/** A fuzz campaign to start from the Fuzz screen: see startFuzz. */
+export interface FuzzRequest {
+  algorithm: string
+  seeds: number
+  /** First seed (default 1). */
+  start?: number
+  mutants?: string[]
+  /** Worker threads, or 'auto' (one per core). */
+  workers?: number | 'auto'
+  /** Simulated ms per seed (default 4000). */
+  durationMs?: number
+}
+
+/** running, or how it ended: done (a bound, the seeds or a violation), stopped (by you), failed. */
+export type CampaignStatus = 'running' | 'done' | 'stopped' | 'failed'
+
+/** A check that failed, in words (name, how often, the first few details). */
+export interface CampaignViolation {
+  name: string
+  count: number
+  details: string[]
+}
+
+export interface ExploreCampaign {
+  kind: 'explore'
+  campaignId: string
+  status: CampaignStatus
+  startedAt: string
+  /** One line: the algorithm, mutants and bounds explored. */
+  title: string
+  algorithm: string
+  mutants: string[]
+  strategy: 'bfs' | 'dfs' | 'random'
+  /** The bounds asked for. */
+  depth: number
+  maxStates: number
+  seconds: number
+  /** Progress so far. */
+  states: number
+  transitions: number
+  /** Deepest level reached. */
+  depthReached: number
+  elapsedMs: number
+  /** When it ended (null while running): exhausted = nothing within the depth. */
+  stop: 'exhausted' | 'max-states' | 'time' | 'stopped' | 'violation' | null
+  counterexample: null | {
+    /** Each step in words. */
+    steps: string[]
+    violations: CampaignViolation[]
+    /** The recorded run (opens in Replay); null while recording or when it could not be recorded. */
+    runId: RunId | null
+  }
+  /** Linearizability checks that ran out of budget (not counted). */
+  linUnknown: number
+  error: string | null
+}
+
+/** One violating seed of a fuzz campaign. */
+export interface FuzzFinding {
+  seed: number
+  /** The fault style the seed drew. */
+  style: string
+  violations: CampaignViolation[]
+  /** The command line that reproduces it (`quorum-lab fuzz --seed N ...`). */
+  reproduce: string
+  /** The seed recorded as a run (opens in Replay); null until recorded, or when not recorded. */
+  runId: RunId | null
+  recording: 'waiting' | 'recorded' | 'not-recorded' | 'failed'
+}
+
+export interface FuzzCampaign {
+  kind: 'fuzz'
+  campaignId: string
+  status: CampaignStatus
+  startedAt: string
+  title: string
+  algorithm: string
+  mutants: string[]
+  seeds: number
+  start: number
+  workers: number
+  nodes: number
+  durationMs: number
+  /** Seeds checked so far. */
+  done: number
+  elapsedMs: number
+  findings: FuzzFinding[]
+  /** Violating seeds in all (findings keeps the first ones). */
+  violating: number
+  error: string | null
+}
+
+export type CampaignInfo = ExploreCampaign | FuzzCampaign
+
+/** A small configuration to explore, ready to pick on the Explore screen. */
+export interface ExploreExample {
+  name: string
+  algorithm: string
+  /** A spec input (every field it leaves out takes its default). */
+  spec: Record<string, unknown>
+  ops: string
+  crashes: number
+  drops: number
+}
+
+/** What the Explore and Fuzz screens offer: algorithms with their mutants, defaults and bounds. */
+export interface CampaignOptions {
+  algorithms: Array<{ kind: string; mutants: string[]; fuzzNodes: number }>
+  explore: {
+    examples: ExploreExample[]
+    defaults: { strategy: 'bfs' | 'dfs' | 'random'; depth: number; maxStates: number; seconds: number }
+    bounds: { depth: [number, number]; maxStates: [number, number]; seconds: [number, number] }
+  }
+  fuzz: {
+    defaults: { seeds: number; durationMs: number }
+    bounds: { seeds: [number, number]; workers: [number, number]; durationMs: [number, number] }
+    /** Cores of the lab's machine (what `auto` workers means). */
+    cores: number
+  }
+}
 
 export interface TraceQuery {
   runId: RunId
@@ -421,6 +564,16 @@ export interface LabApi {
   exportCsv(arg: { what: CsvKind; runId?: RunId; runIds?: RunId[] }): Promise<ExportResult>
   /** Check a history file's text (JSON lines, Jepsen history.edn, Porcupine key-value, Jepsen text log). */
   checkHistory(arg: { text: string; format?: HistoryFormat | 'auto'; name: string }): Promise<CheckedHistory>
+  /** Algorithms, mutants, examples, defaults and bounds for the Explore and Fuzz screens. */
+  campaignOptions(): Promise<CampaignOptions>
+  /** Model-check a spec in the lab (progress as `campaign` events); a counterexample is recorded as a run. */
+  startExplore(arg: ExploreRequest): Promise<ExploreCampaign>
+  /** A fuzz campaign over worker threads (progress as `campaign` events); violating seeds are recorded as runs. */
+  startFuzz(arg: FuzzRequest): Promise<FuzzCampaign>
+  /** Stop a running campaign (what it found so far is kept). */
+  stopCampaign(arg: { campaignId: string }): Promise<CampaignInfo>
+  /** The campaigns of this lab session, newest first (running ones and the last few ended). */
+  listCampaigns(): Promise<CampaignInfo[]>
   /** Subscribe to the event stream; returns an unsubscribe function. */
   onEvent(listener: (e: LabEvent) => void): () => void
 }

@@ -26,11 +26,10 @@ import {
   type ExploreProgress,
   type ExploreResult,
 } from '../../core/explore'
-import { counterexampleSpec, finalNodes, traceSummary } from '../../core/explore/run'
 import { algorithmModule } from '../../core/protocols/registry'
 import { formatErrors, parseSpecJson, type ExperimentSpec } from '../../shared/spec'
 import { readPackageInfo } from '../lab/service'
-import { recordTrace } from '../lab/record-trace'
+import { recordCounterexample } from '../lab/record-trace'
 import { LabStore, StoreError } from '../store'
 
 export const EXPLORE_EXIT = { ok: 0, violation: 1, badInput: 2, cut: 3 } as const
@@ -196,19 +195,14 @@ export async function cmdExplore(file: string, o: ExploreCliOptions, io: Io): Pr
   let runId: string | null = null
   const ce = r.counterexample
   if (ce !== null && o.record) {
-    const spec = counterexampleSpec(opts.spec, {
-      mutant: opts.mutants.length ? opts.mutants.join('+') : null,
-      strategy: opts.strategy,
-      steps: ce.steps.length,
-    })
     let store: LabStore | null = null
     try {
       store = LabStore.openDir(o.data)
-      runId = recordTrace(store, {
-        spec,
-        trace: ce.trace,
-        summary: traceSummary(ce.trace, ce.checks),
-        nodes: finalNodes(ce.trace, spec.cluster.nodes),
+      runId = recordCounterexample(store, {
+        spec: opts.spec,
+        mutants: opts.mutants,
+        strategy: opts.strategy,
+        ce,
         appVersion: readPackageInfo().version,
       })
     } catch (e) {

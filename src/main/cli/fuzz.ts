@@ -12,7 +12,14 @@
 import { performance } from 'node:perf_hooks'
 import cliProgress from 'cli-progress'
 import { InvalidArgumentError, Option, type Command } from 'commander'
-import { FAULT_STYLES, FUZZ_TARGETS, fuzzSpec, type FaultStyle } from '../../core/fuzz'
+import {
+  FAULT_STYLES,
+  FUZZ_TARGETS,
+  fuzzSeedSpec,
+  reproduceCommand,
+  type FaultStyle,
+  type FuzzCampaignSettings,
+} from '../../core/fuzz'
 import type { AlgorithmKind, ExperimentSpec } from '../../shared/spec'
 import type { RunInfo } from '../../shared/api'
 import type { LabService } from '../lab/service'
@@ -136,15 +143,15 @@ function specKey(task: FuzzSeedTask): string {
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16)
 
-/** The command that reproduces `seed` of this campaign. */
-function reproduceCommand(o: FuzzCliOptions, seed: number): string {
-  const parts = [`quorum-lab fuzz --seed ${seed}`]
-  if (o.algorithm !== 'raft') parts.push(`--algorithm ${o.algorithm}`)
-  if (o.duration !== 4000) parts.push(`--duration ${o.duration}`)
-  if (o.nodes !== undefined) parts.push(`--nodes ${o.nodes}`)
-  if (o.style) parts.push(`--style ${o.style}`)
-  if (o.mutant) parts.push(`--mutant ${o.mutant}`)
-  return parts.join(' ')
+/** What every seed of the campaign shares (for its specs and reproduce lines). */
+function settingsOf(o: FuzzCliOptions, mutants: string[]): FuzzCampaignSettings {
+  return {
+    algorithm: o.algorithm,
+    durationMs: o.duration,
+    ...(o.nodes !== undefined ? { nodes: o.nodes } : {}),
+    ...(o.style ? { style: o.style } : {}),
+    mutants,
+  }
 }
 
 interface Campaign {
@@ -193,15 +200,8 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
     nodes,
     ...(o.style ? { style: o.style } : {}),
   })
-  const specOf = (seed: number): ExperimentSpec => {
-    const spec = fuzzSpec(seed, {
-      ...target.options,
-      durationMs: o.duration,
-      nodes,
-      ...(o.style ? { style: o.style } : {}),
-    })
-    return mutants.length > 0 ? { ...spec, algorithm: { ...spec.algorithm, mutants } } : spec
-  }
+  const settings = settingsOf(o, mutants)
+  const specOf = (seed: number): ExperimentSpec => fuzzSeedSpec(settings, seed)
 
   // Each seed's result goes into the data folder as it arrives (once per spec + seed + version,
   // however often the fleet delivers it); violating seeds are recorded as runs at the end.
@@ -228,6 +228,7 @@ export async function cmdFuzz(o: FuzzCliOptions, ctx: FuzzCliContext): Promise<n
       nodes,
       task,
       specOf,
+      settings,
     })
   } finally {
     service?.close()
@@ -245,12 +246,13 @@ interface CampaignSetup {
   nodes: number
   task(i: number): FuzzSeedTask
   specOf(seed: number): ExperimentSpec
+  settings: FuzzCampaignSettings
 }
 
 const isoNow = (): string => new Date().toISOString()
 
 async function fuzzCampaign(o: FuzzCliOptions, ctx: FuzzCliContext, setup: CampaignSetup): Promise<number> {
-  const { service, key, campaign, seeds, start, single, mutants, nodes, task, specOf } = setup
+  const { service, key, campaign, seeds, start, single, mutants, nodes, task, specOf, settings } = setup
   const c: Campaign = {
     algorithm: o.algorithm,
     mutants,
@@ -327,7 +329,7 @@ async function fuzzCampaign(o: FuzzCliOptions, ctx: FuzzCliContext, setup: Campa
         for (const v of r.violations) c.perCheck[v.name] = (c.perCheck[v.name] ?? 0) + 1
         if (!o.json) {
           bar?.stop()
-          ctx.out(`reproduce with seed=${r.seed} (${reproduceCommand(o, r.seed)})`)
+          ctx.out(`reproduce with seed=${r.seed} (${reproduceCommand(settings, r.seed)})`)
           for (const v of r.violations) {
             ctx.out(`  ${v.name}: ${v.count} violation${v.count === 1 ? '' : 's'}`)
             for (const d of v.details) ctx.out(`    - ${d}`)

@@ -69,6 +69,11 @@ export function createHandlers(service: LabCalls): LabHandlers {
     explainKey: (a) => service.explainKey({ runId: a.runId, key: a.key }),
     exportCsv: (a) => service.exportCsv(defined(a)),
     checkHistory: (a) => service.checkHistory(defined(a)),
+    campaignOptions: () => service.campaignOptions(),
+    startExplore: (a) => service.startExplore(defined(a)),
+    startFuzz: (a) => service.startFuzz(defined(a)),
+    stopCampaign: (a) => service.stopCampaign({ campaignId: a.campaignId }),
+    listCampaigns: () => service.listCampaigns(),
   }
 }
 

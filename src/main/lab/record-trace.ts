@@ -7,6 +7,8 @@ import type { ExperimentSpec } from '../../shared/spec'
 import type { TraceEvent } from '../../shared/trace'
 import type { LabStore } from '../store'
 import { newRunId } from './run-id'
+import type { Counterexample } from '../../core/explore'
+import { counterexampleSpec, finalNodes, traceSummary } from '../../core/explore/run'
 
 export interface FinishedTrace {
   spec: ExperimentSpec
@@ -36,4 +38,32 @@ export function recordTrace(store: LabStore, t: FinishedTrace): RunId {
   })
   if (failure !== null) throw failure
   return id
+}
+
+/**
+ * Record an explorer's counterexample as a run named after what found it (see
+ * counterexampleSpec); returns its id. Throws the store's error when it cannot write.
+ */
+export function recordCounterexample(
+  store: LabStore,
+  c: {
+    spec: ExperimentSpec
+    mutants: readonly string[]
+    strategy: string
+    ce: Counterexample
+    appVersion: string
+  },
+): RunId {
+  const spec = counterexampleSpec(c.spec, {
+    mutant: c.mutants.length ? c.mutants.join('+') : null,
+    strategy: c.strategy,
+    steps: c.ce.steps.length,
+  })
+  return recordTrace(store, {
+    spec,
+    trace: c.ce.trace,
+    summary: traceSummary(c.ce.trace, c.ce.checks),
+    nodes: finalNodes(c.ce.trace, spec.cluster.nodes),
+    appVersion: c.appVersion,
+  })
 }

@@ -10,10 +10,18 @@ import { createSimulation as realCreateSimulation } from '../../core/sim'
 import { newRunId } from './run-id'
 import type { Simulation, SimulationOptions } from '../../core/sim'
 import type { Run } from '../../core/engine/run'
-import { algorithmSpecIssues } from '../../core/protocols/registry'
+import { checkSpec } from './check-spec'
+import { Campaigns } from './campaigns'
 import {
   LabError,
+  isLive,
   type AppInfo,
+  type CampaignInfo,
+  type CampaignOptions,
+  type ExploreCampaign,
+  type ExploreRequest,
+  type FuzzCampaign,
+  type FuzzRequest,
   type CheckedHistory,
   type Comparison,
   type InjectedFault,
@@ -45,7 +53,6 @@ import {
 import {
   defaultSpec,
   parseLiveFault,
-  parseSpec,
   type ExperimentSpec,
   type FaultSpec,
   type SpecResult,
@@ -198,17 +205,10 @@ function withBackpressure(sim: Simulation, recorder: RunRecorder, max = RECORD_B
 }
 
 export { readPackageInfo }
+export { checkSpec }
 
 function notFound(runId: RunId, path = 'runId'): LabError {
   return new LabError('not_found', `no run with id "${runId}"`, [{ path, message: 'no such run' }])
-}
-
-/** A spec as a run needs it: the schema's checks, then the algorithm's (e.g. its mutants exist). */
-export function checkSpec(raw: unknown): SpecResult {
-  const parsed = parseSpec(raw)
-  if (!parsed.ok) return parsed
-  const algo = algorithmSpecIssues(parsed.spec.algorithm)
-  return algo.length > 0 ? { ok: false, errors: algo } : parsed
 }
 
 /** A live fault from the UI, validated (spec.ts parseLiveFault): a LabError naming the field. */
@@ -247,6 +247,8 @@ export class LabService implements LabBackend {
   /** Processes-mode runs holding a slot, and those waiting for one (oldest first). */
   private processSlots = 0
   private readonly queue: RunRecord[] = []
+  /** Explorations and fuzz campaigns started from the app (Explore and Fuzz screens). */
+  private readonly campaigns: Campaigns
 
   /** Throws StoreError (naming the file) when the data folder's database is foreign, corrupt or newer. */
   constructor(opts: LabServiceOptions = {}) {
@@ -269,6 +271,58 @@ export class LabService implements LabBackend {
       this.ownsStore = true
     }
     this.endLeftovers()
+    this.campaigns = new Campaigns({
+      store: this.store,
+      version: this.pkg.version,
+      emit: (campaign) => this.emit({ type: 'campaign', campaign }),
+      recordRun: (spec) => this.recordRun(spec),
+    })
+  }
+
+  /** Simulate `spec` as a recorded run (as fast as possible); resolves with its id once it ended. */
+  private recordRun(spec: ExperimentSpec): Promise<RunId> {
+    return new Promise((resolve, reject) => {
+      let runId: RunId | null = null
+      const off = this.on((e) => {
+        if (e.type === 'run-status' && e.run.runId === runId && !isLive(e.run.status)) {
+          off()
+          resolve(e.run.runId)
+        }
+      })
+      try {
+        const run = this.launch(spec, 'max', null)
+        runId = run.runId
+        if (!isLive(run.status)) {
+          off()
+          resolve(run.runId)
+        }
+      } catch (e) {
+        off()
+        reject(e instanceof Error ? e : new Error(String(e)))
+      }
+    })
+  }
+
+  async campaignOptions(): Promise<CampaignOptions> {
+    return this.campaigns.options()
+  }
+
+  async startExplore(arg: ExploreRequest): Promise<ExploreCampaign> {
+    this.requireStore()
+    return this.campaigns.startExplore(arg)
+  }
+
+  async startFuzz(arg: FuzzRequest): Promise<FuzzCampaign> {
+    this.requireStore()
+    return this.campaigns.startFuzz(arg)
+  }
+
+  async stopCampaign(arg: { campaignId: string }): Promise<CampaignInfo> {
+    return this.campaigns.stop(arg.campaignId)
+  }
+
+  async listCampaigns(): Promise<CampaignInfo[]> {
+    return this.campaigns.list()
   }
 
   /**
@@ -955,6 +1009,7 @@ export class LabService implements LabBackend {
   close(): void {
     if (this.closed) return
     this.closed = true
+    this.campaigns.close()
     for (const rec of [...this.live.values()]) {
       if (rec.info.status === 'running' || rec.info.status === 'queued') {
         void this.stopRun({ runId: rec.info.runId })

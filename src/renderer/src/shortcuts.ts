@@ -1,4 +1,4 @@
-// Keyboard shortcuts, app-wide: `g` then a letter (or Alt+1..5) switches views, `t` flips
+// Keyboard shortcuts, app-wide: `g` then a letter (or Alt+1..7) switches views, `t` flips
 // the theme, `?` opens the list of shortcuts, Esc closes it. Keys typed into an input, a
 // text area, a select or anything editable are left alone, and so is any key with Ctrl or
 // Meta (the browser's and the OS's own shortcuts). View-specific keys (Replay's space =
@@ -19,6 +19,8 @@ export const VIEW_KEYS: ReadonlyArray<{ view: View; letter: string; digit: strin
   { view: 'runs', letter: 'h', digit: '3', label: 'Runs (history)' },
   { view: 'compare', letter: 'c', digit: '4', label: 'Compare' },
   { view: 'replay', letter: 'p', digit: '5', label: 'Replay' },
+  { view: 'explore', letter: 'e', digit: '6', label: 'Explore' },
+  { view: 'fuzz', letter: 'z', digit: '7', label: 'Fuzz' },
 ]
 
 /** Everything the help overlay lists, in order. */

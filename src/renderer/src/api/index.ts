@@ -69,6 +69,11 @@ export function wrapBridge(b: LabApi): LabApi {
     explainKey: guard((arg) => b.explainKey(arg)),
     exportCsv: guard((arg) => b.exportCsv(arg)),
     checkHistory: guard((arg) => b.checkHistory(arg)),
+    campaignOptions: guard(() => b.campaignOptions()),
+    startExplore: guard((arg) => b.startExplore(arg)),
+    startFuzz: guard((arg) => b.startFuzz(arg)),
+    stopCampaign: guard((arg) => b.stopCampaign(arg)),
+    listCampaigns: guard(() => b.listCampaigns()),
     onEvent: (listener) => b.onEvent(listener),
   }
 }

@@ -7,7 +7,13 @@ import { LabError, type LabErrorCode, type LabErrorData } from '../../../shared/
 import type {
   AppInfo,
   CheckedHistory,
+  CampaignInfo,
+  CampaignOptions,
   Comparison,
+  ExploreCampaign,
+  ExploreRequest,
+  FuzzCampaign,
+  FuzzRequest,
   InjectedFault,
   KeyExplanation,
   ReplayState,
@@ -186,6 +192,21 @@ export class WsLabClient implements LabApi {
     name: string
   }): Promise<CheckedHistory> {
     return this.call('checkHistory', arg)
+  }
+  campaignOptions(): Promise<CampaignOptions> {
+    return this.call('campaignOptions', undefined)
+  }
+  startExplore(arg: ExploreRequest): Promise<ExploreCampaign> {
+    return this.call('startExplore', arg)
+  }
+  startFuzz(arg: FuzzRequest): Promise<FuzzCampaign> {
+    return this.call('startFuzz', arg)
+  }
+  stopCampaign(arg: { campaignId: string }): Promise<CampaignInfo> {
+    return this.call('stopCampaign', arg)
+  }
+  listCampaigns(): Promise<CampaignInfo[]> {
+    return this.call('listCampaigns', undefined)
   }
   onEvent(listener: (e: LabEvent) => void): () => void {
     this.listeners.add(listener)

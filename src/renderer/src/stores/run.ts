@@ -216,7 +216,7 @@ export const useRunStore = defineStore('run', () => {
       }
       return
     }
-    if (!r || e.runId !== r.runId) return
+    if (e.type !== 'run-progress' || !r || e.runId !== r.runId) return
     if (r.status === 'running') run.value = { ...r, progress: e.progress }
     const fromMs = tMs.value
     tMs.value = e.tMs

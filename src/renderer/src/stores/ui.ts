@@ -3,8 +3,17 @@
 import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 
-export type View = 'design' | 'run' | 'runs' | 'compare' | 'replay' | 'history'
-export const VIEWS: readonly View[] = ['design', 'run', 'runs', 'compare', 'replay', 'history']
+export type View = 'design' | 'run' | 'runs' | 'compare' | 'replay' | 'history' | 'explore' | 'fuzz'
+export const VIEWS: readonly View[] = [
+  'design',
+  'run',
+  'runs',
+  'compare',
+  'replay',
+  'history',
+  'explore',
+  'fuzz',
+]
 export type ThemeName = 'light' | 'dark'
 
 const THEME_KEY = 'quorum-lab.theme'

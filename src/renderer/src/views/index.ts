@@ -16,6 +16,8 @@ const LOADERS: Record<View, () => Promise<Component>> = {
   compare: () => import('./CompareView.vue'),
   replay: () => import('./ReplayView.vue'),
   history: () => import('./HistoryFileView.vue'),
+  explore: () => import('./ExploreView.vue'),
+  fuzz: () => import('./FuzzView.vue'),
 }
 
 /** Resolves when the lab server is reachable (at once when it is). */
