@@ -37,6 +37,21 @@ export interface NodeLive {
   lastIndex: number
   /** Algorithm-specific counters of this incarnation (NodeStatus.stats), when it has any. */
   stats?: Record<string, number>
+  /**
+   * The configuration this node works with (algorithms with membership changes), when it is
+   * other than "every node a voter": voters, learners, and during a joint change the old voters.
+   */
+  config?: NodeConfig
+  /** Not started yet (a node past cluster.nodes waits for a membership add). */
+  absent?: boolean
+}
+
+/** A cluster configuration as a node sees it (the trace's config events carry the same). */
+export interface NodeConfig {
+  voters: NodeId[]
+  learners: NodeId[]
+  /** During a joint-consensus change (C_old,new): the old voters; `voters` are the new ones. */
+  oldVoters?: NodeId[]
 }
 
 /** Per-window figures (default window: 1 s of run time). */

@@ -15,6 +15,7 @@ import type {
   RunStatus,
 } from '../../../shared/api'
 import { isLive } from '../../../shared/api'
+import { clusterSize } from '../../../shared/cluster'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
 import { PACE_SAMPLES, achievedSpeedup } from '../run-pace'
@@ -152,7 +153,7 @@ export const useRunStore = defineStore('run', () => {
     const r = run.value
     if (!r) return []
     const live = new Map(nodes.value.map((n) => [n.id, n]))
-    const ids = nodeIds(r.spec.cluster.nodes)
+    const ids = nodeIds(clusterSize(r.spec.cluster))
     for (const n of nodes.value) if (!ids.includes(n.id)) ids.push(n.id)
     return ids.map((id) => {
       const n = live.get(id)
