@@ -352,6 +352,14 @@ export const ExperimentSpecSchema = z
         message: `must be >= cluster.nodes (${spec.cluster.nodes}): it counts every node that may exist, the initial ones too`,
       })
     }
+    const info: AlgorithmInfo = ALGORITHM_INFO[a.kind]
+    if (size > spec.cluster.nodes && !info.admin?.includes('membership')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'maxNodes'],
+        message: `${info.label} has no membership changes: nodes past cluster.nodes (${spec.cluster.nodes}) could never join`,
+      })
+    }
     // Cross-field checks: every node a fault names (target, peer) must exist in the cluster.
     spec.faults.forEach((f, i) => {
       const alg = faultAlgorithmIssue(f, a.kind)

@@ -333,7 +333,7 @@ export class LabStore {
             exp.id,
             spec.name,
             spec.algorithm.kind,
-            spec.cluster.nodes,
+            clusterSize(spec.cluster),
             specJson,
             spec.seed,
             spec.mode,

@@ -9,6 +9,7 @@ import type {
   LabEvent,
   MessageSample,
   MetricsWindow,
+  NodeConfig,
   NodeLive,
   RunId,
   RunInfo,
@@ -46,6 +47,10 @@ export interface NodeCard {
   commitIndex: number | null
   lastIndex: number | null
   stats?: Record<string, number>
+  /** The configuration this node works with (algorithms with membership changes). */
+  config?: NodeConfig
+  /** Not started yet (cluster.maxNodes: waits for a membership add). */
+  absent?: boolean
 }
 
 /** A fault's period over run time, for shading charts (endMs null: still active). */
