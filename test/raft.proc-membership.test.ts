@@ -92,6 +92,22 @@ describe('Raft membership changes in processes mode (thesis chapter 4)', () => {
     expect(applied.length).toBeGreaterThan(10)
   })
 
+  it('the run summary lists each operation with its unavailability (ms)', () => {
+    const ops = summary.clusterOps!
+    expect(ops.map((o) => [o.fault, o.what, o.outcome])).toEqual([
+      [0, 'add n4', 'done'],
+      [1, 'promote n4', 'done'],
+      [removeFault, `remove ${removed}`, 'done'],
+    ])
+    for (const o of ops) {
+      console.log(
+        `processes, 300 ops/s: ${o.what} ${o.outcome} in ${(o.endMs - o.startMs).toFixed(1)} ms, unavailable ${o.unavailableMs!.toFixed(1)} ms`,
+      )
+      expect(o.endMs).toBeGreaterThanOrEqual(o.startMs)
+      expect(o.unavailableMs!).toBeLessThanOrEqual(o.endMs - o.startMs + 0.001)
+    }
+  })
+
   it('the run passes every check (per configuration), with no acknowledged write lost', () => {
     expect(summary.ops.ok).toBeGreaterThan(500)
     for (const c of summary.checks)

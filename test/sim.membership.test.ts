@@ -5,7 +5,6 @@
 // operation as a fault whose end says whether (and when) it took effect.
 import { describe, expect, it } from 'vitest'
 import { createSimulation } from '../src/core/sim'
-import { unavailableMs } from '../src/core/engine/unavailability'
 import { ExperimentSpecSchema, parseLiveFault, parseSpec, type ExperimentSpecInput } from '../src/shared/spec'
 import type { ConfigEvent, FaultEvent, LogEvent, StateEvent, TraceEvent } from '../src/shared/trace'
 
@@ -57,13 +56,21 @@ describe('membership and transfer faults (engine, simulator)', () => {
     expect(n4.absent).toBeUndefined()
     expect(n4.commitIndex).toBeGreaterThan(1000)
     expectSafe(summary)
-    // Availability: the longest stretch without a completed op while the change was under way.
-    const gap = unavailableMs(trace, startOf(trace, 0).t, endOf(trace, 1).t)
-    const base = unavailableMs(trace, 500_000, 2_000_000)
-    console.log(
-      `§4.1 add + promote under 800 ops/s: longest gap without a completed op ${gap} ms (before: ${base} ms)`,
-    )
-    expect(gap).toBeLessThan(100)
+    // Availability: the summary gives each operation's longest stretch without an ok op.
+    const ops = summary.clusterOps!
+    expect(ops.map((o) => [o.fault, o.what, o.outcome])).toEqual([
+      [0, 'add n4', 'done'],
+      [1, 'promote n4', 'done'],
+    ])
+    expect(ops[0].startMs).toBe(startOf(trace, 0).t / 1000)
+    expect(ops[0].endMs).toBe(endOf(trace, 0).t / 1000)
+    for (const o of ops) {
+      console.log(
+        `§4.1 ${o.what} under 800 ops/s: ${o.outcome} in ${(o.endMs - o.startMs).toFixed(3)} ms, unavailable ${o.unavailableMs} ms`,
+      )
+      expect(o.unavailableMs!).toBeGreaterThan(0)
+      expect(o.unavailableMs!).toBeLessThan(100)
+    }
     expect(summary.ops.ok).toBeGreaterThan(3000)
   })
 
@@ -187,7 +194,12 @@ describe('membership and transfer faults (engine, simulator)', () => {
     expect(endOf(trace, 1).detail).toBe(
       'transfer leadership to n3: not done within 2000 ms (n3 did not take over)',
     )
-    expect(unavailableMs(trace, start.t, start.t + 1_000_000)).toBeGreaterThan(400)
+    // The leader turned clients away until it gave the transfer up (500 ms).
+    const op = summary.clusterOps!.find((o) => o.fault === 1)!
+    expect(op).toMatchObject({ what: 'transfer leadership to n3', outcome: 'not done' })
+    expect(op.endMs - op.startMs).toBe(2000)
+    expect(op.unavailableMs!).toBeGreaterThan(400)
+    expect(op.unavailableMs!).toBeLessThan(1000)
     expectSafe(summary)
   })
 
@@ -200,6 +212,17 @@ describe('membership and transfer faults (engine, simulator)', () => {
       /^add n4 as a learner \(asked of leader n\d after \d+ ms without a leader, n4 started\)$/,
     )
     expect(startOf(trace, 0).t).toBeGreaterThan(10_000)
+  })
+
+  it('without client load, unavailability is not measured (null)', () => {
+    const { summary } = run({
+      workload: { clients: 0 },
+      cluster: { nodes: 3, maxNodes: 4 },
+      faults: [{ kind: 'membership', action: 'add', target: 'n4', atMs: 1000 }],
+    })
+    expect(summary.clusterOps).toEqual([
+      expect.objectContaining({ what: 'add n4', outcome: 'done', unavailableMs: null }),
+    ])
   })
 })
 

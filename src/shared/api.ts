@@ -131,6 +131,30 @@ export interface RunSummary {
    * quorum store's read repairs), keyed like NodeStatus.stats; absent in older runs.
    */
   counters?: Record<string, number>
+  /**
+   * Cluster operations (membership changes, leadership transfers) the run asked for, in the
+   * order they were asked, with how long clients got no answer meanwhile; absent when none.
+   */
+  clusterOps?: ClusterOpRecord[]
+}
+
+/** One cluster operation of a run (a membership or transfer-leadership fault). */
+export interface ClusterOpRecord {
+  /** Its index in the run's fault list. */
+  fault: number
+  /** e.g. `add n4`, `transfer leadership to n3`. */
+  what: string
+  /** done: took effect (committed / the target leads); not done: asked but not in time; not applied: never asked (no leader). */
+  outcome: 'done' | 'not done' | 'not applied'
+  /** When it was asked of the leader and when it ended (its fault's start and end events), run ms. */
+  startMs: number
+  endMs: number
+  /**
+   * Unavailability: the longest stretch between its start and end in which no client
+   * operation completed ok, ms (the whole span when none did); null when the run has no
+   * client load to judge by.
+   */
+  unavailableMs: number | null
 }
 
 export interface RejectedConnections {

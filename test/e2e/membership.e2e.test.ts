@@ -115,6 +115,20 @@ describe('membership on the cluster ring', () => {
     await shots('membership-removed')
     await lab.service.stopRun({ runId })
 
+    // The summary lists each cluster operation: outcome, how long it took, unavailability.
+    const opsTable = page.getByTestId('cluster-ops')
+    await opsTable.waitFor(POLL)
+    expect(await page.getByTestId('cluster-op-0').textContent()).toMatch(/add n4.*done/)
+    expect(await opsTable.textContent()).toContain(`remove ${l0}`)
+    // The promotion waited ~24 s for n4's slowed acknowledgements (two configuration entries).
+    expect(await page.getByTestId('cluster-op-4').textContent()).toMatch(/promote n4.*done/)
+    await opsTable.scrollIntoViewIfNeeded()
+    await setTheme(page, 'light')
+    await opsTable.screenshot({ path: join(RESULTS_DIR, 'membership-summary.png') })
+    await setTheme(page, 'dark')
+    await opsTable.screenshot({ path: join(RESULTS_DIR, 'membership-summary-dark.png') })
+    await setTheme(page, 'light')
+
     // Replay draws the recorded configuration the same way: at the joint configuration's
     // instant, the leader's C_old,new with its two rings.
     const trace = await lab.service.getTrace({ runId, limit: 1_000_000 })

@@ -13,7 +13,10 @@
 //   commit index at or past that entry on any node), once the transfer's target leads (or
 //   another node leads a newer term: the transfer was not done), or after ADMIN_WATCH_MS
 //   (TRANSFER_WATCH_MS for a transfer), recorded as not done.
+// Each operation also goes into the run summary (records()): its outcome, start and end, and
+// its unavailability, the longest stretch meanwhile in which no client op completed ok.
 // Pure; every decision is in response to the engine's timers and recorded events.
+import type { ClusterOpRecord } from '../../shared/api'
 import type { FaultSpec } from '../../shared/spec'
 import type { ConfigEvent, StateEvent, TraceEvent } from '../../shared/trace'
 import type { AdminCommand } from '../protocols/types'
@@ -25,7 +28,7 @@ export const ADMIN_RETRY_MS = 50
 /** How long a cluster operation waits for a leader before it is recorded as not applied, ms. */
 export const ADMIN_RETRY_LIMIT_MS = 5000
 /** How long the engine watches a membership change for its commit before it records it as not done, ms. */
-export const ADMIN_WATCH_MS = 10_000
+export const ADMIN_WATCH_MS = 30_000
 /**
  * How long it watches a leadership transfer (the target should lead within an election
  * timeout or two; a protocol gives a transfer up by itself, e.g. Raft's transferTimeoutTicks), ms.
@@ -59,6 +62,10 @@ interface Watch {
   term: number
   /** Bumped to cancel the watch timer. */
   gen: number
+  /** When it was asked, the last ok op completion since (µs), and the longest gap so far. */
+  startUs: number
+  lastOkUs: number
+  gapUs: number
 }
 
 /** Whether configuration `c` has membership change `f` done. */
@@ -85,10 +92,13 @@ export interface ClusterOpsHooks {
   started(idx: number): boolean
   /** Start node idx for the first time (outside the configuration). */
   boot(idx: number): void
+  /** Whether the run has client load (else unavailability is not measured: null). */
+  readonly hasLoad: boolean
 }
 
 export class ClusterOps {
   private readonly watches = new Map<number, Watch>()
+  private readonly done: ClusterOpRecord[] = []
   /** When each waiting operation was first due, µs. */
   private readonly firstDue = new Map<number, number>()
   private gen = 0
@@ -121,6 +131,7 @@ export class ClusterOps {
       this.hooks.event(i, 'start', why)
       this.hooks.event(i, 'end', why)
       this.hooks.ended(i)
+      this.record(i, f, 'not applied', now, now, 0)
       return
     }
     this.firstDue.delete(i)
@@ -131,6 +142,7 @@ export class ClusterOps {
       this.hooks.event(i, 'start', what)
       this.hooks.event(i, 'end', what)
       this.hooks.ended(i)
+      this.record(i, f, 'done', now, now, 0)
       return
     }
     let booted = ''
@@ -141,11 +153,26 @@ export class ClusterOps {
     const learner = f.kind === 'membership' && f.action === 'add' ? ' as a learner' : ''
     this.hooks.event(i, 'start', `${adminText(f)}${learner} (${via}${booted})`)
     const term = host.nodeTerm(leader)
+    const w: Watch = {
+      fault: i,
+      f,
+      configIndex: 0,
+      term,
+      gen: ++this.gen,
+      startUs: now,
+      lastOkUs: now,
+      gapUs: 0,
+    }
+    this.watches.set(i, w)
     if (!host.admin(leader, adminCommand(f))) {
-      this.finish(i, `${adminText(f)}: not applied (leader ${host.ids[leader]} cannot take it)`)
+      this.finish(
+        i,
+        `${adminText(f)}: not applied (leader ${host.ids[leader]} cannot take it)`,
+        'not applied',
+        now,
+      )
       return
     }
-    const w: Watch = { fault: i, f, configIndex: 0, term, gen: ++this.gen }
     this.watches.set(i, w)
     const watchMs = f.kind === 'transfer-leadership' ? TRANSFER_WATCH_MS : ADMIN_WATCH_MS
     host.timer(TIMER_ADMIN_WATCH, i, w.gen, now + watchMs * 1000, false)
@@ -159,13 +186,28 @@ export class ClusterOps {
       w.f.kind === 'transfer-leadership'
         ? `${adminText(w.f)}: not done within ${TRANSFER_WATCH_MS} ms (${w.f.target} did not take over)`
         : `${adminText(w.f)}: not committed within ${ADMIN_WATCH_MS} ms`
-    this.finish(i, what)
+    this.finish(i, what, 'not done', this.host.nowUs())
+  }
+
+  /** A client op completed ok at `t` (passed on while `watching`). */
+  onOk(t: number): void {
+    for (const w of this.watches.values()) {
+      if (t < w.lastOkUs) continue
+      w.gapUs = Math.max(w.gapUs, t - w.lastOkUs)
+      w.lastOkUs = t
+    }
+  }
+
+  /** The operations that ended so far, in the order they ended. */
+  records(): ClusterOpRecord[] {
+    return this.done.slice()
   }
 
   /** A state or configuration event was recorded (only passed on while `watching`). */
   observe(e: TraceEvent): void {
     if (e.kind === 'config') this.onConfig(e)
     else if (e.kind === 'state') this.onState(e)
+    else if (e.kind === 'op' && e.phase === 'ok') this.onOk(e.t)
   }
 
   private onConfig(e: ConfigEvent): void {
@@ -181,19 +223,43 @@ export class ClusterOps {
           this.finish(
             w.fault,
             `${adminText(f)}: done (configuration entry ${w.configIndex} committed, ${e.node} at ${e.commitIndex})`,
+            'done',
+            e.t,
           )
       } else if (e.role === 'leader') {
         if (e.node === f.target)
-          this.finish(w.fault, `${adminText(f)}: done (${f.target} leads term ${e.term})`)
+          this.finish(w.fault, `${adminText(f)}: done (${f.target} leads term ${e.term})`, 'done', e.t)
         else if (e.term > w.term)
-          this.finish(w.fault, `${adminText(f)}: not done (${e.node} leads term ${e.term})`)
+          this.finish(w.fault, `${adminText(f)}: not done (${e.node} leads term ${e.term})`, 'not done', e.t)
       }
     }
   }
 
-  private finish(i: number, detail: string): void {
+  private finish(i: number, detail: string, outcome: ClusterOpRecord['outcome'], atUs: number): void {
+    const w = this.watches.get(i)
+    if (w === undefined) return
     this.watches.delete(i)
     this.hooks.event(i, 'end', detail)
     this.hooks.ended(i)
+    const end = Math.max(atUs, w.startUs)
+    this.record(i, w.f, outcome, w.startUs, end, Math.max(w.gapUs, end - Math.max(w.lastOkUs, w.startUs)))
+  }
+
+  private record(
+    i: number,
+    f: AdminFault,
+    outcome: ClusterOpRecord['outcome'],
+    startUs: number,
+    endUs: number,
+    gapUs: number,
+  ): void {
+    this.done.push({
+      fault: i,
+      what: adminText(f),
+      outcome,
+      startMs: startUs / 1000,
+      endMs: endUs / 1000,
+      unavailableMs: this.hooks.hasLoad ? gapUs / 1000 : null,
+    })
   }
 }

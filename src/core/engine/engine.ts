@@ -162,6 +162,7 @@ export class RunEngine {
         if (this.faults.ops.watching) this.faults.ops.observe(e)
         break
       case 'config':
+      case 'op':
         this.checker.onEvent(e)
         if (this.faults.ops.watching) this.faults.ops.observe(e)
         break
@@ -193,6 +194,8 @@ export class RunEngine {
   }
 
   summary(simulatedMs: number, wallMs: number): RunSummary {
-    return this.meter.summary(simulatedMs, wallMs, this.checker.results())
+    const s = this.meter.summary(simulatedMs, wallMs, this.checker.results())
+    const ops = this.faults.ops.records()
+    return ops.length > 0 ? { ...s, clusterOps: ops } : s
   }
 }

@@ -72,6 +72,7 @@ export class FaultRunner {
         this.started[x] = true
         host.bootNode(x)
       },
+      hasLoad: spec.workload.clients > 0 && spec.workload.ratePerSec > 0,
     })
     this.faults = spec.faults.map((f) => ({ spec: f, targets: [], cut: null, active: false }))
     this.rates = Array.from({ length: n }, () => new Map<number, number>())

@@ -42,6 +42,13 @@ export function formatSummary(run: RunInfo): string {
     const per = Object.entries(r.nodes).map(([node, k]) => `${node} ${k}`)
     lines.push(`refused conns:  ${r.total} (no valid hello; proxy ${r.proxy}, ${per.join(', ')})`)
   }
+  if (s.clusterOps !== undefined && s.clusterOps.length > 0) {
+    lines.push('cluster ops:')
+    for (const o of s.clusterOps)
+      lines.push(
+        `  ${o.what} at ${(o.startMs / 1000).toFixed(3)} s: ${o.outcome} after ${(o.endMs - o.startMs).toFixed(1)} ms, unavailable ${o.unavailableMs === null ? 'n/a (no client load)' : `${o.unavailableMs.toFixed(1)} ms`}`,
+      )
+  }
   if (s.checks.length === 0) lines.push('checks:         none ran')
   else {
     lines.push('checks:')
