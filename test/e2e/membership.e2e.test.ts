@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Locator, Page } from 'playwright-core'
 import { ExperimentSpecSchema } from '../../src/shared/spec'
-import { connect, openLab, RESULTS_DIR, setTheme, type Lab } from './browser'
+import { connect, openLab, pickFromMenu, RESULTS_DIR, screenshotThemes, setTheme, type Lab } from './browser'
 import { join } from 'node:path'
 
 const POLL = { timeout: 30_000 }
@@ -161,4 +161,59 @@ describe('membership on the cluster ring', () => {
     await setTheme(page, 'light')
     expect(lab.problems).toEqual([])
   }, 180_000)
+
+  test('the designer offers membership and transfer faults for Raft only', async () => {
+    await page.getByTestId('nav-design').click()
+    await page.getByTestId('design-view').waitFor()
+    // Raft: Max nodes is a field; a membership fault takes an action and one node (up to maxNodes).
+    await page.getByTestId('input-cluster.nodes').fill('3')
+    await page.getByTestId('input-cluster.maxNodes').fill('5')
+    await page.getByTestId('input-cluster.maxNodes').press('Tab')
+    const bars = page.locator('[data-testid^="fault-bar-"][data-index]')
+    const before = await bars.count()
+    await pickFromMenu(
+      page,
+      page.getByTestId('add-fault'),
+      page.getByTestId('add-fault-membership'),
+      async () => (await bars.count()) === before + 1,
+      'adding a membership fault',
+    )
+    const panel = page.getByTestId('fault-panel')
+    expect(await panel.textContent()).toContain('Action')
+    await page.getByTestId(`select-faults[${before}].target`).click()
+    const options = page.locator('.n-base-select-option')
+    await options.first().waitFor()
+    const labels = await options.allTextContents()
+    expect(labels.some((l) => l.startsWith('n5'))).toBe(true)
+    expect(labels.some((l) => l.startsWith('leader'))).toBe(false)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page.getByTestId('validity').textContent(), POLL).toContain('Valid')
+    await screenshotThemes(page, 'membership-design')
+
+    // PBFT: the add menu has no cluster operations, and the existing one is refused by name.
+    await pickFromMenu(
+      page,
+      page.getByTestId('select-algorithm.kind'),
+      page
+        .locator('.n-base-select-option')
+        .filter({ has: page.locator('.algo-option__name', { hasText: /^PBFT$/ }) }),
+      async () => (await page.getByTestId('algorithm-params').getAttribute('data-algorithm')) === 'pbft',
+      'switching to PBFT',
+    )
+    await page.getByTestId('input-cluster.nodes').fill('4')
+    await page.getByTestId('input-cluster.nodes').press('Tab')
+    await expect
+      .poll(async () => (await page.getByTestId(`error-faults[${before}].kind`).textContent()) ?? '', POLL)
+      .toContain('PBFT has no membership operation')
+    // Max nodes stays shown while it is set, with its error, so it can be cleared.
+    expect(await page.getByTestId('error-cluster.maxNodes').textContent()).toContain(
+      'PBFT has no membership changes',
+    )
+    await page.getByTestId('add-fault').click()
+    await page.getByTestId('add-fault-crash').waitFor()
+    expect(await page.getByTestId('add-fault-membership').count()).toBe(0)
+    expect(await page.getByTestId('add-fault-transfer-leadership').count()).toBe(0)
+    await page.keyboard.press('Escape')
+    expect(lab.problems).toEqual([])
+  }, 120_000)
 })
