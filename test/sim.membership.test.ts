@@ -5,7 +5,16 @@
 // operation as a fault whose end says whether (and when) it took effect.
 import { describe, expect, it } from 'vitest'
 import { createSimulation } from '../src/core/sim'
-import { ExperimentSpecSchema, parseLiveFault, parseSpec, type ExperimentSpecInput } from '../src/shared/spec'
+import { factoryFor } from '../src/core/protocols'
+import {
+  ALGORITHMS,
+  ALGORITHM_INFO,
+  ExperimentSpecSchema,
+  parseLiveFault,
+  parseSpec,
+  type AlgorithmInfo,
+  type ExperimentSpecInput,
+} from '../src/shared/spec'
 import type { ConfigEvent, FaultEvent, LogEvent, StateEvent, TraceEvent } from '../src/shared/trace'
 
 function run(input: ExperimentSpecInput) {
@@ -261,6 +270,14 @@ describe('membership and transfer faults in the spec', () => {
     expect(errors({ faults: [{ kind: 'transfer-leadership', target: 'leader', atMs: 1 }] })).toEqual([
       'faults[0].target: must be a node id like n1',
     ])
+  })
+
+  it("each algorithm's info lists the cluster operations its protocol factory takes", () => {
+    for (const kind of ALGORITHMS)
+      expect([kind, (ALGORITHM_INFO[kind] as AlgorithmInfo).admin ?? []]).toEqual([
+        kind,
+        factoryFor({ kind }).admin ?? [],
+      ])
   })
 
   it('algorithms without cluster operations refuse these fault kinds, naming the field', () => {
