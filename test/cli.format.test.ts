@@ -65,6 +65,10 @@ describe('CLI run summary', () => {
       '  transfer leadership to n3 at 2.000 s: not done after 2000.0 ms, unavailable n/a (no client load)',
     )
     expect(formatSummary(run('raft'))).not.toContain('cluster ops')
+    const r = run('raft')
+    expect(formatSummary({ ...r, spec: { ...r.spec, cluster: { ...r.spec.cluster, maxNodes: 7 } } })).toMatch(
+      /^raft-run: raft, 5 nodes \(up to 7\), seed 1, simulation -- done$/m,
+    )
   })
 
   it('counts view changes for PBFT, never leader changes or elections', () => {
