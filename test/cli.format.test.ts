@@ -44,6 +44,33 @@ describe('CLI run summary', () => {
     expect(out).toMatch(/^elections: {6}15$/m)
   })
 
+  it('lists cluster operations with their outcome and unavailability', () => {
+    const out = formatSummary(
+      run('raft', {
+        clusterOps: [
+          { fault: 0, what: 'add n4', outcome: 'done', startMs: 1000, endMs: 1002.5, unavailableMs: 1.25 },
+          {
+            fault: 1,
+            what: 'transfer leadership to n3',
+            outcome: 'not done',
+            startMs: 2000,
+            endMs: 4000,
+            unavailableMs: null,
+          },
+        ],
+      }),
+    )
+    expect(out).toContain('cluster ops:\n  add n4 at 1.000 s: done after 2.5 ms, unavailable 1.3 ms')
+    expect(out).toContain(
+      '  transfer leadership to n3 at 2.000 s: not done after 2000.0 ms, unavailable n/a (no client load)',
+    )
+    expect(formatSummary(run('raft'))).not.toContain('cluster ops')
+    const r = run('raft')
+    expect(formatSummary({ ...r, spec: { ...r.spec, cluster: { ...r.spec.cluster, maxNodes: 7 } } })).toMatch(
+      /^raft-run: raft, 5 nodes \(up to 7\), seed 1, simulation -- done$/m,
+    )
+  })
+
   it('counts view changes for PBFT, never leader changes or elections', () => {
     const out = formatSummary(run('pbft'))
     expect(out).toMatch(/^view changes: +4$/m)

@@ -37,6 +37,21 @@ export interface NodeLive {
   lastIndex: number
   /** Algorithm-specific counters of this incarnation (NodeStatus.stats), when it has any. */
   stats?: Record<string, number>
+  /**
+   * The configuration this node works with (algorithms with membership changes), when it is
+   * other than "every node a voter": voters, learners, and during a joint change the old voters.
+   */
+  config?: NodeConfig
+  /** Not started yet (a node past cluster.nodes waits for a membership add). */
+  absent?: boolean
+}
+
+/** A cluster configuration as a node sees it (the trace's config events carry the same). */
+export interface NodeConfig {
+  voters: NodeId[]
+  learners: NodeId[]
+  /** During a joint-consensus change (C_old,new): the old voters; `voters` are the new ones. */
+  oldVoters?: NodeId[]
 }
 
 /** Per-window figures (default window: 1 s of run time). */
@@ -116,6 +131,30 @@ export interface RunSummary {
    * quorum store's read repairs), keyed like NodeStatus.stats; absent in older runs.
    */
   counters?: Record<string, number>
+  /**
+   * Cluster operations (membership changes, leadership transfers) the run asked for, in the
+   * order they were asked, with how long clients got no answer meanwhile; absent when none.
+   */
+  clusterOps?: ClusterOpRecord[]
+}
+
+/** One cluster operation of a run (a membership or transfer-leadership fault). */
+export interface ClusterOpRecord {
+  /** Its index in the run's fault list. */
+  fault: number
+  /** e.g. `add n4`, `transfer leadership to n3`. */
+  what: string
+  /** done: took effect (committed / the target leads); not done: asked but not in time; not applied: never asked (no leader). */
+  outcome: 'done' | 'not done' | 'not applied'
+  /** When it was asked of the leader and when it ended (its fault's start and end events), run ms. */
+  startMs: number
+  endMs: number
+  /**
+   * Unavailability: the longest stretch between its start and end in which no client
+   * operation completed ok, ms (the whole span when none did); null when the run has no
+   * client load to judge by.
+   */
+  unavailableMs: number | null
 }
 
 export interface RejectedConnections {

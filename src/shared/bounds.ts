@@ -18,6 +18,8 @@ export const MAX_TICKS = 10_000
 /** Clock rate multipliers a clock fault may set. */
 export const MIN_CLOCK_RATE = 0.01
 export const MAX_CLOCK_RATE = 100
+/** Most nodes a cluster may have (cluster.nodes and cluster.maxNodes). */
+export const MAX_NODES = 15
 /** Most offered load, ops/s over all clients. */
 export const MAX_RATE_PER_SEC = 100_000
 

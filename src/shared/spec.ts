@@ -2,8 +2,16 @@
 // run records as its snapshot. Defaults are filled in by parsing, so a parsed spec is
 // always complete. Unknown fields are errors (a typo must not be silently ignored).
 import { z } from 'zod'
+import { clusterSize } from './cluster'
 import { RaftParamsSchema as RaftParams } from './params/raft'
-import { MultiPaxosParamsSchema, PaxosParamsSchema, PbftParamsSchema, QuorumParamsSchema } from './params'
+import {
+  ALGORITHM_INFO,
+  MultiPaxosParamsSchema,
+  PaxosParamsSchema,
+  PbftParamsSchema,
+  QuorumParamsSchema,
+  type AlgorithmInfo,
+} from './params'
 import {
   above,
   between,
@@ -13,6 +21,7 @@ import {
   MAX_CLOCK_RATE,
   MAX_JUMP_MS,
   MAX_LATENCY_MS,
+  MAX_NODES,
   MAX_RATE_PER_SEC,
   MAX_RUN_MS,
   MIN_CLOCK_RATE,
@@ -42,11 +51,14 @@ function kindOf(input: unknown): string {
   const k = input && typeof input === 'object' ? (input as { kind?: unknown }).kind : undefined
   return k === undefined ? '' : `${JSON.stringify(k)} `
 }
-const FAULT_KIND_LIST = 'partition, crash, pause, delay, drop, duplicate, reorder, clock, byzantine'
+const FAULT_KIND_LIST =
+  'partition, crash, pause, delay, drop, duplicate, reorder, clock, byzantine, membership, transfer-leadership'
 
+export { clusterSize }
 export { RaftParamsSchema, type RaftParams } from './params/raft'
 export {
   ALGORITHM_INFO,
+  type AdminKind,
   PaxosParamsSchema,
   MultiPaxosParamsSchema,
   PbftParamsSchema,
@@ -105,7 +117,14 @@ export const AlgorithmSchema = z.discriminatedUnion(
 export type AlgorithmSpec = z.infer<typeof AlgorithmSchema>
 
 export const ClusterSchema = z.strictObject({
-  nodes: intBetween(1, 15, 'nodes').default(5),
+  /** The initial voters, n1..nN. */
+  nodes: intBetween(1, MAX_NODES, 'nodes').default(5),
+  /**
+   * How many nodes may ever exist (n1..nM, M >= nodes): the ones past `nodes` start outside
+   * the cluster and join through membership faults. Absent: `nodes` (optional, so that a spec
+   * without it parses, records and runs exactly as before).
+   */
+  maxNodes: intBetween(1, MAX_NODES, 'nodes').optional(),
   /** Wall milliseconds per protocol tick (virtual ms in simulation). */
   tickMs: between(1, 1000, 'ms').default(10),
   /** Processes mode: fdatasync the WAL before sending (off: a crash loses unsynced writes). */
@@ -139,6 +158,9 @@ export type NetworkSpec = z.infer<typeof NetworkSchema>
 const at = { atMs: offsetMs() }
 const window = { atMs: offsetMs(), forMs: spanMs().optional() }
 const prob = between(0, 1)
+
+export const MEMBERSHIP_ACTIONS = ['add', 'remove', 'promote'] as const
+export type MembershipAction = (typeof MEMBERSHIP_ACTIONS)[number]
 
 export const PARTITION_SHAPES = ['halves', 'isolate', 'majorities-ring', 'bridge', 'one-way', 'link'] as const
 
@@ -246,6 +268,18 @@ export const FaultSchema = z.discriminatedUnion(
       target: TargetSchema,
       behavior: z.enum(['silent', 'equivocate', 'forge', 'slow']),
     }),
+    /**
+     * A membership change asked of the leader (Raft thesis chapter 4): add `target` (as a
+     * learner; a node not running yet is started), promote a learner to voter, or remove it.
+     */
+    z.strictObject({
+      kind: z.literal('membership'),
+      ...at,
+      action: z.enum(MEMBERSHIP_ACTIONS),
+      target: NodeIdSchema,
+    }),
+    /** Leadership transfer to `target` (Raft thesis 3.10), asked of the leader. */
+    z.strictObject({ kind: z.literal('transfer-leadership'), ...at, target: NodeIdSchema }),
   ],
   {
     error: (iss) =>
@@ -266,7 +300,21 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'reorder',
   'clock',
   'byzantine',
+  'membership',
+  'transfer-leadership',
 ]
+
+/** Fault kinds that are cluster operations (an algorithm supports them or not: AlgorithmInfo.admin). */
+export const ADMIN_FAULT_KINDS: readonly FaultKind[] = ['membership', 'transfer-leadership']
+
+/** Why fault `f` cannot run with algorithm `kind` (a cluster operation it does not have), or null. */
+export function faultAlgorithmIssue(f: FaultSpec, kind: AlgorithmKind): string | null {
+  if (f.kind !== 'membership' && f.kind !== 'transfer-leadership') return null
+  const info: AlgorithmInfo = ALGORITHM_INFO[kind]
+  if (info.admin?.includes(f.kind)) return null
+  const which = ALGORITHMS.filter((a) => (ALGORITHM_INFO[a] as AlgorithmInfo).admin?.includes(f.kind))
+  return `${info.label} has no ${f.kind} operation (fault kind ${f.kind} is for ${which.join(', ')} only)`
+}
 
 export const ExperimentSpecSchema = z
   .strictObject({
@@ -296,9 +344,27 @@ export const ExperimentSpecSchema = z
         message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
       })
     }
+    const size = clusterSize(spec.cluster)
+    if (spec.cluster.maxNodes !== undefined && spec.cluster.maxNodes < spec.cluster.nodes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'maxNodes'],
+        message: `must be >= cluster.nodes (${spec.cluster.nodes}): it counts every node that may exist, the initial ones too`,
+      })
+    }
+    const info: AlgorithmInfo = ALGORITHM_INFO[a.kind]
+    if (size > spec.cluster.nodes && !info.admin?.includes('membership')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cluster', 'maxNodes'],
+        message: `${info.label} has no membership changes: nodes past cluster.nodes (${spec.cluster.nodes}) could never join`,
+      })
+    }
     // Cross-field checks: every node a fault names (target, peer) must exist in the cluster.
     spec.faults.forEach((f, i) => {
-      for (const issue of faultNodeIssues(f, spec.cluster.nodes))
+      const alg = faultAlgorithmIssue(f, a.kind)
+      if (alg !== null) ctx.addIssue({ code: 'custom', path: ['faults', i, 'kind'], message: alg })
+      for (const issue of faultNodeIssues(f, size))
         ctx.addIssue({ code: 'custom', path: ['faults', i, issue.field], message: issue.message })
       if (f.atMs > spec.durationMs) {
         ctx.addIssue({
@@ -310,7 +376,7 @@ export const ExperimentSpecSchema = z
     })
   })
 
-/** The nodes a fault names (target, peer) that are not in a cluster of `nodes` nodes. */
+/** The nodes a fault names (target, peer) that are not in a cluster of `nodes` nodes (its clusterSize). */
 export function faultNodeIssues(
   f: FaultSpec,
   nodes: number,
@@ -320,7 +386,10 @@ export function faultNodeIssues(
   for (const field of ['target', 'peer'] as const) {
     const t = named[field]
     if (t !== undefined && nodeIdPattern.test(t) && Number(t.slice(1)) > nodes)
-      out.push({ field, message: `node ${t} does not exist (cluster has n1..n${nodes})` })
+      out.push({
+        field,
+        message: `node ${t} does not exist (cluster has n1..n${nodes}${f.kind === 'membership' ? '; raise cluster.maxNodes for more' : ''})`,
+      })
   }
   return out
 }
@@ -406,11 +475,13 @@ export function parseSpec(input: unknown): SpecResult {
 /**
  * A fault given live (the UI's "break it now"; a boundary like any other): a spec fault
  * whose atMs may be left out and is ignored (it starts now). Checked against a cluster of
- * `nodes` nodes; errors name the field under `fault` (e.g. `fault.target`).
+ * `nodes` nodes (its clusterSize) and, when given, the run's algorithm (the cluster operations
+ * it has); errors name the field under `fault` (e.g. `fault.target`).
  */
 export function parseLiveFault(
   input: unknown,
   nodes: number,
+  algorithm?: AlgorithmKind,
 ): { ok: true; fault: FaultSpec } | { ok: false; errors: FieldError[] } {
   const withAt = typeof input === 'object' && input !== null ? { ...input, atMs: 0 } : input
   const r = FaultSchema.safeParse(withAt, { reportInput: true })
@@ -420,6 +491,8 @@ export function parseLiveFault(
       ok: false,
       errors: toFieldErrors(r.error).map((x) => ({ path: under(x.path), message: x.message })),
     }
+  const alg = algorithm === undefined ? null : faultAlgorithmIssue(r.data, algorithm)
+  if (alg !== null) return { ok: false, errors: [{ path: 'fault.kind', message: alg }] }
   const issues = faultNodeIssues(r.data, nodes)
   if (issues.length > 0)
     return { ok: false, errors: issues.map((x) => ({ path: `fault.${x.field}`, message: x.message })) }

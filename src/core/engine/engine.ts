@@ -6,7 +6,7 @@
 // below marked "from the host". Pure and deterministic: every random draw comes from rngs
 // forked from spec.seed in a fixed order (runRngs), timers run on the host's clock.
 import type { CheckResult, RunSummary } from '../../shared/api'
-import type { ExperimentSpec, FaultSpec } from '../../shared/spec'
+import { clusterSize, type ExperimentSpec, type FaultSpec } from '../../shared/spec'
 import type { TraceEvent } from '../../shared/trace'
 import { createChecker, type RunTraceChecker } from '../check'
 import type { ClientReply } from '../protocols/types'
@@ -30,7 +30,7 @@ export interface RunRngs {
   net: Rng
   faults: Rng
   workload: Rng
-  /** One per node: its protocol rngs and host randomness. */
+  /** One per node that may exist (clusterSize): its protocol rngs and host randomness. */
   nodes: Rng[]
 }
 
@@ -39,7 +39,7 @@ export function runRngs(spec: ExperimentSpec): RunRngs {
   const net = root.fork()
   const faults = root.fork()
   const workload = root.fork()
-  const nodes = Array.from({ length: spec.cluster.nodes }, () => root.fork())
+  const nodes = Array.from({ length: clusterSize(spec.cluster) }, () => root.fork())
   return { net, faults, workload, nodes }
 }
 
@@ -77,7 +77,7 @@ export class RunEngine {
     this.keepTrace = opts.keepTrace ?? true
     this.onTrace = opts.onTrace
     this.checker = createChecker(spec.algorithm.kind)
-    this.links = new LinkState(spec.cluster.nodes, spec.network)
+    this.links = new LinkState(clusterSize(spec.cluster), spec.network)
     this.clients = new ClientPool(spec, host, this.meter, rngs.workload, opts)
     this.faults = new FaultRunner(spec, host, this.links, rngs.faults, {
       canCorrupt: opts.canCorrupt,
@@ -130,7 +130,7 @@ export class RunEngine {
       case TIMER_RETRY:
         return this.clients.onRetry(a, b)
       default:
-        return this.faults.onTimer(kind, a)
+        return this.faults.onTimer(kind, a, b)
     }
   }
 
@@ -159,6 +159,12 @@ export class RunEngine {
       case 'state':
         this.meter.onState(e)
         this.checker.onEvent(e)
+        if (this.faults.ops.watching) this.faults.ops.observe(e)
+        break
+      case 'config':
+      case 'op':
+        this.checker.onEvent(e)
+        if (this.faults.ops.watching) this.faults.ops.observe(e)
         break
       default:
         this.checker.onEvent(e)
@@ -188,6 +194,8 @@ export class RunEngine {
   }
 
   summary(simulatedMs: number, wallMs: number): RunSummary {
-    return this.meter.summary(simulatedMs, wallMs, this.checker.results())
+    const s = this.meter.summary(simulatedMs, wallMs, this.checker.results())
+    const ops = this.faults.ops.records()
+    return ops.length > 0 ? { ...s, clusterOps: ops } : s
   }
 }

@@ -71,6 +71,10 @@ export function faultStartDetail(
     }
     case 'byzantine':
       return `byzantine ${names} ${f.behavior}${how}${dur}`
+    case 'membership':
+      return `${f.action} ${f.target}${how}`
+    case 'transfer-leadership':
+      return `transfer leadership to ${f.target}${how}`
   }
 }
 
@@ -95,5 +99,8 @@ export function faultEndDetail(f: FaultSpec, targets: readonly number[], how = '
       return `clock of ${groupName([...targets])} back to normal rate${how}`
     case 'byzantine':
       return `${groupName([...targets])} honest again${how}`
+    case 'membership':
+    case 'transfer-leadership':
+      return `${faultStartDetail(f, targets)} over${how}`
   }
 }

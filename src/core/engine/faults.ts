@@ -3,12 +3,17 @@
 // (crash, restart, pause, clock, byzantine behaviour), and the fault start / end trace events.
 // Scheduled faults start on the engine's timers; live faults (the UI's "break it now") start
 // and end through Host.soon. Targets: a node id, 'leader' (the host's current leader),
-// 'random' (seeded), 'minority', 'majority', 'all'.
-import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
+// 'random' (seeded), 'minority', 'majority', 'all', among the nodes started so far (with
+// cluster.maxNodes, the ones past cluster.nodes start when a membership fault adds them).
+// Cluster operations (membership, transfer-leadership) are done by ClusterOps.
+import { clusterSize, type ExperimentSpec, type FaultSpec, type Target } from '../../shared/spec'
 import type { Rng } from '../rng'
+import { ClusterOps, isAdminFault } from './cluster-ops'
 import { jumpTicks, planOverlayFault, planPartitionFault } from './fault-plan'
 import { faultEndDetail, faultStartDetail, nodeNames } from './fault-text'
 import {
+  TIMER_ADMIN_RETRY,
+  TIMER_ADMIN_WATCH,
   TIMER_FAULT_END,
   TIMER_LIVE_END,
   TIMER_LIVE_START,
@@ -43,6 +48,10 @@ export class FaultRunner {
   private readonly pauses: number[]
   /** Per node: the byzantine fault that set its behaviour, or -1. */
   private readonly byzFault: number[]
+  /** Per node: whether it has been started in this run (the first cluster.nodes at boot). */
+  private readonly started: boolean[]
+  /** Membership changes and leadership transfers. */
+  readonly ops: ClusterOps
   private stopped = false
 
   constructor(
@@ -52,8 +61,19 @@ export class FaultRunner {
     private readonly rng: Rng,
     private readonly opts: FaultOptions,
   ) {
-    const n = spec.cluster.nodes
+    const n = clusterSize(spec.cluster)
     this.n = n
+    this.started = Array.from({ length: n }, (_, i) => i < spec.cluster.nodes)
+    this.ops = new ClusterOps(host, {
+      event: (i, phase, detail) => this.event(i, phase, detail),
+      ended: (i) => (this.faults[i].active = false),
+      started: (x) => this.started[x],
+      boot: (x) => {
+        this.started[x] = true
+        host.bootNode(x)
+      },
+      hasLoad: spec.workload.clients > 0 && spec.workload.ratePerSec > 0,
+    })
     this.faults = spec.faults.map((f) => ({ spec: f, targets: [], cut: null, active: false }))
     this.rates = Array.from({ length: n }, () => new Map<number, number>())
     this.pauses = new Array<number>(n).fill(0)
@@ -109,7 +129,7 @@ export class FaultRunner {
 
   // ---------------------------------------------------------------- timers
 
-  onTimer(kind: number, i: number): void {
+  onTimer(kind: number, i: number, b = 0): void {
     if (this.stopped) return
     switch (kind) {
       case TIMER_LIVE_START:
@@ -120,6 +140,10 @@ export class FaultRunner {
         return this.finish(i)
       case TIMER_RESTART:
         return this.restart(i)
+      case TIMER_ADMIN_RETRY:
+        return this.startOp(i)
+      case TIMER_ADMIN_WATCH:
+        return this.ops.onWatchTimeout(i, b)
       default:
         return this.start(i)
     }
@@ -127,8 +151,25 @@ export class FaultRunner {
 
   // ---------------------------------------------------------------- start / end
 
+  /** The nodes `target` names among those started so far. */
   private resolve(target: Target): number[] {
-    return resolveTarget(target, this.host.ids, this.rng, () => this.host.leader())
+    const ids = this.host.ids
+    if (this.started.every(Boolean)) return resolveTarget(target, ids, this.rng, () => this.host.leader())
+    const idx: number[] = []
+    this.started.forEach((s, x) => s && idx.push(x))
+    const sub = idx.map((x) => ids[x])
+    const leader = (): number => idx.indexOf(this.host.leader())
+    return resolveTarget(target, sub, this.rng, leader).map((k) => idx[k])
+  }
+
+  /** A cluster operation is due (or due again). */
+  private startOp(i: number): void {
+    const rt = this.faults[i]
+    if (!isAdminFault(rt.spec)) return
+    rt.active = true
+    const x = this.host.ids.indexOf(rt.spec.target)
+    rt.targets = x < 0 ? [] : [x]
+    this.ops.start(i, rt.spec)
   }
 
   private event(i: number, phase: 'start' | 'end', detail: string): void {
@@ -152,6 +193,9 @@ export class FaultRunner {
     const host = this.host
     rt.active = true
     switch (f.kind) {
+      case 'membership':
+      case 'transfer-leadership':
+        return this.startOp(i)
       case 'partition': {
         const plan = planPartitionFault(f, host.ids, this.rng, (t) => this.resolve(t))
         rt.targets = plan.targets
@@ -267,6 +311,9 @@ export class FaultRunner {
         host.linksChanged()
         return
       case 'crash':
+      case 'membership':
+      case 'transfer-leadership':
+        // A crash ends with its restart; a cluster operation when it took effect (ClusterOps).
         return
     }
   }

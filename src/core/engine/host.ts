@@ -2,7 +2,7 @@
 // engine decides what happens and when (faults, clients, links, metrics, the summary); a host
 // makes it happen on its nodes, network and clock: the simulator over a virtual network
 // (src/core/sim), processes mode over child processes and a proxy (src/main/lab/processes.ts).
-import type { ClientRequest } from '../protocols/types'
+import type { AdminCommand, ClientRequest } from '../protocols/types'
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import type { Byzantine } from './links'
 
@@ -16,9 +16,15 @@ export const TIMER_RESTART = 9
 /** A live fault action (start or end now); only ever scheduled through Host.soon. */
 export const TIMER_LIVE_START = 10
 export const TIMER_LIVE_END = 11
+/** A cluster operation asked again (no leader yet), and the end of watching one (cluster-ops.ts). */
+export const TIMER_ADMIN_RETRY = 12
+export const TIMER_ADMIN_WATCH = 13
 
 export interface Host {
-  /** The cluster's node ids, n1..nN (index i is node n(i+1)). */
+  /**
+   * Every node that may exist, n1..nM (index i is node n(i+1)): M = clusterSize(spec.cluster).
+   * The first spec.cluster.nodes boot with the run; the others only when added (boot()).
+   */
   readonly ids: readonly NodeId[]
   /** Run time, µs (virtual in the simulator; since the run started in processes mode). */
   nowUs(): number
@@ -43,6 +49,15 @@ export interface Host {
   isUp(idx: number): boolean
   /** The node that believes it leads with the highest term, or -1. */
   leader(): number
+  /** Node idx's current term (0 when down or unknown). */
+  nodeTerm(idx: number): number
+  /**
+   * Start node idx for the first time (a membership add of a node that never ran): fresh, with
+   * the initial voters as its configuration, so it waits outside the cluster to be added.
+   */
+  bootNode(idx: number): void
+  /** Hand a cluster operation to node idx's protocol; false when it cannot take one (down, none). */
+  admin(idx: number, cmd: AdminCommand): boolean
   /** Crash node idx (no-op when it is down) and record its 'node' crash event. */
   crash(idx: number): void
   /**

@@ -15,7 +15,7 @@
 // kept only with keepTrace. Message-level events (send / deliver / drop / duplicate) and
 // vector clocks are only built when someone sees them (keepTrace or onTrace).
 import type { MetricsWindow, NodeLive } from '../../shared/api'
-import type { ExperimentSpec } from '../../shared/spec'
+import { clusterSize, type ExperimentSpec } from '../../shared/spec'
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { RunEngine, runRngs } from '../engine/engine'
@@ -26,7 +26,7 @@ import { EngineRun, type Run } from '../engine/run'
 import { MAX_ATTEMPTS } from '../engine/ops'
 import { WINDOW_US } from '../engine/windows'
 import { factoryFor, type AnyProtocolFactory } from '../protocols'
-import type { ClientReply, ClientRequest } from '../protocols/types'
+import type { AdminCommand, ClientReply, ClientRequest } from '../protocols/types'
 import { SimNetwork, SLOW_EXTRA_US } from './network'
 import { PAUSE_BUFFER, SimNodes, type SimNode } from './nodes'
 import { EV_CLIENT_REP, EV_CLIENT_REQ, EV_MSG, EV_TICK, Scheduler, type Ev } from './scheduler'
@@ -75,7 +75,7 @@ class Sim extends EngineRun implements Simulation, Host {
     super()
     this.spec = spec
     const factory = opts.factory ?? factoryFor(spec.algorithm)
-    this.ids = nodeIds(spec.cluster.nodes)
+    this.ids = nodeIds(clusterSize(spec.cluster))
     this.durUs = Math.round(spec.durationMs * 1000)
     const rngs = runRngs(spec)
     this.engine = new RunEngine(spec, this, rngs, {
@@ -97,8 +97,10 @@ class Sim extends EngineRun implements Simulation, Host {
       record,
       this.engine.wantsMessageEvents,
     )
+    const initial = spec.cluster.nodes
     this.nodesState = new SimNodes(
       this.ids,
+      initial < this.ids.length ? this.ids.slice(0, initial) : undefined,
       rngs.nodes,
       factory,
       spec.algorithm.params,
@@ -114,9 +116,9 @@ class Sim extends EngineRun implements Simulation, Host {
       },
     )
     this.net.nodes = this.nodesState
-    // Faults first, then every node boots at a seeded phase, then the clients' arrivals.
+    // Faults first, then every initial node boots at a seeded phase, then the clients' arrivals.
     this.engine.begin(() => {
-      for (const node of this.nodesState.list) this.nodesState.boot(node, false)
+      for (const node of this.nodesState.list.slice(0, initial)) this.nodesState.boot(node, false)
     })
   }
 
@@ -169,7 +171,7 @@ class Sim extends EngineRun implements Simulation, Host {
     return this.nodesState.list.map((node) =>
       node.up && node.proto !== null
         ? nodeLive(node.id, node.proto.status(), true)
-        : nodeLive(node.id, node.last, false),
+        : nodeLive(node.id, node.last, false, !node.booted),
     )
   }
 
@@ -263,6 +265,19 @@ class Sim extends EngineRun implements Simulation, Host {
 
   leader(): number {
     return this.nodesState.leader()
+  }
+
+  nodeTerm(idx: number): number {
+    return this.nodesState.list[idx].proto?.status().term ?? 0
+  }
+
+  bootNode(idx: number): void {
+    const node = this.nodesState.list[idx]
+    if (!node.up) this.nodesState.boot(node, false)
+  }
+
+  admin(idx: number, cmd: AdminCommand): boolean {
+    return this.nodesState.admin(this.nodesState.list[idx], cmd)
   }
 
   crash(idx: number): void {

@@ -4,7 +4,7 @@
 // what arrives for it. Pure.
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import type { AnyProtocolFactory } from '../protocols'
-import type { ClientReply, ClientRequest, Protocol, ProtocolEvent } from '../protocols/types'
+import type { AdminCommand, ClientReply, ClientRequest, Protocol, ProtocolEvent } from '../protocols/types'
 import { protocolTraceEvent } from '../protocols/trace-events'
 import type { Rng } from '../rng'
 import type { NodeState } from '../engine/node-live'
@@ -32,6 +32,8 @@ export interface SimNode {
   rng: Rng
   /** Last state the node reported (kept across a crash for the live view). */
   last: NodeState
+  /** Whether it has ever been started (cluster.maxNodes: later nodes wait to be added). */
+  booted: boolean
 }
 
 /** Where a node's outputs go: messages to the network, replies to the clients, events to the trace. */
@@ -51,6 +53,8 @@ export class SimNodes {
 
   constructor(
     private readonly ids: NodeId[],
+    /** The initial voters when not every node is one (cluster.maxNodes > cluster.nodes). */
+    private readonly voters: NodeId[] | undefined,
     rngs: Rng[],
     private readonly factory: AnyProtocolFactory,
     private readonly params: unknown,
@@ -75,6 +79,7 @@ export class SimNodes {
       vc: new Array<number>(n).fill(0),
       rng: rngs[idx],
       last: { role: 'follower', term: 0, leader: null, commitIndex: 0, lastIndex: 0 },
+      booted: false,
     }))
   }
 
@@ -87,12 +92,14 @@ export class SimNodes {
     node.proto = this.factory.create({
       id: node.id,
       nodes: this.ids,
+      ...(this.voters !== undefined ? { voters: this.voters } : {}),
       params: this.params,
       rng: node.rng.fork(),
       recovered: node.durable.slice(),
       runSeed: this.runSeed,
     })
     node.up = true
+    node.booted = true
     node.paused = false
     node.tickGen++
     const now = this.sched.now
@@ -190,6 +197,15 @@ export class SimNodes {
       return false
     }
     node.proto.propose(ev.data as ClientRequest)
+    this.drain(node)
+    return true
+  }
+
+  /** Hand a cluster operation to the node's protocol; false when it is down or has no admin. */
+  admin(node: SimNode, cmd: AdminCommand): boolean {
+    const proto = node.proto
+    if (proto === null || proto.admin === undefined) return false
+    proto.admin(cmd)
     this.drain(node)
     return true
   }

@@ -1,6 +1,7 @@
 // Human-readable run summaries for the CLI, in each algorithm's own words (its vocabulary).
 import type { RunInfo } from '../../shared/api'
 import { checkJudgement } from '../../shared/checks'
+import { clusterSize } from '../../shared/cluster'
 import { formatDateTime } from '../../shared/format'
 import { vocabularyOf } from '../../shared/vocabulary'
 
@@ -9,7 +10,9 @@ const fmtMs = (v: number | null): string => (v === null ? 'n/a' : `${v.toFixed(2
 export function formatSummary(run: RunInfo): string {
   const s = run.summary
   const lines: string[] = []
-  const head = `${run.name}: ${run.algorithm}, ${run.spec.cluster.nodes} nodes, seed ${run.seed}, ${run.mode}`
+  const max = clusterSize(run.spec.cluster)
+  const nodes = `${run.spec.cluster.nodes} nodes${max > run.spec.cluster.nodes ? ` (up to ${max})` : ''}`
+  const head = `${run.name}: ${run.algorithm}, ${nodes}, seed ${run.seed}, ${run.mode}`
   if (!s) {
     lines.push(`${head} -- ${run.status}, no summary`)
     if (run.error) lines.push(`error: ${run.error}`)
@@ -41,6 +44,13 @@ export function formatSummary(run: RunInfo): string {
   if (r !== undefined) {
     const per = Object.entries(r.nodes).map(([node, k]) => `${node} ${k}`)
     lines.push(`refused conns:  ${r.total} (no valid hello; proxy ${r.proxy}, ${per.join(', ')})`)
+  }
+  if (s.clusterOps !== undefined && s.clusterOps.length > 0) {
+    lines.push('cluster ops:')
+    for (const o of s.clusterOps)
+      lines.push(
+        `  ${o.what} at ${(o.startMs / 1000).toFixed(3)} s: ${o.outcome} after ${(o.endMs - o.startMs).toFixed(1)} ms, unavailable ${o.unavailableMs === null ? 'n/a (no client load)' : `${o.unavailableMs.toFixed(1)} ms`}`,
+      )
   }
   if (s.checks.length === 0) lines.push('checks:         none ran')
   else {

@@ -26,9 +26,9 @@ import { nodeLive, type NodeState } from '../../core/engine/node-live'
 import { EngineRun, type Run } from '../../core/engine/run'
 import { WINDOW_US } from '../../core/engine/windows'
 import { factoryFor } from '../../core/protocols'
-import type { ClientRequest } from '../../core/protocols/types'
+import type { AdminCommand, ClientRequest } from '../../core/protocols/types'
 import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
-import type { ExperimentSpec } from '../../shared/spec'
+import { clusterSize, type ExperimentSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { ClientTransport } from './client-transport'
@@ -135,6 +135,8 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   // Live view.
   private readonly live: NodeState[]
   private readonly up: boolean[]
+  /** Whether each node has ever been started (cluster.maxNodes: later ones wait to be added). */
+  private readonly booted: boolean[]
   /** What each node was last told: its clock rate and forging behaviour. */
   private readonly sentRate: number[]
   private readonly sentByz: Array<'forge' | 'equivocate' | null>
@@ -142,7 +144,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   constructor(spec: ExperimentSpec, opts: ProcessRunOptions) {
     super()
     this.spec = spec
-    this.n = spec.cluster.nodes
+    this.n = clusterSize(spec.cluster)
     this.ids = nodeIds(this.n)
     this.onLog = opts.onLog
     this.durUs = Math.round(spec.durationMs * 1000)
@@ -154,6 +156,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       lastIndex: 0,
     }))
     this.up = this.ids.map(() => false)
+    this.booted = this.ids.map((_, i) => i < spec.cluster.nodes)
     this.sentRate = this.ids.map(() => 1)
     this.sentByz = this.ids.map(() => null)
     this.rejectedAt = this.ids.map(() => 0)
@@ -203,7 +206,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   }
 
   nodes(): NodeLive[] {
-    return this.ids.map((id, i) => nodeLive(id, this.live[i], this.up[i]))
+    return this.ids.map((id, i) => nodeLive(id, this.live[i], this.up[i], !this.booted[i]))
   }
 
   currentWindow(): MetricsWindow | null {
@@ -334,6 +337,33 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
 
   isUp(idx: number): boolean {
     return this.cluster?.isUp(idx) === true
+  }
+
+  nodeTerm(idx: number): number {
+    return this.live[idx].term
+  }
+
+  /** Fork node idx for the first time (a membership add): fresh, running on the run's clock. */
+  bootNode(idx: number): void {
+    const cluster = this.cluster
+    if (cluster === null || this.ending || cluster.isUp(idx)) return
+    this.booted[idx] = true
+    cluster.start(idx, { fresh: true, afterCrash: false, t0: this.t0str }).then(
+      (ready) => {
+        if (this.ending) return
+        this.up[idx] = true
+        this.proxy?.setNode(idx, ready.peerPort, 'up')
+        this.proxy?.setPids(cluster.pids())
+        this.setClock(idx, this.engine.faults.clockRate(idx), 0)
+        this.setByzantine(idx, this.engine.faults.byzantine(idx))
+      },
+      (e: unknown) => this.log(`lab: starting ${this.ids[idx]} failed: ${(e as Error).message}`),
+    )
+  }
+
+  admin(idx: number, cmd: AdminCommand): boolean {
+    if (this.cluster === null || !this.up[idx]) return false
+    return this.cluster.control(idx, { type: 'admin', cmd })
   }
 
   crash(idx: number): void {
@@ -470,6 +500,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
         commitIndex: s.commitIndex,
         lastIndex: s.lastIndex,
         stats: s.stats,
+        ...(s.config ? { config: s.config } : {}),
       }
       this.up[idx] = true
     }
@@ -577,6 +608,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     })
     const cluster = new Cluster({
       n,
+      voters: spec.cluster.nodes,
       kind: spec.algorithm.kind,
       mutants: spec.algorithm.mutants ?? [],
       params: spec.algorithm.params,
@@ -595,8 +627,10 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       log: (line) => this.log(line),
     })
     this.cluster = cluster
+    // The initial voters; the others (cluster.maxNodes) start when a membership fault adds them.
+    const initial = this.ids.slice(0, spec.cluster.nodes)
     const readies = await Promise.all(
-      this.ids.map((_, i) => cluster.start(i, { fresh: true, afterCrash: false, t0: null })),
+      initial.map((_, i) => cluster.start(i, { fresh: true, afterCrash: false, t0: null })),
     )
     this.linksChanged()
     readies.forEach((r, i) => {

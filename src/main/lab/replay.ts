@@ -138,15 +138,20 @@ export function replayState(store: LabStore, runId: RunId, atUs: number, tail: n
     const up = lastLife !== 'crash'
     const ai = lastAtOrBefore(n.apply.t, atUs)
     const log = logTail(store, n, atUs, tail)
-    const role = !up ? 'down' : si < 0 ? 'follower' : n.state.role[si]
+    const ci = lastAtOrBefore(n.config.t, atUs)
+    // Never started by then (cluster.maxNodes: it waits to be added): no event of it yet.
+    const absent = si < 0 && li < 0 && ci < 0 && log.length === 0
+    const role = !up || absent ? 'down' : si < 0 ? 'follower' : n.state.role[si]
     return {
       id,
       role,
+      ...(ci >= 0 ? { config: n.config.config[ci] } : {}),
+      ...(absent ? { absent: true } : {}),
       term: si < 0 ? 0 : n.state.term[si],
       leader: si < 0 || !up ? null : n.state.leader[si],
       commitIndex: si < 0 ? 0 : n.state.commitIndex[si],
       lastIndex: Math.max(log.length, si < 0 ? 0 : n.state.lastIndex[si]),
-      up,
+      up: up && !absent,
       log: log.entries,
       applied: ai < 0 ? 0 : n.apply.index[ai],
     }

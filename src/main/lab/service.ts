@@ -53,6 +53,8 @@ import {
 import {
   defaultSpec,
   parseLiveFault,
+  clusterSize,
+  type AlgorithmKind,
   type ExperimentSpec,
   type FaultSpec,
   type SpecResult,
@@ -212,8 +214,8 @@ function notFound(runId: RunId, path = 'runId'): LabError {
 }
 
 /** A live fault from the UI, validated (spec.ts parseLiveFault): a LabError naming the field. */
-export function parseInjectedFault(input: unknown, nodes: number): FaultSpec {
-  const r = parseLiveFault(input, nodes)
+export function parseInjectedFault(input: unknown, nodes: number, algorithm?: AlgorithmKind): FaultSpec {
+  const r = parseLiveFault(input, nodes, algorithm)
   if (r.ok) return r.fault
   throw new LabError(
     'bad_input',
@@ -466,7 +468,7 @@ export class LabService implements LabBackend {
       driver: null,
       recordError: null,
       ending: false,
-      tracker: new LiveTracker(nodeIds(spec.cluster.nodes)),
+      tracker: new LiveTracker(nodeIds(clusterSize(spec.cluster))),
       liveOpen: new Set(),
       endedEarly: new Set(),
       slot: false,
@@ -837,7 +839,11 @@ export class LabService implements LabBackend {
   /** Live fault injection into a running run (recorded like a scheduled fault). */
   async injectFault(arg: { runId: RunId; fault: unknown }): Promise<InjectedFault> {
     const { rec, sim } = this.liveRun(arg.runId)
-    const fault = parseInjectedFault(arg.fault, rec.info.spec.cluster.nodes)
+    const fault = parseInjectedFault(
+      arg.fault,
+      clusterSize(rec.info.spec.cluster),
+      rec.info.spec.algorithm.kind,
+    )
     let index: number
     try {
       index = sim.injectFault(fault)
@@ -883,6 +889,8 @@ export class LabService implements LabBackend {
     if (f.kind === 'crash') {
       if (f.restartAfterMs === undefined || lasted < f.restartAfterMs)
         faults[arg.index] = { ...f, restartAfterMs: lasted }
+    } else if (!('forMs' in f)) {
+      // A cluster operation (membership, transfer) has no duration: nothing to record.
     } else if (f.forMs === undefined || lasted < f.forMs) faults[arg.index] = { ...f, forMs: lasted }
     this.recordSpec(rec, { ...spec, faults })
     return { runId: arg.runId, index: arg.index, ended: true }

@@ -6,6 +6,7 @@ import { MAX_JUMP_TICKS } from '../../core/engine/fault-plan'
 import type { NodeStatus } from '../../core/protocols/types'
 import type { TraceEvent } from '../../shared/trace'
 import { MAX_VC } from '../../shared/wire'
+import { NodeIdSchema } from '../../shared/spec'
 
 const nat = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 /** A process.hrtime.bigint() value as a decimal string (bigint does not survive every channel). */
@@ -16,6 +17,8 @@ export const InitMsgSchema = z.strictObject({
   /** This node's index (0 = n1). */
   idx: z.number().int().min(0).max(254),
   n: z.number().int().min(1).max(MAX_VC),
+  /** The initial voters are n1..n(voters) (cluster.nodes < cluster.maxNodes); absent: all n. */
+  voters: z.number().int().min(1).max(MAX_VC).optional(),
   kind: z.string().min(1).max(64),
   /** Deliberate bugs switched on (the spec's algorithm.mutants). */
   mutants: z.array(z.string().min(1).max(64)).max(16).default([]),
@@ -62,6 +65,18 @@ export const LabToNodeSchema = z.discriminatedUnion('type', [
     jumpTicks: z.number().int().min(0).max(MAX_JUMP_TICKS),
   }),
   z.strictObject({ type: z.literal('byz'), behavior: z.enum(['forge', 'equivocate']).nullable() }),
+  /** A cluster operation for the protocol (AdminCommand): a membership change or a leadership transfer. */
+  z.strictObject({
+    type: z.literal('admin'),
+    cmd: z.discriminatedUnion('type', [
+      z.strictObject({
+        type: z.literal('membership'),
+        action: z.enum(['add', 'remove', 'promote']),
+        node: NodeIdSchema,
+      }),
+      z.strictObject({ type: z.literal('transfer-leadership'), target: NodeIdSchema }),
+    ]),
+  }),
   /** Send all buffered telemetry now, then answer 'flushed' with the same seq. */
   z.strictObject({ type: z.literal('flush'), seq: nat }),
   z.strictObject({ type: z.literal('exit') }),

@@ -29,6 +29,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { algorithmModule, factoryFor, type AnyProtocolFactory } from '../../core/protocols'
 import type {
+  AdminCommand,
   ClientReply,
   ClientRequest,
   NodeStatus,
@@ -204,6 +205,7 @@ export class NodeHost {
     this.proto = this.factory.create({
       id: this.id,
       nodes: this.ids,
+      ...(this.cfg.voters !== undefined ? { voters: this.ids.slice(0, this.cfg.voters) } : {}),
       params: this.cfg.params,
       rng: this.rng,
       recovered: this.recovered,
@@ -228,6 +230,17 @@ export class NodeHost {
       this.proto.tick()
       this.drain()
     }
+  }
+
+  /** A cluster operation from the lab (only a protocol with admin takes one; only its leader acts). */
+  admin(cmd: AdminCommand): void {
+    if (this.proto === null) return
+    if (this.proto.admin === undefined) {
+      this.error(`${this.factory.kind} has no cluster operations: ${cmd.type} ignored`)
+      return
+    }
+    this.proto.admin(cmd)
+    this.drain()
   }
 
   setByzantine(b: 'forge' | 'equivocate' | null): void {

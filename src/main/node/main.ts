@@ -67,6 +67,9 @@ export function main(): void {
       case 'byz':
         host.setByzantine(m.behavior)
         return
+      case 'admin':
+        host.admin(m.cmd)
+        return
       case 'flush':
         host.flush(m.seq)
         return

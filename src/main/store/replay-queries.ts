@@ -11,6 +11,7 @@
 // an index on kind would slow every recorded event down for a screen that opens rarely.
 // The costs are measured by bench/ui.ts.
 import type { NodeId, Role } from '../../shared/trace'
+import type { NodeConfig } from '../../shared/api'
 import type { LabStore } from './store'
 
 /** Per node: parallel arrays, in trace order (times ascending). */
@@ -29,6 +30,8 @@ export interface NodeIndex {
   log: { t: number[]; rowid: number[]; length: number[] }
   /** Apply events: time and index applied. */
   apply: { t: number[]; index: number[] }
+  /** Configuration events (membership changes): time and the configuration from then on. */
+  config: { t: number[]; config: NodeConfig[] }
 }
 
 export interface FaultRecord {
@@ -46,6 +49,7 @@ function emptyNode(): NodeIndex {
     life: { t: [], action: [] },
     log: { t: [], rowid: [], length: [] },
     apply: { t: [], index: [] },
+    config: { t: [], config: [] },
   }
 }
 
@@ -122,7 +126,7 @@ export function traceSummary(store: LabStore, runSeq: number, exactUpTo = 250_00
   }
 }
 
-const SPARSE_KINDS = "('state', 'node', 'log', 'apply', 'fault')"
+const SPARSE_KINDS = "('state', 'node', 'log', 'apply', 'fault', 'config')"
 
 /**
  * The sparse events of one run, per node, read in time order up to `scannedTo` (inclusive);
@@ -216,6 +220,18 @@ export class SparseIndex {
         const a = this.nodeOf(node).apply
         a.t.push(t)
         a.index.push(d.index)
+        break
+      }
+      case 'config': {
+        if (node === null) break
+        const d = JSON.parse(data) as NodeConfig
+        const c = this.nodeOf(node).config
+        c.t.push(t)
+        c.config.push({
+          voters: d.voters,
+          learners: d.learners,
+          ...(d.oldVoters !== undefined ? { oldVoters: d.oldVoters } : {}),
+        })
         break
       }
       case 'fault': {

@@ -16,6 +16,7 @@ import type {
   RunSummary,
   SketchSummary,
 } from '../../shared/api'
+import { clusterSize } from '../../shared/cluster'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeLive, RunSpeed } from '../../shared/api'
 import type { TraceEvent, TraceKind } from '../../shared/trace'
@@ -332,7 +333,7 @@ export class LabStore {
             exp.id,
             spec.name,
             spec.algorithm.kind,
-            spec.cluster.nodes,
+            clusterSize(spec.cluster),
             specJson,
             spec.seed,
             spec.mode,
@@ -345,7 +346,7 @@ export class LabStore {
           )
         const seq = Number(res.lastInsertRowid)
         const ins = this.db.prepare('INSERT INTO nodes (run_seq, node) VALUES (?, ?)')
-        for (const id of nodeIds(spec.cluster.nodes)) ins.run(seq, id)
+        for (const id of nodeIds(clusterSize(spec.cluster))) ins.run(seq, id)
         return seq
       })(),
     )

@@ -1,7 +1,13 @@
 // What the Design view knows about each fault kind: a one-line explanation of what it
 // does to the algorithm, the fields it takes (mirroring FaultSchema in src/shared/spec.ts)
 // with a line each, a short summary for the timeline, and a sensible new fault.
-import type { FaultKind } from '../../shared/spec'
+import {
+  ADMIN_FAULT_KINDS,
+  ALGORITHM_INFO,
+  FAULT_KINDS,
+  type AlgorithmInfo,
+  type FaultKind,
+} from '../../shared/spec'
 import { timeGrid } from '../../shared/presets'
 
 /** An option of a select field. */
@@ -23,6 +29,7 @@ export type FaultFieldName =
   | 'rate'
   | 'jumpMs'
   | 'behavior'
+  | 'action'
 
 export interface FaultField {
   name: FaultFieldName
@@ -43,6 +50,23 @@ export const FAULT_FIELDS: Record<FaultKind, FaultField[]> = {
   reorder: [...windowed, f('probability'), f('target', true)],
   clock: [...windowed, f('target'), f('rate', true), f('jumpMs', true)],
   byzantine: [...windowed, f('target'), f('behavior')],
+  membership: [f('atMs'), f('action'), f('target')],
+  'transfer-leadership': [f('atMs'), f('target')],
+}
+
+/**
+ * The fault kinds an algorithm can run: cluster operations (membership, transfer-leadership)
+ * only where it has them (AlgorithmInfo.admin); every kind for an unknown algorithm.
+ */
+export function faultKindsFor(algorithm: unknown): FaultKind[] {
+  const info = (ALGORITHM_INFO as Record<string, AlgorithmInfo | undefined>)[String(algorithm)]
+  if (info === undefined) return [...FAULT_KINDS]
+  return FAULT_KINDS.filter((k) => !ADMIN_FAULT_KINDS.includes(k) || (info.admin ?? []).some((a) => a === k))
+}
+
+/** Whether a fault kind names exactly one node (no role or group words). */
+export function takesNodeOnly(kind: FaultKind | null): boolean {
+  return kind !== null && ADMIN_FAULT_KINDS.includes(kind)
 }
 
 export const FAULT_HELP: Record<FaultKind, string> = {
@@ -58,6 +82,10 @@ export const FAULT_HELP: Record<FaultKind, string> = {
   reorder: 'Lets messages overtake each other: stale replies must be recognised by their term or ballot.',
   clock: "Makes a node's clock run fast or slow, or jump: its timeouts fire early or late.",
   byzantine: 'Makes a node lie, stall or go quiet: only a BFT protocol (PBFT) is built to survive it.',
+  membership:
+    'Asks the leader to add a node (as a learner that catches up; a node not running yet is started), promote a learner to voter, or remove a node.',
+  'transfer-leadership':
+    'Asks the leader to hand over to a node (TimeoutNow): brief unavailability; given up if the target cannot catch up.',
 }
 
 export const FAULT_FIELD_LABEL: Record<FaultFieldName, string> = {
@@ -73,6 +101,7 @@ export const FAULT_FIELD_LABEL: Record<FaultFieldName, string> = {
   rate: 'Clock rate',
   jumpMs: 'Jump',
   behavior: 'Behavior',
+  action: 'Action',
 }
 
 export const FAULT_FIELD_UNIT: Partial<Record<FaultFieldName, string>> = {
@@ -101,6 +130,8 @@ export const FAULT_FIELD_HELP: Record<FaultFieldName, string> = {
   jumpMs: 'A one-off forward jump: this many ms of ticks fire at once, so timers expire together.',
   behavior:
     'silent: sends nothing; equivocate: different values to different peers; forge: corrupt messages; slow: stalls.',
+  action:
+    'add: the node joins as a learner (not counted in quorums); promote: a caught-up learner becomes a voter; remove: it leaves the configuration.',
 }
 
 /** Field help that depends on the fault kind (falls back to FAULT_FIELD_HELP). */
@@ -133,6 +164,11 @@ export const FAULT_KIND_FIELD_HELP: Partial<Record<FaultKind, Partial<Record<Fau
   },
   clock: { forMs: 'How long the rate change lasts; empty = until the end of the run.' },
   byzantine: { target: 'The lying node(s); with PBFT, leader means the primary of the current view.' },
+  membership: {
+    target:
+      'The node to add, promote or remove; nodes past cluster.nodes (up to cluster.maxNodes) start when added.',
+  },
+  'transfer-leadership': { target: 'The node that should lead next (a voter).' },
 }
 
 export function faultFieldHelp(kind: FaultKind, field: FaultFieldName): string {
@@ -150,7 +186,7 @@ export const TARGET_HELP: Record<(typeof TARGET_WORDS)[number], string> = {
 
 /** Faults that happen at an instant (the timeline shows a marker, not a bar). */
 export function isInstant(kind: FaultKind): boolean {
-  return kind === 'crash'
+  return kind === 'crash' || kind === 'membership' || kind === 'transfer-leadership'
 }
 
 /** A short description for a timeline bar, e.g. `drop 20% · n2`. */
@@ -177,6 +213,12 @@ export function faultSummary(f: Record<string, unknown>): string {
       break
     case 'byzantine':
       if (typeof f.behavior === 'string') parts.push(f.behavior)
+      break
+    case 'membership':
+      if (typeof f.action === 'string') parts.splice(0, 1, f.action)
+      break
+    case 'transfer-leadership':
+      parts.splice(0, 1, 'leader →')
       break
     default:
       break
@@ -223,12 +265,20 @@ export function newFault(
     reorder: { forMs, probability: 0.1 },
     clock: { forMs, target: 'n1', rate: 2 },
     byzantine: { forMs, target: 'leader', behavior: 'silent' },
+    membership: { action: 'add', target: 'n1' },
+    'transfer-leadership': { target: 'n1' },
   }
   const out: Record<string, unknown> = { kind, atMs, ...defaults[kind] }
   const allowed = new Set(FAULT_FIELDS[kind].map((x) => x.name))
   if (prev) {
     if (allowed.has('forMs') && typeof prev.forMs === 'number') out.forMs = prev.forMs
-    if (allowed.has('target') && typeof prev.target === 'string') out.target = prev.target
+    const nodeOnly = takesNodeOnly(kind)
+    if (
+      allowed.has('target') &&
+      typeof prev.target === 'string' &&
+      (!nodeOnly || /^n[0-9]+$/.test(prev.target))
+    )
+      out.target = prev.target
   }
   return out
 }

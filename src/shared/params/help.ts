@@ -67,4 +67,12 @@ export interface AlgorithmInfo {
   params: Readonly<Record<string, ParamHelp>>
   /** The algorithm's words for what the live view, the summaries and the replay show. */
   vocabulary: Vocabulary
+  /**
+   * The cluster operations it supports (fault kinds `membership`, `transfer-leadership`); the
+   * same list as its protocol factory's `admin` (a test keeps them equal). Absent: none.
+   */
+  admin?: readonly AdminKind[]
 }
+
+/** Cluster operations an algorithm may support (AdminCommand types in src/core/protocols/types.ts). */
+export type AdminKind = 'membership' | 'transfer-leadership'

@@ -6,7 +6,7 @@ import { PBFT_INFO } from './pbft'
 import { QUORUM_INFO } from './quorum'
 import { RAFT_INFO } from './raft'
 
-export type { AlgorithmInfo, CounterWord, FigureWord, ParamHelp, Vocabulary } from './help'
+export type { AdminKind, AlgorithmInfo, CounterWord, FigureWord, ParamHelp, Vocabulary } from './help'
 export { RaftParamsSchema, RAFT_INFO, type RaftParams } from './raft'
 export { PaxosParamsSchema, PAXOS_INFO, type PaxosParams } from './paxos'
 export { MultiPaxosParamsSchema, MULTIPAXOS_INFO, type MultiPaxosParams } from './multipaxos'

@@ -51,6 +51,7 @@ export const RAFT_DEFAULTS = {
 
 export const RAFT_INFO: AlgorithmInfo = {
   label: 'Raft',
+  admin: ['membership', 'transfer-leadership'],
   summary: 'A leader replicates a log to a majority; watch elections when the leader is cut off.',
   params: {
     electionTimeoutTicks: {

@@ -37,7 +37,10 @@ export interface NodeReady {
 }
 
 export interface ClusterOptions {
+  /** Every node that may exist (clusterSize). */
   n: number
+  /** The initial voters are n1..n(voters) when fewer than n; absent: all. */
+  voters?: number
   kind: string
   /** Deliberate bugs switched on (the spec's algorithm.mutants). */
   mutants?: string[]
@@ -155,6 +158,7 @@ export class Cluster {
       type: 'init',
       idx,
       n: o.n,
+      ...(o.voters !== undefined && o.voters < o.n ? { voters: o.voters } : {}),
       kind: o.kind,
       mutants: o.mutants ?? [],
       params: o.params,

@@ -17,7 +17,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { ChildLedger } from './ledger'
 
@@ -99,6 +99,23 @@ interface EsbuildLike {
   }
 }
 
+/**
+ * Whether a prebuilt child (built at `builtMs`) is still good for the sources under `root`:
+ * every input it lists is a file of this checkout (a cache copied from another checkout,
+ * e.g. a hard-linked node_modules, lists that checkout's files, so it is not) and none is
+ * newer than the build.
+ */
+export function prebuildIsFresh(inputs: unknown, root: string, builtMs: number): boolean {
+  const under = root.endsWith(sep) ? root : root + sep
+  return (
+    Array.isArray(inputs) &&
+    inputs.length > 0 &&
+    inputs.every(
+      (f) => typeof f === 'string' && f.startsWith(under) && existsSync(f) && statSync(f).mtimeMs <= builtMs,
+    )
+  )
+}
+
 /** Bundle a child's .ts entry (dependencies stay external); the output path, or null. */
 function prebuild(kind: ChildKind, source: string): string | null {
   // <repo>/src/main/... -> <repo>
@@ -116,14 +133,7 @@ function prebuild(kind: ChildKind, source: string): string | null {
   try {
     if (existsSync(out) && existsSync(meta)) {
       const built = statSync(out).mtimeMs
-      const inputs = JSON.parse(readFileSync(meta, 'utf8')) as unknown
-      if (
-        Array.isArray(inputs) &&
-        inputs.length > 0 &&
-        inputs.every((f) => typeof f === 'string' && existsSync(f) && statSync(f).mtimeMs <= built)
-      ) {
-        return out
-      }
+      if (prebuildIsFresh(JSON.parse(readFileSync(meta, 'utf8')) as unknown, root, built)) return out
     }
     const esbuild = createRequire(import.meta.url)('esbuild') as EsbuildLike
     const r = esbuild.buildSync({

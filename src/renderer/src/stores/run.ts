@@ -9,12 +9,14 @@ import type {
   LabEvent,
   MessageSample,
   MetricsWindow,
+  NodeConfig,
   NodeLive,
   RunId,
   RunInfo,
   RunStatus,
 } from '../../../shared/api'
 import { isLive } from '../../../shared/api'
+import { clusterSize } from '../../../shared/cluster'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
 import { PACE_SAMPLES, achievedSpeedup } from '../run-pace'
@@ -45,6 +47,10 @@ export interface NodeCard {
   commitIndex: number | null
   lastIndex: number | null
   stats?: Record<string, number>
+  /** The configuration this node works with (algorithms with membership changes). */
+  config?: NodeConfig
+  /** Not started yet (cluster.maxNodes: waits for a membership add). */
+  absent?: boolean
 }
 
 /** A fault's period over run time, for shading charts (endMs null: still active). */
@@ -152,7 +158,7 @@ export const useRunStore = defineStore('run', () => {
     const r = run.value
     if (!r) return []
     const live = new Map(nodes.value.map((n) => [n.id, n]))
-    const ids = nodeIds(r.spec.cluster.nodes)
+    const ids = nodeIds(clusterSize(r.spec.cluster))
     for (const n of nodes.value) if (!ids.includes(n.id)) ids.push(n.id)
     return ids.map((id) => {
       const n = live.get(id)
