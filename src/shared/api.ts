@@ -116,6 +116,19 @@ export interface RunSummary {
    * quorum store's read repairs), keyed like NodeStatus.stats; absent in older runs.
    */
   counters?: Record<string, number>
+  /** A program's run (algorithm kind program): what its nodes wrote on stderr and problems with their output. */
+  program?: ProgramReport
+}
+
+/** Kept with a program's run: each node's stderr (capped) and the problems with what it wrote. */
+export interface ProgramReport {
+  /** The cap on each node's kept stderr (the newest text is kept), characters. */
+  stderrCapBytes: number
+  stderr: Record<NodeId, { text: string; droppedBytes: number }>
+  /** Problems per node in words (bad stdout lines, unknown destinations, unmatched replies, exits), newest last. */
+  problems: Record<NodeId, string[]>
+  /** Problems not kept (past the cap per node). */
+  droppedProblems: number
 }
 
 export interface RejectedConnections {

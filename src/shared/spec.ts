@@ -85,7 +85,9 @@ export const PROGRAM_REFUSED_FAULTS: Partial<Record<FaultKind, string>> = {
   clock: 'a program reads the OS clock, which the lab cannot skew',
 }
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
 export const ProgramParamsSchema = z.strictObject({
   /** argv: the executable (looked up on PATH when it has no slash) and its arguments. */
   command: z

@@ -239,7 +239,13 @@ export class MaelstromClients {
     if (!sent) this.complete(c, 'fail', undefined, `${req.node} is down`)
   }
 
-  private event(t: number, c: Client, phase: OpEvent['phase'], value: string | null, error?: string): OpEvent {
+  private event(
+    t: number,
+    c: Client,
+    phase: OpEvent['phase'],
+    value: string | null,
+    error?: string,
+  ): OpEvent {
     const p = c.op as Pending
     const e: OpEvent = {
       kind: 'op',
@@ -273,7 +279,12 @@ export class MaelstromClients {
     op.outcome = outcome
     if (reply !== undefined) op.reply = reply
     if (code !== undefined) op.errorCode = code
-    const value = outcome === 'ok' ? completionValue(p.view, reply) : p.view.f === 'call' ? completionValue(p.view, reply) : p.view.value
+    const value =
+      outcome === 'ok'
+        ? completionValue(p.view, reply)
+        : p.view.f === 'call'
+          ? completionValue(p.view, reply)
+          : p.view.value
     this.host.emit(this.event(now, c, outcome, value, error))
     c.op = null
     this.meter.opDone(outcome, now - op.invokeUs)

@@ -35,7 +35,16 @@ export const echoWorkload: MaelstromWorkload = {
     const bad = echoMismatches(ops)
     const answered = ops.filter((o) => o.outcome === 'ok').length
     const details = bad.slice(0, 5).map((o) => `${describeOpBriefly(o)}: the reply does not echo the request`)
-    if (bad.length === 0) details.push(`${answered} of ${ops.length} requests answered, every reply echoed its request`)
-    return [{ name: 'echo', ok: bad.length === 0, verdict: bad.length === 0 ? 'ok' : 'violation', count: bad.length, details }]
+    if (bad.length === 0)
+      details.push(`${answered} of ${ops.length} requests answered, every reply echoed its request`)
+    return [
+      {
+        name: 'echo',
+        ok: bad.length === 0,
+        verdict: bad.length === 0 ? 'ok' : 'violation',
+        count: bad.length,
+        details,
+      },
+    ]
   },
 }
