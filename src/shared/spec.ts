@@ -85,19 +85,24 @@ export const PROGRAM_REFUSED_FAULTS: Partial<Record<FaultKind, string>> = {
   clock: 'a program reads the OS clock, which the lab cannot skew',
 }
 
-const envName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name' })
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 export const ProgramParamsSchema = z.strictObject({
   /** argv: the executable (looked up on PATH when it has no slash) and its arguments. */
   command: z
     .array(z.string().min(1, { error: 'must not be empty' }).max(4096))
-    .min(1, { error: 'must name the program to run, e.g. ["python3", "node.py"]' })
-    .max(256),
+    .max(256)
+    .refine((c) => c.length > 0, { error: 'must name the program to run, e.g. ["python3", "node.py"]' }),
   /** Working directory of the program (default: the lab's). */
   cwd: z.string().min(1).max(4096).optional(),
   /** Extra environment variables. */
-  env: z.record(envName, z.string().max(65536)).optional(),
+  env: z
+    .record(z.string(), z.string().max(65536))
+    .superRefine((env, ctx) => {
+      for (const k of Object.keys(env))
+        if (!ENV_NAME.test(k))
+          ctx.addIssue({ code: 'custom', path: [k], message: 'must be an environment variable name' })
+    })
+    .optional(),
   /** How long each node may take to answer init with init_ok, ms. */
   initTimeoutMs: between(100, 120_000, 'ms').default(10_000),
 })

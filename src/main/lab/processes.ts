@@ -79,6 +79,8 @@ export interface ProcessPids {
   lab: number
   proxy: number | null
   nodes: Array<number | null>
+  /** A program's run: each node's program process (null: down, or not a program). */
+  programs: Array<number | null>
 }
 
 /** A processes-mode run: the Run surface plus introspection of its processes and links. */
@@ -278,6 +280,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       lab: process.pid,
       proxy: this.proxy?.pid ?? null,
       nodes: this.ids.map((_, i) => this.cluster?.pid(i) ?? null),
+      programs: this.ids.map((_, i) => this.cluster?.ready(i)?.programPid ?? null),
     }
   }
 
