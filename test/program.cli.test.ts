@@ -2,7 +2,8 @@
 // and the short form --program "..." --workload --nodes --seconds; the command string parsing.
 import { afterAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
-import { anchorProgramSpec, parseCommandLine, programSpec } from '../src/main/cli/program-command'
+import { anchorProgramSpec, programSpec } from '../src/main/cli/program-command'
+import { parseCommandLine } from '../src/shared/command-line'
 import { labCli } from './cli.helpers'
 import { tempDir } from './proc.helpers'
 

@@ -120,6 +120,9 @@ export interface RunSummary {
   program?: ProgramReport
 }
 
+/** A program's run, live: each node's last stderr lines and problems (the run keeps more: ProgramReport). */
+export type ProgramTails = Record<NodeId, { stderr: string[]; problems: string[] }>
+
 /** Kept with a program's run: each node's stderr (capped) and the problems with what it wrote. */
 export interface ProgramReport {
   /** The cap on each node's kept stderr (the newest text is kept), characters. */
@@ -395,6 +398,8 @@ export type LabEvent =
       messages?: MessageSample[]
       /** How many messages were sent since the previous event (the sample is drawn from them). */
       messagesSent?: number
+      /** A program's run: each node's last stderr lines and problems so far. */
+      program?: ProgramTails
     }
   | { type: 'run-status'; run: RunInfo }
 

@@ -1,28 +1,8 @@
 // The short form of a program's run (`quorum-lab run --program "python3 node.py" --workload
 // lin-kv --nodes 3 --seconds 20`): the command string split like a POSIX shell would (quotes
-// and backslashes, with shell-quote), and the spec it stands for. No shell runs: operators,
-// globs and comments are refused, not interpreted.
+// and backslashes: src/shared/command-line.ts), and the spec it stands for.
 import { dirname, isAbsolute, resolve } from 'node:path'
-import { parse } from 'shell-quote'
-
-/** argv of a command line; throws naming `--program` and the part it cannot take. */
-export function parseCommandLine(text: string): string[] {
-  const parts = parse(text, (name) => `$${name}`)
-  const argv: string[] = []
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      argv.push(p)
-      continue
-    }
-    const what =
-      'op' in p ? `the shell operator ${JSON.stringify(p.op === 'glob' ? p.pattern : p.op)}` : 'a comment'
-    throw new Error(
-      `--program: ${what} is not supported (the command runs without a shell; give a program and its arguments)`,
-    )
-  }
-  if (argv.length === 0) throw new Error('--program: must name the program to run, e.g. "python3 node.py"')
-  return argv
-}
+import { parseCommandLine } from '../../shared/command-line'
 
 export interface ProgramRunFlags {
   program: string

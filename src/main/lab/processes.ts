@@ -33,7 +33,7 @@ import { messageProblem } from '../../core/maelstrom/validate'
 import { createRng, type Rng } from '../../core/rng'
 import { PROGRAM_KIND, PROGRAM_REFUSED_FAULTS } from '../../shared/spec'
 import type { ClientRequest } from '../../core/protocols/types'
-import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
+import type { MetricsWindow, NodeLive, ProgramTails, RunSummary } from '../../shared/api'
 import type { ExperimentSpec, FaultSpec } from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
@@ -257,6 +257,10 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     const why = this.program !== null ? PROGRAM_REFUSED_FAULTS[f.kind] : undefined
     if (why !== undefined) throw new Error(`${f.kind} faults cannot be done to a program: ${why}`)
     return super.injectFault(f)
+  }
+
+  programTails(lines: number): ProgramTails | null {
+    return this.program?.tails(lines) ?? null
   }
 
   // ---------------------------------------------------------------- ProcessRun extras

@@ -25,6 +25,7 @@ import {
   type ExportResult,
   type LabCalls,
   type LabEvent,
+  type ProgramTails,
   type RunFilter,
   type RunId,
   type RunInfo,
@@ -553,6 +554,7 @@ export class LabService implements LabBackend {
       faults: rec.tracker.faults(),
       messages: sample.messages,
       messagesSent: sample.sent,
+      ...programTails(sim),
     })
   }
 
@@ -963,4 +965,12 @@ export class LabService implements LabBackend {
     this.listeners.clear()
     if (this.ownsStore) this.store.close()
   }
+}
+
+/** Lines of each program node's stderr (and problems) sent with every progress event. */
+const PROGRAM_TAIL_LINES = 40
+
+function programTails(run: Run): { program?: ProgramTails } {
+  const tails = run.programTails?.(PROGRAM_TAIL_LINES) ?? null
+  return tails === null ? {} : { program: tails }
 }
