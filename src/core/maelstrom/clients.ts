@@ -61,8 +61,10 @@ export class MaelstromClients {
   /** No new regular request from here on (the final phase), µs. */
   readonly finalAtUs: number
   private finished = false
-  /** Replies that matched no open request (late, duplicated, or a wrong in_reply_to). */
+  /** Replies to a request this client never sent (a wrong in_reply_to). */
   unmatchedReplies = 0
+  /** Replies that came after their op ended (a timeout), or a second time. */
+  lateReplies = 0
 
   constructor(
     spec: ExperimentSpec,
@@ -183,6 +185,11 @@ export class MaelstromClients {
     const p = c.op
     const irt = msg.body.in_reply_to
     if (p === null || irt !== p.msgId) {
+      if (typeof irt === 'number' && irt >= 1 && irt <= c.msgId) {
+        // A late reply: its request was sent, its op already ended (timed out). Not a problem.
+        this.lateReplies++
+        return null
+      }
       this.unmatchedReplies++
       return `${node} replied to ${msg.dest} with in_reply_to ${String(irt)}, which matches no open request of ${msg.dest}${p === null ? '' : ` (open: msg_id ${p.msgId})`}: ignored`
     }

@@ -7,6 +7,7 @@
 // instant asked and cached for the few runs opened last; a binary search per node then
 // gives its state, and the log tail is fetched back by rowid. The diff streams both traces
 // in order, page by page.
+import { PROGRAM_KIND } from '../../shared/spec'
 import {
   LabError,
   type ReplayNode,
@@ -138,7 +139,14 @@ export function replayState(store: LabStore, runId: RunId, atUs: number, tail: n
     const up = lastLife !== 'crash'
     const ai = lastAtOrBefore(n.apply.t, atUs)
     const log = logTail(store, n, atUs, tail)
-    const role = !up ? 'down' : si < 0 ? 'follower' : n.state.role[si]
+    // Before its first state event a node follows; a program's nodes report none: they run.
+    const role = !up
+      ? 'down'
+      : si < 0
+        ? row.algorithm === PROGRAM_KIND
+          ? 'replica'
+          : 'follower'
+        : n.state.role[si]
     return {
       id,
       role,

@@ -43,7 +43,7 @@ export function programOutput(
           parts.push(
             lines.length < all.length
               ? `last ${lines.length} of ${all.length} lines kept`
-              : `${all.length} lines`,
+              : `${all.length} line${all.length === 1 ? '' : 's'}`,
           )
         if (r.droppedBytes > 0) parts.push(`older ${kb(r.droppedBytes)} dropped`)
         parts.push(cap)
