@@ -70,7 +70,7 @@ export const PROGRAM_KIND = 'program'
 /** Every algorithm kind a spec may name: the built-in ones and `program`. */
 export const ALGORITHM_KINDS = [...ALGORITHMS, PROGRAM_KIND] as const
 
-/** The Maelstrom workloads (kept in step with src/core/maelstrom/types.ts MAELSTROM_WORKLOADS). */
+/** The Maelstrom workloads (src/core/maelstrom/types.ts MAELSTROM_WORKLOADS is this list). */
 export const PROGRAM_WORKLOADS = [
   'lin-kv',
   'echo',
