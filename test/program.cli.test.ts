@@ -6,6 +6,16 @@ import { anchorProgramSpec, programSpec } from '../src/main/cli/program-command'
 import { parseCommandLine } from '../src/shared/command-line'
 import { labCli } from './cli.helpers'
 import { tempDir } from './proc.helpers'
+import { LabService } from '../src/main/lab/service'
+
+async function firstRun(): Promise<string> {
+  const service = new LabService({ dataDir: join(tmp.dir, 'runs') })
+  try {
+    return (await service.listRuns({}))[0].runId
+  } finally {
+    service.close()
+  }
+}
 
 const tmp = tempDir('ql-program-cli-')
 afterAll(() => tmp.cleanup())
@@ -52,7 +62,7 @@ describe('command lines of --program', () => {
 describe('quorum-lab run with a program', () => {
   it('runs an example spec file to the end and prints its verdict', async () => {
     const r = await labCli(
-      ['run', 'examples/programs/lin-kv-forward.json', '--json', '--data', join(tmp.dir, 'a')],
+      ['run', 'examples/programs/lin-kv-forward.json', '--json', '--data', join(tmp.dir, 'runs')],
       {
         timeoutMs: 90_000,
       },
@@ -78,12 +88,33 @@ describe('quorum-lab run with a program', () => {
         '2',
         '--json',
         '--data',
-        join(tmp.dir, 'b'),
+        join(tmp.dir, 'runs'),
       ],
       { timeoutMs: 90_000 },
     )
     expect(r.stderr).toBe('')
     const out = JSON.parse(r.stdout) as { status: string; summary: { verdict: string } }
     expect([out.status, out.summary.verdict]).toEqual(['done', 'ok'])
+  }, 120_000)
+
+  it('compares the two program runs and exports their messages with bodies as CSV', async () => {
+    const service = new LabService({ dataDir: join(tmp.dir, 'runs') })
+    try {
+      const runs = await service.listRuns({})
+      expect(runs.map((r) => r.algorithm)).toEqual(['program', 'program'])
+      const cmp = await service.compareRuns({ runIds: runs.map((r) => r.runId) })
+      expect(cmp.runs.map((r) => [r.elections, r.run.runId.length > 0])).toEqual([
+        [null, true],
+        [null, true],
+      ])
+    } finally {
+      service.close()
+    }
+    const csv = await labCli(['export', '--what', 'trace', '--data', join(tmp.dir, 'runs'), await firstRun()])
+    expect(csv.stderr).toBe('')
+    // A send row names the message's type and carries its body (JSON in the summary).
+    expect(csv.stdout).toMatch(/,send,.*""type"":""write"".*""summary"":""\{\\""type\\"":\\""write\\"",\\""key\\"":/)
+    const ops = await labCli(['export', '--what', 'ops', '--data', join(tmp.dir, 'runs'), await firstRun()])
+    expect(ops.stdout).toMatch(/,put,/)
   }, 120_000)
 })

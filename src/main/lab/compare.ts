@@ -7,13 +7,14 @@
 //     (see leaderlessPeriods); n/a (null) for leaderless algorithms;
 //   - faults: each fault's active period with its one-line description;
 //   - headline: ops/s, p50 / p99, unavailable time, messages per committed op, verdict.
+import { PROGRAM_KIND } from '../../shared/spec'
 import type { CompareRun, Comparison, MetricsWindow, RunInfo } from '../../shared/api'
 import type { LabStore } from '../store'
 import { faultPeriods, leaderTimeline, mergedLatency, opTimeline } from '../store/compare-queries'
 import type { LatencySketch } from '../../core/sketch'
 
-/** Algorithms with no leader or view: elections are n/a. */
-export const LEADERLESS_ALGORITHMS: readonly string[] = ['paxos', 'quorum']
+/** Algorithms with no leader or view (or none the lab can see: a program): elections are n/a. */
+export const LEADERLESS_ALGORITHMS: readonly string[] = ['paxos', 'quorum', PROGRAM_KIND]
 
 /** An unavailability stretch counts when at least this long, and at least 5x the run's p50. */
 export const UNAVAILABLE_FLOOR_MS = 50
