@@ -219,3 +219,38 @@ describe('programs: pause and services', () => {
     expect(s.program?.stderr.n1.text).toContain('service said: this lab has no seq-kv service')
   })
 })
+
+describe('programs: their data directory', () => {
+  it('passes MAELSTROM_DATA_DIR, a folder per node that outlives a crash (a restart is a fresh process and a fresh init)', async () => {
+    const file = join(tmp.dir, 'boots.py')
+    writeFileSync(
+      file,
+      [
+        'import json, os, sys',
+        'd = os.environ["MAELSTROM_DATA_DIR"]; f = os.path.join(d, "boots")',
+        'n = int(open(f).read()) + 1 if os.path.exists(f) else 1',
+        'open(f, "w").write(str(n))',
+        'print("boots=%d in %s" % (n, os.path.basename(d)), file=sys.stderr, flush=True)',
+        'for line in sys.stdin:',
+        '    m = json.loads(line); b = m["body"]',
+        '    t = "init_ok" if b["type"] == "init" else "echo_ok"',
+        '    print(json.dumps({"src": m["dest"], "dest": m["src"], "body": {"type": t, "in_reply_to": b["msg_id"], "echo": b.get("echo")}}), flush=True)',
+      ].join('\n'),
+    )
+    const run = await startRun(
+      {
+        name: 'boots',
+        algorithm: { kind: 'program', params: { command: ['python3', file] } },
+        cluster: { nodes: 2 },
+        durationMs: 2000,
+        workload: { kind: 'echo', clients: 1, ratePerSec: 20, timeoutMs: 300 },
+        faults: [{ kind: 'crash', atMs: 300, target: 'n1', restartAfterMs: 500 }],
+      },
+      { dataDir: join(tmp.dir, 'boots') },
+    )
+    await run.whenDone()
+    const err = run.summary(0).program?.stderr ?? {}
+    expect(err.n1.text).toBe('boots=1 in n1.data\nboots=2 in n1.data\n')
+    expect(err.n2.text).toBe('boots=1 in n2.data\n')
+  })
+})
