@@ -66,6 +66,11 @@ describe('a program that cannot start', () => {
     expect(why).toContain('not executable')
   })
 
+  it('names algorithm.params.cwd when the directory does not exist', async () => {
+    const why = await startFails(['python3', 'x.py'], { cwd: join(tmp.dir, 'no-such-dir') })
+    expect(why).toContain('algorithm.params.cwd: no such directory')
+  })
+
   it('names the node and shows its last stderr lines when init is never answered', async () => {
     const file = join(tmp.dir, 'mute.py')
     writeFileSync(

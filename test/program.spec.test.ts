@@ -45,6 +45,22 @@ describe('program specs', () => {
     ])
   })
 
+  it('refuses byzantine behaviours that need the node to rewrite its messages', () => {
+    expect(
+      errors({
+        mode: 'processes',
+        algorithm: program,
+        workload: { kind: 'echo' },
+        faults: [
+          { kind: 'byzantine', atMs: 100, target: 'n1', behavior: 'forge' },
+          { kind: 'byzantine', atMs: 100, target: 'n1', behavior: 'silent' },
+        ],
+      }),
+    ).toEqual([
+      'faults[0].behavior: forge needs the node to rewrite its messages, which a program does not let the lab do (silent and slow work)',
+    ])
+  })
+
   it('refuses an empty command and bad environment names', () => {
     expect(
       errors({

@@ -104,7 +104,7 @@ export const ProgramParamsSchema = z.strictObject({
     })
     .optional(),
   /** How long each node may take to answer init with init_ok, ms. */
-  initTimeoutMs: between(100, 120_000, 'ms').default(10_000),
+  initTimeoutMs: between(100, 50_000, 'ms').default(10_000),
 })
 export type ProgramParams = z.infer<typeof ProgramParamsSchema>
 
@@ -372,7 +372,7 @@ function programIssues(
     algorithm: { kind: string; mutants?: string[] }
     mode: string
     workload: { kind: string; topology?: string }
-    faults: ReadonlyArray<{ kind: FaultKind }>
+    faults: ReadonlyArray<{ kind: FaultKind; behavior?: string }>
   },
   issue: (path: PropertyKey[], message: string) => void,
 ): void {
@@ -403,6 +403,11 @@ function programIssues(
     const why = PROGRAM_REFUSED_FAULTS[f.kind]
     if (why !== undefined)
       issue(['faults', i, 'kind'], `${f.kind} faults cannot be done to a program: ${why}`)
+    if (f.kind === 'byzantine' && (f.behavior === 'forge' || f.behavior === 'equivocate'))
+      issue(
+        ['faults', i, 'behavior'],
+        `${f.behavior} needs the node to rewrite its messages, which a program does not let the lab do (silent and slow work)`,
+      )
   })
 }
 

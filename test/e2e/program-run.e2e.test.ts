@@ -2,7 +2,7 @@
 // faults greyed out, with the reason), runs the forwarding lin-kv example as real processes, and
 // the Run view shows the ring, the messages and each node's stderr; Replay draws the program's
 // messages with their bodies on hover and keeps the stderr panel.
-// Screenshots: test-results/program-run(.png|-dark.png), program-replay(.png|-dark.png).
+// Screenshots: test-results/program-design, program-run, program-replay (.png, -dark.png).
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -48,6 +48,7 @@ describe('a program run in the browser UI', () => {
     await page.getByTestId('input-durationMs').press('Tab')
     await page.getByTestId('speed-1').click()
     await expect.poll(() => page.getByTestId('validity').textContent()).toContain('Valid')
+    await screenshotThemes(page, 'program-design')
     await page.getByTestId('run-button').click()
 
     await page.getByTestId('run-view').waitFor()

@@ -6,7 +6,7 @@
 // running. The program's working directory and environment come from the spec; the lab adds
 // MAELSTROM_DATA_DIR, a directory of its own that survives its crashes (the run's folder).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { StderrTail, stderrHint } from '../../core/maelstrom/stderr'
 import type { MaelstromMessage } from '../../core/maelstrom/types'
 import { messageProblem } from '../../core/maelstrom/validate'
@@ -56,6 +56,9 @@ export class ProgramProcess {
   boot(): Promise<void> {
     mkdirSync(this.dataDir, { recursive: true })
     const [file, ...args] = this.params.command
+    const cwd = this.params.cwd
+    if (cwd !== undefined && !existsSync(cwd))
+      return Promise.reject(new Error(`algorithm.params.cwd: no such directory ${JSON.stringify(cwd)}`))
     const what = `algorithm.params.command ${JSON.stringify(this.params.command)}`
     return new Promise<void>((resolve, reject) => {
       let settled = false
