@@ -113,7 +113,9 @@ describe('quorum-lab run with a program', () => {
     const csv = await labCli(['export', '--what', 'trace', '--data', join(tmp.dir, 'runs'), await firstRun()])
     expect(csv.stderr).toBe('')
     // A send row names the message's type and carries its body (JSON in the summary).
-    expect(csv.stdout).toMatch(/,send,.*""type"":""write"".*""summary"":""\{\\""type\\"":\\""write\\"",\\""key\\"":/)
+    expect(csv.stdout).toMatch(
+      /,send,.*""type"":""write"".*""summary"":""\{\\""type\\"":\\""write\\"",\\""key\\"":/,
+    )
     const ops = await labCli(['export', '--what', 'ops', '--data', join(tmp.dir, 'runs'), await firstRun()])
     expect(ops.stdout).toMatch(/,put,/)
   }, 120_000)
