@@ -18,6 +18,11 @@ const benches = [
   { name: 'store', file: 'store.ts', what: 'run history: recorder events/s, replay window, CSV export' },
   { name: 'proc', file: 'proc.ts', what: 'processes mode: proxy overhead, Raft puts/s with fsync, memory' },
   {
+    name: 'stdio-bridge',
+    file: 'stdio-bridge.ts',
+    what: 'programs: latency the stdio bridge adds per message (p50, p99)',
+  },
+  {
     name: 'algos',
     file: 'algos.ts',
     what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',

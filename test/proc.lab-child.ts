@@ -7,11 +7,25 @@
 //                                        folder (as the app does: run folder, store) and, once
 //                                        it runs (first progress event), prints {"runId": ...}
 //                                        as one JSON line
+//   proc.lab-child.ts <dataDir> program  the first form with a program on every node (a tiny
+//                                        Python echo node): its pids include the programs
 //
 // Then it waits to be killed.
 import { LabService } from '../src/main/lab/service'
 import { startProcessRun } from '../src/main/lab/processes'
 import { ExperimentSpecSchema } from '../src/shared/spec'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** A Python echo node that never exits by itself. */
+const ECHO = [
+  'import json, sys',
+  'for line in sys.stdin:',
+  '    m = json.loads(line); b = m["body"]',
+  '    t = "init_ok" if b["type"] == "init" else "echo_ok"',
+  '    r = {"src": m["dest"], "dest": m["src"], "body": {"type": t, "in_reply_to": b["msg_id"], "echo": b.get("echo")}}',
+  '    print(json.dumps(r), flush=True)',
+].join('\n')
 
 const SPEC = {
   mode: 'processes',
@@ -23,7 +37,19 @@ const SPEC = {
 async function main(): Promise<void> {
   const dataDir = process.argv[2]
   if (!dataDir) throw new Error('usage: proc.lab-child.ts <dataDir> [service]')
-  if (process.argv[3] === 'service') {
+  if (process.argv[3] === 'program') {
+    mkdirSync(dataDir, { recursive: true })
+    const file = join(dataDir, 'echo.py')
+    writeFileSync(file, ECHO)
+    const spec = {
+      ...SPEC,
+      algorithm: { kind: 'program', params: { command: ['python3', file] } },
+      workload: { kind: 'echo', clients: 2, ratePerSec: 50 },
+    }
+    const run = await startProcessRun(ExperimentSpecSchema.parse(spec), { dataDir, keepTrace: false })
+    run.injectFault({ kind: 'pause', atMs: 0, forMs: 100_000, target: 'n3' })
+    process.stdout.write(`${JSON.stringify(run.pids())}\n`)
+  } else if (process.argv[3] === 'service') {
     const service = new LabService({ dataDir })
     let runId = ''
     service.on((e) => {

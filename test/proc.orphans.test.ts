@@ -98,6 +98,19 @@ describe.skipIf(process.platform === 'win32')('no orphans', () => {
   }
 })
 
+describe.skipIf(process.platform === 'win32')('no orphans with programs', () => {
+  it('every node, its program (one paused) and the proxy are gone within a few seconds after the lab gets SIGKILL', async () => {
+    const { lab, pids } = await startLab(`${tmp.dir}/program`, {}, ['program'])
+    const children = [pids.proxy, ...pids.nodes, ...pids.programs].filter((p): p is number => p !== null)
+    expect(children).toHaveLength(7)
+    expect(children.every(alive)).toBe(true)
+    await sleep(300)
+    lab.kill('SIGKILL')
+    const left = await allGone(children, 5000)
+    expect(left, `still running: ${left.join(', ')}`).toEqual([])
+  }, 90_000)
+})
+
 describe.skipIf(process.platform !== 'linux')('leftovers of a crashed lab', () => {
   for (const via of ['LabService', 'CLI'] as const) {
     it(`a new lab (${via}) ends the paused nodes that a lab killed with its proxy left running, and says so`, async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import {
   ALGORITHM_INFO,
+  type AlgorithmKind,
   ALGORITHMS,
   AlgorithmSchema,
   ExperimentSpecSchema,
@@ -91,8 +92,10 @@ describe('fault fields', () => {
 
 describe('algorithm params (generic)', () => {
   it('offers every algorithm with its summary', () => {
-    expect(ALGORITHM_OPTIONS.map((o) => o.value)).toEqual([...ALGORITHMS])
-    for (const o of ALGORITHM_OPTIONS) expect(o.summary).toBe(ALGORITHM_INFO[o.value].summary)
+    // The built-in algorithms, then a program of your own (issue 14).
+    expect(ALGORITHM_OPTIONS.map((o) => o.value)).toEqual([...ALGORITHMS, 'program'])
+    for (const o of ALGORITHM_OPTIONS.slice(0, -1))
+      expect(o.summary).toBe(ALGORITHM_INFO[o.value as AlgorithmKind].summary)
   })
 
   for (const kind of ALGORITHMS) {

@@ -136,6 +136,8 @@ export interface RunSummary {
    * order they were asked, with how long clients got no answer meanwhile; absent when none.
    */
   clusterOps?: ClusterOpRecord[]
+  /** A program's run (algorithm kind program): what its nodes wrote on stderr and problems with their output. */
+  program?: ProgramReport
 }
 
 /** One cluster operation of a run (a membership or transfer-leadership fault). */
@@ -155,6 +157,20 @@ export interface ClusterOpRecord {
    * client load to judge by.
    */
   unavailableMs: number | null
+}
+
+/** A program's run, live: each node's last stderr lines and problems (the run keeps more: ProgramReport). */
+export type ProgramTails = Record<NodeId, { stderr: string[]; problems: string[] }>
+
+/** Kept with a program's run: each node's stderr (capped) and the problems with what it wrote. */
+export interface ProgramReport {
+  /** The cap on each node's kept stderr (the newest text is kept), characters. */
+  stderrCapBytes: number
+  stderr: Record<NodeId, { text: string; droppedBytes: number }>
+  /** Problems per node in words (bad stdout lines, unknown destinations, unmatched replies, exits), newest last. */
+  problems: Record<NodeId, string[]>
+  /** Problems not kept (past the cap per node). */
+  droppedProblems: number
 }
 
 export interface RejectedConnections {
@@ -421,6 +437,8 @@ export type LabEvent =
       messages?: MessageSample[]
       /** How many messages were sent since the previous event (the sample is drawn from them). */
       messagesSent?: number
+      /** A program's run: each node's last stderr lines and problems so far. */
+      program?: ProgramTails
     }
   | { type: 'run-status'; run: RunInfo }
   /** A campaign (exploration or fuzz) started, progressed, found something or ended. */

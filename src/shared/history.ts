@@ -68,7 +68,7 @@ import type { OpEvent, OpFn, TraceEvent } from './trace'
 export type HistoryOpType = 'ok' | 'fail' | 'info'
 
 /** What a history operation does: the trace's ops, plus `append` (histories from files only). */
-export type HistoryFn = OpFn | 'append'
+export type HistoryFn = Exclude<OpFn, 'call'> | 'append'
 
 export const HISTORY_FNS: readonly HistoryFn[] = ['get', 'put', 'cas', 'append']
 
@@ -108,7 +108,7 @@ export function historyFromTrace(events: readonly TraceEvent[]): HistoryOp[] {
   const done = new Set<string>()
   const out: HistoryOp[] = []
   for (const e of events) {
-    if (e.kind !== 'op') continue
+    if (e.kind !== 'op' || e.f === 'call') continue // call: not a KV op (a Maelstrom request)
     if (e.phase === 'invoke') {
       if (byId.has(e.opId)) continue
       const op: HistoryOp = {

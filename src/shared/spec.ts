@@ -75,6 +75,52 @@ export const ALGORITHMS = ['raft', 'paxos', 'multipaxos', 'pbft', 'quorum'] as c
 export type AlgorithmKind = (typeof ALGORITHMS)[number]
 
 /**
+ * A program the lab did not write, speaking Maelstrom's node protocol on stdin / stdout
+ * (issue 14): processes mode only, tested with a Maelstrom workload.
+ */
+export const PROGRAM_KIND = 'program'
+/** Every algorithm kind a spec may name: the built-in ones and `program`. */
+export const ALGORITHM_KINDS = [...ALGORITHMS, PROGRAM_KIND] as const
+
+/** The Maelstrom workloads (src/core/maelstrom/types.ts MAELSTROM_WORKLOADS is this list). */
+export const PROGRAM_WORKLOADS = [
+  'lin-kv',
+  'echo',
+  'unique-ids',
+  'broadcast',
+  'g-counter',
+  'pn-counter',
+  'g-set',
+] as const
+/** Faults that cannot reach a foreign process (its clock is the OS's; it has no forging hook). */
+export const PROGRAM_REFUSED_FAULTS: Partial<Record<FaultKind, string>> = {
+  clock: 'a program reads the OS clock, which the lab cannot skew',
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+export const ProgramParamsSchema = z.strictObject({
+  /** argv: the executable (looked up on PATH when it has no slash) and its arguments. */
+  command: z
+    .array(z.string().min(1, { error: 'must not be empty' }).max(4096))
+    .max(256)
+    .refine((c) => c.length > 0, { error: 'must name the program to run, e.g. ["python3", "node.py"]' }),
+  /** Working directory of the program (default: the lab's). */
+  cwd: z.string().min(1).max(4096).optional(),
+  /** Extra environment variables. */
+  env: z
+    .record(z.string(), z.string().max(65536))
+    .superRefine((env, ctx) => {
+      for (const k of Object.keys(env))
+        if (!ENV_NAME.test(k))
+          ctx.addIssue({ code: 'custom', path: [k], message: 'must be an environment variable name' })
+    })
+    .optional(),
+  /** How long each node may take to answer init with init_ok, ms. */
+  initTimeoutMs: between(100, 50_000, 'ms').default(10_000),
+})
+export type ProgramParams = z.infer<typeof ProgramParamsSchema>
+
+/**
  * Deliberate bugs to switch on (each algorithm's own list, e.g. Raft's voteWithoutLogCheck):
  * for seeing what a checker catches. Which names exist is checked against the algorithm's
  * module when the run starts.
@@ -106,11 +152,12 @@ export const AlgorithmSchema = z.discriminatedUnion(
       params: QuorumParamsSchema.default(QuorumParamsSchema.parse({})),
       ...mutants,
     }),
+    z.strictObject({ kind: z.literal(PROGRAM_KIND), params: ProgramParamsSchema, ...mutants }),
   ],
   {
     error: (iss) =>
       iss.code === 'invalid_union'
-        ? `unknown algorithm ${kindOf(iss.input)}(expected one of: ${ALGORITHMS.join(', ')})`
+        ? `unknown algorithm ${kindOf(iss.input)}(expected one of: ${ALGORITHM_KINDS.join(', ')})`
         : undefined,
   },
 )
@@ -132,7 +179,8 @@ export const ClusterSchema = z.strictObject({
 })
 
 export const WorkloadSchema = z.strictObject({
-  kind: z.literal('kv').default('kv'),
+  /** kv: the lab's own KV clients (built-in algorithms); the others: Maelstrom workloads (programs). */
+  kind: z.enum(['kv', ...PROGRAM_WORKLOADS]).default('kv'),
   clients: intBetween(0, 1000, 'clients').default(4),
   /** Total offered load across all clients (open loop, each client one op at a time). */
   ratePerSec: between(0, MAX_RATE_PER_SEC, 'ops/s').default(100),
@@ -144,6 +192,10 @@ export const WorkloadSchema = z.strictObject({
     .refine((m) => m.read + m.write + m.cas > 0, { error: 'read + write + cas must be > 0' })
     .default({ read: 0.5, write: 0.4, cas: 0.1 }),
   timeoutMs: between(1, MAX_CLIENT_TIMEOUT_MS, 'ms').default(1000),
+  /** broadcast only: how the nodes are told to gossip (Maelstrom's topology message). */
+  topology: z.enum(['grid', 'line', 'tree', 'total']).optional(),
+  /** Maelstrom workloads: the last this many ms of the run send no new requests (the final reads). */
+  finalMs: between(0, MAX_RUN_MS, 'ms').optional(),
 })
 export type WorkloadSpec = z.infer<typeof WorkloadSchema>
 
@@ -308,10 +360,19 @@ export const FAULT_KINDS: readonly FaultKind[] = [
 export const ADMIN_FAULT_KINDS: readonly FaultKind[] = ['membership', 'transfer-leadership']
 
 /** Why fault `f` cannot run with algorithm `kind` (a cluster operation it does not have), or null. */
-export function faultAlgorithmIssue(f: FaultSpec, kind: AlgorithmKind): string | null {
+/** An algorithm kind's name and cluster operations (a program has none the lab can ask for). */
+function clusterOpsOf(kind: string): { label: string; admin: readonly string[] } {
+  if (Object.hasOwn(ALGORITHM_INFO, kind)) {
+    const info: AlgorithmInfo = ALGORITHM_INFO[kind as AlgorithmKind]
+    return { label: info.label, admin: info.admin ?? [] }
+  }
+  return { label: kind === PROGRAM_KIND ? 'A program' : kind, admin: [] }
+}
+
+export function faultAlgorithmIssue(f: FaultSpec, kind: string): string | null {
   if (f.kind !== 'membership' && f.kind !== 'transfer-leadership') return null
-  const info: AlgorithmInfo = ALGORITHM_INFO[kind]
-  if (info.admin?.includes(f.kind)) return null
+  const info = clusterOpsOf(kind)
+  if (info.admin.includes(f.kind)) return null
   const which = ALGORITHMS.filter((a) => (ALGORITHM_INFO[a] as AlgorithmInfo).admin?.includes(f.kind))
   return `${info.label} has no ${f.kind} operation (fault kind ${f.kind} is for ${which.join(', ')} only)`
 }
@@ -330,6 +391,7 @@ export const ExperimentSpecSchema = z
   })
   .superRefine((spec, ctx) => {
     const a = spec.algorithm
+    programIssues(spec, (path, message) => ctx.addIssue({ code: 'custom', path, message }))
     if (a.kind === 'quorum' && a.params.replicas > spec.cluster.nodes) {
       ctx.addIssue({
         code: 'custom',
@@ -352,8 +414,8 @@ export const ExperimentSpecSchema = z
         message: `must be >= cluster.nodes (${spec.cluster.nodes}): it counts every node that may exist, the initial ones too`,
       })
     }
-    const info: AlgorithmInfo = ALGORITHM_INFO[a.kind]
-    if (size > spec.cluster.nodes && !info.admin?.includes('membership')) {
+    const info = clusterOpsOf(a.kind)
+    if (size > spec.cluster.nodes && !info.admin.includes('membership')) {
       ctx.addIssue({
         code: 'custom',
         path: ['cluster', 'maxNodes'],
@@ -375,6 +437,54 @@ export const ExperimentSpecSchema = z
       }
     })
   })
+
+/**
+ * A program runs only in processes mode, only with a Maelstrom workload, and never with a
+ * fault it cannot feel; a built-in algorithm only with the kv workload.
+ */
+function programIssues(
+  spec: {
+    algorithm: { kind: string; mutants?: string[] }
+    mode: string
+    workload: { kind: string; topology?: string }
+    faults: ReadonlyArray<{ kind: FaultKind; behavior?: string }>
+  },
+  issue: (path: PropertyKey[], message: string) => void,
+): void {
+  const program = spec.algorithm.kind === PROGRAM_KIND
+  if (!program) {
+    if (spec.workload.kind !== 'kv')
+      issue(
+        ['workload', 'kind'],
+        `${spec.workload.kind} is a Maelstrom workload: only algorithm.kind "program" runs it (built-in algorithms use "kv")`,
+      )
+    return
+  }
+  if ((spec.algorithm.mutants ?? []).length > 0)
+    issue(['algorithm', 'mutants'], 'a program has no built-in mutants (write the bug into the program)')
+  if (spec.mode !== 'processes')
+    issue(
+      ['mode'],
+      'must be "processes" for algorithm.kind "program" (a foreign program cannot run in virtual time)',
+    )
+  if (spec.workload.kind === 'kv')
+    issue(
+      ['workload', 'kind'],
+      `a program needs a Maelstrom workload (one of: ${PROGRAM_WORKLOADS.join(', ')}), not "kv"`,
+    )
+  if (spec.workload.topology !== undefined && spec.workload.kind !== 'broadcast')
+    issue(['workload', 'topology'], 'only the broadcast workload takes a topology')
+  spec.faults.forEach((f, i) => {
+    const why = PROGRAM_REFUSED_FAULTS[f.kind]
+    if (why !== undefined)
+      issue(['faults', i, 'kind'], `${f.kind} faults cannot be done to a program: ${why}`)
+    if (f.kind === 'byzantine' && (f.behavior === 'forge' || f.behavior === 'equivocate'))
+      issue(
+        ['faults', i, 'behavior'],
+        `${f.behavior} needs the node to rewrite its messages, which a program does not let the lab do (silent and slow work)`,
+      )
+  })
+}
 
 /** The nodes a fault names (target, peer) that are not in a cluster of `nodes` nodes (its clusterSize). */
 export function faultNodeIssues(
@@ -481,7 +591,7 @@ export function parseSpec(input: unknown): SpecResult {
 export function parseLiveFault(
   input: unknown,
   nodes: number,
-  algorithm?: AlgorithmKind,
+  algorithm?: string,
 ): { ok: true; fault: FaultSpec } | { ok: false; errors: FieldError[] } {
   const withAt = typeof input === 'object' && input !== null ? { ...input, atMs: 0 } : input
   const r = FaultSchema.safeParse(withAt, { reportInput: true })

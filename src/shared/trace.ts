@@ -99,7 +99,8 @@ export interface SnapshotEvent extends Base {
   index: number
   term: number
 }
-export type OpFn = 'get' | 'put' | 'cas'
+/** KV ops; `call`: a Maelstrom request that is not a KV op (echo, generate, add, broadcast...). */
+export type OpFn = 'get' | 'put' | 'cas' | 'call'
 export type OpPhase = 'invoke' | 'ok' | 'fail' | 'info'
 /** A client operation event: invoke, then exactly one of ok / fail / info (unknown outcome). */
 export interface OpEvent extends Base {
@@ -108,8 +109,12 @@ export interface OpEvent extends Base {
   opId: string
   phase: OpPhase
   f: OpFn
+  /** call: the request's Maelstrom type (echo, generate, ...). */
   key: string
-  /** put: value written; cas: new value; get (ok): value read (null = absent). */
+  /**
+   * put: value written; cas: new value; get (ok): value read (null = absent); call: the
+   * request body (invoke) or the reply body (completion), as JSON.
+   */
   value: string | null
   /** cas only: the expected value. */
   expected?: string | null

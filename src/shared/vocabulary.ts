@@ -6,7 +6,23 @@ import type { Role } from './trace'
 /** For an algorithm this version does not know (an old or foreign run): Raft's words. */
 const FALLBACK = ALGORITHM_INFO.raft.vocabulary
 
+/**
+ * A program's words (algorithm kind program): the lab knows nothing of its inside, so no
+ * leader, term or log; a running node shows as running.
+ */
+export const PROGRAM_VOCABULARY: Vocabulary = {
+  leader: null,
+  term: null,
+  commitIndex: null,
+  lastIndex: null,
+  roles: { replica: 'running' },
+  leaderChanges: null,
+  elections: null,
+  counters: [],
+}
+
 export function vocabularyOf(kind: string): Vocabulary {
+  if (kind === 'program') return PROGRAM_VOCABULARY
   return kind in ALGORITHM_INFO ? ALGORITHM_INFO[kind as keyof typeof ALGORITHM_INFO].vocabulary : FALLBACK
 }
 

@@ -167,17 +167,17 @@ describe('design screen: files, numbers, the quorum store, polish', () => {
 
   test('polish: algorithm menu, preset undo, added faults, path tooltips, shortcuts, toasts', async () => {
     await page.getByTestId('reset-button').click()
-    // The algorithm menu shows all five options whole.
+    // The algorithm menu shows all six options whole (five algorithms and a program of your own).
     await page.getByTestId('select-algorithm.kind').click()
     const options = page.locator('.n-base-select-menu .n-base-select-option')
-    await expect.poll(() => options.count(), POLL).toBe(5)
+    await expect.poll(() => options.count(), POLL).toBe(6)
     await page.waitForTimeout(300)
     await page.screenshot({ path: 'test-results/design-algorithm-menu.png' })
     // (Polled: the menu scales in.) Options whose bottom is below the menu's are cut off.
     const cutOff = async (): Promise<number[]> => {
       const menu = (await page.locator('.n-base-select-menu').boundingBox())!
       const out: number[] = []
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < 6; i++) {
         const box = (await options.nth(i).boundingBox())!
         if (box.y + box.height > menu.y + menu.height + 1) out.push(i)
       }

@@ -79,7 +79,7 @@ export class ClientPool {
   private readonly owner = new Map<string, Client>()
   private readonly n: number
   private readonly keys: KeyChooser
-  private readonly pickOp: (rng: Rng) => OpFn
+  private readonly pickOp: (rng: Rng) => Exclude<OpFn, 'call'>
   private readonly perClientRate: number
   private readonly timeoutUs: number
   private readonly backoffUs: number

@@ -11,11 +11,16 @@ import type { TraceEvent } from '../../shared/trace'
 import { createChecker, type RunTraceChecker } from '../check'
 import type { ClientReply } from '../protocols/types'
 import { createRng, type Rng } from '../rng'
+import { MaelstromClients } from '../maelstrom/clients'
+import type { MaelstromMessage } from '../maelstrom/types'
+import { workloadFromSpec } from '../maelstrom/workloads'
+import { PROGRAM_KIND } from '../../shared/spec'
 import { ClientPool, type ClientOptions } from './clients'
 import { FaultRunner } from './faults'
 import {
   TIMER_ARRIVE,
   TIMER_FAULT_START,
+  TIMER_FINAL,
   TIMER_OP_TIMEOUT,
   TIMER_RETRY,
   type Host,
@@ -62,6 +67,8 @@ export class RunEngine {
   readonly meter = new RunMeter()
   readonly faults: FaultRunner
   readonly clients: ClientPool
+  /** A program's clients (its Maelstrom workload), instead of the KV clients; null otherwise. */
+  readonly maelstrom: MaelstromClients | null
   private readonly checker: RunTraceChecker
   private readonly keepTrace: boolean
   private readonly onTrace: ((e: TraceEvent) => void) | undefined
@@ -79,6 +86,12 @@ export class RunEngine {
     this.checker = createChecker(spec.algorithm.kind)
     this.links = new LinkState(clusterSize(spec.cluster), spec.network)
     this.clients = new ClientPool(spec, host, this.meter, rngs.workload, opts)
+    this.maelstrom =
+      spec.algorithm.kind === PROGRAM_KIND
+        ? new MaelstromClients(spec, host, this.meter, rngs.workload, workloadFromSpec(spec.workload), () =>
+            this.faults.healAll(),
+          )
+        : null
     this.faults = new FaultRunner(spec, host, this.links, rngs.faults, {
       canCorrupt: opts.canCorrupt,
       algorithm: opts.algorithm,
@@ -93,7 +106,8 @@ export class RunEngine {
   begin(bootNodes: () => void): void {
     this.faults.schedule((i, atUs) => this.host.timer(TIMER_FAULT_START, i, 0, atUs, false))
     bootNodes()
-    this.clients.start()
+    if (this.maelstrom !== null) this.maelstrom.start()
+    else this.clients.start()
   }
 
   /** End the run (idempotent): no more faults; every open op completes as info (`reason`). */
@@ -101,6 +115,7 @@ export class RunEngine {
     if (this.finished) return
     this.faults.stop()
     this.clients.finish(reason)
+    this.maelstrom?.finish(reason)
     this.finished = true
   }
 
@@ -122,6 +137,12 @@ export class RunEngine {
 
   /** A timer the engine set is due (`atUs`: when it was due). */
   onTimer(kind: number, a: number, b: number, atUs: number): void {
+    const m = this.maelstrom
+    if (m !== null) {
+      if (kind === TIMER_ARRIVE) return m.onArrival(a, atUs)
+      if (kind === TIMER_OP_TIMEOUT) return m.onTimeout(a, b)
+      if (kind === TIMER_FINAL) return m.onFinal(a)
+    }
     switch (kind) {
       case TIMER_ARRIVE:
         return this.clients.onArrival(a, atUs)
@@ -137,6 +158,15 @@ export class RunEngine {
   /** Node `from` replied to a client request. */
   onReply(from: number, rep: ClientReply): void {
     this.clients.onReply(from, rep)
+  }
+
+  /**
+   * Node `from` sent a message to a client (a program's run). Null when it completed an op;
+   * otherwise why it matched none.
+   */
+  onClientMessage(from: number, msg: MaelstromMessage): string | null {
+    if (this.maelstrom === null) return 'this run has no Maelstrom clients'
+    return this.maelstrom.onReply(from, msg)
   }
 
   /** A client request to `node` was lost with its connection (`written`: it may have arrived). */
@@ -184,17 +214,18 @@ export class RunEngine {
     return this.keepTrace ? this.events.slice() : []
   }
 
+  /** The run's verdicts: the protocol's checks, or a program's workload check. */
   checks(): CheckResult[] {
-    return this.checker.results()
+    return this.maelstrom !== null ? this.maelstrom.check() : this.checker.results()
   }
 
-  /** The protocol's own (cheap, streaming) verdicts: no linearizability search. */
+  /** The protocol's own (cheap, streaming) verdicts: no linearizability search (none for a program). */
   invariantChecks(): CheckResult[] {
-    return this.checker.invariantResults()
+    return this.maelstrom !== null ? [] : this.checker.invariantResults()
   }
 
   summary(simulatedMs: number, wallMs: number): RunSummary {
-    const s = this.meter.summary(simulatedMs, wallMs, this.checker.results())
+    const s = this.meter.summary(simulatedMs, wallMs, this.checks())
     const ops = this.faults.ops.records()
     return ops.length > 0 ? { ...s, clusterOps: ops } : s
   }

@@ -52,6 +52,8 @@ export class FaultRunner {
   private readonly started: boolean[]
   /** Membership changes and leadership transfers. */
   readonly ops: ClusterOps
+  /** After healAll: scheduled faults no longer start. */
+  private holding = false
   private stopped = false
 
   constructor(
@@ -111,6 +113,18 @@ export class FaultRunner {
     this.host.soon(TIMER_LIVE_END, i, 0)
   }
 
+  /**
+   * Heal: end every active fault now and start no scheduled one from here on (a Maelstrom
+   * workload's final phase judges convergence after faults heal). Crashed nodes restart.
+   */
+  healAll(): void {
+    if (this.stopped) return
+    this.holding = true
+    this.faults.forEach((rt, i) => {
+      if (rt.active) this.end(i)
+    })
+  }
+
   isActive(i: number): boolean {
     return this.faults[i]?.active === true
   }
@@ -145,7 +159,8 @@ export class FaultRunner {
       case TIMER_ADMIN_WATCH:
         return this.ops.onWatchTimeout(i, b)
       default:
-        return this.start(i)
+        // A scheduled start after healAll: the run is in its final phase, no new fault.
+        return this.holding ? undefined : this.start(i)
     }
   }
 

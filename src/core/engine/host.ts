@@ -5,6 +5,7 @@
 import type { AdminCommand, ClientRequest } from '../protocols/types'
 import type { NodeId, TraceEvent } from '../../shared/trace'
 import type { Byzantine } from './links'
+import type { MaelstromMessage } from '../maelstrom/types'
 
 /** Engine timer kinds (a host hands them back to RunEngine.onTimer). */
 export const TIMER_ARRIVE = 4
@@ -87,6 +88,11 @@ export interface Host {
   send(client: number, node: number, req: ClientRequest): boolean
   /** The op of request `id`, last sent to `node`, is over: a host may drop what it kept for it. */
   forget(node: number, id: string): void
+  /**
+   * Programs (processes mode only): hand a Maelstrom client message to node `node`. False
+   * when it definitely did not leave (the node is down).
+   */
+  call?(node: number, msg: MaelstromMessage): boolean
 }
 
 /** Words a host adds to fault events saying how it does a fault (e.g. ' (SIGKILL)'). */
@@ -95,3 +101,6 @@ export interface HostWords {
   pause: string
   resume: string
 }
+
+/** Maelstrom workloads (programs): the final phase begins (its requests go out). */
+export const TIMER_FINAL = 12

@@ -22,7 +22,7 @@ export interface OpInfo {
 
 /** A new op's command: put / cas write `value`; cas expects the last value the client saw for the key. */
 export function opCommand(
-  f: OpFn,
+  f: Exclude<OpFn, 'call'>,
   key: string,
   value: string,
   seen: ReadonlyMap<string, string | null>,

@@ -1,7 +1,7 @@
 // What the lab sees of a run, in either mode: its clock, its nodes, its metrics, live faults,
 // and its summary. The simulator (src/core/sim) adds runUntil (virtual time advances only when
 // asked); a processes-mode run (src/main/lab/processes.ts) runs in real time by itself.
-import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
+import type { MetricsWindow, NodeLive, ProgramTails, RunSummary } from '../../shared/api'
 import type { ExperimentSpec, FaultSpec } from '../../shared/spec'
 import type { TraceEvent } from '../../shared/trace'
 import type { RunEngine } from './engine'
@@ -32,6 +32,8 @@ export interface Run {
   trace(): TraceEvent[]
   /** Figures for the run so far, including the safety checks' verdicts. */
   summary(wallMs: number): RunSummary
+  /** A program's run: each node's last `lines` stderr lines and problems (absent otherwise). */
+  programTails?(lines: number): ProgramTails | null
 }
 
 /**

@@ -46,7 +46,7 @@ export function keyChooser(w: WorkloadSpec): KeyChooser {
 }
 
 /** Picks get / put / cas with the spec's mix weights (they need not sum to 1). */
-export function opChooser(w: WorkloadSpec): (rng: Rng) => OpFn {
+export function opChooser(w: WorkloadSpec): (rng: Rng) => Exclude<OpFn, 'call'> {
   const { read, write, cas } = w.mix
   const total = read + write + cas
   return (rng) => {

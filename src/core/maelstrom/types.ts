@@ -4,6 +4,7 @@
 // lww-kv, all in src/core/maelstrom) and the host that runs the programs (src/main).
 import type { CheckResult } from '../../shared/api'
 import type { Rng } from '../rng'
+import { PROGRAM_WORKLOADS } from '../../shared/spec'
 
 /** A message body: `type`, optional `msg_id`, `in_reply_to` on replies, anything else. */
 export interface MaelstromBody {
@@ -43,16 +44,8 @@ export function isDefiniteError(code: number): boolean {
   return DEFINITE.has(code)
 }
 
-/** The workloads a program can be tested with (spec `workload.kind`). */
-export const MAELSTROM_WORKLOADS = [
-  'lin-kv',
-  'echo',
-  'unique-ids',
-  'broadcast',
-  'g-counter',
-  'pn-counter',
-  'g-set',
-] as const
+/** The workloads a program can be tested with (spec `workload.kind`: the spec's list). */
+export const MAELSTROM_WORKLOADS = PROGRAM_WORKLOADS
 export type MaelstromWorkloadKind = (typeof MAELSTROM_WORKLOADS)[number]
 
 /** The services the lab hosts for programs to call by name, as Maelstrom does. */

@@ -345,7 +345,8 @@ export class Distinct {
 
 // ---------------------------------------------------------------- per-window sketching
 
-export const OP_FNS: readonly OpFn[] = ['get', 'put', 'cas']
+/** The KV ops whose latencies are sketched per window (Maelstrom `call` ops are not). */
+export const OP_FNS: ReadonlyArray<Exclude<OpFn, 'call'>> = ['get', 'put', 'cas']
 export const SKETCH_KINDS = ['lat.get', 'lat.put', 'lat.cas', 'hot', 'keys', 'clients'] as const
 export type SketchKind = (typeof SKETCH_KINDS)[number]
 

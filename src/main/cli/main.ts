@@ -18,6 +18,7 @@
 // failed; 4 the data folder's database is damaged (refused, or found damaged while in
 // use: nothing more was written to it); 130 stopped by Ctrl-C.
 // Everything printed goes through terminalText: no raw control character reaches the terminal.
+import { anchorProgramSpec, programSpec } from './program-command'
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import cliProgress from 'cli-progress'
@@ -109,6 +110,12 @@ async function readSpecJson(file: string): Promise<unknown> {
 function parseSeed(v: string): number {
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v)))
     throw new InvalidArgumentError('must be a non-negative integer')
+  return Number(v)
+}
+
+function parseSeconds(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+    throw new InvalidArgumentError('must be a number of seconds > 0')
   return Number(v)
 }
 
@@ -313,6 +320,31 @@ interface RunOptions extends DataOption {
   mode?: 'sim' | 'simulation' | 'processes'
   speed: number | 'max'
   json?: boolean
+  /** The short form of a program's run (no spec file). */
+  program?: string
+  workload?: string
+  nodes?: number
+  seconds?: number
+}
+
+/** The spec of `run`: the file (a program's anchored to its folder), or the short form's. */
+async function runSpecInput(
+  file: string | undefined,
+  o: RunOptions,
+): Promise<{ raw: unknown; label: string }> {
+  const short = o.workload !== undefined || o.nodes !== undefined || o.seconds !== undefined
+  if (o.program === undefined) {
+    if (short) throw new CliExit(EXIT_BAD_INPUT, '--workload, --nodes and --seconds go with --program')
+    if (file === undefined) throw new CliExit(EXIT_BAD_INPUT, 'run: give a spec file, or --program "COMMAND"')
+    return { raw: anchorProgramSpec(await readSpecJson(file), file), label: file }
+  }
+  if (file !== undefined)
+    throw new CliExit(EXIT_BAD_INPUT, `run: give a spec file (${file}) or --program, not both`)
+  try {
+    return { raw: programSpec({ ...o, program: o.program }), label: '--program' }
+  } catch (e) {
+    throw new CliExit(EXIT_BAD_INPUT, (e as Error).message)
+  }
 }
 
 async function runToEnd(service: LabService, start: () => Promise<RunInfo>, label: string): Promise<RunInfo> {
@@ -333,8 +365,9 @@ async function runToEnd(service: LabService, start: () => Promise<RunInfo>, labe
   }
 }
 
-async function cmdRun(file: string, o: RunOptions): Promise<number> {
-  let raw = await readSpecJson(file)
+async function cmdRun(file: string | undefined, o: RunOptions): Promise<number> {
+  const input = await runSpecInput(file, o)
+  let raw = input.raw
   if (
     (o.seed !== undefined || o.mode !== undefined) &&
     typeof raw === 'object' &&
@@ -349,7 +382,11 @@ async function cmdRun(file: string, o: RunOptions): Promise<number> {
   }
   const service = openService(o.data)
   try {
-    const final = await runToEnd(service, () => service.startRun({ spec: raw, speed: o.speed }), `${file}: `)
+    const final = await runToEnd(
+      service,
+      () => service.startRun({ spec: raw, speed: o.speed }),
+      `${input.label}: `,
+    )
     printRun(final, o.json)
     return exitCodeFor(final)
   } finally {
@@ -702,15 +739,22 @@ async function main(argv: string[] = process.argv): Promise<number> {
   program
     .command('run')
     .description('run an experiment to the end, record it, print its summary and run id')
-    .argument('<spec>', 'experiment spec (JSON file)')
+    .argument('[spec]', 'experiment spec (JSON file); or the short form of a program run, --program')
     .option('--seed <n>', 'override the spec seed', parseSeed)
     .addOption(
       new Option('--mode <mode>', 'override the spec mode').choices(['sim', 'simulation', 'processes']),
     )
     .option('--speed <speed>', '"max" (default) or run ms per wall ms', parseSpeed, 'max' as number | 'max')
     .option('--json', 'print the summary as JSON')
+    .option(
+      '--program <command>',
+      'run this program (Maelstrom node protocol) on every node, e.g. "python3 node.py"',
+    )
+    .option('--workload <kind>', 'with --program: the Maelstrom workload (default lin-kv)')
+    .option('--nodes <n>', 'with --program: how many nodes (default 3)', parseCount)
+    .option('--seconds <s>', 'with --program: how long the run lasts (default 10)', parseSeconds)
     .addOption(dataOption())
-    .action((file: string, o: RunOptions) => {
+    .action((file: string | undefined, o: RunOptions) => {
       result = cmdRun(file, o)
     })
   filterOptions(

@@ -29,6 +29,11 @@ export interface TransportHost {
   onReply(node: number, rep: ClientReply): void
   onRequestLost(id: string, node: number, written: boolean): void
   log(line: string): void
+  /**
+   * Programs: a reply frame's body is a Maelstrom message, handed over as decoded (the host
+   * checks it); returns why it is refused, or null. Without it replies are KV ClientReplies.
+   */
+  onMessage?(node: number, body: unknown): string | null
 }
 
 interface Conn {
@@ -56,13 +61,21 @@ export class ClientTransport {
 
   /** Send a request to node idx; false when the node is down (nothing was sent). */
   send(idx: number, req: ClientRequest): boolean {
+    return this.sendBody(idx, req, req.id)
+  }
+
+  /**
+   * Send any request body (a program's Maelstrom message) to node idx; `id`: the request id
+   * whose loss is reported with a broken connection (none: it just times out).
+   */
+  sendBody(idx: number, body: unknown, id?: string): boolean {
     if (this.closed) return false
     const conn = this.conn(idx)
     if (conn === null) return false
-    conn.inflight.add(req.id)
+    if (id !== undefined) conn.inflight.add(id)
     const frame = encodeFrame(
       { type: T_CLIENT_REQ, src: NO_NODE, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
-      packBody(req),
+      packBody(body),
     )
     if (!conn.open) {
       conn.waiting.push(frame)
@@ -138,6 +151,7 @@ export class ClientTransport {
     } catch (e) {
       return `reply body does not decode (${(e as Error).message}); bytes [${hexBytes(buf, off + hl, len - hl)}]`
     }
+    if (this.host.onMessage !== undefined) return this.host.onMessage(c.idx, body)
     const rep = asClientReply(body)
     if (typeof rep === 'string') return rep
     c.inflight.delete(rep.id)

@@ -27,8 +27,20 @@ import { EngineRun, type Run } from '../../core/engine/run'
 import { WINDOW_US } from '../../core/engine/windows'
 import { factoryFor } from '../../core/protocols'
 import type { AdminCommand, ClientRequest } from '../../core/protocols/types'
-import type { MetricsWindow, NodeLive, RunSummary } from '../../shared/api'
-import { clusterSize, type ExperimentSpec } from '../../shared/spec'
+import { ProgramReportKeeper } from '../../core/maelstrom/report'
+import type { MaelstromMessage, MaelstromService, MaelstromServiceName } from '../../core/maelstrom/types'
+import { ERROR_CODES, MAELSTROM_SERVICES } from '../../core/maelstrom/types'
+import { createService } from '../../core/maelstrom/services'
+import { messageProblem } from '../../core/maelstrom/validate'
+import { createRng, type Rng } from '../../core/rng'
+import type { MetricsWindow, NodeLive, ProgramTails, RunSummary } from '../../shared/api'
+import {
+  clusterSize,
+  PROGRAM_KIND,
+  PROGRAM_REFUSED_FAULTS,
+  type ExperimentSpec,
+  type FaultSpec,
+} from '../../shared/spec'
 import type { NodeId, Role, TraceEvent } from '../../shared/trace'
 import { nodeIds } from '../../shared/trace'
 import { ClientTransport } from './client-transport'
@@ -62,12 +74,20 @@ export interface ProcessRunOptions {
   /** Child programs (tests); default: resolveNodeEntry() / resolveProxyEntry(). */
   nodeEntry?: ChildEntry
   proxyEntry?: ChildEntry
+  /**
+   * Programs: the services they may call by name (lin-kv, seq-kv, lww-kv), one instance per
+   * run; default: the lab's own (src/core/maelstrom/services). A service not given answers
+   * not-supported (error 10).
+   */
+  services?: Partial<Record<MaelstromServiceName, () => MaelstromService>>
 }
 
 export interface ProcessPids {
   lab: number
   proxy: number | null
   nodes: Array<number | null>
+  /** A program's run: each node's program process (null: down, or not a program). */
+  programs: Array<number | null>
 }
 
 /** A processes-mode run: the Run surface plus introspection of its processes and links. */
@@ -90,6 +110,14 @@ export interface ProcessRun extends Run {
   /** Events that arrived after later ones were already released (out of order in the trace). */
   lateEvents(): number
 }
+
+/** How a run with a program calls a service from the process environment (tests inject them). */
+type ServiceFactories = NonNullable<ProcessRunOptions['services']>
+
+/** The services every program run has: Maelstrom's lin-kv, seq-kv and lww-kv, as pure state machines. */
+const DEFAULT_SERVICES: ServiceFactories = Object.fromEntries(
+  MAELSTROM_SERVICES.map((name) => [name, () => createService(name)]),
+)
 
 const PAUSE_UNAVAILABLE = 'unavailable on Windows (no SIGSTOP/SIGCONT)'
 
@@ -141,6 +169,12 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   private readonly sentRate: number[]
   private readonly sentByz: Array<'forge' | 'equivocate' | null>
 
+  /** A program's run: its nodes' stderr and problems, and the services it called. */
+  private readonly program: ProgramReportKeeper | null
+  private readonly serviceFactories: ServiceFactories
+  private readonly services = new Map<string, MaelstromService>()
+  private readonly serviceRng: Rng
+
   constructor(spec: ExperimentSpec, opts: ProcessRunOptions) {
     super()
     this.spec = spec
@@ -161,7 +195,12 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.sentByz = this.ids.map(() => null)
     this.rejectedAt = this.ids.map(() => 0)
     this.donePromise = new Promise((r) => (this.doneResolve = r))
-    const factory = factoryFor(spec.algorithm) // unknown algorithm or mutant: throw before forking anything
+    const isProgram = spec.algorithm.kind === PROGRAM_KIND
+    this.program = isProgram ? new ProgramReportKeeper(this.ids) : null
+    this.serviceFactories = opts.services ?? DEFAULT_SERVICES
+    this.serviceRng = createRng(spec.seed ^ 0x5e41ce)
+    // Unknown algorithm or mutant: throw before forking anything.
+    const factory = isProgram ? { kind: PROGRAM_KIND, corrupt: undefined } : factoryFor(spec.algorithm)
     const onTrace = opts.onTrace
     this.engine = new RunEngine(spec, this, runRngs(spec), {
       keepTrace: opts.keepTrace,
@@ -186,6 +225,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       onReply: (idx, rep) => this.engine.onReply(idx, rep),
       onRequestLost: (id, idx, written) => this.engine.onRequestLost(id, idx, written),
       log: (line) => this.log(line),
+      ...(isProgram ? { onMessage: (idx: number, body: unknown) => this.onProgramReply(idx, body) } : {}),
     })
   }
 
@@ -223,7 +263,19 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     return {
       ...super.summary(wallMs),
       rejectedConnections: { total, proxy: this.rejectedAtProxy, nodes },
+      ...(this.program !== null ? { program: this.program.report() } : {}),
     }
+  }
+
+  /** Programs cannot take every fault: refuse those live too (the spec refuses them up front). */
+  override injectFault(f: FaultSpec): number {
+    const why = this.program !== null ? PROGRAM_REFUSED_FAULTS[f.kind] : undefined
+    if (why !== undefined) throw new Error(`${f.kind} faults cannot be done to a program: ${why}`)
+    return super.injectFault(f)
+  }
+
+  programTails(lines: number): ProgramTails | null {
+    return this.program?.tails(lines) ?? null
   }
 
   // ---------------------------------------------------------------- ProcessRun extras
@@ -247,6 +299,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       lab: process.pid,
       proxy: this.proxy?.pid ?? null,
       nodes: this.ids.map((_, i) => this.cluster?.pid(i) ?? null),
+      programs: this.ids.map((_, i) => this.cluster?.ready(i)?.programPid ?? null),
     }
   }
 
@@ -311,6 +364,9 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   }
 
   log(line: string): void {
+    // A program's node that reported itself fatal (it exited by itself, or did not start).
+    const fatal = this.program !== null ? /^(n[0-9]+): fatal: (.*)$/.exec(line) : null
+    if (fatal !== null) this.program?.problem(fatal[1], fatal[2])
     this.logLines.push(line)
     if (this.logLines.length > MAX_LOGS) this.logLines.splice(0, this.logLines.length - MAX_LOGS)
     this.onLog?.(line)
@@ -402,6 +458,12 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     if (cluster === null || this.ending) throw new Error('the run is not running')
     const ready = await cluster.start(idx, { fresh: false, afterCrash: true, t0: this.t0str })
     if (this.ending) return 'restarted as the run ended'
+    if (this.program !== null) {
+      this.up[idx] = true
+      this.proxy?.setNode(idx, ready.peerPort, 'up')
+      this.proxy?.setPids(cluster.pids())
+      return 'a fresh program process, initialised again'
+    }
     // Until its first report, a restarted node is a follower that knows no leader.
     this.live[idx] = { ...this.live[idx], role: 'follower', leader: null }
     this.up[idx] = true
@@ -477,6 +539,59 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.transport.forget(node, id)
   }
 
+  call(node: number, msg: MaelstromMessage): boolean {
+    return this.transport.sendBody(node, msg)
+  }
+
+  // ---------------------------------------------------------------- programs
+
+  /** A message for a client came out of a program's node: checked, then the engine's. */
+  private onProgramReply(idx: number, body: unknown): string | null {
+    const bad = messageProblem(body)
+    if (bad !== null) return `client message from ${this.ids[idx]}: ${bad}`
+    const why = this.engine.onClientMessage(idx, body as MaelstromMessage)
+    if (why !== null) this.programProblem(idx, why)
+    return null
+  }
+
+  private programProblem(idx: number, why: string): void {
+    const line = why.startsWith(`${this.ids[idx]}`) ? why : `${this.ids[idx]}: ${why}`
+    this.log(line)
+    this.program?.problem(this.ids[idx], line)
+  }
+
+  /** A program called a service (lin-kv, seq-kv, lww-kv): answer it over its node's control channel. */
+  private onService(idx: number, raw: Record<string, unknown>): void {
+    const bad = messageProblem(raw)
+    if (bad !== null) return this.programProblem(idx, `service message ignored: ${bad}`)
+    const msg = raw as unknown as MaelstromMessage
+    const name = msg.dest as MaelstromServiceName
+    let svc = this.services.get(name)
+    if (svc === undefined) {
+      const make = this.serviceFactories[name]
+      if (make !== undefined) {
+        svc = make()
+        this.services.set(name, svc)
+      }
+    }
+    let body: MaelstromMessage['body']
+    if (svc === undefined) {
+      body = {
+        type: 'error',
+        code: ERROR_CODES['not-supported'],
+        text: `this lab has no ${name} service`,
+      }
+    } else {
+      try {
+        body = svc.handle(msg.src, msg.body, this.serviceRng)
+      } catch (e) {
+        body = { type: 'error', code: ERROR_CODES.crash, text: `${name} failed: ${(e as Error).message}` }
+      }
+    }
+    if (msg.body.msg_id !== undefined) body = { ...body, in_reply_to: msg.body.msg_id }
+    this.cluster?.control(idx, { type: 'svc', msg: { src: name, dest: msg.src, body } })
+  }
+
   // ---------------------------------------------------------------- intake
 
   clientPort(idx: number): number | null {
@@ -504,7 +619,11 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       }
       this.up[idx] = true
     }
-    for (const line of t.errors) this.log(String(line))
+    for (const line of t.errors) {
+      this.log(String(line))
+      this.program?.problem(this.ids[idx], String(line))
+    }
+    if (t.stderr !== undefined) this.program?.stderr(this.ids[idx], t.stderr)
   }
 
   onProxyEvents(
@@ -625,6 +744,8 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       onTelemetry: (idx, t) => this.onTelemetry(idx, t),
       onExit: (idx, expected, code, signal) => this.onNodeExit(idx, expected, code, signal),
       log: (line) => this.log(line),
+      onService: (idx, msg) => this.onService(idx, msg),
+      programFile: spec.algorithm.kind === PROGRAM_KIND ? spec.algorithm.params.command[0] : undefined,
     })
     this.cluster = cluster
     // The initial voters; the others (cluster.maxNodes) start when a membership fault adds them.

@@ -7,6 +7,7 @@
 // instant asked and cached for the few runs opened last; a binary search per node then
 // gives its state, and the log tail is fetched back by rowid. The diff streams both traces
 // in order, page by page.
+import { PROGRAM_KIND } from '../../shared/spec'
 import {
   LabError,
   type ReplayNode,
@@ -141,7 +142,15 @@ export function replayState(store: LabStore, runId: RunId, atUs: number, tail: n
     const ci = lastAtOrBefore(n.config.t, atUs)
     // Never started by then (cluster.maxNodes: it waits to be added): no event of it yet.
     const absent = si < 0 && li < 0 && ci < 0 && log.length === 0
-    const role = !up || absent ? 'down' : si < 0 ? 'follower' : n.state.role[si]
+    // Before its first state event a node follows; a program's nodes report none: they run.
+    const role =
+      !up || (absent && row.algorithm !== PROGRAM_KIND)
+        ? 'down'
+        : si < 0
+          ? row.algorithm === PROGRAM_KIND
+            ? 'replica'
+            : 'follower'
+          : n.state.role[si]
     return {
       id,
       role,

@@ -33,6 +33,7 @@ import {
   type ExportResult,
   type LabCalls,
   type LabEvent,
+  type ProgramTails,
   type RunFilter,
   type RunId,
   type RunInfo,
@@ -54,7 +55,6 @@ import {
   defaultSpec,
   parseLiveFault,
   clusterSize,
-  type AlgorithmKind,
   type ExperimentSpec,
   type FaultSpec,
   type SpecResult,
@@ -214,7 +214,7 @@ function notFound(runId: RunId, path = 'runId'): LabError {
 }
 
 /** A live fault from the UI, validated (spec.ts parseLiveFault): a LabError naming the field. */
-export function parseInjectedFault(input: unknown, nodes: number, algorithm?: AlgorithmKind): FaultSpec {
+export function parseInjectedFault(input: unknown, nodes: number, algorithm?: string): FaultSpec {
   const r = parseLiveFault(input, nodes, algorithm)
   if (r.ok) return r.fault
   throw new LabError(
@@ -609,6 +609,7 @@ export class LabService implements LabBackend {
       faults: rec.tracker.faults(),
       messages: sample.messages,
       messagesSent: sample.sent,
+      ...programTails(sim),
     })
   }
 
@@ -1026,4 +1027,12 @@ export class LabService implements LabBackend {
     this.listeners.clear()
     if (this.ownsStore) this.store.close()
   }
+}
+
+/** Lines of each program node's stderr (and problems) sent with every progress event. */
+const PROGRAM_TAIL_LINES = 40
+
+function programTails(run: Run): { program?: ProgramTails } {
+  const tails = run.programTails?.(PROGRAM_TAIL_LINES) ?? null
+  return tails === null ? {} : { program: tails }
 }

@@ -7,6 +7,8 @@ import type { NodeStatus } from '../../core/protocols/types'
 import type { TraceEvent } from '../../shared/trace'
 import { MAX_VC } from '../../shared/wire'
 import { NodeIdSchema } from '../../shared/spec'
+import type { MaelstromMessage } from '../../core/maelstrom/types'
+import { messageProblem } from '../../core/maelstrom/validate'
 
 const nat = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 /** A process.hrtime.bigint() value as a decimal string (bigint does not survive every channel). */
@@ -80,6 +82,13 @@ export const LabToNodeSchema = z.discriminatedUnion('type', [
   /** Send all buffered telemetry now, then answer 'flushed' with the same seq. */
   z.strictObject({ type: z.literal('flush'), seq: nat }),
   z.strictObject({ type: z.literal('exit') }),
+  /** A service's answer to this node's program. */
+  z.strictObject({
+    type: z.literal('svc'),
+    msg: z.custom<MaelstromMessage>((m) => messageProblem(m) === null, {
+      error: 'must be a Maelstrom message',
+    }),
+  }),
 ])
 export type LabToNode = z.infer<typeof LabToNodeSchema>
 
@@ -94,7 +103,15 @@ export interface RecoveryInfo {
 }
 
 export type NodeToLab =
-  | { type: 'ready'; pid: number; clientPort: number; peerPort: number; recovery: RecoveryInfo }
+  | {
+      type: 'ready'
+      pid: number
+      clientPort: number
+      peerPort: number
+      recovery: RecoveryInfo
+      /** A program's node: the program's own pid (crash and pause signal it too). */
+      programPid?: number
+    }
   | {
       type: 'tel'
       events: TraceEvent[]
@@ -108,6 +125,10 @@ export type NodeToLab =
       vc: number[]
       /** Problems since the previous report (bad frames, closed connections), in words. */
       errors: string[]
+      /** A program's stderr since the previous report. */
+      stderr?: string
     }
+  /** A program's message to a service (lin-kv, seq-kv, lww-kv): the lab hosts them. */
+  | { type: 'svc'; msg: MaelstromMessage }
   | { type: 'flushed'; seq: number }
   | { type: 'fatal'; error: string }

@@ -27,6 +27,12 @@
 // bytes or field; the node keeps running. Connections refused at the hello are counted and
 // reported with the telemetry ('rejected').
 import { createServer, type Server, type Socket } from 'node:net'
+import { dirname, join } from 'node:path'
+import { programFactory } from '../../core/maelstrom/factory'
+import { stderrHint } from '../../core/maelstrom/stderr'
+import { MAELSTROM_SERVICES, type MaelstromMessage } from '../../core/maelstrom/types'
+import { messageProblem } from '../../core/maelstrom/validate'
+import { PROGRAM_KIND, ProgramParamsSchema } from '../../shared/spec'
 import { algorithmModule, factoryFor, type AnyProtocolFactory } from '../../core/protocols'
 import type {
   AdminCommand,
@@ -68,6 +74,7 @@ import { recoveredLastIndex, recoveredLogEvents } from './recovery'
 import { dialWithHello, remoteName, serveWithHello } from './hello'
 import { asClientRequest, checkProtocolMessage, MAX_CLIENT_BODY } from './validate'
 import { Wal, WRITEBACK_MS } from './wal'
+import { ProgramProcess } from './program'
 
 /** Reply bytes waiting for a client that does not read them before its connection is closed. */
 export const MAX_CLIENT_BACKLOG = 16 * 1024 * 1024
@@ -105,6 +112,11 @@ export class NodeHost {
   private outRetry: NodeJS.Timeout | null = null
   private readonly sockets = new Set<Socket>()
   private readonly routes = new Map<string, Socket>()
+  /** A program's node (algorithm kind program): the process it runs, and the lab's client connection. */
+  private program: ProgramProcess | null = null
+  private programSock: Socket | null = null
+  /** The program's stderr since the previous report. */
+  private stderr = ''
 
   private tickTimer: NodeJS.Timeout | null = null
   private rate = 1
@@ -141,9 +153,13 @@ export class NodeHost {
   ) {
     this.ids = nodeIds(cfg.n)
     this.id = this.ids[cfg.idx]
-    const m = algorithmModule(cfg.kind)
-    this.factory = factoryFor({ kind: cfg.kind, mutants: cfg.mutants })
-    this.wireTypes = m.wireTypes
+    if (cfg.kind === PROGRAM_KIND) {
+      this.factory = programFactory as AnyProtocolFactory
+      this.wireTypes = []
+    } else {
+      this.factory = factoryFor({ kind: cfg.kind, mutants: cfg.mutants })
+      this.wireTypes = algorithmModule(cfg.kind).wireTypes
+    }
     this.lc = cfg.lc
     this.vc = new Array<number>(cfg.n).fill(0)
     for (let i = 0; i < cfg.n && i < cfg.vc.length; i++) this.vc[i] = cfg.vc[i]
@@ -191,17 +207,54 @@ export class NodeHost {
     const clientPort = await listen(this.clientServer)
     this.dialProxy()
     this.telTimer = setInterval(() => this.flushTelemetry(), cfg.telemetryMs)
-    this.send({ type: 'ready', pid: process.pid, clientPort, peerPort, recovery: this.recovery })
+    if (cfg.kind === PROGRAM_KIND) await this.bootProgram()
+    this.send({
+      type: 'ready',
+      pid: process.pid,
+      clientPort,
+      peerPort,
+      recovery: this.recovery,
+      ...(this.program?.pid ? { programPid: this.program.pid } : {}),
+    })
     if (cfg.t0 !== null) this.start(cfg.t0)
+  }
+
+  /**
+   * A program's node: run the program (a fresh process: a restart after a crash gets a fresh
+   * init, its state is what it kept in its data directory) and complete its init handshake.
+   */
+  private async bootProgram(): Promise<void> {
+    const params = ProgramParamsSchema.parse(this.cfg.params)
+    const dataDir = join(dirname(this.cfg.walPath), `${this.id}.data`)
+    const p = new ProgramProcess(this.id, this.ids, params, dataDir, {
+      message: (m) => this.onProgramMessage(m),
+      problem: (why) => this.error(why),
+      stderr: (text) => {
+        this.stderr += text
+      },
+      exit: (code, signal) => {
+        // It ended by itself: this node crashed. Report why, then end this process too (the
+        // lab records a crash; a restart runs the program afresh).
+        const why = `program exited by itself (code ${code}, signal ${signal}).${stderrHint(p.tail)}`
+        this.error(why)
+        this.close()
+        this.send({ type: 'fatal', error: `${this.id}: ${why}` })
+        setTimeout(() => process.exit(3), 20)
+      },
+    })
+    this.program = p
+    process.once('exit', () => p.kill())
+    await p.boot()
   }
 
   /** Create the protocol from the recovered records and start ticking. */
   start(t0: string): void {
-    if (this.proto !== null || this.closing) return
+    if (this.proto !== null || this.closing || (this.program !== null && this.t0 !== null)) return
     this.t0 = BigInt(t0)
     if (this.cfg.afterCrash) {
       this.events.push({ kind: 'node', t: this.nowUs(), node: this.id, lc: this.lc, action: 'restart' })
     }
+    if (this.program !== null) return // a program has no ticks: it keeps its own time
     this.proto = this.factory.create({
       id: this.id,
       nodes: this.ids,
@@ -274,9 +327,51 @@ export class NodeHost {
     for (const s of this.sockets) s.destroy()
     this.out?.destroy()
     this.wal?.close()
+    this.program?.kill()
+  }
+
+  /** A service (lin-kv, seq-kv, lww-kv) answered the program. */
+  fromService(m: MaelstromMessage): void {
+    this.program?.write(m)
+  }
+
+  /**
+   * A message the program wrote: to another node (through the proxy), to a service (the lab
+   * hosts them), or to a client (the lab's, on the client connection). Anything else is
+   * reported and dropped.
+   */
+  private onProgramMessage(m: MaelstromMessage): void {
+    const dest = m.dest
+    if (this.ids.includes(dest)) {
+      if (dest === this.id) return this.program?.write(m)
+      this.sendMessage(this.outReady ? this.out : null, dest, m.body)
+      if (this.events.length >= TEL_MAX_EVENTS) this.flushTelemetry()
+      return
+    }
+    if ((MAELSTROM_SERVICES as readonly string[]).includes(dest)) {
+      this.send({ type: 'svc', msg: m })
+      return
+    }
+    const s = this.programSock
+    if (/^c[0-9]+$/.test(dest) && s !== null && !s.destroyed) {
+      s.write(
+        encodeFrame(
+          { type: T_CLIENT_REP, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
+          packBody(m),
+        ),
+      )
+      return
+    }
+    this.error(
+      `message to ${JSON.stringify(dest)} dropped: no such node (${this.ids[0]}..${this.ids[this.ids.length - 1]}), service (${MAELSTROM_SERVICES.join(', ')}) or client: ${JSON.stringify(m.body).slice(0, 200)}`,
+    )
   }
 
   status(): NodeStatus | null {
+    if (this.program !== null) {
+      if (this.t0 === null) return null
+      return { id: this.id, role: 'replica', term: 0, leader: null, commitIndex: 0, lastIndex: 0 }
+    }
     return this.proto === null ? null : this.proto.status()
   }
 
@@ -518,7 +613,8 @@ export class NodeHost {
       this.errors.length === 0 &&
       this.sent === 0 &&
       this.delivered === 0 &&
-      this.rejected === 0
+      this.rejected === 0 &&
+      this.stderr.length === 0
     ) {
       return
     }
@@ -535,6 +631,7 @@ export class NodeHost {
         lc: this.lc,
         vc: this.vc.slice(),
         errors,
+        ...(this.stderr.length > 0 ? { stderr: this.stderr } : {}),
       })
     } catch {
       // The channel is gone: the orphan watch ends this process.
@@ -545,6 +642,7 @@ export class NodeHost {
     this.sent = 0
     this.delivered = 0
     this.rejected = 0
+    this.stderr = ''
   }
 
   // ---------------------------------------------------------------- the proxy link (outbound)
@@ -644,7 +742,8 @@ export class NodeHost {
       : checkProtocolMessage(this.factory.kind, msg)
     if (bad !== null) return `invalid ${this.factory.kind} message from n${src + 1}: ${bad}`
     const proto = this.proto
-    if (proto === null) return null // not started yet: as if lost
+    const program = this.program
+    if (proto === null && (program === null || this.t0 === null)) return null // not started yet: as if lost
     const mlc = frameLc(buf, off)
     this.lc = (this.lc > mlc ? this.lc : mlc) + 1
     const vc = this.vc
@@ -668,6 +767,11 @@ export class NodeHost {
         vc: vc.slice(),
       })
     }
+    if (program !== null) {
+      program.write({ src: from, dest: this.id, body: msg as MaelstromMessage['body'] })
+      return null
+    }
+    if (proto === null) return null
     try {
       proto.step(from, msg)
     } catch (e) {
@@ -697,6 +801,7 @@ export class NodeHost {
     } catch (e) {
       return `request body does not decode (${(e as Error).message}); body bytes [${hexBytes(buf, off + hl, len - hl)}]`
     }
+    if (this.program !== null) return this.onProgramClientMessage(s, body)
     const req = asClientRequest(body)
     if (typeof req === 'string') return req
     const proto = this.proto
@@ -717,6 +822,17 @@ export class NodeHost {
       this.error(`${this.factory.kind} propose(${req.id}) threw: ${(e as Error).message}`)
     }
     this.scheduleDrain()
+    return null
+  }
+
+  /** A client's Maelstrom message for the program: checked, then handed to it. */
+  private onProgramClientMessage(s: Socket, body: unknown): string | null {
+    const bad = messageProblem(body)
+    if (bad !== null) return `client message: ${bad}`
+    const m = body as MaelstromMessage
+    if (m.dest !== this.id) return `client message for ${m.dest} arrived at ${this.id}`
+    this.programSock = s
+    this.program?.write(m)
     return null
   }
 

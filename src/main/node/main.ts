@@ -73,6 +73,9 @@ export function main(): void {
       case 'flush':
         host.flush(m.seq)
         return
+      case 'svc':
+        host.fromService(m.msg)
+        return
       case 'exit':
         host.close()
         process.exit(0)

@@ -261,7 +261,8 @@ export class RunRecorder {
     } else {
       const result = e.result === undefined ? null : String(e.result)
       const error = e.error ?? null
-      if (e.f === 'get') this.completeGet.run(e.t, e.phase, e.value, result, error, this.runSeq, e.opId)
+      if (e.f === 'get' || e.f === 'call')
+        this.completeGet.run(e.t, e.phase, e.value, result, error, this.runSeq, e.opId)
       else this.completeOp.run(e.t, e.phase, result, error, this.runSeq, e.opId)
     }
     const closed = this.sketcher.push(e)

@@ -7,6 +7,7 @@ import {
   ALGORITHMS,
   AlgorithmSchema,
   defaultSpec,
+  PROGRAM_KIND,
   type AlgorithmKind,
 } from '../../shared/spec'
 import { fillDefaults } from './stores/path'
@@ -31,11 +32,19 @@ export function isAlgorithm(kind: unknown): kind is AlgorithmKind {
 }
 
 /** The algorithm picker's options: every algorithm with its one-line summary. */
-export const ALGORITHM_OPTIONS = ALGORITHMS.map((k) => ({
-  value: k,
-  label: ALGORITHM_INFO[k].label,
-  summary: ALGORITHM_INFO[k].summary,
-}))
+export const ALGORITHM_OPTIONS: Array<{ value: string; label: string; summary: string }> = [
+  ...ALGORITHMS.map((k) => ({
+    value: k,
+    label: ALGORITHM_INFO[k].label,
+    summary: ALGORITHM_INFO[k].summary,
+  })),
+  {
+    value: PROGRAM_KIND,
+    label: 'Your program (Maelstrom protocol)',
+    summary:
+      'Any executable speaking Maelstrom’s node protocol on stdin / stdout, one process per node; processes mode, Maelstrom workloads.',
+  },
+]
 
 /** The algorithm's default params (what switching to it starts from). */
 export function defaultParams(kind: AlgorithmKind): Record<string, unknown> {

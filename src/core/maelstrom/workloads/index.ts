@@ -6,11 +6,13 @@ import type { MaelstromWorkload, MaelstromWorkloadKind } from '../types'
 import { MAELSTROM_WORKLOADS } from '../types'
 import { createBroadcastWorkload } from './broadcast'
 import { createGCounterWorkload, createPnCounterWorkload } from './counter'
-import { createEchoWorkload, echoOptionsSchema } from './echo'
+import { echoWorkload } from './echo'
 import { createGSetWorkload } from './g-set'
-import { createLinKvWorkload, linKvOptionsSchema } from './lin-kv'
+import { createLinKvWorkload } from './lin-kv'
 import {
   broadcastOptionsSchema,
+  echoOptionsSchema,
+  linKvOptionsSchema,
   gCounterOptionsSchema,
   gSetOptionsSchema,
   pnCounterOptionsSchema,
@@ -86,8 +88,9 @@ function define<S extends z.ZodObject>(
 }
 
 const FACTORIES: Record<MaelstromWorkloadKind, (raw: unknown) => MaelstromWorkload> = {
-  'lin-kv': define('lin-kv', linKvOptionsSchema, createLinKvWorkload),
-  echo: define('echo', echoOptionsSchema, createEchoWorkload),
+  // lin-kv reads its keys and op mix from the spec's workload (WorkloadContext.options).
+  'lin-kv': define('lin-kv', linKvOptionsSchema, () => createLinKvWorkload()),
+  echo: define('echo', echoOptionsSchema, () => echoWorkload),
   'unique-ids': define('unique-ids', uniqueIdsOptionsSchema, createUniqueIdsWorkload),
   broadcast: define('broadcast', broadcastOptionsSchema, createBroadcastWorkload),
   'g-counter': define('g-counter', gCounterOptionsSchema, createGCounterWorkload),
@@ -114,4 +117,18 @@ export function createWorkload(kind: MaelstromWorkloadKind, options: unknown = {
     raw = rest
   }
   return FACTORIES[kind](raw)
+}
+
+/**
+ * A program run's workload from the spec's `workload` object: the fields the kind's options
+ * schema declares are taken from it (the spec also holds the KV workload's fields), the rest
+ * default.
+ */
+export function workloadFromSpec(w: { kind: string } & Record<string, unknown>): MaelstromWorkload {
+  const kind = w.kind as MaelstromWorkloadKind
+  const schema = WORKLOAD_OPTION_SCHEMAS[kind] as z.ZodObject | undefined
+  if (schema === undefined) return createWorkload(kind)
+  const picked: Record<string, unknown> = {}
+  for (const name of Object.keys(schema.shape)) if (w[name] !== undefined) picked[name] = w[name]
+  return createWorkload(kind, picked)
 }

@@ -1,7 +1,7 @@
 // The options of the Maelstrom workloads written here (the spec's `workload` object, without
 // `kind`), as zod schemas with every field defaulted. This file imports nothing but zod and
 // the shared bounds, so the spec (src/shared) can use it, or take it over, without pulling in
-// any workload code. echo's and lin-kv's options live next to those workloads.
+// any workload code.
 import { z } from 'zod'
 import { between, intBetween, MAX_CLIENT_TIMEOUT_MS, MAX_RATE_PER_SEC } from '../../../shared/bounds'
 
@@ -21,6 +21,10 @@ const readShare = () => between(0, 1).default(0.5)
 /** The neighbour maps broadcast can send in `topology` (see topology.ts). */
 export const TOPOLOGIES = ['grid', 'line', 'tree', 'total'] as const
 export type TopologyKind = (typeof TOPOLOGIES)[number]
+
+/** echo and lin-kv take the client options only (lin-kv's keys and mix are the KV workload's). */
+export const echoOptionsSchema = z.strictObject({ ...clientOptions })
+export const linKvOptionsSchema = z.strictObject({ ...clientOptions })
 
 export const uniqueIdsOptionsSchema = z.strictObject({ ...clientOptions })
 export type UniqueIdsOptions = z.infer<typeof uniqueIdsOptionsSchema>

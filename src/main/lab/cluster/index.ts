@@ -27,6 +27,8 @@ export interface NodeTelemetry {
   lc: number
   vc: number[]
   errors: string[]
+  /** A program's stderr since the previous report. */
+  stderr?: string
 }
 
 export interface NodeReady {
@@ -34,6 +36,8 @@ export interface NodeReady {
   clientPort: number
   peerPort: number
   recovery: RecoveryInfo
+  /** A program's node: the program's pid (signalled with its node host). */
+  programPid?: number
 }
 
 export interface ClusterOptions {
@@ -63,6 +67,10 @@ export interface ClusterOptions {
   /** A node process ended; `expected` is false unless the lab killed or stopped it. */
   onExit: (idx: number, expected: boolean, code: number | null, signal: string | null) => void
   log: (line: string) => void
+  /** A program's message to a service (lin-kv, seq-kv, lww-kv); checked by the receiver. */
+  onService?: (idx: number, msg: Obj) => void
+  /** A program's executable (the ledger's name for its process). */
+  programFile?: string
 }
 
 interface NodeProc {
@@ -72,9 +80,21 @@ interface NodeProc {
   paused: boolean
   /** The lab killed it (crash fault, teardown): its exit is not news. */
   expectExit: boolean
+  /** What it reported as fatal (e.g. why its program did not start). */
+  fatal: string | null
 }
 
 type Obj = Record<string, unknown>
+
+/** Send `sig` to `pid`; false when it is gone. */
+function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig)
+    return true
+  } catch {
+    return false
+  }
+}
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null
 const NODE_EVENT_KINDS = new Set(['state', 'log', 'apply', 'config', 'snapshot', 'send', 'deliver', 'node'])
 
@@ -133,9 +153,14 @@ export class Cluster {
     return this.procs[idx]?.pid ?? null
   }
 
+  /** Every live process of the nodes (node hosts and their programs). */
   pids(): number[] {
     const out: number[] = []
-    for (const p of this.procs) if (p !== null && p.pid > 0) out.push(p.pid)
+    for (const p of this.procs) {
+      if (p !== null && p.pid > 0) out.push(p.pid)
+      const prog = p?.ready?.programPid
+      if (prog !== undefined) out.push(prog)
+    }
     return out
   }
 
@@ -150,7 +175,14 @@ export class Cluster {
       onOutput: this.opts.log,
       ledger: this.opts.ledger && { ledger: this.opts.ledger, name: `n${idx + 1}` },
     })
-    const proc: NodeProc = { cp, pid: cp.pid ?? 0, ready: null, paused: false, expectExit: false }
+    const proc: NodeProc = {
+      cp,
+      pid: cp.pid ?? 0,
+      ready: null,
+      paused: false,
+      expectExit: false,
+      fatal: null,
+    }
     this.procs[idx] = proc
     const o = this.opts
     const seed = Math.floor(o.nodeRngs[idx].next() * 2 ** 32)
@@ -201,6 +233,10 @@ export class Cluster {
               return
             }
             proc.ready = { pid: m.pid, clientPort: m.clientPort, peerPort: m.peerPort, recovery: m.recovery }
+            if (typeof m.programPid === 'number' && m.programPid > 0) {
+              proc.ready.programPid = m.programPid
+              this.opts.ledger?.addPid(m.programPid, `n${idx + 1}.program`, this.opts.programFile ?? '')
+            }
             if (!settled) {
               settled = true
               clearTimeout(timer)
@@ -231,7 +267,15 @@ export class Cluster {
             return
           }
           case 'fatal':
-            o.log(`n${idx + 1}: fatal: ${String(m.error)}`)
+            proc.fatal = String(m.error)
+            o.log(`n${idx + 1}: fatal: ${proc.fatal}`)
+            return
+          case 'svc':
+            if (!isObj(m.msg)) {
+              o.log(`lab: malformed service message from n${idx + 1} ignored`)
+              return
+            }
+            o.onService?.(idx, m.msg)
             return
           default:
             o.log(`lab: unknown message type from n${idx + 1} ignored`)
@@ -241,9 +285,16 @@ export class Cluster {
         clearTimeout(timer)
         if (this.procs[idx] === proc) this.procs[idx] = null
         for (const [key, w] of this.flushWaiters) if (key.startsWith(`${idx}:`)) w()
+        this.endProgram(proc)
         if (!settled) {
           settled = true
-          reject(new Error(`n${idx + 1} exited before it was ready (code ${code}, signal ${signal})`))
+          reject(
+            new Error(
+              proc.fatal !== null
+                ? `n${idx + 1} did not start: ${proc.fatal.replace(/^init failed: /, '')}`
+                : `n${idx + 1} exited before it was ready (code ${code}, signal ${signal})`,
+            ),
+          )
         }
         o.onExit(idx, proc.expectExit, code, signal)
       })
@@ -267,11 +318,20 @@ export class Cluster {
     }
   }
 
+  /** A program's pid goes with its node host: SIGKILL it (a no-op when it is gone). */
+  private endProgram(p: NodeProc): void {
+    const pid = p.ready?.programPid
+    if (pid === undefined) return
+    signal(pid, 'SIGKILL')
+    this.opts.ledger?.removePid(pid)
+  }
+
   /** SIGKILL node idx (a crash). Returns false if it was not running. */
   crash(idx: number): boolean {
     const p = this.procs[idx]
     if (p === null) return false
     p.expectExit = true
+    this.endProgram(p)
     p.cp.kill('SIGKILL')
     // Forget it now: the slot is free for a restart even before 'exit' arrives.
     this.procs[idx] = null
@@ -290,6 +350,8 @@ export class Cluster {
     Cluster.checkSignals()
     const p = this.procs[idx]
     if (p === null || p.paused) return false
+    const prog = p.ready?.programPid
+    if (prog !== undefined) signal(prog, 'SIGSTOP')
     p.cp.kill('SIGSTOP')
     p.paused = true
     return true
@@ -300,6 +362,8 @@ export class Cluster {
     const p = this.procs[idx]
     if (p === null || !p.paused) return false
     p.cp.kill('SIGCONT')
+    const prog = p.ready?.programPid
+    if (prog !== undefined) signal(prog, 'SIGCONT')
     p.paused = false
     return true
   }
@@ -347,8 +411,10 @@ export class Cluster {
         new Promise<void>((resolve) => {
           if (p.cp.exitCode !== null || p.cp.signalCode !== null) return resolve()
           const timer = setTimeout(() => p.cp.kill('SIGKILL'), p.paused ? 0 : graceMs)
+          if (p.paused) this.endProgram(p)
           p.cp.once('exit', () => {
             clearTimeout(timer)
+            this.endProgram(p)
             resolve()
           })
           if (!p.paused) this.control(i, { type: 'exit' })

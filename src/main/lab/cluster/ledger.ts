@@ -78,6 +78,17 @@ export class ChildLedger {
     })
   }
 
+  /** Write down a process a child started (a program run by its node), until removePid. */
+  addPid(pid: number, name: string, program: string): void {
+    if (this.closed) return
+    this.children.set(pid, { name, pid, startTime: processStartTime(pid), program })
+    this.write()
+  }
+
+  removePid(pid: number): void {
+    if (this.children.delete(pid)) this.write()
+  }
+
   /** The run is over and its children are gone: nothing is left to find. */
   close(): void {
     if (this.closed) return

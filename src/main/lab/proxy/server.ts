@@ -23,6 +23,8 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import { findAlgorithm, type AnyProtocolFactory } from '../../../core/protocols'
+import { programFactory } from '../../../core/maelstrom/factory'
+import { PROGRAM_KIND } from '../../../shared/spec'
 import { EventQueue } from '../../../core/sim/heap'
 import { createRng, type Rng } from '../../../core/rng'
 import type { DropReason, TraceEvent } from '../../../shared/trace'
@@ -30,6 +32,7 @@ import {
   MAX_BODY,
   MAX_PROTOCOL_TYPE,
   frameDst,
+  frameBodyLen,
   frameHeaderLen,
   frameLc,
   frameMsgId,
@@ -106,6 +109,8 @@ export class ProxyServer {
   /** Frames of this chunk to record send events for (after the chunk's writes went out). */
   private readonly toDescribe: Array<{ buf: Uint8Array; off: number; len: number; t: number }> = []
   private readonly factory: AnyProtocolFactory | null
+  /** The nodes run programs (Maelstrom messages, typed by their body). */
+  private readonly program: boolean
   /** The algorithm's message names in wire-code order. */
   private readonly wireTypes: readonly string[]
   private events: TraceEvent[] = []
@@ -129,7 +134,9 @@ export class ProxyServer {
     this.n = n
     this.rng = createRng(cfg.seed)
     const m = findAlgorithm(cfg.kind) // unknown algorithm: events carry type codes and no summary
-    this.factory = m?.factory ?? null
+    // A program's message types are open-ended: they are read from the body (its `type`).
+    this.program = cfg.kind === PROGRAM_KIND
+    this.factory = this.program ? (programFactory as AnyProtocolFactory) : (m?.factory ?? null)
     this.wireTypes = m?.wireTypes ?? []
     this.rules = new Array<LinkRule>(n * n).fill(CLEAN_RULE)
     this.clean = new Uint8Array(n * n).fill(1)
@@ -392,12 +399,23 @@ export class ProxyServer {
           msgId: frameMsgId(buf, off),
           from: `n${src + 1}`,
           to: `n${dst + 1}`,
-          type: messageTypeName(this.wireTypes, frameType(buf, off)),
+          type: this.typeOf(buf, off),
         })
       }
       let again = r.latencyMs
       if (r.jitterMs > 0) again += (rng.next() * 2 - 1) * r.jitterMs
       this.enqueue(now + delay + 0.001 + Math.max(0, again), src, dst, frame)
+    }
+  }
+
+  /** The message type of a frame: its wire code's name, or a program's body.type. */
+  private typeOf(buf: Uint8Array, off: number): string {
+    if (!this.program || this.factory === null) return messageTypeName(this.wireTypes, frameType(buf, off))
+    const hl = frameHeaderLen(buf, off)
+    try {
+      return this.factory.messageType(unpackBody(buf, off + hl, off + hl + frameBodyLen(buf, off)))
+    } catch {
+      return '?'
     }
   }
 
@@ -409,9 +427,12 @@ export class ProxyServer {
       const src = frameSrc(buf, off)
       const dst = frameDst(buf, off)
       let summary = '(not decoded)'
+      let type: string | null = null
       if (f !== null) {
         try {
-          summary = f.describe(unpackBody(buf, off + frameHeaderLen(buf, off), off + len))
+          const msg = unpackBody(buf, off + frameHeaderLen(buf, off), off + len)
+          summary = f.describe(msg)
+          if (this.program) type = f.messageType(msg)
         } catch (e) {
           summary = `(undecodable: ${(e as Error).message})`
         }
@@ -424,7 +445,7 @@ export class ProxyServer {
         msgId: frameMsgId(buf, off),
         from: `n${src + 1}`,
         to: `n${dst + 1}`,
-        type: messageTypeName(this.wireTypes, frameType(buf, off)),
+        type: type ?? messageTypeName(this.wireTypes, frameType(buf, off)),
         vc: frameVc(buf, off),
         summary,
       })
@@ -445,7 +466,7 @@ export class ProxyServer {
       msgId: frameMsgId(buf, off),
       from: `n${src + 1}`,
       to: `n${dst + 1}`,
-      type: messageTypeName(this.wireTypes, frameType(buf, off)),
+      type: this.typeOf(buf, off),
       reason,
     })
   }

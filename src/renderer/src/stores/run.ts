@@ -11,6 +11,7 @@ import type {
   MetricsWindow,
   NodeConfig,
   NodeLive,
+  ProgramTails,
   RunId,
   RunInfo,
   RunStatus,
@@ -97,6 +98,8 @@ export const useRunStore = defineStore('run', () => {
   /** Every fault period seen (live) or recorded (opened runs), for chart shading. */
   const faultPeriods = shallowRef<FaultPeriod[]>([])
   const messageBatch = shallowRef<MessageBatch | null>(null)
+  /** A program's run, live: each node's last stderr lines and problems. */
+  const programLive = shallowRef<ProgramTails | null>(null)
   let batchSeq = 0
   const tMs = ref(0)
   const speed = ref<Speed>(1)
@@ -185,6 +188,7 @@ export const useRunStore = defineStore('run', () => {
     faults.value = []
     faultPeriods.value = []
     messageBatch.value = null
+    programLive.value = null
     tMs.value = 0
     lastError.value = info.error
   }
@@ -233,6 +237,7 @@ export const useRunStore = defineStore('run', () => {
       nodesAtEnd.value = false
     }
     if (e.current !== undefined) current.value = e.current
+    if (e.program !== undefined) programLive.value = e.program
     if (e.faults) {
       faults.value = e.faults
       trackFaults(e.faults, e.tMs)
@@ -511,6 +516,7 @@ export const useRunStore = defineStore('run', () => {
     faults,
     faultPeriods,
     messageBatch,
+    programLive,
     tMs,
     speed,
     starting,

@@ -9,6 +9,7 @@ import {
   type ExperimentSpec,
   type ExperimentSpecInput,
   type FaultKind,
+  PROGRAM_KIND,
   type FieldError,
 } from '../../../shared/spec'
 import { freeFaultStart, newFault } from '../faults'
@@ -150,8 +151,25 @@ export const useSpecStore = defineStore('spec', () => {
    * refuses every cas, so switching to it sets the cas share to 0 (and says so).
    */
   function setAlgorithm(kind: string): void {
-    draft.algorithm = isAlgorithm(kind) ? { kind, params: defaultParams(kind) } : { kind }
+    const wasProgram = getPath(draft, 'algorithm.kind') === PROGRAM_KIND
+    draft.algorithm = isAlgorithm(kind)
+      ? { kind, params: defaultParams(kind) }
+      : kind === PROGRAM_KIND
+        ? { kind, params: { command: ['python3', 'node.py'] } }
+        : { kind }
     switchNote.value = null
+    if (kind === PROGRAM_KIND) {
+      // A program runs as real processes, tested with a Maelstrom workload, and feels no clock fault.
+      setPath(draft, 'mode', 'processes')
+      if (getPath(draft, 'workload.kind') === 'kv' || getPath(draft, 'workload.kind') === undefined)
+        setPath(draft, 'workload.kind', 'lin-kv')
+      const before = faults().length
+      draft.faults = faults().filter((f) => f.kind !== 'clock')
+      const dropped = before - faults().length
+      switchNote.value = `Programs run in processes mode with a Maelstrom workload (now ${String(getPath(draft, 'workload.kind'))})${dropped ? `; ${dropped} clock fault(s) removed: a program reads the OS clock` : ''}.`
+      return
+    }
+    if (wasProgram) setPath(draft, 'workload.kind', 'kv')
     const cas = getPath(draft, 'workload.mix.cas')
     if (kind === 'quorum' && typeof cas === 'number' && cas > 0) {
       setPath(draft, 'workload.mix.cas', 0)

@@ -1,0 +1,91 @@
+// A program's run in the browser UI (issue 14): the designer offers the program kind (clock
+// faults greyed out, with the reason), runs the forwarding lin-kv example as real processes, and
+// the Run view shows the ring, the messages and each node's stderr; Replay draws the program's
+// messages with their bodies on hover and keeps the stderr panel.
+// Screenshots: test-results/program-design, program-run, program-replay (.png, -dark.png).
+import { resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import type { Page } from 'playwright-core'
+import { connect, openLab, pickFromMenu, screenshotThemes, type Lab } from './browser'
+
+describe('a program run in the browser UI', () => {
+  let lab: Lab
+  let page: Page
+
+  beforeAll(async () => {
+    lab = await openLab({ name: 'program-run' })
+    page = lab.page
+  })
+  afterAll(() => lab?.close())
+
+  test('designs, runs and replays a program', async () => {
+    await connect(page, lab.server.url)
+    await page.getByTestId('design-view').waitFor()
+
+    await pickFromMenu(
+      page,
+      page.getByTestId('select-algorithm.kind'),
+      page.locator('.n-base-select-option', { hasText: 'Your program' }).first(),
+      async () => (await page.getByTestId('program-params').count()) > 0,
+      'picking the program kind',
+    )
+    await page.getByTestId('algorithm-note').waitFor()
+    expect(await page.getByTestId('algorithm-note').textContent()).toContain('processes mode')
+
+    // Clock faults cannot reach a foreign process: greyed out, with the reason.
+    await page.getByTestId('add-fault').click()
+    const clock = page.getByTestId('add-fault-clock')
+    await clock.waitFor()
+    expect(await clock.getAttribute('title')).toContain('Not for programs: a program reads the OS clock')
+    expect(await clock.evaluate((el) => el.className)).toContain('disabled')
+    await page.keyboard.press('Escape')
+
+    const script = resolve('examples/programs/lin_kv_forward.py')
+    await page.getByTestId('input-program-command').fill(`python3 ${script}`)
+    await page.getByTestId('input-name').fill('program-e2e')
+    await page.getByTestId('input-cluster.nodes').fill('3')
+    await page.getByTestId('input-durationMs').fill('4000')
+    await page.getByTestId('input-durationMs').press('Tab')
+    await page.getByTestId('speed-1').click()
+    await expect.poll(() => page.getByTestId('validity').textContent()).toContain('Valid')
+    await screenshotThemes(page, 'program-design')
+    await page.getByTestId('run-button').click()
+
+    await page.getByTestId('run-view').waitFor()
+    await page.getByTestId('program-output').waitFor({ timeout: 30_000 })
+    await expect
+      .poll(() => page.getByTestId('program-stderr-n1').textContent(), { timeout: 30_000 })
+      .toContain('n1: home is n1')
+    await page.locator('[data-testid="status"][data-status="done"]').waitFor({ timeout: 60_000 })
+    expect(await page.getByTestId('verdict').getAttribute('data-verdict')).toBe('ok')
+    expect(await page.getByTestId('program-note-n1').textContent()).toContain(
+      'kept: the newest 64.0 KB per node',
+    )
+    await screenshotThemes(page, 'program-run')
+
+    await page.getByTestId('nav-replay').click()
+    await pickFromMenu(
+      page,
+      page.getByTestId('replay-pick'),
+      page.locator('.n-base-select-option', { hasText: 'program-e2e' }).first(),
+      async () => (await page.evaluate(() => window.location.hash)).startsWith('#/replay?run='),
+      'picking the run',
+    )
+    await page.locator('[data-testid="std"][data-ready="1"]').waitFor({ timeout: 15_000 })
+    await page.getByTestId('program-output').waitFor()
+    // Hover a message between n1 and n2: its body shows.
+    const box = (await page.getByTestId('std-canvas').boundingBox())!
+    const laneMid = box.y + 30 + 30 + 58
+    let found = false
+    for (let x = box.x + 70; x < box.x + box.width - 10 && !found; x += 3) {
+      await page.mouse.move(x, laneMid)
+      found = (await page.getByTestId('std-tooltip').count()) > 0
+    }
+    expect(found).toBe(true)
+    expect(await page.getByTestId('std-tooltip-summary').textContent()).toMatch(
+      /"type":"(read|write|cas|read_ok|write_ok|cas_ok|error)"/,
+    )
+    await screenshotThemes(page, 'program-replay')
+    expect(lab.problems).toEqual([])
+  }, 180_000)
+})
