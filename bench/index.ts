@@ -23,6 +23,11 @@ const benches = [
     what: 'programs: latency the stdio bridge adds per message (p50, p99)',
   },
   {
+    name: 'program-broadcast',
+    file: 'program-broadcast.ts',
+    what: 'programs: a 5-node broadcast (example gossip program) through the proxy, trace recorded: messages/s',
+  },
+  {
     name: 'algos',
     file: 'algos.ts',
     what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',
