@@ -73,11 +73,13 @@ describe('programs in processes mode', () => {
           params: { command: ['python3', 'lin_kv_forward.py'], cwd: EXAMPLES },
         },
         cluster: { nodes: 3 },
-        durationMs: 4000,
+        // The restart is recorded once the new node host and program are up: leave room for
+        // that on a busy machine (CI runs other process tests alongside).
+        durationMs: 5500,
         workload: { kind: 'lin-kv', clients: 4, ratePerSec: 150, keys: 3, timeoutMs: 400 },
         faults: [
           { atMs: 800, forMs: 1000, kind: 'partition', shape: 'isolate', target: 'n2' },
-          { atMs: 2200, kind: 'crash', target: 'n3', restartAfterMs: 600 },
+          { atMs: 2000, kind: 'crash', target: 'n3', restartAfterMs: 500 },
         ],
       },
       { dataDir },
