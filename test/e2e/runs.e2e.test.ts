@@ -162,7 +162,17 @@ describe('runs view in the browser UI', () => {
     await page.getByTestId(`runs-select-${victim.runId}`).click()
     await page.getByTestId('runs-delete').click()
     // Cancel first: nothing happens.
-    await page.getByTestId('runs-delete-cancel').click()
+    // (A click that lands while the dialog is still opening is retried, bounded.)
+    for (let i = 0; i < 5 && (await page.getByTestId('runs-delete-confirm').count()) > 0; i++) {
+      await page
+        .getByTestId('runs-delete-cancel')
+        .click({ timeout: 5000 })
+        .catch(() => undefined)
+      await page
+        .getByTestId('runs-delete-confirm')
+        .waitFor({ state: 'detached', timeout: 3000 })
+        .catch(() => undefined)
+    }
     await page.getByTestId('runs-delete-confirm').waitFor({ state: 'detached' })
     expect(await page.locator('[data-testid^="runs-row-"]').count()).toBe(3)
     await page.getByTestId('runs-delete').click()
