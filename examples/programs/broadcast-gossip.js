@@ -5,9 +5,11 @@
 // - `broadcast {message}`: keep the message, answer `broadcast_ok`, gossip it to the neighbours.
 // - `read`: answer `read_ok {messages}` with every message this node holds.
 // - `topology {topology}`: use our entry as the neighbours (until then: every other node).
-// - Gossip between nodes: `gossip {messages}` answered by `gossip_ok {messages}`. Each node
-//   remembers, per neighbour, which messages that neighbour has not acknowledged yet, and sends
-//   them again every RETRY_MS until it does, so messages cross a partition once it heals.
+// - Gossip between nodes: `gossip {messages}` answered by `gossip_ok {messages}`. A new message
+//   goes to each neighbour at once, alone. Each node remembers, per neighbour, which messages
+//   that neighbour has not acknowledged yet and when it last sent each; every RETRY_MS it sends
+//   the ones older than RETRY_MS again (at most MAX_BATCH per message), so messages cross a
+//   partition once it heals without flooding a busy cluster with what is already on its way.
 //   A message learnt by gossip is passed on to every neighbour but the one it came from.
 // - After a restart the node has lost everything (and gets no topology again, so it gossips to
 //   every node); at init it sends `sync` to every other node until each answers `sync_ok`, and
@@ -15,6 +17,7 @@
 'use strict'
 
 const RETRY_MS = 200
+const MAX_BATCH = 256
 const SYNC_RETRY_MS = 500
 
 let nodeId = null
@@ -22,7 +25,7 @@ let nodeIds = []
 let neighbours = []
 let nextMsgId = 1
 const messages = new Set()
-/** neighbour -> Set of messages it has not acknowledged */
+/** neighbour -> Map of message -> when it was last sent there (ms), until it acknowledges */
 const unacked = new Map()
 /** nodes that have not answered our sync yet */
 const syncPending = new Set()
@@ -39,21 +42,39 @@ function log(...args) {
   process.stderr.write(`[${nodeId}] ${args.join(' ')}\n`)
 }
 
-/** Queue `values` for every neighbour except `except`, and send them now. */
+/** Send `values` to every neighbour except `except` now, and keep them until acknowledged. */
 function spread(values, except) {
+  if (values.length === 0) return
+  const now = Date.now()
   for (const n of neighbours) {
     if (n === except) continue
-    let pending = unacked.get(n)
-    if (!pending) unacked.set(n, (pending = new Set()))
-    for (const v of values) pending.add(v)
+    const pending = pendingFor(n)
+    for (const v of values) pending.set(v, now)
+    send(n, { type: 'gossip', msg_id: nextMsgId++, messages: values })
   }
-  flush()
 }
 
-/** Send every neighbour the messages it has not acknowledged. */
-function flush() {
+function pendingFor(n) {
+  let pending = unacked.get(n)
+  if (!pending) unacked.set(n, (pending = new Map()))
+  return pending
+}
+
+/** Send every neighbour again what it has not acknowledged within RETRY_MS, in batches. */
+function retry() {
+  const now = Date.now()
   for (const [n, pending] of unacked) {
-    if (pending.size > 0) send(n, { type: 'gossip', msg_id: nextMsgId++, messages: [...pending] })
+    let batch = []
+    for (const [v, at] of pending) {
+      if (now - at < RETRY_MS) continue
+      pending.set(v, now)
+      batch.push(v)
+      if (batch.length === MAX_BATCH) {
+        send(n, { type: 'gossip', msg_id: nextMsgId++, messages: batch })
+        batch = []
+      }
+    }
+    if (batch.length > 0) send(n, { type: 'gossip', msg_id: nextMsgId++, messages: batch })
   }
 }
 
@@ -112,10 +133,13 @@ function handle(msg) {
     case 'sync':
       // A restarted node: it needs everything we hold, retried until it acknowledges.
       syncPending.delete(src)
-      if (!unacked.has(src)) unacked.set(src, new Set())
-      for (const v of messages) unacked.get(src).add(v)
       reply(msg, { type: 'sync_ok' })
-      flush()
+      {
+        // Everything we hold, in batches, retried like any gossip until acknowledged.
+        const pending = pendingFor(src)
+        for (const v of messages) pending.set(v, 0)
+        retry()
+      }
       return
     case 'sync_ok':
       syncPending.delete(src)
@@ -130,10 +154,11 @@ let buffer = ''
 process.stdin.setEncoding('utf8')
 process.stdin.on('data', (chunk) => {
   buffer += chunk
+  let start = 0
   let nl
-  while ((nl = buffer.indexOf('\n')) >= 0) {
-    const line = buffer.slice(0, nl).trim()
-    buffer = buffer.slice(nl + 1)
+  while ((nl = buffer.indexOf('\n', start)) >= 0) {
+    const line = buffer.slice(start, nl).trim()
+    start = nl + 1
     if (!line) continue
     let msg
     try {
@@ -144,10 +169,11 @@ process.stdin.on('data', (chunk) => {
     }
     if (msg && msg.body && typeof msg.body.type === 'string') handle(msg)
   }
+  buffer = buffer.slice(start)
 })
 process.stdin.on('end', () => process.exit(0))
 
-setInterval(flush, RETRY_MS)
+setInterval(retry, RETRY_MS / 2)
 setInterval(() => {
   if (syncPending.size > 0) sendSyncs()
 }, SYNC_RETRY_MS)
