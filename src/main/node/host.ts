@@ -115,6 +115,11 @@ export class NodeHost {
   /** A program's node (algorithm kind program): the process it runs, and the lab's client connection. */
   private program: ProgramProcess | null = null
   private programSock: Socket | null = null
+  private outCorked = false
+  private readonly uncorkOut = (out: Socket): void => {
+    this.outCorked = false
+    if (!out.destroyed) out.uncork()
+  }
   /** The program's stderr since the previous report. */
   private stderr = ''
 
@@ -344,7 +349,14 @@ export class NodeHost {
     const dest = m.dest
     if (this.ids.includes(dest)) {
       if (dest === this.id) return this.program?.write(m)
-      this.sendMessage(this.outReady ? this.out : null, dest, m.body)
+      const out = this.outReady ? this.out : null
+      // The lines of one stdout chunk leave for the proxy in one write.
+      if (out !== null && !this.outCorked) {
+        this.outCorked = true
+        out.cork()
+        process.nextTick(this.uncorkOut, out)
+      }
+      this.sendMessage(out, dest, m.body)
       if (this.events.length >= TEL_MAX_EVENTS) this.flushTelemetry()
       return
     }
@@ -353,7 +365,13 @@ export class NodeHost {
       return
     }
     const s = this.programSock
-    if (/^c[0-9]+$/.test(dest) && s !== null && !s.destroyed) {
+    if (/^c[0-9]+$/.test(dest)) {
+      if (s === null || s.destroyed) {
+        this.error(
+          `reply to client ${dest} dropped: the lab's client connection is ${s === null ? 'not open' : 'closed (the run is ending)'}: ${JSON.stringify(m.body).slice(0, 200)}`,
+        )
+        return
+      }
       s.write(
         encodeFrame(
           { type: T_CLIENT_REP, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },

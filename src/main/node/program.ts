@@ -169,11 +169,27 @@ export class ProgramProcess {
     ok(msg)
   }
 
-  /** Hand the program a message (one JSON line on its stdin). */
+  /**
+   * Hand the program a message (one JSON line on its stdin). Lines written in one turn of the
+   * event loop (e.g. every message of a socket chunk) leave in one write: a syscall per message
+   * was the bridge's largest cost under load.
+   */
   write(m: MaelstromMessage): void {
     const stdin = this.cp?.stdin
     if (!stdin || stdin.destroyed) return
+    if (!this.corked) {
+      this.corked = true
+      stdin.cork()
+      process.nextTick(this.uncork)
+    }
     stdin.write(`${JSON.stringify(m)}\n`)
+  }
+
+  private corked = false
+  private readonly uncork = (): void => {
+    this.corked = false
+    const stdin = this.cp?.stdin
+    if (stdin && !stdin.destroyed) stdin.uncork()
   }
 
   /** SIGKILL the program (its node is closing or crashing). */
