@@ -57,6 +57,8 @@ export const SEQUENCER_LAG_MS = 250
 const SEQUENCER_TICK_MS = 50
 /** Most log lines kept (older ones are dropped). */
 const MAX_LOGS = 2000
+/** How long the end of a run waits for a backlog of telemetry that is still arriving. */
+const DRAIN_MAX_MS = 30_000
 
 export interface ProcessRunOptions {
   /** Every trace event, in time order, shortly (SEQUENCER_LAG_MS) after it happened. */
@@ -138,6 +140,8 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   private finished = false
   /** Set once the final counts are in (teardown): later reports are not part of the run. */
   private countsClosed = false
+  /** Telemetry and proxy event batches received (to tell a draining backlog from silence). */
+  private arrivals = 0
   private endUs = 0
   /** Time of the latest event the lab itself recorded. */
   private lastLabUs = 0
@@ -601,6 +605,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   }
 
   onTelemetry(idx: number, t: NodeTelemetry): void {
+    this.arrivals++
     for (const e of t.events) this.pending.push(e)
     if (!this.countsClosed) {
       this.engine.meter.messages.delivered += t.delivered
@@ -632,6 +637,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
   ): void {
     const cluster = this.cluster
     const meter = this.engine.meter
+    this.arrivals++
     for (const e of events) {
       this.pending.push(e)
       if (e.kind === 'send' && !this.countsClosed) meter.windows.countType(e.type, 1)
@@ -793,8 +799,13 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
 
   private async teardown(): Promise<void> {
     try {
-      if (this.cluster) await this.cluster.flushAll(2000)
-      if (this.proxy) await this.proxy.flush(2000)
+      // A busy run may have a backlog of telemetry on its way: wait while it keeps arriving
+      // (bounded), so the trace holds everything the processes recorded before they end.
+      const cluster = this.cluster
+      const proxy = this.proxy
+      // The proxy first: halted, it stops the traffic, so the nodes' telemetry stops growing.
+      if (proxy) await this.drain(() => proxy.flush(2000, true), "the proxy's events")
+      if (cluster) await this.drain(() => cluster.flushAll(2000), 'node telemetry')
     } catch (e) {
       this.log(`lab: collecting telemetry failed: ${(e as Error).message}`)
     }
@@ -808,6 +819,28 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     if (this.endUs > windows.cur.startUs) windows.close(this.endUs)
     this.finished = true
     this.doneResolve()
+  }
+
+  /**
+   * Ask for a flush until one is confirmed, again after each attempt that timed out while
+   * events were still arriving (a backlog draining), for at most DRAIN_MAX_MS; says so in the
+   * log when it gives up.
+   */
+  private async drain(flush: () => Promise<boolean>, what: string): Promise<void> {
+    const t0 = performance.now()
+    for (;;) {
+      const before = this.arrivals
+      // A confirmation travels behind everything sent before it on the same channel.
+      if (await flush()) return
+      if (this.arrivals === before) {
+        this.log(`lab: ${what} did not confirm the final flush: some of the end of the trace may be missing`)
+        return
+      }
+      if (performance.now() - t0 > DRAIN_MAX_MS) {
+        this.log(`lab: ${what} still arriving after ${DRAIN_MAX_MS / 1000} s: the rest is not recorded`)
+        return
+      }
+    }
   }
 
   /** End every process of this run. */

@@ -368,33 +368,36 @@ export class Cluster {
     return true
   }
 
-  /** Ask every running, unpaused node for its buffered telemetry; resolves when all answered or after timeoutMs. */
-  flushAll(timeoutMs = 2000): Promise<void> {
-    const waits: Promise<void>[] = []
+  /**
+   * Ask every running, unpaused node for its buffered telemetry; resolves true when all
+   * answered, false when one did not within timeoutMs.
+   */
+  flushAll(timeoutMs = 2000): Promise<boolean> {
+    const waits: Promise<boolean>[] = []
     for (let i = 0; i < this.n; i++) {
       const p = this.procs[i]
       if (p === null || p.paused || p.ready === null) continue
       const seq = ++this.flushSeq
       const key = `${i}:${seq}`
       waits.push(
-        new Promise<void>((resolve) => {
+        new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => {
             this.flushWaiters.delete(key)
-            resolve()
+            resolve(false)
           }, timeoutMs)
           this.flushWaiters.set(key, () => {
             clearTimeout(timer)
-            resolve()
+            resolve(true)
           })
           if (!this.control(i, { type: 'flush', seq })) {
             clearTimeout(timer)
             this.flushWaiters.delete(key)
-            resolve()
+            resolve(true) // the node is gone: nothing more will come
           }
         }),
       )
     }
-    return Promise.all(waits).then(() => undefined)
+    return Promise.all(waits).then((all) => all.every((ok) => ok))
   }
 
   /**

@@ -70,7 +70,8 @@ export const LabToProxySchema = z.discriminatedUnion('type', [
   /** The whole rule table, n*n entries, index from * n + to. */
   z.strictObject({ type: z.literal('rules'), rules: z.array(LinkRuleSchema).max(MAX_VC * MAX_VC) }),
   z.strictObject({ type: z.literal('stats'), seq: nat }),
-  z.strictObject({ type: z.literal('flush'), seq: nat }),
+  /** Send the buffered events now; `halt`: the run is over, forward and record nothing more. */
+  z.strictObject({ type: z.literal('flush'), seq: nat, halt: z.boolean().optional() }),
   /** Node pids to SIGKILL if the lab goes away (the reaper for SIGSTOPped nodes). */
   z.strictObject({ type: z.literal('pids'), pids: z.array(z.number().int().min(1)).max(1024) }),
   z.strictObject({ type: z.literal('exit') }),

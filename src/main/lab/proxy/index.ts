@@ -196,8 +196,11 @@ export class ProxyController {
     })
   }
 
-  /** Ask for every buffered event now; resolves once they arrived (false: proxy gone / timeout). */
-  flush(timeoutMs = 2000): Promise<boolean> {
+  /**
+   * Ask for every buffered event now; resolves once they arrived (false: proxy gone / timeout).
+   * `halt`: the run is over: from here the proxy forwards and records nothing.
+   */
+  flush(timeoutMs = 2000, halt = false): Promise<boolean> {
     if (this.closed) return Promise.resolve(false)
     const seq = ++this.seq
     return new Promise((resolve) => {
@@ -206,7 +209,7 @@ export class ProxyController {
         resolve(false)
       }, timeoutMs)
       this.flushWaiters.set(seq, { resolve, timer })
-      this.post({ type: 'flush', seq })
+      this.post(halt ? { type: 'flush', seq, halt } : { type: 'flush', seq })
     })
   }
 

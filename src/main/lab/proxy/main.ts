@@ -84,6 +84,7 @@ function main(): void {
         send({ type: 'stats', seq: m.seq, ...proxy.stats() })
         return
       case 'flush':
+        if (m.halt === true) proxy.halt()
         proxy.flushEvents()
         send({ type: 'flushed', seq: m.seq })
         return

@@ -93,6 +93,8 @@ export class ProxyServer {
   private timerAt = Infinity
   private readonly linkFree: Float64Array
   private closing = false
+  /** The run is over (the lab's final flush): frames are neither forwarded nor recorded. */
+  private halted = false
 
   // Counters: per link (from * n + to).
   private readonly sFrames: Float64Array
@@ -212,6 +214,19 @@ export class ProxyServer {
     }
   }
 
+  /**
+   * The run is over: from here every frame is discarded unseen (neither forwarded, counted nor
+   * recorded), and delayed ones too, so the lab's last flush is not chasing traffic it would
+   * discard anyway (nothing after the run's end is part of it).
+   */
+  halt(): void {
+    this.halted = true
+    this.flushRun()
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.timerAt = Infinity
+  }
+
   close(): void {
     this.closing = true
     clearInterval(this.evTimer)
@@ -313,6 +328,7 @@ export class ProxyServer {
 
   /** One frame from node `from`; returns why the connection must close, or null. */
   private route(from: number, buf: Uint8Array, off: number, len: number, stable: boolean): string | null {
+    if (this.halted) return null
     const n = this.n
     const src = frameSrc(buf, off)
     const dst = frameDst(buf, off)
@@ -502,6 +518,7 @@ export class ProxyServer {
   // ---------------------------------------------------------------- the delay queue
 
   private enqueue(t: number, src: number, dst: number, frame: Uint8Array): void {
+    if (this.halted) return
     this.q.push({ t, seq: 0, src, dst, frame })
     if (t < this.timerAt) this.arm(t)
   }
@@ -515,7 +532,7 @@ export class ProxyServer {
   private readonly fire = (): void => {
     this.timer = null
     this.timerAt = Infinity
-    if (this.closing) return
+    if (this.closing || this.halted) return
     // Timers have ~1 ms resolution: deliver everything due within a quarter of a ms.
     const limit = performance.now() + 0.25
     for (;;) {
