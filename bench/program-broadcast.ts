@@ -5,7 +5,7 @@
 // >= 20,000/s) and the store's trace rows.
 //
 //   npx tsx bench/program-broadcast.ts [--seconds 10] [--rate 2000] [--clients 10]
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -19,6 +19,17 @@ function arg(name: string, dflt: number): number {
 const seconds = arg('seconds', 10)
 const rate = arg('rate', 2000)
 const clients = arg('clients', 10)
+
+/**
+ * CPU seconds used so far by this process and by every child process that has ended (and was
+ * waited for, with its own children): /proc/self/stat utime, stime, cutime, cstime.
+ */
+function cpuSeconds(): { self: number; children: number } {
+  const stat = readFileSync('/proc/self/stat', 'utf8')
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const tick = 100 // USER_HZ on Linux
+  return { self: (Number(f[11]) + Number(f[12])) / tick, children: (Number(f[13]) + Number(f[14])) / tick }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'ql-bench-bcast-'))
 const service = new LabService({ dataDir: dir })
@@ -45,6 +56,7 @@ try {
       finalMs: 1000,
     },
   }
+  const cpu0 = cpuSeconds()
   const t0 = performance.now()
   const run = await service.startRun({ spec })
   const end = await new Promise<RunInfo>((res) => {
@@ -56,6 +68,10 @@ try {
     })
   })
   const wallS = (performance.now() - t0) / 1000
+  // Every process of the run has ended (the run-status event comes after teardown).
+  const cpu1 = cpuSeconds()
+  const cpuChildren = cpu1.children - cpu0.children
+  const cpuLab = cpu1.self - cpu0.self
   const seq = (
     service.store.db.prepare('SELECT seq FROM runs WHERE id = ?').get(run.runId) as { seq: number }
   ).seq
@@ -85,6 +101,12 @@ try {
   console.log(`  node-to-node messages  ${sends.toLocaleString('en-US')} (send events recorded)`)
   console.log(
     `  messages / s of run    ${Math.round(sends / runS).toLocaleString('en-US')}  (target >= 20,000)`,
+  )
+  console.log(
+    `  CPU seconds            ${(cpuLab + cpuChildren).toFixed(1)} (lab ${cpuLab.toFixed(1)}, proxy + nodes + programs ${cpuChildren.toFixed(1)})`,
+  )
+  console.log(
+    `  messages / CPU-second  ${Math.round(sends / (cpuLab + cpuChildren)).toLocaleString('en-US')}  (x2 cores = what an idle 2-core machine could carry: ${Math.round((2 * sends) / (cpuLab + cpuChildren)).toLocaleString('en-US')}/s)`,
   )
   console.log(`  trace rows recorded    ${all.toLocaleString('en-US')} in ${wallS.toFixed(1)} s wall`)
   console.log(`  load average at end: ${loadavg()[0].toFixed(2)}`)
