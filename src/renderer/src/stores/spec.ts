@@ -166,7 +166,7 @@ export const useSpecStore = defineStore('spec', () => {
       const before = faults().length
       draft.faults = faults().filter((f) => f.kind !== 'clock')
       const dropped = before - faults().length
-      switchNote.value = `Programs run in processes mode with a Maelstrom workload (now ${String(getPath(draft, 'workload.kind'))})${dropped ? `; ${dropped} clock fault(s) removed: a program reads the OS clock` : ''}.`
+      switchNote.value = `Programs run in processes mode with a Maelstrom workload (set to ${String(getPath(draft, 'workload.kind'))}; pick another under Workload)${dropped ? `; ${dropped} clock fault(s) removed: a program reads the OS clock` : ''}.`
       return
     }
     if (wasProgram) setPath(draft, 'workload.kind', 'kv')
