@@ -73,7 +73,15 @@ beforeAll(async () => {
   const l = leaderNow(run)!
   leaderBeforePause = l.id
   termBeforePause = l.term
-  await during('pause', { kind: 'pause', atMs: 0, forMs: 60_000, target: 'leader' }, 1500)
+  // Paused until another node leads in a newer term (a busy machine may take longer than the
+  // 1.5 s this waited before), then a little longer.
+  await during('pause', { kind: 'pause', atMs: 0, forMs: 60_000, target: 'leader' }, 500, () =>
+    until(
+      () => run.nodes().some((n) => n.role === 'leader' && n.id !== l.id && n.term > l.term),
+      'another leader while the old one is paused',
+      30_000,
+    ),
+  )
   await until(() => leaderNow(run) !== null, 'a leader after the pause')
   await sleep(500)
 
