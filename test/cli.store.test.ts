@@ -163,6 +163,8 @@ describe('CLI with the run history', () => {
       'workload.clients=1,3',
       '--seeds',
       '2',
+      '--workers',
+      '1',
       '--data',
       join(dir, 'sweep'),
     ])
@@ -219,6 +221,37 @@ describe('CLI with the run history', () => {
       '--param algorithm.params.heartbeatTicks=0: must be between 1 and 10000 ticks',
     )
   })
+
+  it('sweep over two worker threads records the same runs and the same table as over one (issue 16.3)', async () => {
+    const spec = file('sweep-workers.json', short)
+    const sweep = (workers: string) =>
+      lab([
+        'sweep',
+        spec,
+        '--param',
+        'algorithm.params.heartbeatTicks=2,5',
+        '--seeds',
+        '2',
+        '--workers',
+        workers,
+        '--json',
+        '--data',
+        join(dir, `sweep-w${workers}`),
+      ])
+    const [one, two] = [await sweep('1'), await sweep('2')]
+    expect([one.code, two.code]).toEqual([0, 0])
+    type Row = { runIds: string[]; runs: number; opsOk: number; p99: number | null }
+    const rowsOf = (r: CliResult) => JSON.parse(r.stdout) as Row[]
+    const strip = (rows: Row[]) => rows.map(({ runIds: _ids, ...rest }) => rest)
+    expect(strip(rowsOf(two))).toEqual(strip(rowsOf(one)))
+    expect(rowsOf(one).map((r) => r.runs)).toEqual([2, 2])
+    expect(rowsOf(one)[0].opsOk).toBeGreaterThan(0)
+    // Each worker recorded its runs in the same database: all four are there, each once.
+    const listed = await lab(['list', '--data', join(dir, 'sweep-w2'), '--json'])
+    const runs = JSON.parse(listed.stdout) as Array<{ runId: string; status: string; seed: number }>
+    expect(runs.map((r) => r.status)).toEqual(['done', 'done', 'done', 'done'])
+    expect(new Set(runs.map((r) => r.runId))).toEqual(new Set(rowsOf(two).flatMap((r) => r.runIds)))
+  }, 120_000)
 
   it('bad input is exit 2 naming the field, the option or the file', async () => {
     const spec = await lab(['run', file('neg.json', { ...short, durationMs: -5 }), '--data', data])

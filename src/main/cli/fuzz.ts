@@ -73,7 +73,7 @@ function intArg(min: number, max: number): (v: string) => number {
   }
 }
 
-function workersArg(v: string): WorkerCount {
+export function workersArg(v: string): WorkerCount {
   if (v === 'auto') return 'auto'
   return intArg(1, 256)(v)
 }
@@ -302,7 +302,9 @@ async function fuzzCampaign(o: FuzzCliOptions, ctx: FuzzCliContext, setup: Campa
   const toRecord: number[] = []
   const shouldStop = (): boolean => interrupted || (o.first === true && c.violating.length > 0)
   try {
-    const onResult = ({ result: r }: TaskResult): void => {
+    const onResult = (res: TaskResult): void => {
+      if (res.kind !== 'fuzz-seed') return // fuzz hands out fuzz seeds only
+      const r = res.result
       service?.store.write('recording a fuzz seed in', () =>
         recordSeed(
           service.store.db,

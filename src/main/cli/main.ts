@@ -33,7 +33,7 @@ import {
   type RunSummary,
 } from '../../shared/api'
 import { CSV_KINDS, LabArgSchemas } from '../../shared/api-schemas'
-import { formatErrors, parseSpecJson, toFieldErrors } from '../../shared/spec'
+import { formatErrors, parseSpecJson, toFieldErrors, type ExperimentSpec } from '../../shared/spec'
 import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
 import { checkSpec, LabService } from '../lab/service'
 import {
@@ -49,7 +49,9 @@ import { formatRunsTable, formatSummary, formatSweepTable, type SweepRow } from 
 import { formatDateTime } from '../../shared/format'
 import { combinations, ParamError, parseParam, sweepProgress, type SweepParam } from './sweep'
 import { registerCheckCommand } from './check'
-import { registerFuzzCommand } from './fuzz'
+import { registerFuzzCommand, workersArg } from './fuzz'
+import { runTasks, workerCount, type WorkerCount } from '../workers/pool'
+import { APP_VERSION } from '../workers/run-task'
 import { registerWorkerCommand } from './worker'
 import { registerExploreCommand } from './explore'
 import { watchLauncher } from './launcher-watch'
@@ -571,6 +573,13 @@ interface SweepOptions extends DataOption {
   seeds: number
   seedStart?: number
   json?: boolean
+  workers: WorkerCount
+}
+
+/** One run of a sweep: which combination, which seed, the spec it runs. */
+interface SweepJob {
+  combo: number
+  spec: ExperimentSpec
 }
 
 async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
@@ -594,11 +603,21 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
   const total = combos.combos.length * o.seeds
   if (total > 100_000)
     throw new CliExit(EXIT_BAD_INPUT, `--seeds: ${total} runs is too many (at most 100000)`)
+  const jobs: SweepJob[] = []
+  combos.combos.forEach((c, combo) => {
+    for (let k = 0; k < o.seeds; k++) jobs.push({ combo, spec: { ...c.spec, seed: base + k } })
+  })
+  // Simulated runs spread over worker threads; processes-mode runs use every core themselves.
+  let workers = Math.min(workerCount(o.workers), total)
+  if (workers > 1 && jobs.some((j) => j.spec.mode === 'processes')) {
+    err('note: processes-mode runs use every core themselves: this sweep runs them one at a time')
+    workers = 1
+  }
 
   const service = openService(o.data)
   const bar = sweepProgress(process.stderr, total)
   let interrupted = false
-  /** The run in progress, stopped at once by an interrupt (it is recorded as stopped). */
+  /** The run in progress (one worker), stopped at once by an interrupt (recorded as stopped). */
   let current: string | null = null
   const onSigint = (): void => {
     if (interrupted) process.exit(EXIT_INTERRUPTED)
@@ -608,24 +627,41 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
   }
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigint)
-  const rows: SweepRow[] = []
-  const runIds: string[][] = []
+  const finals: Array<{ runId: string; status: RunInfo['status']; summary: RunSummary | null } | null> =
+    jobs.map(() => null)
   let done = 0
+  const jobDone = (
+    i: number,
+    final: { runId: string; status: RunInfo['status']; summary: RunSummary | null },
+  ): void => {
+    finals[i] = final
+    done++
+    const { spec, combo } = jobs[i]
+    const c = combos.combos[combo]
+    const p99 = final.summary?.latencyMs.p99
+    bar.runDone(
+      done,
+      total,
+      `${c.labels.map((v, k) => `${params[k].segments.at(-1) ?? params[k].path}=${v}`).join(' ')} seed ${spec.seed}`,
+      `${final.status}, ok ${final.summary?.ops.ok ?? 0}, p99 ${p99 === null || p99 === undefined ? '-' : p99.toFixed(1)} ms`,
+    )
+  }
   try {
-    for (const c of combos.combos) {
-      const row: SweepRow = {
-        labels: c.labels,
-        runs: 0,
-        opsOk: 0,
-        p50: null,
-        p99: null,
-        elections: 0,
-        violations: 0,
-        failed: 0,
-      }
-      const ids: string[] = []
-      for (let k = 0; k < o.seeds && !interrupted; k++) {
-        const spec = { ...c.spec, seed: base + k }
+    if (workers > 1) {
+      await runTasks(
+        jobs.length,
+        (i) => ({ kind: 'sweep-run', id: i, version: APP_VERSION, dataDir: o.data, spec: jobs[i].spec }),
+        {
+          workers,
+          shouldStop: () => interrupted,
+          onResult: (r) => {
+            if (r.kind === 'sweep-run') jobDone(r.id, r.result)
+          },
+        },
+      ).catch((e: unknown) => asExit(e, `${file}: `))
+    } else {
+      for (let i = 0; i < jobs.length && !interrupted; i++) {
+        const { spec, combo } = jobs[i]
         let run: RunInfo
         try {
           run = await service.startRun({ spec, speed: 'max' })
@@ -633,7 +669,7 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           asExit(e, `${file}: `)
         }
         current = run.runId
-        const label = `${done + 1}/${total} ${c.labels.join(' ')} seed ${spec.seed}`
+        const label = `${done + 1}/${total} ${combos.combos[combo].labels.join(' ')} seed ${spec.seed}`
         const final = await new Promise<RunInfo>((res) => {
           const off = service.on((e) => {
             if (e.type === 'run-progress' && e.runId === run.runId)
@@ -646,14 +682,33 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           if (interrupted) void service.stopRun({ runId: run.runId })
         })
         current = null
-        done++
-        const p99 = final.summary?.latencyMs.p99
-        bar.runDone(
-          done,
-          total,
-          `${c.labels.map((v, i) => `${params[i].segments.at(-1) ?? params[i].path}=${v}`).join(' ')} seed ${spec.seed}`,
-          `${final.status}, ok ${final.summary?.ops.ok ?? 0}, p99 ${p99 === null || p99 === undefined ? '-' : p99.toFixed(1)} ms`,
-        )
+        jobDone(i, { runId: final.runId, status: final.status, summary: final.summary ?? null })
+      }
+    }
+  } finally {
+    bar.stop()
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigint)
+  }
+  // Rows in combination order, whatever order the runs finished in.
+  const rows: SweepRow[] = []
+  const runIds: string[][] = []
+  try {
+    combos.combos.forEach((c, combo) => {
+      const row: SweepRow = {
+        labels: c.labels,
+        runs: 0,
+        opsOk: 0,
+        p50: null,
+        p99: null,
+        elections: 0,
+        violations: 0,
+        failed: 0,
+      }
+      const ids: string[] = []
+      jobs.forEach((j, i) => {
+        const final = finals[i]
+        if (j.combo !== combo || final === null) return
         ids.push(final.runId)
         row.runs++
         if (final.status === 'failed') row.failed++
@@ -662,19 +717,16 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
           row.elections += final.summary.elections
           if (violation(final.summary)) row.violations++
         }
-      }
+      })
+      if (ids.length === 0) return // interrupted before this combination ran
       // p50 / p99 over every run of this combination: the runs' stored sketches, merged.
       const merged = service.store.sketchSummary(ids).latencyMs.all
       row.p50 = merged.p50
       row.p99 = merged.p99
       rows.push(row)
       runIds.push(ids)
-      if (interrupted) break
-    }
+    })
   } finally {
-    bar.stop()
-    process.off('SIGINT', onSigint)
-    process.off('SIGTERM', onSigint)
     service.close()
   }
   const names = params.map((p) => p.path)
@@ -824,6 +876,12 @@ async function main(argv: string[] = process.argv): Promise<number> {
     )
     .option('--seeds <n>', 'seeds per combination (default 1)', parseCount, 1)
     .option('--seed-start <n>', 'first seed (default: the spec seed)', parseSeed)
+    .option(
+      '--workers <n>',
+      'worker threads for simulated runs: a number or "auto" (one per core); each records its runs',
+      workersArg,
+      'auto' as WorkerCount,
+    )
     .option('--json', 'print JSON')
     .addOption(dataOption())
     .action((file: string, o: SweepOptions) => {

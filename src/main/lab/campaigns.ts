@@ -384,7 +384,9 @@ export class Campaigns {
       durationMs: info.durationMs,
       nodes: info.nodes,
     })
-    const onResult = ({ result: r }: TaskResult): void => {
+    const onResult = (res: TaskResult): void => {
+      if (res.kind !== 'fuzz-seed') return // fuzz hands out fuzz seeds only
+      const r = res.result
       info.done++
       info.elapsedMs = performance.now() - t0
       if (r.violations.length > 0) {

@@ -8,6 +8,9 @@ import { resolveWorkerEntry } from '../lab/cluster/spawn'
 import { runTask } from './run-task'
 import type { Task, TaskResult, WorkerAnswer } from './tasks'
 
+/** How long a closing pool waits for a thread to finish its task and close its databases. */
+const CLOSE_GRACE_MS = 2000
+
 /** `auto` is one worker per core. */
 export type WorkerCount = number | 'auto'
 
@@ -61,11 +64,11 @@ export class WorkerPool {
       // In this thread, after pending I/O, timers and signals get their turn.
       return new Promise((resolve, reject) =>
         setImmediate(() => {
-          try {
-            resolve(runTask(task))
-          } catch (e) {
-            reject(e instanceof Error ? new Error(`task ${task.id}: ${e.message}`) : new Error(String(e)))
-          }
+          Promise.resolve()
+            .then(() => runTask(task))
+            .then(resolve, (e: unknown) =>
+              reject(e instanceof Error ? new Error(`task ${task.id}: ${e.message}`) : new Error(String(e))),
+            )
         }),
       )
     }
@@ -89,7 +92,21 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true
     for (const q of this.queue.splice(0)) q.reject(new Error('the worker pool is closed'))
-    await Promise.all(this.slots.map((s) => s.worker.terminate()))
+    // Each thread closes what it opened (a sweep's database) and ends; one that does not
+    // within CLOSE_GRACE_MS (a long task) is terminated.
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const timer = setTimeout(() => void s.worker.terminate(), CLOSE_GRACE_MS)
+            s.worker.once('exit', () => {
+              clearTimeout(timer)
+              resolve()
+            })
+            s.worker.postMessage({ close: true })
+          }),
+      ),
+    )
   }
 }
 

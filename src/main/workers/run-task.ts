@@ -7,10 +7,20 @@ import type { Task, TaskResult } from './tasks'
 /** This program's version: a task made by another version is refused (its results would differ). */
 export const APP_VERSION = readPackageInfo().version
 
-export function runTask(t: Task): TaskResult {
+/** Refuse a task made by another version (its results would differ). */
+export function checkVersion(t: Task): void {
   if (t.version !== APP_VERSION)
     throw new Error(
       `made by version ${t.version}, this worker is ${APP_VERSION}: start a worker of that version`,
     )
+}
+
+/**
+ * Run a task in this thread. A sweep run records through a LabService of its own, so only a
+ * worker thread (worker.ts) takes those; a lab running sweep points itself uses its own service.
+ */
+export function runTask(t: Task): TaskResult {
+  checkVersion(t)
+  if (t.kind === 'sweep-run') throw new Error('a sweep run is taken by a worker thread only')
   return { kind: 'fuzz-seed', id: t.id, result: runFuzzSeed(t) }
 }

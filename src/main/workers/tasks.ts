@@ -2,6 +2,7 @@
 // checked where it crosses the thread boundary (zod). A task names its kind; `id` pairs an
 // answer with its task.
 import { z } from 'zod'
+import type { RunStatus, RunSummary } from '../../shared/api'
 
 export const FuzzSeedTaskSchema = z.strictObject({
   kind: z.literal('fuzz-seed'),
@@ -17,7 +18,21 @@ export const FuzzSeedTaskSchema = z.strictObject({
 })
 export type FuzzSeedTask = z.infer<typeof FuzzSeedTaskSchema>
 
-export const TaskSchema = z.discriminatedUnion('kind', [FuzzSeedTaskSchema])
+/**
+ * One run of a sweep, on this machine only: the worker records it itself in the database under
+ * `dataDir` (SQLite in WAL mode takes one writer at a time; the others wait). The spec is
+ * checked by the worker (parseSpec), as any spec file is.
+ */
+export const SweepRunTaskSchema = z.strictObject({
+  kind: z.literal('sweep-run'),
+  id: z.number().int().min(0),
+  version: z.string().min(1).max(64),
+  dataDir: z.string().min(1).max(4096),
+  spec: z.record(z.string(), z.unknown()),
+})
+export type SweepRunTask = z.infer<typeof SweepRunTaskSchema>
+
+export const TaskSchema = z.discriminatedUnion('kind', [FuzzSeedTaskSchema, SweepRunTaskSchema])
 export type Task = z.infer<typeof TaskSchema>
 
 /** One fuzzed seed: its verdicts, without the trace (a violating seed is re-run to record it). */
@@ -32,7 +47,16 @@ export interface FuzzSeedResult {
   stop: 'end' | 'violation' | 'budget'
 }
 
-export type TaskResult = { kind: 'fuzz-seed'; id: number; result: FuzzSeedResult }
+/** One recorded sweep run: its id in the database, how it ended and its summary. */
+export interface SweepRunResult {
+  runId: string
+  status: RunStatus
+  summary: RunSummary | null
+}
+
+export type TaskResult =
+  | { kind: 'fuzz-seed'; id: number; result: FuzzSeedResult }
+  | { kind: 'sweep-run'; id: number; result: SweepRunResult }
 
 /** A worker's answer: a result, or why the task failed. */
 export type WorkerAnswer = { ok: true; answer: TaskResult } | { ok: false; id: number; error: string }

@@ -2,13 +2,21 @@
 // (src/main/workers/pool.ts starts it). Anything malformed or failing is answered as an
 // error naming the task; the thread keeps going.
 import { parentPort } from 'node:worker_threads'
-import { runTask } from './run-task'
+import { checkVersion, runTask } from './run-task'
+import { closeSweepServices, runSweepRun } from './sweep-task'
 import { TaskSchema, type WorkerAnswer } from './tasks'
 
 const port = parentPort
 if (port === null) throw new Error('worker.ts runs as a worker thread')
 
-port.on('message', (raw: unknown) => {
+port.on('message', async (raw: unknown) => {
+  if (typeof raw === 'object' && raw !== null && 'close' in raw && raw.close === true) {
+    // The pool is shutting down: close the databases this thread opened (a sweep run still
+    // going is recorded as stopped), then end the thread.
+    closeSweepServices()
+    port.close()
+    return
+  }
   const parsed = TaskSchema.safeParse(raw)
   if (!parsed.success) {
     const id = typeof raw === 'object' && raw !== null && 'id' in raw ? Number(raw.id) : -1
@@ -19,7 +27,10 @@ port.on('message', (raw: unknown) => {
   const t = parsed.data
   let answer: WorkerAnswer
   try {
-    answer = { ok: true, answer: runTask(t) }
+    if (t.kind === 'sweep-run') {
+      checkVersion(t)
+      answer = { ok: true, answer: { kind: 'sweep-run', id: t.id, result: await runSweepRun(t) } }
+    } else answer = { ok: true, answer: await runTask(t) }
   } catch (e) {
     answer = { ok: false, id: t.id, error: e instanceof Error ? e.message : String(e) }
   }
