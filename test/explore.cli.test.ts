@@ -61,6 +61,35 @@ describe('quorum-lab explore', () => {
     expect(j.counterexample).toBeNull()
   }, 120_000)
 
+  it('random walks over two worker threads: the stream that found it is named and reproduces alone (issue 16.3)', async () => {
+    const args = ['explore', QUORUM, '--mutant', 'ackBeforeQuorum', '--ops', 'put', '--depth', '8']
+    const r = await run([...args, '--strategy', 'random', '--workers', '2', '--no-record'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('2 walk streams on 2 threads')
+    expect(r.stdout).toContain('No acknowledged write lost: 1 violation')
+    const seed = /found by the walk stream with seed (\d+): reproduce with --seed \1 --workers 1/.exec(
+      r.stdout,
+    )?.[1]
+    expect(seed).toBeDefined()
+    const again = await run([
+      ...args,
+      '--strategy',
+      'random',
+      '--seed',
+      seed!,
+      '--workers',
+      '1',
+      '--no-record',
+    ])
+    expect(again.code).toBe(1)
+    expect(again.stdout).toContain('No acknowledged write lost: 1 violation')
+    // BFS keeps one frontier: it says so and runs on one thread.
+    const bfs = await run([...args, '--workers', '2', '--no-record'])
+    expect(bfs.code).toBe(1)
+    expect(bfs.stderr).toContain('note: bfs searches one frontier on one thread')
+    expect(bfs.stdout).toContain('violation after 3 steps')
+  }, 120_000)
+
   it('cut short by --seconds: exit 3', async () => {
     const r = await run([
       'explore',

@@ -8,13 +8,9 @@ import { readFile } from 'node:fs/promises'
 import { performance } from 'node:perf_hooks'
 import { Option, type Command } from 'commander'
 import {
-  boundedInt,
   EXPLORE_DEFAULTS,
   ExploreInputError,
   formatOps,
-  mutantNames,
-  parseOps,
-  seconds,
   RNG_MODES,
   STRATEGIES,
   TIME_MODES,
@@ -25,34 +21,20 @@ import {
   type ExploreOptions,
   type ExploreProgress,
   type ExploreResult,
+  mergeWalkResults,
+  type MergedWalks,
 } from '../../core/explore'
-import { algorithmModule } from '../../core/protocols/registry'
 import { formatErrors, parseSpecJson, type ExperimentSpec } from '../../shared/spec'
 import { readPackageInfo } from '../lab/service'
+import { exploreOptions, type ExploreCliOptions } from './explore-options'
+import { workersArg } from './workers-arg'
+import { WorkerPool, workerCount } from '../workers/pool'
+import { APP_VERSION } from '../workers/run-task'
+import type { ExploreTextOptions } from '../workers/tasks'
 import { recordCounterexample } from '../lab/record-trace'
 import { LabStore, StoreError } from '../store'
 
 export const EXPLORE_EXIT = { ok: 0, violation: 1, badInput: 2, cut: 3 } as const
-
-export interface ExploreCliOptions {
-  mutant?: string
-  depth: string
-  maxStates: string
-  strategy: ExploreOptions['strategy']
-  seconds?: string
-  crashes: string
-  drops: string
-  byzantine: string
-  ops: string
-  attempts: string
-  time: ExploreOptions['time']
-  rng: ExploreOptions['rng']
-  linearizability: boolean
-  seed?: string
-  record: boolean
-  data: string
-  json?: boolean
-}
 
 interface Io {
   out: (s: string) => void
@@ -77,46 +59,6 @@ async function readSpec(file: string): Promise<ExperimentSpec> {
   const r = parseSpecJson(text)
   if (!r.ok) throw new ExploreInputError(file, `invalid spec\n${formatErrors(r.errors)}`)
   return r.spec
-}
-
-/** The explorer's options from the command line's (every problem names its option). */
-export function exploreOptions(
-  spec: ExperimentSpec,
-  o: ExploreCliOptions,
-): ExploreOptions & { mutants: string[] } {
-  const m = algorithmModule(spec.algorithm.kind)
-  const mutants = o.mutant === undefined ? [] : mutantNames(m.kind, m.mutants, o.mutant)
-  const budget = o.seconds === undefined ? undefined : seconds(o.seconds)
-  return {
-    spec,
-    mutants,
-    ...(mutants.length > 0 ? { factory: m.mutant(mutants) } : {}),
-    depth: boundedInt('depth', o.depth),
-    maxStates: boundedInt('maxStates', o.maxStates),
-    strategy: o.strategy,
-    crashes: boundedInt('crashes', o.crashes),
-    drops: boundedInt('drops', o.drops),
-    byzantine: byzantine(m, boundedInt('byzantine', o.byzantine)),
-    ops: parseOps(o.ops),
-    attempts: boundedInt('attempts', o.attempts),
-    time: o.time,
-    rng: o.rng,
-    linearizability: o.linearizability,
-    ...(o.seed === undefined ? {} : { seed: boundedSeed(o.seed) }),
-    ...(budget === undefined ? {} : { budgetMs: budget * 1000 }),
-  }
-}
-
-function byzantine(m: ReturnType<typeof algorithmModule>, n: number): number {
-  if (n > 0 && m.factory.corrupt === undefined)
-    throw new ExploreInputError('--byzantine', `${m.kind} has no Byzantine behaviours to explore`)
-  return n
-}
-
-function boundedSeed(text: string): number {
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw new ExploreInputError('--seed', 'must be a non-negative integer')
-  return Number(text)
 }
 
 function describe(opts: ExploreOptions & { mutants: string[] }): string {
@@ -165,7 +107,16 @@ export async function cmdExplore(file: string, o: ExploreCliOptions, io: Io): Pr
     }
     throw e
   }
-  if (!o.json) io.out(describe(opts))
+  let workers =
+    o.workers === undefined ? (opts.strategy === 'random' ? workerCount('auto') : 1) : workerCount(o.workers)
+  if (workers > 1 && opts.strategy !== 'random') {
+    io.err(
+      `note: ${opts.strategy} searches one frontier on one thread; --strategy random spreads walk streams over workers`,
+    )
+    workers = 1
+  }
+  if (!o.json) io.out(describe(opts) + (workers > 1 ? `, ${workers} walk streams on ${workers} threads` : ''))
+  if (workers > 1) return finish(await exploreOnWorkers(opts, o, workers))
   const tty = process.stderr.isTTY === true && !o.json
   const started = performance.now()
   let r: ExploreResult
@@ -192,50 +143,119 @@ export async function cmdExplore(file: string, o: ExploreCliOptions, io: Io): Pr
   } finally {
     if (tty) process.stderr.write('\r\x1b[K')
   }
-  let runId: string | null = null
-  const ce = r.counterexample
-  if (ce !== null && o.record) {
-    let store: LabStore | null = null
-    try {
-      store = LabStore.openDir(o.data)
-      runId = recordCounterexample(store, {
-        spec: opts.spec,
-        mutants: opts.mutants,
-        strategy: opts.strategy,
-        ce,
-        appVersion: readPackageInfo().version,
-      })
-    } catch (e) {
-      if (!(e instanceof StoreError)) throw e
-      io.err(`could not record the counterexample: ${e.message}`)
-    } finally {
-      store?.close()
+  return finish({ result: r, found: null })
+
+  /** Record and print a result (and which walk stream found it); the exit code. */
+  function finish(m: MergedWalks & { seeds?: number[] }): number {
+    const r = m.result
+    let runId: string | null = null
+    const ce = r.counterexample
+    const foundSeed = m.found !== null && m.seeds !== undefined ? m.seeds[m.found] : null
+    if (ce !== null && o.record) {
+      let store: LabStore | null = null
+      try {
+        store = LabStore.openDir(o.data)
+        runId = recordCounterexample(store, {
+          spec: opts.spec,
+          mutants: opts.mutants,
+          strategy: opts.strategy,
+          ce,
+          appVersion: readPackageInfo().version,
+        })
+      } catch (e) {
+        if (!(e instanceof StoreError)) throw e
+        io.err(`could not record the counterexample: ${e.message}`)
+      } finally {
+        store?.close()
+      }
     }
+    if (o.json) {
+      io.out(
+        JSON.stringify(
+          {
+            stop: r.stop,
+            states: r.states,
+            transitions: r.transitions,
+            depth: r.depth,
+            elapsedMs: r.elapsedMs,
+            statesPerSec: r.elapsedMs ? Math.round(r.states / (r.elapsedMs / 1000)) : null,
+            linUnknown: r.linUnknown,
+            counterexample: ce && { steps: ce.steps, violations: ce.violations },
+            ...(m.seeds !== undefined ? { streams: m.seeds.length, foundBySeed: foundSeed } : {}),
+            runId,
+          },
+          null,
+          2,
+        ),
+      )
+    } else {
+      for (const l of formatResult(r, opts.depth)) io.out(l)
+      if (foundSeed !== null)
+        io.out(
+          `found by the walk stream with seed ${foundSeed}: reproduce with --seed ${foundSeed} --workers 1`,
+        )
+      if (runId !== null)
+        io.out(`recorded as run ${runId}: open it in Replay (or \`quorum-lab show ${runId}\`)`)
+    }
+    return ce !== null ? EXPLORE_EXIT.violation : r.stop === 'time' ? EXPLORE_EXIT.cut : EXPLORE_EXIT.ok
   }
-  if (o.json) {
-    io.out(
-      JSON.stringify(
-        {
-          stop: r.stop,
-          states: r.states,
-          transitions: r.transitions,
-          depth: r.depth,
-          elapsedMs: r.elapsedMs,
-          statesPerSec: r.elapsedMs ? Math.round(r.states / (r.elapsedMs / 1000)) : null,
-          linUnknown: r.linUnknown,
-          counterexample: ce && { steps: ce.steps, violations: ce.violations },
-          runId,
-        },
-        null,
-        2,
+}
+
+/**
+ * Random walks spread over `workers` threads: stream k walks with seed (the seed) + k and
+ * takes its share of --max-states; the first stream to find a violation stops the others
+ * (at their next clock check). The shortest counterexample found is kept.
+ */
+async function exploreOnWorkers(
+  opts: ExploreOptions & { mutants: string[] },
+  o: ExploreCliOptions,
+  workers: number,
+): Promise<MergedWalks & { seeds: number[] }> {
+  const base = opts.seed ?? opts.spec.seed
+  const seeds = Array.from({ length: workers }, (_, k) => base + k)
+  const share = Math.max(1, Math.ceil(opts.maxStates / workers))
+  const stop = new SharedArrayBuffer(4)
+  const flag = new Int32Array(stop)
+  const options: ExploreTextOptions = {
+    depth: o.depth,
+    maxStates: String(share),
+    crashes: o.crashes,
+    drops: o.drops,
+    byzantine: o.byzantine,
+    ops: o.ops,
+    attempts: o.attempts,
+    time: o.time,
+    rng: o.rng,
+    linearizability: o.linearizability,
+    ...(o.mutant !== undefined ? { mutant: o.mutant } : {}),
+    ...(o.seconds !== undefined ? { seconds: o.seconds } : {}),
+  }
+  const pool = new WorkerPool(workers)
+  try {
+    const results = await Promise.all(
+      seeds.map((seed, k) =>
+        pool
+          .run({
+            kind: 'explore-walks',
+            id: k,
+            version: APP_VERSION,
+            spec: opts.spec,
+            options,
+            seed,
+            maxStates: share,
+            stop,
+          })
+          .then((a) => {
+            if (a.kind !== 'explore-walks') throw new Error(`walk stream ${k}: unexpected answer ${a.kind}`)
+            if (a.result.counterexample !== null) Atomics.store(flag, 0, 1)
+            return a.result
+          }),
       ),
     )
-  } else {
-    for (const l of formatResult(r, opts.depth)) io.out(l)
-    if (runId !== null)
-      io.out(`recorded as run ${runId}: open it in Replay (or \`quorum-lab show ${runId}\`)`)
+    return { ...mergeWalkResults(results), seeds }
+  } finally {
+    await pool.close()
   }
-  return ce !== null ? EXPLORE_EXIT.violation : r.stop === 'time' ? EXPLORE_EXIT.cut : EXPLORE_EXIT.ok
 }
 
 /** Adds `explore` to the CLI; `done` receives the command's exit code promise. */
@@ -280,7 +300,15 @@ export function registerExploreCommand(program: Command, done: (r: Promise<numbe
         .default(d.rng),
     )
     .option('--no-linearizability', 'do not check linearizability of the client ops')
-    .option('--seed <n>', 'random walks: their seed (default: the spec seed)')
+    .option(
+      '--seed <n>',
+      'random walks: their seed (default: the spec seed; stream k of --workers: seed + k)',
+    )
+    .option(
+      '--workers <n>',
+      'random walks: streams on this many threads, a number or "auto" (default: one per core); bfs / dfs use one',
+      workersArg,
+    )
     .option('--no-record', 'do not record the counterexample as a run')
     .option('--data <dir>', 'data folder (holds quorum-lab.db)', 'lab-data')
     .option('--json', 'print the result as JSON')

@@ -24,6 +24,7 @@ import type { AlgorithmKind, ExperimentSpec } from '../../shared/spec'
 import type { RunInfo } from '../../shared/api'
 import type { LabService } from '../lab/service'
 import { runTasks, workerCount, type WorkerCount } from '../workers/pool'
+import { workersArg } from './workers-arg'
 import { APP_VERSION } from '../workers/run-task'
 import type { FuzzSeedResult, FuzzSeedTask, TaskResult } from '../workers/tasks'
 import { redisUrlProblem } from '../fleet/connection'
@@ -71,11 +72,6 @@ function intArg(min: number, max: number): (v: string) => number {
       throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`)
     return Number(v)
   }
-}
-
-export function workersArg(v: string): WorkerCount {
-  if (v === 'auto') return 'auto'
-  return intArg(1, 256)(v)
 }
 
 export function registerFuzzCommand(

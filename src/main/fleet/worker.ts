@@ -37,9 +37,9 @@ export async function startFleetWorker(o: FleetWorkerOptions): Promise<FleetWork
     async (job: Job<unknown, TaskResult>) => {
       const t = TaskSchema.safeParse(job.data)
       if (!t.success) throw new Error(`job ${job.id}: not a task (${t.error.issues[0]?.message})`)
-      if (t.data.kind === 'sweep-run')
+      if (t.data.kind !== 'fuzz-seed')
         throw new Error(
-          `job ${job.id}: a sweep run is recorded on the machine that runs the sweep, not by a fleet worker`,
+          `job ${job.id}: a ${t.data.kind} task runs on the machine that started it, not on a fleet worker`,
         )
       const r = await pool.run(t.data)
       done++

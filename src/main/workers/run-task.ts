@@ -16,11 +16,12 @@ export function checkVersion(t: Task): void {
 }
 
 /**
- * Run a task in this thread. A sweep run records through a LabService of its own, so only a
- * worker thread (worker.ts) takes those; a lab running sweep points itself uses its own service.
+ * Run a task in this thread. Sweep runs (a LabService of their own) and explore walk streams
+ * (a shared stop flag) are taken by worker threads only (worker.ts); a lab that runs them
+ * itself calls its service or the explorer directly.
  */
 export function runTask(t: Task): TaskResult {
   checkVersion(t)
-  if (t.kind === 'sweep-run') throw new Error('a sweep run is taken by a worker thread only')
+  if (t.kind !== 'fuzz-seed') throw new Error(`a ${t.kind} task is taken by a worker thread only`)
   return { kind: 'fuzz-seed', id: t.id, result: runFuzzSeed(t) }
 }

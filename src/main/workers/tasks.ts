@@ -2,6 +2,7 @@
 // checked where it crosses the thread boundary (zod). A task names its kind; `id` pairs an
 // answer with its task.
 import { z } from 'zod'
+import type { ExploreResult } from '../../core/explore'
 import type { RunStatus, RunSummary } from '../../shared/api'
 
 export const FuzzSeedTaskSchema = z.strictObject({
@@ -32,7 +33,45 @@ export const SweepRunTaskSchema = z.strictObject({
 })
 export type SweepRunTask = z.infer<typeof SweepRunTaskSchema>
 
-export const TaskSchema = z.discriminatedUnion('kind', [FuzzSeedTaskSchema, SweepRunTaskSchema])
+/** The explore command's options as typed (strings, checked again by the worker as by the CLI). */
+export const ExploreTextOptionsSchema = z.strictObject({
+  mutant: z.string().max(1000).optional(),
+  depth: z.string().max(32),
+  maxStates: z.string().max(32),
+  seconds: z.string().max(32).optional(),
+  crashes: z.string().max(32),
+  drops: z.string().max(32),
+  byzantine: z.string().max(32),
+  ops: z.string().max(1000),
+  attempts: z.string().max(32),
+  time: z.enum(['timeout', 'tick']),
+  rng: z.enum(['fixed', 'seeded']),
+  linearizability: z.boolean(),
+})
+export type ExploreTextOptions = z.infer<typeof ExploreTextOptionsSchema>
+
+/**
+ * One stream of random walks of an exploration spread over threads (this machine only): its
+ * seed and its share of the step budget. `stop` is shared by every stream: set to 1 when one
+ * found a violation, the others end at their next clock check.
+ */
+export const ExploreWalksTaskSchema = z.strictObject({
+  kind: z.literal('explore-walks'),
+  id: z.number().int().min(0),
+  version: z.string().min(1).max(64),
+  spec: z.record(z.string(), z.unknown()),
+  options: ExploreTextOptionsSchema,
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  maxStates: z.number().int().min(1).max(100_000_000),
+  stop: z.instanceof(SharedArrayBuffer),
+})
+export type ExploreWalksTask = z.infer<typeof ExploreWalksTaskSchema>
+
+export const TaskSchema = z.discriminatedUnion('kind', [
+  FuzzSeedTaskSchema,
+  SweepRunTaskSchema,
+  ExploreWalksTaskSchema,
+])
 export type Task = z.infer<typeof TaskSchema>
 
 /** One fuzzed seed: its verdicts, without the trace (a violating seed is re-run to record it). */
@@ -57,6 +96,7 @@ export interface SweepRunResult {
 export type TaskResult =
   | { kind: 'fuzz-seed'; id: number; result: FuzzSeedResult }
   | { kind: 'sweep-run'; id: number; result: SweepRunResult }
+  | { kind: 'explore-walks'; id: number; result: ExploreResult }
 
 /** A worker's answer: a result, or why the task failed. */
 export type WorkerAnswer = { ok: true; answer: TaskResult } | { ok: false; id: number; error: string }

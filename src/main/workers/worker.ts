@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads'
 import { checkVersion, runTask } from './run-task'
 import { closeSweepServices, runSweepRun } from './sweep-task'
+import { runExploreWalks } from './explore-task'
 import { TaskSchema, type WorkerAnswer } from './tasks'
 
 const port = parentPort
@@ -30,7 +31,10 @@ port.on('message', async (raw: unknown) => {
     if (t.kind === 'sweep-run') {
       checkVersion(t)
       answer = { ok: true, answer: { kind: 'sweep-run', id: t.id, result: await runSweepRun(t) } }
-    } else answer = { ok: true, answer: await runTask(t) }
+    } else if (t.kind === 'explore-walks') {
+      checkVersion(t)
+      answer = { ok: true, answer: { kind: 'explore-walks', id: t.id, result: runExploreWalks(t) } }
+    } else answer = { ok: true, answer: runTask(t) }
   } catch (e) {
     answer = { ok: false, id: t.id, error: e instanceof Error ? e.message : String(e) }
   }
