@@ -3,6 +3,8 @@
 // run, a stop, and a fuzz campaign whose violating seed is recorded as a run; bad requests
 // are refused naming the field.
 import { afterEach, describe, expect, it } from 'vitest'
+import { FAULT_STYLES } from '../src/core/fuzz/schedule'
+import { FUZZ_STYLES } from '../src/shared/campaign-limits'
 import { createDispatch } from '../src/main/lab/handlers'
 import { LabService } from '../src/main/lab/service'
 import { LabError, type CampaignInfo, type ExploreCampaign, type FuzzCampaign } from '../src/shared/api'
@@ -163,6 +165,40 @@ describe('fuzz campaigns from the app', () => {
     expect(run.seed).toBe(6)
     expect(run.spec.algorithm.mutants).toEqual(['commitOldTermByCounting'])
     expect(run.summary?.verdict).toBe('violation')
+  }, 120_000)
+
+  it('holds every seed to a cluster size and a fault style when asked (the CLI --nodes / --style)', async () => {
+    const { service: s } = lab()
+    const dispatch = createDispatch(s)
+    let bad = await refusal(dispatch('startFuzz', { algorithm: 'raft', seeds: 5, style: 'chaos' }))
+    expect(bad.fields?.[0].path).toBe('style')
+    bad = await refusal(dispatch('startFuzz', { algorithm: 'raft', seeds: 5, nodes: 16 }))
+    expect(bad.fields?.[0].path).toBe('nodes')
+    const started = await s.startFuzz({
+      algorithm: 'raft',
+      seeds: 4,
+      nodes: 3,
+      style: 'leader-churn',
+      mutants: ['commitOldTermByCounting'],
+      workers: 1,
+      durationMs: 1500,
+    })
+    expect(started).toMatchObject({ nodes: 3, style: 'leader-churn' })
+    // The styles the screen offers are the fuzzer's own.
+    expect([...FUZZ_STYLES]).toEqual([...FAULT_STYLES])
+    expect(started.title).toContain('3 nodes')
+    expect(started.title).toContain('style leader-churn')
+    const c = await ended<FuzzCampaign>(
+      s,
+      started.campaignId,
+      (x) => x.status !== 'running' && x.findings.every((f) => f.recording !== 'waiting'),
+    )
+    expect(c.done).toBe(4)
+    for (const f of c.findings) {
+      expect(f.style).toBe('leader-churn')
+      expect(f.reproduce).toContain('--nodes 3 --style leader-churn')
+      if (f.runId !== null) expect((await s.getRun({ runId: f.runId })).spec.cluster.nodes).toBe(3)
+    }
   }, 120_000)
 
   it('a stop finishes the seeds in progress and hands out no more', async () => {

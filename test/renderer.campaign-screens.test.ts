@@ -18,6 +18,7 @@ import {
   fuzzProgress,
   fuzzRequest,
   initialFuzzForm,
+  nodesHelp,
 } from '../src/renderer/src/fuzz-screen'
 import { Campaigns } from '../src/main/lab/campaigns'
 import { LabStore } from '../src/main/store'
@@ -179,6 +180,7 @@ function fuzz(p: Partial<FuzzCampaign>): FuzzCampaign {
     start: 1,
     workers: 2,
     nodes: 5,
+    style: null,
     durationMs: 4000,
     done: 10,
     elapsedMs: 4000,
@@ -212,6 +214,25 @@ describe('the Fuzz screen', () => {
     ])
     const unknown = fuzzRequest({ ...f, algorithm: 'zab', mutants: [] }, o)
     expect(unknown.ok ? [] : unknown.errors.map((e) => e.path)).toEqual(['algorithm'])
+  })
+
+  it('takes a cluster size and a fault style for every seed, or leaves them to the fuzz model', () => {
+    const f = initialFuzzForm(o)
+    expect(f).toMatchObject({ nodes: '', style: '' })
+    expect(nodesHelp(f, o)).toBe("empty: the algorithm's fuzz model (5 nodes for raft)")
+    const r = fuzzRequest({ ...f, nodes: '3', style: 'leader-churn' }, o)
+    expect(r).toMatchObject({ ok: true, request: { nodes: 3, style: 'leader-churn' } })
+    const none = fuzzRequest(f, o)
+    expect(none.ok && 'nodes' in none.request).toBe(false)
+    expect(none.ok && 'style' in none.request).toBe(false)
+    const bad = fuzzRequest({ ...f, nodes: '16', style: 'chaos' }, o)
+    expect(bad.ok ? [] : bad.errors).toEqual([
+      { path: 'nodes', message: expect.stringContaining('1') },
+      {
+        path: 'style',
+        message: 'must be one of mixed, leader-churn, leader-isolation, election-storm (or empty: per seed)',
+      },
+    ])
   })
 
   it('shows the progress, each violating seed with its reproduce line, and the outcome', () => {

@@ -4,7 +4,7 @@
 import { z } from 'zod'
 import { HISTORY_FORMATS } from './history-formats/types'
 import { MAX_HISTORY_TEXT } from './history-limits'
-import { EXPLORE_LIMITS, FUZZ_LIMITS } from './campaign-limits'
+import { EXPLORE_LIMITS, FUZZ_LIMITS, FUZZ_STYLES } from './campaign-limits'
 import { between, intBetween } from './bounds'
 
 export const CSV_KINDS = ['ops', 'trace', 'metrics', 'summary', 'runs'] as const
@@ -132,6 +132,8 @@ export const LabArgSchemas = {
     mutants: mutantList.optional(),
     workers: z.union([bounded(FUZZ_LIMITS.workers), z.literal('auto')]).optional(),
     durationMs: bounded(FUZZ_LIMITS.durationMs, 'ms').optional(),
+    nodes: bounded(FUZZ_LIMITS.nodes, 'nodes').optional(),
+    style: z.enum(FUZZ_STYLES).optional(),
   }),
   stopCampaign: z.strictObject({ campaignId: z.string().min(1).max(100) }),
   listCampaigns: z.undefined().optional(),

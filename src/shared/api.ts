@@ -7,6 +7,7 @@ import type { NodeId, Role, TraceEvent, TraceKind } from './trace'
 import type { HistoryOp } from './history'
 import { type HistoryFault, type HistoryFormat, type HistoryTimeUnit } from './history-formats/types'
 import type { LabErrorData } from './lab-error'
+import type { FuzzStyle } from './campaign-limits'
 
 export type RunId = string
 /**
@@ -475,6 +476,10 @@ export interface FuzzRequest {
   workers?: number | 'auto'
   /** Simulated ms per seed (default 4000). */
   durationMs?: number
+  /** Cluster size (default: the algorithm's fuzz model). */
+  nodes?: number
+  /** Every seed's fault style (default: each seed draws one). */
+  style?: FuzzStyle
 }
 
 /** running, or how it ended: done (a bound, the seeds or a violation), stopped (by you), failed. */
@@ -546,6 +551,8 @@ export interface FuzzCampaign {
   start: number
   workers: number
   nodes: number
+  /** The fault style every seed holds to, or null: each seed draws one. */
+  style: FuzzStyle | null
   durationMs: number
   /** Seeds checked so far. */
   done: number
@@ -579,7 +586,14 @@ export interface CampaignOptions {
   }
   fuzz: {
     defaults: { seeds: number; durationMs: number }
-    bounds: { seeds: [number, number]; workers: [number, number]; durationMs: [number, number] }
+    bounds: {
+      seeds: [number, number]
+      workers: [number, number]
+      durationMs: [number, number]
+      nodes: [number, number]
+    }
+    /** The fault styles a campaign may hold to. */
+    styles: FuzzStyle[]
     /** Cores of the lab's machine (what `auto` workers means). */
     cores: number
   }

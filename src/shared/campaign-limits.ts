@@ -23,7 +23,12 @@ export const FUZZ_LIMITS = {
   start: [0, Number.MAX_SAFE_INTEGER],
   workers: [1, 64],
   durationMs: [100, 60_000],
+  nodes: [1, 15],
 } as const satisfies Record<string, readonly [number, number]>
+
+/** The fault styles a fuzz campaign may hold to (default: each seed draws one). */
+export const FUZZ_STYLES = ['mixed', 'leader-churn', 'leader-isolation', 'election-storm'] as const
+export type FuzzStyle = (typeof FUZZ_STYLES)[number]
 
 export const FUZZ_UI_DEFAULTS = { seeds: 200, durationMs: 4000 } as const
 

@@ -20,6 +20,7 @@ import {
   EXPLORE_LIMITS,
   EXPLORE_UI_DEFAULTS,
   FUZZ_LIMITS,
+  FUZZ_STYLES,
   FUZZ_RECORD_MAX,
   FUZZ_UI_DEFAULTS,
 } from '../../shared/campaign-limits'
@@ -127,7 +128,9 @@ export class Campaigns {
           seeds: [...FUZZ_LIMITS.seeds],
           workers: [...FUZZ_LIMITS.workers],
           durationMs: [...FUZZ_LIMITS.durationMs],
+          nodes: [...FUZZ_LIMITS.nodes],
         },
+        styles: [...FUZZ_STYLES],
         cores: availableParallelism(),
       },
     }
@@ -338,8 +341,10 @@ export class Campaigns {
       algorithm: req.algorithm,
       durationMs: req.durationMs ?? FUZZ_UI_DEFAULTS.durationMs,
       mutants,
+      ...(req.nodes !== undefined ? { nodes: req.nodes } : {}),
+      ...(req.style !== undefined ? { style: req.style } : {}),
     }
-    const nodes = target.options.nodes ?? 5
+    const nodes = req.nodes ?? target.options.nodes ?? 5
     const start = req.start ?? 1
     const workers = Math.min(workerCount(req.workers ?? 'auto'), req.seeds)
     const info: FuzzCampaign = {
@@ -349,13 +354,14 @@ export class Campaigns {
       startedAt: new Date().toISOString(),
       title:
         `${req.algorithm}${mutants.length ? ` with mutant ${mutants.join('+')}` : ''}: seeds ${start}..${start + req.seeds - 1}, ` +
-        `${nodes} nodes, ${settings.durationMs} ms simulated each, ${workers} worker${workers === 1 ? '' : 's'}`,
+        `${nodes} nodes, ${settings.durationMs} ms simulated each, style ${req.style ?? 'per seed'}, ${workers} worker${workers === 1 ? '' : 's'}`,
       algorithm: req.algorithm,
       mutants,
       seeds: req.seeds,
       start,
       workers,
       nodes,
+      style: req.style ?? null,
       durationMs: settings.durationMs,
       done: 0,
       elapsedMs: 0,
@@ -383,6 +389,7 @@ export class Campaigns {
       mutants: info.mutants,
       durationMs: info.durationMs,
       nodes: info.nodes,
+      ...(info.style !== null ? { style: info.style } : {}),
     })
     const onResult = (res: TaskResult): void => {
       if (res.kind !== 'fuzz-seed') return // fuzz hands out fuzz seeds only

@@ -13,6 +13,10 @@ export interface FuzzForm {
   /** `auto` or a number of worker threads. */
   workers: string
   durationMs: string
+  /** Cluster size; empty: the algorithm's fuzz model. */
+  nodes: string
+  /** A fault style every seed holds to; empty: each seed draws one. */
+  style: string
 }
 
 export function initialFuzzForm(o: CampaignOptions): FuzzForm {
@@ -22,7 +26,15 @@ export function initialFuzzForm(o: CampaignOptions): FuzzForm {
     seeds: String(o.fuzz.defaults.seeds),
     workers: 'auto',
     durationMs: String(o.fuzz.defaults.durationMs),
+    nodes: '',
+    style: '',
   }
+}
+
+/** What an empty cluster size means for the form's algorithm. */
+export function nodesHelp(form: FuzzForm, o: CampaignOptions): string {
+  const n = o.algorithms.find((a) => a.kind === form.algorithm)?.fuzzNodes
+  return `empty: the algorithm's fuzz model${n === undefined ? '' : ` (${n} nodes for ${form.algorithm})`}`
 }
 
 /** What `auto` workers means on the lab's machine. */
@@ -48,8 +60,13 @@ export function fuzzRequest(form: FuzzForm, o: CampaignOptions): FormResult<Fuzz
   const duration = wholeNumber('durationMs', form.durationMs, b.durationMs, 'ms')
   const auto = form.workers.trim().toLowerCase() === 'auto' || form.workers.trim() === ''
   const workers = auto ? null : wholeNumber('workers', form.workers, b.workers)
-  for (const f of [seeds, duration, workers]) if (f && !f.ok) errors.push(f.error)
-  if (errors.length > 0 || !seeds.ok || !duration.ok || (workers && !workers.ok)) return { ok: false, errors }
+  const nodes = form.nodes.trim() === '' ? null : wholeNumber('nodes', form.nodes, b.nodes, 'nodes')
+  for (const f of [seeds, duration, workers, nodes]) if (f && !f.ok) errors.push(f.error)
+  const style = o.fuzz.styles.find((s) => s === form.style.trim())
+  if (form.style.trim() !== '' && style === undefined)
+    errors.push({ path: 'style', message: `must be one of ${o.fuzz.styles.join(', ')} (or empty: per seed)` })
+  if (errors.length > 0 || !seeds.ok || !duration.ok || (workers && !workers.ok) || (nodes && !nodes.ok))
+    return { ok: false, errors }
   return {
     ok: true,
     request: {
@@ -58,6 +75,8 @@ export function fuzzRequest(form: FuzzForm, o: CampaignOptions): FormResult<Fuzz
       mutants: [...form.mutants],
       workers: workers ? workers.value : 'auto',
       durationMs: duration.value,
+      ...(nodes ? { nodes: nodes.value } : {}),
+      ...(style !== undefined ? { style } : {}),
     },
   }
 }
