@@ -22,7 +22,7 @@ export interface TimeBand {
   kind: string
 }
 
-/** A fault kind's colour in the current theme (the --fk-KIND variables of style.css). */
+/** A fault kind's colour in the current theme (the --fk-KIND variables of styles/tokens.css). */
 export function faultColor(kind: string): string {
   const css = getComputedStyle(document.documentElement)
   return (
