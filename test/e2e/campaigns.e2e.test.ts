@@ -134,4 +134,32 @@ describe('the Explore and Fuzz screens', () => {
     expect(run.summary?.verdict).toBe('violation')
     expect(lab.problems).toEqual([])
   }, 300_000)
+
+  test('holds a fuzz campaign to a cluster size and a fault style; a bad size is named', async () => {
+    const page = lab.page
+    await page.getByTestId('nav-fuzz').click()
+    await page.getByTestId('fuzz-view').waitFor()
+    await page.getByTestId('fuzz-nodes').fill('16')
+    await page.getByTestId('fuzz-start').click()
+    await expect.poll(() => page.getByTestId('fuzz-errors').textContent()).toContain('nodes:')
+    await page.getByTestId('fuzz-nodes').fill('3')
+    await pickFromMenu(
+      page,
+      page.getByTestId('fuzz-style'),
+      page.locator('.n-base-select-option', { hasText: /^leader-churn$/ }),
+      async () => (await page.getByTestId('fuzz-style').textContent())?.includes('leader-churn') === true,
+      'picking the leader-churn style',
+    )
+    await page.getByTestId('fuzz-seeds').fill('4')
+    await page.getByTestId('fuzz-start').click()
+    await expect
+      .poll(() => page.getByTestId('fuzz-title').textContent(), { timeout: 30_000 })
+      .toContain('3 nodes')
+    expect(await page.getByTestId('fuzz-title').textContent()).toContain('style leader-churn')
+    await expect
+      .poll(() => page.getByTestId('fuzz-result').getAttribute('data-status'), { timeout: 240_000 })
+      .not.toBe('running')
+    await screenshotThemes(page, 'fuzz-screen-style')
+    expect(lab.problems).toEqual([])
+  }, 300_000)
 })
