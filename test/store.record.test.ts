@@ -381,6 +381,24 @@ service.close()
     60_000,
   )
 
+  it('a run whose end cannot be written reads back as ended, from memory, not as running forever', async () => {
+    // The file-size-limit test above hung about one time in three: when the limit hit the
+    // final UPDATE, the run had ended in memory but getRun read the stored row ("running").
+    const store = LabStore.openFile(join(dir, 'end-unwritten.db'))
+    const service = new LabService({ store })
+    store.finishRun = () => {
+      throw new Error('disk I/O error (SQLITE_IOERR_WRITE)')
+    }
+    const done = await runOnce(service, { ...spec, durationMs: 1000, faults: [] })
+    expect(done.status).toBe('done')
+    const got = await service.getRun({ runId: done.runId })
+    expect(got.status).toBe('done')
+    expect(got.error).toContain('could not record the end of the run: disk I/O error')
+    const listed = (await service.listRuns()).find((r) => r.runId === done.runId)
+    expect(listed?.status).toBe('done')
+    service.close()
+  })
+
   it('a full disk (SQLITE_FULL) stops recording that run: marked failed with a clear error, what was written kept', async () => {
     const file = join(dir, 'full.db')
     const store = LabStore.openFile(file)

@@ -236,6 +236,8 @@ export class LabService implements LabBackend {
   private readonly live = new Map<RunId, RunRecord>()
   /** Recently ended runs, newest last (served by getRun even after close()). */
   private readonly recent = new Map<RunId, RunInfo>()
+  /** Runs whose end could not be written to the file (e.g. it hit a size limit): its row still says running. */
+  private readonly endNotRecorded = new Set<RunId>()
   private readonly listeners = new Set<LabListener>()
   private readonly opts: LabServiceOptions
   private readonly create: CreateSimulation
@@ -664,6 +666,7 @@ export class LabService implements LabBackend {
         nodes,
       })
     } catch (e) {
+      this.endNotRecorded.add(info.runId)
       // A damaged file that already stopped the recording: its message says it all.
       const sameDamage = rec.recordError?.code === 'corrupt' && this.store.damaged !== null
       if (!sameDamage)
@@ -673,7 +676,11 @@ export class LabService implements LabBackend {
     rec.sim = null
     this.live.delete(info.runId)
     this.recent.set(info.runId, { ...info })
-    if (this.recent.size > RECENT_MAX) this.recent.delete(this.recent.keys().next().value as RunId)
+    if (this.recent.size > RECENT_MAX) {
+      const oldest = this.recent.keys().next().value as RunId
+      this.recent.delete(oldest)
+      this.endNotRecorded.delete(oldest)
+    }
     this.emit({ type: 'run-status', run: this.snapshot(rec) })
     // (A run stopped while its processes start keeps its slot until they are gone.)
     if (!rec.starting) this.releaseSlot(rec)
@@ -689,7 +696,8 @@ export class LabService implements LabBackend {
     if (rec) return this.snapshot(rec)
     const recent = this.recent.get(runId)
     // Closed, or damaged (a run's end could not be recorded): memory knows best.
-    if (recent && (!this.store.isOpen || this.store.damaged !== null)) return { ...recent }
+    if (recent && (!this.store.isOpen || this.store.damaged !== null || this.endNotRecorded.has(runId)))
+      return { ...recent }
     let info: RunInfo | null
     try {
       this.requireStore()
@@ -740,12 +748,12 @@ export class LabService implements LabBackend {
       throw this.storeFailure(e)
     }
     // Live runs: the in-memory state is fresher than the row (progress, queued); so is a run
-    // that ended after the file was found damaged (its end could not be recorded).
+    // that ended after the file was found damaged or whose end could not be written.
     const damaged = this.store.damaged !== null
     const out = rows.map((r) => {
       const rec = this.live.get(r.runId)
       if (rec) return this.snapshot(rec)
-      const recent = damaged ? this.recent.get(r.runId) : undefined
+      const recent = damaged || this.endNotRecorded.has(r.runId) ? this.recent.get(r.runId) : undefined
       return recent ? { ...recent } : r
     })
     return filter.status === undefined ? out : out.filter((r) => r.status === filter.status)
@@ -795,6 +803,7 @@ export class LabService implements LabBackend {
     }
     if (!deleted) throw notFound(arg.runId)
     this.recent.delete(arg.runId)
+    this.endNotRecorded.delete(arg.runId)
     return { runId: arg.runId, deleted }
   }
 
