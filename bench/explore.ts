@@ -38,6 +38,8 @@ interface Case {
   strategy: ExploreOptions['strategy']
   depth: number
   maxStates?: number
+  /** How a timer step advances (default timeout: straight to the node's next action). */
+  time?: ExploreOptions['time']
 }
 
 /** Each algorithm's small configuration (3 nodes; PBFT 4) and the client ops it needs. */
@@ -68,7 +70,8 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   },
   'raft/forgetPersistVote': { strategy: 'bfs', depth: 8 },
   'raft/noTruncateOnConflict': { strategy: 'random', depth: 20 },
-  'paxos/forgetPromiseOnRestart': { strategy: 'random', depth: 24 },
+  // One tick per timer step: the restart must land between a promise and the accept it breaks.
+  'paxos/forgetPromiseOnRestart': { strategy: 'random', depth: 16, time: 'tick' },
   'paxos/forgetAcceptedOnRestart': { strategy: 'random', depth: 24 },
   'paxos/ignoreAcceptedValue': { strategy: 'bfs', depth: 8, crashes: 0 },
   'paxos/acceptLowerBallot': { strategy: 'random', depth: 24 },
@@ -76,7 +79,7 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   'multipaxos/decideOnMinority': { strategy: 'random', depth: 30 },
   'multipaxos/learnAnyBallot': { strategy: 'random', depth: 30 },
   'pbft/weakPrepare': { strategy: 'random', depth: 60 },
-  'pbft/executeOutOfOrder': { strategy: 'random', depth: 40 },
+  'pbft/executeOutOfOrder': { strategy: 'random', depth: 40, time: 'tick', byzantine: 0, params: {} },
   'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
   'quorum/ackBeforeQuorum': { strategy: 'bfs', depth: 4, ops: 'put', crashes: 0, drops: 0 },
   'quorum/lwwArrivalOrder': { strategy: 'random', depth: 30 },
@@ -109,7 +112,7 @@ function options(c: Case): ExploreOptions {
     byzantine: c.byzantine ?? 0,
     ops: parseOps(c.ops),
     attempts: 2,
-    time: 'timeout',
+    time: c.time ?? 'timeout',
     rng: 'fixed',
     linearizability: true,
     now: () => performance.now(),
@@ -135,7 +138,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
   return [
     c.kind,
     c.mutant ?? '(correct)',
-    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''} ops ${c.ops}`,
+    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''} ops ${c.ops}${c.time === 'tick' ? ' time tick' : ''}`,
     found,
     steps,
     ce ? ce.violations.map((v) => v.name).join('; ') : '',
