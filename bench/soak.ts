@@ -150,7 +150,12 @@ try {
   last = await new Promise<RunInfo>((res) => {
     const off = service.on((e: LabEvent) => {
       if (e.type === 'run-progress' && e.runId === run.runId) tMs = e.tMs
-      if (e.type === 'run-status' && e.run.runId === run.runId && e.run.status !== 'running' && e.run.status !== 'queued') {
+      if (
+        e.type === 'run-status' &&
+        e.run.runId === run.runId &&
+        e.run.status !== 'running' &&
+        e.run.status !== 'queued'
+      ) {
         off()
         res(e.run)
       }
@@ -160,11 +165,17 @@ try {
   sample()
   const wallS = (performance.now() - t0) / 1000
   const s = last.summary
-  console.log(`\n  status ${last.status}${last.error ? ` (${last.error})` : ''}, verdict ${s?.verdict ?? '-'}`)
+  console.log(
+    `\n  status ${last.status}${last.error ? ` (${last.error})` : ''}, verdict ${s?.verdict ?? '-'}`,
+  )
   for (const c of s?.checks ?? [])
-    console.log(`    ${c.name}: ${c.verdict ?? (c.ok ? 'ok' : 'violation')}${c.details.length ? ` — ${c.details[0]}` : ''}`)
+    console.log(
+      `    ${c.name}: ${c.verdict ?? (c.ok ? 'ok' : 'violation')}${c.details.length ? ` — ${c.details[0]}` : ''}`,
+    )
   const ops = s?.ops.total ?? 0
-  console.log(`  ops ${ops.toLocaleString('en-US')} (ok ${(s?.ops.ok ?? 0).toLocaleString('en-US')}) in ${wallS.toFixed(0)} s wall`)
+  console.log(
+    `  ops ${ops.toLocaleString('en-US')} (ok ${(s?.ops.ok ?? 0).toLocaleString('en-US')}) in ${wallS.toFixed(0)} s wall`,
+  )
   service.close()
   const db = dirBytes(dir, (f) => f.startsWith('quorum-lab.db'))
   console.log(
