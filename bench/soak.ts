@@ -13,7 +13,7 @@
 // nodes' logs stay bounded; the lab's own memory is what this measures.
 import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { LabService } from '../src/main/lab/service'
 import type { LabEvent, RunInfo } from '../src/shared/api'
@@ -53,7 +53,8 @@ function descendants(): Array<{ pid: number; name: string }> {
       const pp = /PPid:\s+(\d+)/.exec(st)
       if (pp) parent.set(Number(d), Number(pp[1]))
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean)
-      names.set(Number(d), cmd.slice(-3).join(' ').slice(-60))
+      const script = cmd.find((a) => /\.(m?js|ts)$/.test(a)) ?? cmd[0] ?? '?'
+      names.set(Number(d), basename(script).replace(/\.(m?js|ts)$/, ''))
     } catch {
       // gone meanwhile
     }
@@ -130,18 +131,25 @@ try {
     const m = process.memoryUsage()
     const lab = m.rss / MB
     peakLab = Math.max(peakLab, lab)
-    const nodes = mode === 'processes' ? descendants() : []
-    const nodeRss = nodes.map((p) => {
+    // The node processes (node.mjs); the proxy and anything else printed by name.
+    const children = mode === 'processes' ? descendants() : []
+    const nodeRss: number[] = []
+    const others: string[] = []
+    for (const p of children) {
       const r = rssMb(p.pid)
-      if (Number.isFinite(r)) peakNode.set(p.pid, Math.max(peakNode.get(p.pid) ?? 0, r))
-      return r
-    })
+      if (!Number.isFinite(r)) continue
+      if (p.name === 'node') {
+        nodeRss.push(r)
+        peakNode.set(p.pid, Math.max(peakNode.get(p.pid) ?? 0, r))
+      } else others.push(`${p.name} ${r.toFixed(0)}`)
+    }
     const wall = (performance.now() - t0) / 1000
     const db = dirBytes(dir, (f) => f.startsWith('quorum-lab.db'))
     console.log(
       `  wall ${wall.toFixed(0).padStart(5)} s  run ${(tMs / 1000).toFixed(0).padStart(5)} s  ` +
-        `lab rss ${lab.toFixed(0).padStart(4)} MB heap ${(m.heapUsed / MB).toFixed(0).padStart(4)} MB` +
+        `lab rss ${lab.toFixed(0).padStart(4)} MB heap ${(m.heapUsed / MB).toFixed(0).padStart(4)}/${(m.heapTotal / MB).toFixed(0)} MB ext ${((m.external + m.arrayBuffers) / MB).toFixed(0)} MB` +
         (nodeRss.length ? `  nodes rss ${nodeRss.map((r) => r.toFixed(0)).join(' ')} MB` : '') +
+        (others.length ? `  (${others.join(', ')} MB)` : '') +
         `  db ${(db / MB).toFixed(0)} MB`,
     )
   }

@@ -141,6 +141,20 @@ describe('histories that are fine across segment boundaries are accepted', () =>
     expect(c.segmentsCut).toBeGreaterThan(100)
     expect(peak).toBeLessThan(2000)
   })
+  it('many keys sharing a small buffer are cut sooner, not given up', () => {
+    const h = generateHistory({ ops: 20_000, clients: 8, keys: 200, seed: 11, infoRate: 0 })
+    const c = new SegmentedLinChecker({ maxBufferedOps: 1000 })
+    let peak = 0
+    for (const e of events(h)) {
+      c.onOp(e)
+      peak = Math.max(peak, c.bufferedOps)
+    }
+    const r = c.result()
+    expect(r.verdict).toBe('ok')
+    expect(r.unknownKeys).toEqual([])
+    expect(peak).toBeLessThanOrEqual(1000)
+    expect(r.verdict).toBe(checkLinearizable(h).verdict)
+  })
 })
 
 describe('a segment that cannot be judged is unknown, never ok', () => {

@@ -86,6 +86,8 @@ export class SegmentedLinChecker {
   private readonly stepsPerCheck: number
   private readonly initial: string | null
   private buffered = 0
+  /** Latest event time seen. */
+  private now = -Infinity
   private steps = 0
   private violation: LinResult['violation'] | undefined
   private cuts = 0
@@ -112,6 +114,7 @@ export class SegmentedLinChecker {
   /** Feed one op event, in trace order (other ops than get / put / cas / append are skipped). */
   onOp(e: OpEvent): void {
     if (e.f === 'call') return
+    if (e.t > this.now) this.now = e.t
     if (e.phase === 'invoke') return this.invoke(e)
     const p = this.pending.get(e.opId)
     if (p === undefined) return
@@ -170,14 +173,18 @@ export class SegmentedLinChecker {
     this.pending.set(e.opId, { op, ks })
     // Completed ops' ids are only needed to ignore a repeated completion: keep them bounded.
     if (this.done.size > 100_000) this.done.clear()
-    if (++this.buffered > this.maxBuffered) this.giveUpLargest()
+    if (++this.buffered > this.maxBuffered) this.shed()
   }
 
-  /** Segment length at which `ks` is cut: doubled per info op it would carry. */
+  /**
+   * Segment length at which `ks` is cut: `segmentOps`, less when many keys share the buffer
+   * (each key's share of half of it, at least 8), doubled per info op it would carry.
+   */
   private cutAt(ks: KeyState): number {
     let carried = 0
     for (const s of ks.starts) carried = Math.max(carried, s.carry.length)
-    return this.segmentOps * 2 ** Math.min(carried, 16)
+    const share = Math.max(8, Math.floor(this.maxBuffered / (2 * this.keys.size)))
+    return Math.min(this.segmentOps, share) * 2 ** Math.min(carried, 16)
   }
 
   /** Judge the segment and carry its end configurations; it stays whole if it cannot be cut. */
@@ -214,12 +221,23 @@ export class SegmentedLinChecker {
     for (const o of ks.seg) if (o.type !== 'fail' && !(o.type === 'info' && o.f === 'get')) ks.checkedOps++
   }
 
-  /** Too much buffered: the largest key still open is given up (unknown). */
-  private giveUpLargest(): void {
-    let worst: KeyState | null = null
-    for (const ks of this.keys.values())
-      if (ks.status === 'open' && (worst === null || ks.seg.length > worst.seg.length)) worst = ks
-    if (worst !== null) this.close(worst, 'unknown')
+  /**
+   * Too much buffered: cut every key that can be cut now (nothing in flight, time has moved
+   * past its last event: any later op is invoked after it), largest first, down to three
+   * quarters of the limit; if that is not enough, the largest key still open is given up
+   * (unknown).
+   */
+  private shed(): void {
+    const open = [...this.keys.values()]
+      .filter((ks) => ks.status === 'open' && ks.seg.length > 0)
+      .sort((a, b) => b.seg.length - a.seg.length)
+    for (const ks of open) {
+      if (this.buffered <= (this.maxBuffered * 3) / 4) return
+      if (ks.open === 0 && this.now > ks.lastT && !ks.appends) this.cut(ks)
+    }
+    if (this.buffered <= this.maxBuffered) return
+    const worst = open.find((ks) => ks.status === 'open')
+    if (worst !== undefined) this.close(worst, 'unknown')
   }
 
   private check(ops: readonly HistoryOp[], initial: string | null): Judged {
