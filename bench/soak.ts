@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { LabService } from '../src/main/lab/service'
+import { rssKb } from './proc-rss'
 import type { LabEvent, RunInfo } from '../src/shared/api'
 
 function arg(name: string, dflt: string): string {
@@ -34,12 +35,7 @@ const MB = 1024 * 1024
 
 /** VmRSS of a process in MB, or NaN once it is gone. */
 function rssMb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) / 1024 : NaN
-  } catch {
-    return NaN
-  }
+  return rssKb(pid) / 1024
 }
 
 /** Every live descendant of this process (the node processes and whatever they run). */

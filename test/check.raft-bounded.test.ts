@@ -67,6 +67,11 @@ function* longRun(entries: number, snapEvery: number): Generator<TraceEvent> {
   }
 }
 
+/** Node `node` appends entry `id` (term 1) at `index`. */
+function append(node: string, index: number, id: string, t: number): TraceEvent {
+  return { kind: 'log', t, node, lc: 0, action: 'append', index, entries: [{ term: 1, id }] }
+}
+
 function feed(c: RaftTraceChecker, events: Iterable<TraceEvent>): RaftTraceChecker {
   for (const e of events) c.onEvent(e)
   return c
@@ -84,24 +89,8 @@ describe('the Raft checker drops what is below every snapshot', () => {
   it('still rejects two different entries applied at one index above the floor', () => {
     const c = feed(createRaftChecker(), longRun(20_000, 1000))
     const t = 1e9
-    c.onEvent({
-      kind: 'log',
-      t,
-      node: 'n2',
-      lc: 0,
-      action: 'append',
-      index: 20_001,
-      entries: [{ term: 1, id: 'x' }],
-    })
-    c.onEvent({
-      kind: 'log',
-      t,
-      node: 'n3',
-      lc: 0,
-      action: 'append',
-      index: 20_001,
-      entries: [{ term: 1, id: 'y' }],
-    })
+    c.onEvent(append('n2', 20_001, 'x', t))
+    c.onEvent(append('n3', 20_001, 'y', t))
     c.onEvent({ kind: 'apply', t, node: 'n2', lc: 0, index: 20_001, term: 1, id: 'x' })
     c.onEvent({ kind: 'apply', t, node: 'n3', lc: 0, index: 20_001, term: 1, id: 'y' })
     const r = c.results()
@@ -113,15 +102,7 @@ describe('the Raft checker drops what is below every snapshot', () => {
     const c = feed(createRaftChecker(), longRun(20_000, 1000))
     const t = 1e9
     // One more entry committed that n3 never gets; then n3 leads term 2 without it.
-    c.onEvent({
-      kind: 'log',
-      t,
-      node: 'n1',
-      lc: 0,
-      action: 'append',
-      index: 20_001,
-      entries: [{ term: 1, id: 'z' }],
-    })
+    c.onEvent(append('n1', 20_001, 'z', t))
     c.onEvent({ kind: 'apply', t, node: 'n1', lc: 0, index: 20_001, term: 1, id: 'z' })
     c.onEvent({
       kind: 'state',
@@ -138,34 +119,18 @@ describe('the Raft checker drops what is below every snapshot', () => {
   })
 })
 
+/** A put's op event: its invocation, or its acknowledgement by n1. */
+function put(opId: string, t: number, phase: 'invoke' | 'ok'): TraceEvent {
+  const node = phase === 'ok' ? 'n1' : null
+  return { kind: 'op', t, node, lc: 0, client: 1, opId, phase, f: 'put', key: 'k', value: 'v' }
+}
+
 describe('"No acknowledged write lost" in bounded memory', () => {
   it('finds a write acknowledged in a long run but never applied', () => {
     const c = feed(createRaftChecker(), longRun(5000, 1000))
     const t = 1e9
-    c.onEvent({
-      kind: 'op',
-      t,
-      node: null,
-      lc: 0,
-      client: 1,
-      opId: 'lost',
-      phase: 'invoke',
-      f: 'put',
-      key: 'k',
-      value: 'v',
-    })
-    c.onEvent({
-      kind: 'op',
-      t: t + 5,
-      node: 'n1',
-      lc: 0,
-      client: 1,
-      opId: 'lost',
-      phase: 'ok',
-      f: 'put',
-      key: 'k',
-      value: 'v',
-    })
+    c.onEvent(put('lost', t, 'invoke'))
+    c.onEvent(put('lost', t + 5, 'ok'))
     const r = byName(c.results(), CHECK_NAMES.ackedWrites)
     expect(r.ok).toBe(false)
     expect(r.count).toBe(1)
@@ -175,40 +140,10 @@ describe('"No acknowledged write lost" in bounded memory', () => {
   it('accepts an apply seen after the acknowledgement (processes mode: telemetry comes later)', () => {
     const c = createRaftChecker()
     const t = 1000
-    c.onEvent({
-      kind: 'op',
-      t,
-      node: null,
-      lc: 0,
-      client: 1,
-      opId: 'w',
-      phase: 'invoke',
-      f: 'put',
-      key: 'k',
-      value: 'v',
-    })
-    c.onEvent({
-      kind: 'op',
-      t: t + 5,
-      node: 'n1',
-      lc: 0,
-      client: 1,
-      opId: 'w',
-      phase: 'ok',
-      f: 'put',
-      key: 'k',
-      value: 'v',
-    })
+    c.onEvent(put('w', t, 'invoke'))
+    c.onEvent(put('w', t + 5, 'ok'))
     expect(byName(c.results(), CHECK_NAMES.ackedWrites).ok).toBe(false)
-    c.onEvent({
-      kind: 'log',
-      t: t + 2,
-      node: 'n1',
-      lc: 0,
-      action: 'append',
-      index: 1,
-      entries: [{ term: 1, id: 'w' }],
-    })
+    c.onEvent(append('n1', 1, 'w', t + 2))
     c.onEvent({ kind: 'apply', t: t + 3, node: 'n1', lc: 0, index: 1, term: 1, id: 'w' })
     expect(byName(c.results(), CHECK_NAMES.ackedWrites).ok).toBe(true)
   })

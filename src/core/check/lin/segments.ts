@@ -34,7 +34,7 @@
 // reads made stale by a write of an earlier segment are not counted.
 //
 // Pure and deterministic: budgets are counted in search steps.
-import type { HistoryOp } from '../../../shared/history'
+import { completeOp, invokedOp, type HistoryFn, type HistoryOp } from '../../../shared/history'
 import type { OpEvent } from '../../../shared/trace'
 import { checkLinearizable, countStaleReads, type LinResult } from '../linearizability'
 
@@ -115,27 +115,18 @@ export class SegmentedLinChecker {
   onOp(e: OpEvent): void {
     if (e.f === 'call') return
     if (e.t > this.now) this.now = e.t
-    if (e.phase === 'invoke') return this.invoke(e)
+    if (e.phase === 'invoke') return this.invoke(e, e.f)
     const p = this.pending.get(e.opId)
     if (p === undefined) return
     this.pending.delete(e.opId)
     const { op, ks } = p
     this.done.add(e.opId)
     ks.open--
-    op.type = e.phase
-    if (e.error !== undefined) op.error = e.error
-    if (e.phase === 'info') op.infoTime = Math.max(e.t, op.invoke)
-    else {
-      op.complete = Math.max(e.t, op.invoke)
-      if (e.phase === 'ok') {
-        if (op.f === 'get') op.value = e.value
-        if (op.f === 'cas') op.result = e.result ?? true
-      }
-    }
+    completeOp(op, e)
     ks.lastT = Math.max(ks.lastT, e.t)
   }
 
-  private invoke(e: OpEvent): void {
+  private invoke(e: OpEvent, f: HistoryFn): void {
     if (this.pending.has(e.opId) || this.done.has(e.opId)) return
     let ks = this.keys.get(e.key)
     if (ks === undefined) {
@@ -155,18 +146,8 @@ export class SegmentedLinChecker {
     if (ks.status !== 'open') return
     if (ks.open === 0 && e.t > ks.lastT && !ks.appends && ks.seg.length >= this.cutAt(ks)) this.cut(ks)
     if (ks.status !== 'open') return
-    const op: HistoryOp = {
-      id: e.opId,
-      process: e.client,
-      f: e.f as HistoryOp['f'],
-      key: e.key,
-      invoke: e.t,
-      complete: Infinity,
-      type: 'info',
-      value: e.f === 'get' ? null : e.value,
-    }
-    if (e.f === 'cas') op.expected = e.expected ?? null
-    if ((e.f as string) === 'append') ks.appends = true
+    const op = invokedOp(e, f)
+    if (op.f === 'append') ks.appends = true
     ks.seg.push(op)
     ks.open++
     ks.lastT = Math.max(ks.lastT, e.t)
