@@ -28,6 +28,13 @@ const benches = [
     what: 'programs: a 5-node broadcast (example gossip program) through the proxy, trace recorded: messages/s',
   },
   {
+    name: 'soak',
+    file: 'soak.ts',
+    what: 'long run in bounded memory: --minutes N [--mode processes|sim]; RSS over time, verdict, DB bytes/op',
+    // Minutes long: only when named.
+    named: true,
+  },
+  {
     name: 'algos',
     file: 'algos.ts',
     what: 'every algorithm, 5 nodes, same workload: ops/s and p50/p99, both modes',
@@ -56,7 +63,7 @@ const benches = [
 
 let failed = 0
 for (const b of benches) {
-  if (only.length && !only.includes(b.name)) continue
+  if (only.length ? !only.includes(b.name) : 'named' in b) continue
   const file = join(here, b.file)
   if (!existsSync(file)) continue
   console.log(`\n=== bench:${b.name} — ${b.what}`)

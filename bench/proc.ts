@@ -14,7 +14,8 @@
 // Run: npx tsx bench/proc.ts [--only proxy|raft|memory] [--seconds 60] [--raft-seconds 10]
 import { fork, type ChildProcess, type Serializable } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { rssKb } from './proc-rss'
 import { createServer, connect, type Server, type Socket } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -437,15 +438,6 @@ async function benchRaft(): Promise<void> {
 }
 
 // ---------------------------------------------------------------- memory
-
-function rssKb(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
-    return m ? Number(m[1]) : NaN
-  } catch {
-    return NaN
-  }
-}
 
 async function benchMemory(): Promise<void> {
   console.log(

@@ -111,17 +111,7 @@ export function historyFromTrace(events: readonly TraceEvent[]): HistoryOp[] {
     if (e.kind !== 'op' || e.f === 'call') continue // call: not a KV op (a Maelstrom request)
     if (e.phase === 'invoke') {
       if (byId.has(e.opId)) continue
-      const op: HistoryOp = {
-        id: e.opId,
-        process: e.client,
-        f: e.f,
-        key: e.key,
-        invoke: e.t,
-        complete: Infinity,
-        type: 'info',
-        value: e.f === 'get' ? null : e.value,
-      }
-      if (e.f === 'cas') op.expected = e.expected ?? null
+      const op = invokedOp(e, e.f)
       byId.set(e.opId, op)
       out.push(op)
       continue
@@ -129,13 +119,30 @@ export function historyFromTrace(events: readonly TraceEvent[]): HistoryOp[] {
     const op = byId.get(e.opId)
     if (!op || done.has(e.opId)) continue
     done.add(e.opId)
-    complete(op, e)
+    completeOp(op, e)
   }
   out.sort((a, b) => a.invoke - b.invoke)
   return out
 }
 
-function complete(op: HistoryOp, e: OpEvent): void {
+/** The history op of an invocation (`f`: its KV function): pending, so info until it completes. */
+export function invokedOp(e: OpEvent, f: HistoryFn): HistoryOp {
+  const op: HistoryOp = {
+    id: e.opId,
+    process: e.client,
+    f,
+    key: e.key,
+    invoke: e.t,
+    complete: Infinity,
+    type: 'info',
+    value: f === 'get' ? null : e.value,
+  }
+  if (f === 'cas') op.expected = e.expected ?? null
+  return op
+}
+
+/** Complete `op` with its completion event `e` (how it ended, what it returned). */
+export function completeOp(op: HistoryOp, e: OpEvent): void {
   op.type = e.phase === 'invoke' ? 'info' : e.phase
   if (e.error !== undefined) op.error = e.error
   // Unknown outcome: may take effect at any time after the invoke, so no completion.

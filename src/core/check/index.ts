@@ -1,9 +1,9 @@
 // Safety checks over a run's trace. Pure and deterministic: the same trace always gives
 // the same verdicts, in the same order, with the same words.
 import type { CheckResult, Verdict } from '../../shared/api'
-import { historyFromTrace } from '../../shared/history'
-import type { OpEvent, TraceEvent } from '../../shared/trace'
-import { checkLinearizable, linCheckResult } from './linearizability'
+import type { TraceEvent } from '../../shared/trace'
+import { linCheckResult, STEPS_PER_MS } from './linearizability'
+import { SegmentedLinChecker } from './lin/segments'
 import { CHECK_NAMES, createRaftChecker } from './raft'
 import type { TraceChecker } from './trace-checker'
 import { findAlgorithm } from '../protocols/registry'
@@ -25,9 +25,11 @@ export function createChecker(algorithm: string): RunTraceChecker {
 }
 
 /**
- * The protocol's invariants, streaming, plus linearizability of the client history (which
- * needs the whole history, so it runs when results are read, once per new history). The
- * search budget is counted in steps, not wall time, so a re-run gets the same verdict.
+ * The protocol's invariants, streaming, plus linearizability of the client history, judged
+ * per key in segments as the history streams in (./lin/segments.ts: only each key's current
+ * segment is kept, so a long run's memory does not grow with its length); the last segments
+ * are judged when results are read, once per new history. The search budget is counted in
+ * steps, not wall time, so a re-run gets the same verdict.
  */
 export interface RunTraceChecker extends TraceChecker {
   /** The protocol's own (streaming, cheap) verdicts only: no linearizability search. */
@@ -35,12 +37,16 @@ export interface RunTraceChecker extends TraceChecker {
 }
 
 class RunChecker implements RunTraceChecker {
-  private readonly ops: OpEvent[] = []
+  private readonly history = new SegmentedLinChecker({ stepsPerCheck: LIN_BUDGET_MS * STEPS_PER_MS })
+  private opEvents = 0
   private lin: { len: number; result: CheckResult } | null = null
   constructor(private readonly inner: TraceChecker) {}
 
   onEvent(e: TraceEvent): void {
-    if (e.kind === 'op') this.ops.push(e)
+    if (e.kind === 'op') {
+      this.opEvents++
+      this.history.onOp(e)
+    }
     this.inner.onEvent(e)
   }
 
@@ -49,9 +55,9 @@ class RunChecker implements RunTraceChecker {
   }
 
   results(): CheckResult[] {
-    if (this.lin === null || this.lin.len !== this.ops.length) {
-      const r = checkLinearizable(historyFromTrace(this.ops), { budgetMs: LIN_BUDGET_MS })
-      this.lin = { len: this.ops.length, result: linCheckResult(r, CHECK_NAMES.linearizability) }
+    if (this.lin === null || this.lin.len !== this.opEvents) {
+      const r = this.history.result()
+      this.lin = { len: this.opEvents, result: linCheckResult(r, CHECK_NAMES.linearizability) }
     }
     // Read at the end of a run (the summary): the trace is complete.
     const own = this.inner.finalResults ? this.inner.finalResults() : this.inner.results()
@@ -59,7 +65,7 @@ class RunChecker implements RunTraceChecker {
   }
 }
 
-/** Search budget for a run's automatic linearizability verdict (converted to steps). */
+/** Search budget for each check of a run's automatic linearizability verdict (converted to steps). */
 const LIN_BUDGET_MS = 10_000
 
 /** A run's overall verdict: any violation wins; otherwise unknown if a check ran out of budget. */

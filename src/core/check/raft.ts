@@ -44,13 +44,12 @@ import type {
   ConfigEvent,
   LogEvent,
   NodeId,
-  OpEvent,
   Role,
   SnapshotEvent,
   StateEvent,
   TraceEvent,
 } from '../../shared/trace'
-import { fmtTime, isAckedWrite, lostWrites, notApplied, Tally } from './tally'
+import { AckedWrites, fmtTime, notApplied, Tally } from './tally'
 import { COMMON_CHECK_NAMES, type TraceChecker } from './trace-checker'
 
 export type { TraceChecker }
@@ -106,9 +105,11 @@ interface NodeState {
   id: NodeId
   role: Role | null
   term: number
-  /** Reconstructed log, position i-1 holds index i. */
+  /** Reconstructed log above `base`: position i-1-base holds index i (see termAt / idAt). */
   terms: number[]
   ids: string[]
+  /** Indices up to here were dropped (below every node's snapshot: see prune). */
+  base: number
   lastApplied: number
   /** Set by a crash / restart: the next apply may start over (volatile state was lost). */
   restarted: boolean
@@ -143,6 +144,30 @@ interface Committed {
   bound: number
 }
 
+/** Drop what is below every node's snapshot only in steps of this many indices. */
+const PRUNE_EVERY = 4096
+
+/** The term at `index` in the node's reconstructed log (-1: unknown, dropped or a gap). */
+function termAt(n: NodeState, index: number): number {
+  return index <= n.base ? -1 : (n.terms[index - 1 - n.base] ?? -1)
+}
+
+function idAt(n: NodeState, index: number): string {
+  return index <= n.base ? '' : (n.ids[index - 1 - n.base] ?? '')
+}
+
+/** The index of the node's last log entry. */
+function logEnd(n: NodeState): number {
+  return n.base + n.terms.length
+}
+
+/** Write `index` of the node's log (an index at or below its base is not kept). */
+function setAt(n: NodeState, index: number, term: number, id: string): void {
+  if (index <= n.base) return
+  n.terms[index - 1 - n.base] = term
+  n.ids[index - 1 - n.base] = id
+}
+
 function describeEntry(index: number, term: number, id: string): string {
   return `index ${index} term ${term} id ${JSON.stringify(id)}`
 }
@@ -167,16 +192,17 @@ export class RaftTraceChecker implements TraceChecker {
 
   /** term -> first leader seen in that term. */
   private readonly leaders = new Map<number, { node: NodeId; t: number }>()
-  /** canon[index] = the entries seen at that index (one per term). */
-  private readonly canon: CanonEntry[][] = []
-  /** committed[index] = the first entry any node applied at that index. */
-  private readonly committed: Committed[] = []
+  /** canon.get(index) = the entries seen at that index (one per term). */
+  private readonly canon = new Map<number, CanonEntry[]>()
+  /** committed.get(index) = the first entry any node applied at that index. */
+  private readonly committed = new Map<number, Committed>()
+  /** Indices up to here are dropped from canon, committed and every node's log (see prune). */
+  private floor = 0
   private maxCommitted = 0
   private maxTerm = 0
 
-  /** Ids applied by any node; acked client writes (checked at the end). */
-  private readonly appliedIds = new Set<string>()
-  private readonly acked: OpEvent[] = []
+  /** Ids applied by any node against acked client writes. */
+  private readonly writes = new AckedWrites()
 
   constructor(opts: RaftCheckerOptions = {}) {
     this.raftChecks = opts.raft ?? true
@@ -191,6 +217,7 @@ export class RaftTraceChecker implements TraceChecker {
         term: 0,
         terms: [],
         ids: [],
+        base: 0,
         lastApplied: 0,
         restarted: false,
         runApplied: 0,
@@ -236,7 +263,7 @@ export class RaftTraceChecker implements TraceChecker {
         }
         break
       case 'op':
-        if (isAckedWrite(e)) this.acked.push(e)
+        this.writes.op(e)
         break
       default:
         break
@@ -287,15 +314,15 @@ export class RaftTraceChecker implements TraceChecker {
     let missing = 0
     let first = ''
     for (let i = n.snapIndex + 1; i <= this.maxCommitted; i++) {
-      const c = this.committed[i]
+      const c = this.committed.get(i)
       if (!c || c.bound >= e.term) continue
-      if (n.terms[i - 1] === c.term && n.ids[i - 1] === c.id) continue
+      if (termAt(n, i) === c.term && idAt(n, i) === c.id) continue
       missing++
       if (missing === 1) {
         const has =
-          i <= n.terms.length
-            ? `it has ${describeEntry(i, n.terms[i - 1], n.ids[i - 1])} there`
-            : `its log ends at index ${n.terms.length}`
+          i <= logEnd(n)
+            ? `it has ${describeEntry(i, termAt(n, i), idAt(n, i))} there`
+            : `its log ends at index ${logEnd(n)}`
         first =
           `committed entry ${describeEntry(i, c.term, c.id)} (applied by ${c.node} at ${fmtTime(c.t)}); ` +
           has
@@ -315,49 +342,47 @@ export class RaftTraceChecker implements TraceChecker {
   private onLog(n: NodeState, e: LogEvent): void {
     if (e.action === 'truncate') {
       const keep = Math.max(0, e.index - 1)
-      if (keep < n.terms.length) {
-        n.terms.length = keep
-        n.ids.length = keep
+      if (keep < logEnd(n)) {
+        const k = Math.max(0, keep - n.base)
+        n.terms.length = k
+        n.ids.length = k
+        if (keep < n.base) n.base = keep
       }
       return
     }
     if (e.entries.length === 0) return
-    if (e.index < 1 || e.index > n.terms.length + 1) {
+    if (e.index < 1 || e.index > logEnd(n) + 1) {
       if (this.raftChecks) {
         this.matching.add(
           () =>
             `${n.id} appended at index ${e.index} at ${fmtTime(e.t)} but its log ends at index ` +
-            `${n.terms.length} (a gap in the log)`,
+            `${logEnd(n)} (a gap in the log)`,
           `gap:${n.id}:${e.index}`,
         )
       }
       // Keep the model going: fill the gap with placeholders nothing will match.
-      while (n.terms.length < e.index - 1) {
+      while (logEnd(n) < e.index - 1) {
         n.terms.push(-1)
         n.ids.push('')
       }
     }
     // Append means: positions index..index+k-1 now hold these entries; later positions stay.
-    for (let k = 0; k < e.entries.length; k++) {
-      const pos = e.index - 1 + k
-      n.terms[pos] = e.entries[k].term
-      n.ids[pos] = e.entries[k].id
-    }
+    for (let k = 0; k < e.entries.length; k++) setAt(n, e.index + k, e.entries[k].term, e.entries[k].id)
     if (!this.raftChecks) return
     const last = e.index + e.entries.length - 1
-    const upTo = Math.min(last + 1, n.terms.length)
-    for (let i = Math.max(1, e.index); i <= upTo; i++) this.matchCanon(n, i, e.t)
+    const upTo = Math.min(last + 1, logEnd(n))
+    for (let i = Math.max(1, e.index, n.base + 1); i <= upTo; i++) this.matchCanon(n, i, e.t)
   }
 
   private matchCanon(n: NodeState, index: number, t: number): void {
-    const term = n.terms[index - 1]
-    if (term < 0) return
-    const id = n.ids[index - 1]
-    const prevTerm = index > 1 ? n.terms[index - 2] : 0
-    let row = this.canon[index]
+    const term = termAt(n, index)
+    if (term < 0 || index <= this.floor) return
+    const id = idAt(n, index)
+    const prevTerm = index > 1 ? termAt(n, index - 1) : 0
+    let row = this.canon.get(index)
     if (!row) {
       row = []
-      this.canon[index] = row
+      this.canon.set(index, row)
     }
     let c: CanonEntry | undefined
     for (let j = 0; j < row.length; j++) {
@@ -393,12 +418,14 @@ export class RaftTraceChecker implements TraceChecker {
   // ---- apply: state machine safety ----------------------------------------------------------
 
   private onApply(n: NodeState, e: ApplyEvent): void {
-    this.appliedIds.add(e.id)
+    this.writes.applied(e.id)
 
-    // The applied entry must be the one in the node's own log.
-    if (e.index <= n.terms.length) {
-      const lt = n.terms[e.index - 1]
-      const lid = n.ids[e.index - 1]
+    // The applied entry must be the one in the node's own log (unknown below its base).
+    if (e.index <= n.base) {
+      // dropped: below every node's snapshot
+    } else if (e.index <= logEnd(n)) {
+      const lt = termAt(n, e.index)
+      const lid = idAt(n, e.index)
       if (lt !== e.term || lid !== e.id) {
         this.sms.add(
           () =>
@@ -411,7 +438,7 @@ export class RaftTraceChecker implements TraceChecker {
       this.sms.add(
         () =>
           `${n.id} applied ${describeEntry(e.index, e.term, e.id)} at ${fmtTime(e.t)} but its log ends at ` +
-          `index ${n.terms.length}`,
+          `index ${logEnd(n)}`,
         `own:${n.id}:${e.index}:${e.term}:${e.id}`,
       )
     }
@@ -431,11 +458,18 @@ export class RaftTraceChecker implements TraceChecker {
     n.restarted = false
     if (e.index > n.runApplied) n.runApplied = e.index
 
-    // One entry per index across all nodes.
-    const c = this.committed[e.index]
+    // One entry per index across all nodes (below the floor: already judged, dropped).
+    if (e.index <= this.floor) return
+    const c = this.committed.get(e.index)
     if (!c) {
       const known = n.term > 0 ? n.term : this.maxTerm
-      this.committed[e.index] = { term: e.term, id: e.id, node: n.id, t: e.t, bound: Math.max(known, e.term) }
+      this.committed.set(e.index, {
+        term: e.term,
+        id: e.id,
+        node: n.id,
+        t: e.t,
+        bound: Math.max(known, e.term),
+      })
       if (e.index > this.maxCommitted) this.maxCommitted = e.index
     } else if (c.term !== e.term || c.id !== e.id) {
       this.sms.add(
@@ -525,7 +559,7 @@ export class RaftTraceChecker implements TraceChecker {
         `overlap:${n.id}:${e.index}`,
       )
     }
-    const ct = n.commitIndex === 0 ? 0 : n.commitIndex <= n.terms.length ? n.terms[n.commitIndex - 1] : -1
+    const ct = n.commitIndex === 0 ? 0 : n.commitIndex <= logEnd(n) ? termAt(n, n.commitIndex) : -1
     if (ct >= 0 && ct !== n.term) {
       this.configChanges.add(
         () =>
@@ -559,6 +593,7 @@ export class RaftTraceChecker implements TraceChecker {
   private onSnapshot(n: NodeState, e: SnapshotEvent): void {
     if (e.action === 'take') {
       if (e.index > n.snapIndex) n.snapIndex = e.index
+      this.prune()
       return
     }
     if (e.action === 'install' && e.index < n.runApplied) {
@@ -570,7 +605,7 @@ export class RaftTraceChecker implements TraceChecker {
         `stale:${n.id}:${e.index}:${e.t}`,
       )
     }
-    const c = this.committed[e.index]
+    const c = this.committed.get(e.index)
     if (c && c.term !== e.term) {
       this.sms.add(
         () =>
@@ -580,17 +615,15 @@ export class RaftTraceChecker implements TraceChecker {
       )
     }
     // The node's log up to the snapshot is the committed prefix.
-    while (n.terms.length < e.index) {
+    while (logEnd(n) < e.index) {
       n.terms.push(-1)
       n.ids.push('')
     }
-    for (let i = 1; i < e.index; i++) {
-      const ci = this.committed[i]
-      n.terms[i - 1] = ci ? ci.term : -1
-      n.ids[i - 1] = ci ? ci.id : ''
+    for (let i = n.base + 1; i < e.index; i++) {
+      const ci = this.committed.get(i)
+      setAt(n, i, ci ? ci.term : -1, ci ? ci.id : '')
     }
-    n.terms[e.index - 1] = e.term
-    n.ids[e.index - 1] = c ? c.id : ''
+    setAt(n, e.index, e.term, c ? c.id : '')
     n.snapIndex = e.index
     if (e.action === 'install') {
       n.lastApplied = e.index
@@ -600,6 +633,41 @@ export class RaftTraceChecker implements TraceChecker {
       if (e.index > n.lastApplied) n.lastApplied = e.index
       if (e.index > n.runApplied) n.runApplied = e.index
     }
+    this.prune()
+  }
+
+  /**
+   * Bounded memory for long runs: once every node the checker knows has a snapshot, the
+   * indices below the lowest one (the floor) are never written again by a correct node, and
+   * every check that reads them (log matching of the entries written there, one entry per
+   * index, a node's log against what it applies, leader completeness from the new leader's
+   * snapshot on) has judged them: their canonical entries, committed entries and each node's
+   * log up to there are dropped. Writes or applies below the floor (only a broken node makes
+   * them) are then not compared. Without snapshots nothing is dropped.
+   */
+  private prune(): void {
+    let floor = Infinity
+    for (const n of this.nodes.values()) floor = Math.min(floor, n.snapIndex - 1)
+    if (!(floor >= this.floor + PRUNE_EVERY)) return
+    for (let i = this.floor + 1; i <= floor; i++) {
+      this.canon.delete(i)
+      this.committed.delete(i)
+    }
+    for (const n of this.nodes.values()) {
+      const drop = Math.min(floor, logEnd(n)) - n.base
+      if (drop <= 0) continue
+      n.terms.splice(0, drop)
+      n.ids.splice(0, drop)
+      n.base += drop
+    }
+    this.floor = floor
+  }
+
+  /** Log positions the checker keeps (canonical and committed entries, every node's log): bounded with snapshots. */
+  get keptPositions(): number {
+    let n = this.canon.size + this.committed.size
+    for (const node of this.nodes.values()) n += node.terms.length
+    return n
   }
 
   // ---- results ------------------------------------------------------------------------------
@@ -618,10 +686,7 @@ export class RaftTraceChecker implements TraceChecker {
   private report(): CheckResult[] {
     const out: CheckResult[] = []
     if (this.raftChecks) out.push(this.election.result(), this.matching.result(), this.completeness.result())
-    out.push(
-      this.sms.result(),
-      lostWrites(CHECK_NAMES.ackedWrites, this.acked, (id) => this.appliedIds.has(id), notApplied),
-    )
+    out.push(this.sms.result(), this.writes.result(CHECK_NAMES.ackedWrites, notApplied))
     if (this.raftChecks && this.sawConfig) out.push(this.configChanges.result())
     return out
   }

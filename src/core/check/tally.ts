@@ -66,3 +66,44 @@ export function notApplied(op: OpEvent): string {
     `but no node ever applied it`
   )
 }
+
+/**
+ * "No acknowledged write lost", streaming in bounded memory: every acknowledged write must
+ * be applied by some node, before or after its acknowledgement. An apply matters only for a
+ * write still in flight (invoked, not completed: remembered until it completes) or one
+ * acknowledged and not seen applied yet (waiting: lost unless an apply comes later); the ids
+ * of other applies are not kept. A trace without invocations (a hand-written one) keeps every
+ * applied id, as there is no telling which op an apply belongs to.
+ */
+export class AckedWrites {
+  private readonly inFlight = new Set<string>()
+  private readonly appliedInFlight = new Set<string>()
+  private readonly waiting = new Map<string, OpEvent>()
+  private sawInvoke = false
+  private readonly appliedAll = new Set<string>()
+
+  /** Feed every op event (invocations and completions), in trace order. */
+  op(e: OpEvent): void {
+    if (e.f !== 'put' && e.f !== 'cas') return
+    if (e.phase === 'invoke') {
+      this.sawInvoke = true
+      this.inFlight.add(e.opId)
+      return
+    }
+    const wasApplied = this.appliedInFlight.delete(e.opId) || this.appliedAll.has(e.opId)
+    this.inFlight.delete(e.opId)
+    if (isAckedWrite(e) && !wasApplied) this.waiting.set(e.opId, e)
+  }
+
+  /** A node applied the entry of op `id`. */
+  applied(id: string): void {
+    if (this.inFlight.has(id)) this.appliedInFlight.add(id)
+    else this.waiting.delete(id)
+    if (!this.sawInvoke) this.appliedAll.add(id)
+  }
+
+  /** The verdict: every acknowledged write still waiting is lost. */
+  result(name: string, lost: (op: OpEvent) => string): CheckResult {
+    return lostWrites(name, [...this.waiting.values()], () => false, lost)
+  }
+}
