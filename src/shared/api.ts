@@ -492,15 +492,21 @@ export interface CampaignViolation {
   details: string[]
 }
 
-export interface ExploreCampaign {
-  kind: 'explore'
+/** What every campaign (Explore, Fuzz) has. */
+export interface CampaignCommon {
   campaignId: string
   status: CampaignStatus
   startedAt: string
-  /** One line: the algorithm, mutants and bounds explored. */
+  /** One line: the algorithm, mutants and bounds. */
   title: string
   algorithm: string
   mutants: string[]
+  elapsedMs: number
+  error: string | null
+}
+
+export interface ExploreCampaign extends CampaignCommon {
+  kind: 'explore'
   strategy: 'bfs' | 'dfs' | 'random'
   /** The bounds asked for. */
   depth: number
@@ -511,7 +517,6 @@ export interface ExploreCampaign {
   transitions: number
   /** Deepest level reached. */
   depthReached: number
-  elapsedMs: number
   /** When it ended (null while running): exhausted = nothing within the depth. */
   stop: 'exhausted' | 'max-states' | 'time' | 'stopped' | 'violation' | null
   counterexample: null | {
@@ -523,7 +528,6 @@ export interface ExploreCampaign {
   }
   /** Linearizability checks that ran out of budget (not counted). */
   linUnknown: number
-  error: string | null
 }
 
 /** One violating seed of a fuzz campaign. */
@@ -539,14 +543,8 @@ export interface FuzzFinding {
   recording: 'waiting' | 'recorded' | 'not-recorded' | 'failed'
 }
 
-export interface FuzzCampaign {
+export interface FuzzCampaign extends CampaignCommon {
   kind: 'fuzz'
-  campaignId: string
-  status: CampaignStatus
-  startedAt: string
-  title: string
-  algorithm: string
-  mutants: string[]
   seeds: number
   start: number
   workers: number
@@ -556,11 +554,9 @@ export interface FuzzCampaign {
   durationMs: number
   /** Seeds checked so far. */
   done: number
-  elapsedMs: number
   findings: FuzzFinding[]
   /** Violating seeds in all (findings keeps the first ones). */
   violating: number
-  error: string | null
 }
 
 export type CampaignInfo = ExploreCampaign | FuzzCampaign

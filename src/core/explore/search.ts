@@ -58,7 +58,7 @@ export function pathActions(p: PathLink | null): Action[] {
 }
 
 class Stop extends Error {
-  constructor(readonly why: 'max-states' | 'time') {
+  constructor(readonly why: 'max-states' | 'time' | 'stopped') {
     super(why)
   }
 }
@@ -200,6 +200,7 @@ class Search implements ExploreSession {
       const o = this.o
       if (o.now !== undefined && o.budgetMs !== undefined && o.now() - this.started >= o.budgetMs)
         throw new Stop('time')
+      if (o.shouldStop?.() === true) throw new Stop('stopped')
       if (o.onProgress !== undefined && n % (o.progressEvery ?? 10_000) < CLOCK_EVERY) this.report()
     }
     let out: StepOutcome | null

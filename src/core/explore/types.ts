@@ -75,6 +75,8 @@ export interface ExploreOptions {
   linearizability: boolean
   /** Random walk: the walks' seed (default spec.seed). */
   seed?: number
+  /** Asked with the clock: true ends the search as 'stopped' (e.g. another walk stream found a violation). */
+  shouldStop?: () => boolean
   /** The caller's clock (ms) and a wall-time budget: without a clock there is none. */
   now?: () => number
   budgetMs?: number

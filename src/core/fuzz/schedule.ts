@@ -1,6 +1,7 @@
 // Random fault schedules for fuzzing, within the crash-recovery fault model (crashes that
 // restart, partitions of every shape, pauses, lossy / slow / duplicating / reordering links,
 // skewed clocks; nothing byzantine). Pure: every draw from the caller's seeded rng.
+import { FUZZ_STYLES, type FuzzStyle } from '../../shared/campaign-limits'
 import type { ExperimentSpec, FaultSpec, Target } from '../../shared/spec'
 import type { Rng } from '../rng'
 
@@ -85,13 +86,9 @@ function restartMs(rng: Rng): number {
  * - `election-storm`: quick crash-restarts of random nodes every few ms while messages are slow
  *   and jittery, so votes race with restarts (a vote that is not durable gets cast twice).
  */
-export type FaultStyle = 'mixed' | 'leader-churn' | 'leader-isolation' | 'election-storm'
-export const FAULT_STYLES: readonly FaultStyle[] = [
-  'mixed',
-  'leader-churn',
-  'leader-isolation',
-  'election-storm',
-]
+export type FaultStyle = FuzzStyle
+/** The styles, as the LabApi and the Fuzz screen offer them (src/shared/campaign-limits.ts). */
+export const FAULT_STYLES: readonly FaultStyle[] = FUZZ_STYLES
 
 function mixedFault(rng: Rng, nodes: number, d: number, atMs: number): FaultSpec {
   const forMs = windowMs(rng, d)

@@ -5,21 +5,11 @@ import type { ExploreOptions } from '../../core/explore'
 import { algorithmModule } from '../../core/protocols/registry'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { WorkerCount } from '../workers/pool'
+import type { ExploreTextOptions } from '../workers/tasks'
 
-export interface ExploreCliOptions {
-  mutant?: string
-  depth: string
-  maxStates: string
+/** The explore command's options: the search's as typed (what a walk-stream task carries too), and the command's own. */
+export type ExploreCliOptions = ExploreTextOptions & {
   strategy: ExploreOptions['strategy']
-  seconds?: string
-  crashes: string
-  drops: string
-  byzantine: string
-  ops: string
-  attempts: string
-  time: ExploreOptions['time']
-  rng: ExploreOptions['rng']
-  linearizability: boolean
   seed?: string
   workers?: WorkerCount
   record: boolean

@@ -53,6 +53,7 @@ import { registerFuzzCommand } from './fuzz'
 import { workersArg } from './workers-arg'
 import { runTasks, workerCount, type WorkerCount } from '../workers/pool'
 import { APP_VERSION } from '../workers/run-task'
+import type { SweepRunResult } from '../workers/tasks'
 import { registerWorkerCommand } from './worker'
 import { registerExploreCommand } from './explore'
 import { watchLauncher } from './launcher-watch'
@@ -628,13 +629,9 @@ async function cmdSweep(file: string, o: SweepOptions): Promise<number> {
   }
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigint)
-  const finals: Array<{ runId: string; status: RunInfo['status']; summary: RunSummary | null } | null> =
-    jobs.map(() => null)
+  const finals: Array<SweepRunResult | null> = jobs.map(() => null)
   let done = 0
-  const jobDone = (
-    i: number,
-    final: { runId: string; status: RunInfo['status']; summary: RunSummary | null },
-  ): void => {
+  const jobDone = (i: number, final: SweepRunResult): void => {
     finals[i] = final
     done++
     const { spec, combo } = jobs[i]

@@ -26,6 +26,7 @@
 // failed or late hello) closes that connection with a logged reason naming the offending
 // bytes or field; the node keeps running. Connections refused at the hello are counted and
 // reported with the telemetry ('rejected').
+import { corkForTurn } from './turn-cork'
 import { createServer, type Server, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import { programFactory } from '../../core/maelstrom/factory'
@@ -115,11 +116,6 @@ export class NodeHost {
   /** A program's node (algorithm kind program): the process it runs, and the lab's client connection. */
   private program: ProgramProcess | null = null
   private programSock: Socket | null = null
-  private outCorked = false
-  private readonly uncorkOut = (out: Socket): void => {
-    this.outCorked = false
-    if (!out.destroyed) out.uncork()
-  }
   /** The program's stderr since the previous report. */
   private stderr = ''
 
@@ -351,11 +347,7 @@ export class NodeHost {
       if (dest === this.id) return this.program?.write(m)
       const out = this.outReady ? this.out : null
       // The lines of one stdout chunk leave for the proxy in one write.
-      if (out !== null && !this.outCorked) {
-        this.outCorked = true
-        out.cork()
-        process.nextTick(this.uncorkOut, out)
-      }
+      if (out !== null) corkForTurn(out)
       this.sendMessage(out, dest, m.body)
       if (this.events.length >= TEL_MAX_EVENTS) this.flushTelemetry()
       return

@@ -5,6 +5,7 @@
 // message, or longer than MAX_LINE_BYTES, is reported and counted, and the program keeps
 // running. The program's working directory and environment come from the spec; the lab adds
 // MAELSTROM_DATA_DIR, a directory of its own that survives its crashes (the run's folder).
+import { corkForTurn } from './turn-cork'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { StderrTail, stderrHint } from '../../core/maelstrom/stderr'
@@ -170,26 +171,14 @@ export class ProgramProcess {
   }
 
   /**
-   * Hand the program a message (one JSON line on its stdin). Lines written in one turn of the
-   * event loop (e.g. every message of a socket chunk) leave in one write: a syscall per message
-   * was the bridge's largest cost under load.
+   * Hand the program a message (one JSON line on its stdin); the lines of one turn of the
+   * event loop (e.g. every message of a socket chunk) leave in one write.
    */
   write(m: MaelstromMessage): void {
     const stdin = this.cp?.stdin
     if (!stdin || stdin.destroyed) return
-    if (!this.corked) {
-      this.corked = true
-      stdin.cork()
-      process.nextTick(this.uncork)
-    }
+    corkForTurn(stdin)
     stdin.write(`${JSON.stringify(m)}\n`)
-  }
-
-  private corked = false
-  private readonly uncork = (): void => {
-    this.corked = false
-    const stdin = this.cp?.stdin
-    if (stdin && !stdin.destroyed) stdin.uncork()
   }
 
   /** SIGKILL the program (its node is closing or crashing). */

@@ -2,7 +2,7 @@
 // the options as typed, checked here as the CLI checks them, a seed of its own and its share
 // of the step budget. It ends early when another stream raises the shared stop flag.
 import { performance } from 'node:perf_hooks'
-import { explore, type ExploreOptions, type ExploreResult } from '../../core/explore'
+import { explore, type ExploreResult } from '../../core/explore'
 import { ExploreInputError } from '../../core/explore/options'
 import { formatErrors, parseSpec } from '../../shared/spec'
 import { exploreOptions } from '../cli/explore-options'
@@ -24,12 +24,10 @@ export function runExploreWalks(t: Omit<ExploreWalksTask, 'kind' | 'id' | 'versi
     throw e
   }
   const stop = new Int32Array(t.stop)
-  const budget = opts.budgetMs ?? Number.MAX_SAFE_INTEGER
-  const o: ExploreOptions = { ...opts, now: () => performance.now() }
-  // Read at every clock check: another stream's find ends this one's time budget.
-  Object.defineProperty(o, 'budgetMs', {
-    enumerable: true,
-    get: () => (Atomics.load(stop, 0) === 1 ? 0 : budget),
+  return explore({
+    ...opts,
+    now: () => performance.now(),
+    // Another stream's find ends this one.
+    shouldStop: () => Atomics.load(stop, 0) === 1,
   })
-  return explore(o)
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod'
 import type { ExploreResult } from '../../core/explore'
 import type { RunStatus, RunSummary } from '../../shared/api'
+import { FUZZ_STYLES } from '../../shared/campaign-limits'
 
 export const FuzzSeedTaskSchema = z.strictObject({
   kind: z.literal('fuzz-seed'),
@@ -15,7 +16,7 @@ export const FuzzSeedTaskSchema = z.strictObject({
   mutants: z.array(z.string().min(1).max(64)).max(16),
   durationMs: z.number().int().min(100).max(3_600_000),
   nodes: z.number().int().min(1).max(15),
-  style: z.enum(['mixed', 'leader-churn', 'leader-isolation', 'election-storm']).optional(),
+  style: z.enum(FUZZ_STYLES).optional(),
 })
 export type FuzzSeedTask = z.infer<typeof FuzzSeedTaskSchema>
 
