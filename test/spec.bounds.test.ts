@@ -43,6 +43,11 @@ describe('spec ranges (hostile numbers are refused, naming the field and the ran
       'faults[0].restartAfterMs: must be more than 0 and at most 86400000 ms',
     ],
     [
+      'a writeback every 1 ms',
+      { ...base, cluster: { nodes: 5, fsync: false, writebackMs: 1 } },
+      'cluster.writebackMs: must be between 10 and 600000 ms',
+    ],
+    [
       'workload.timeoutMs 1e300',
       { ...base, workload: { timeoutMs: 1e300 } },
       'workload.timeoutMs: must be between 1 and 600000 ms',

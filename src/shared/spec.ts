@@ -176,6 +176,11 @@ export const ClusterSchema = z.strictObject({
   tickMs: between(1, 1000, 'ms').default(10),
   /** Processes mode: fdatasync the WAL before sending (off: a crash loses unsynced writes). */
   fsync: z.boolean().default(true),
+  /**
+   * Processes mode, fsync off: how often the OS writes dirty pages back (each node syncs its
+   * WAL this often); a crash loses what was written since. Absent: 1000 ms.
+   */
+  writebackMs: between(10, 600_000, 'ms').optional(),
 })
 
 export const WorkloadSchema = z.strictObject({

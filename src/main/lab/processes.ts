@@ -739,6 +739,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       params: spec.algorithm.params,
       tickMs: spec.cluster.tickMs,
       fsync: spec.cluster.fsync,
+      writebackMs: spec.cluster.writebackMs,
       secret,
       proxyPort: this.proxy.port,
       dataDir: opts.dataDir,

@@ -27,6 +27,8 @@ export const InitMsgSchema = z.strictObject({
   params: z.unknown(),
   tickMs: z.number().min(1).max(1000),
   fsync: z.boolean(),
+  /** fsync off: sync the WAL this often (the kernel's writeback), ms. */
+  writebackMs: z.number().min(10).max(600_000).optional(),
   secret: z.string().min(16).max(128),
   proxyPort: z.number().int().min(1).max(65535),
   walPath: z.string().min(1).max(4096),

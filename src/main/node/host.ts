@@ -199,7 +199,7 @@ export class NodeHost {
       )
     }
     if (!cfg.fsync) {
-      this.writebackTimer = setInterval(() => this.writeback(), WRITEBACK_MS)
+      this.writebackTimer = setInterval(() => this.writeback(), cfg.writebackMs ?? WRITEBACK_MS)
     }
 
     this.peerServer = createServer((s) => this.onPeerConnection(s))

@@ -51,6 +51,8 @@ export interface ClusterOptions {
   params: unknown
   tickMs: number
   fsync: boolean
+  /** fsync off: how often each node syncs its WAL (absent: the host's default). */
+  writebackMs?: number
   secret: string
   proxyPort: number
   dataDir: string
@@ -196,6 +198,7 @@ export class Cluster {
       params: o.params,
       tickMs: o.tickMs,
       fsync: o.fsync,
+      ...(o.writebackMs !== undefined ? { writebackMs: o.writebackMs } : {}),
       secret: o.secret,
       proxyPort: o.proxyPort,
       walPath: this.walPath(idx),
