@@ -8,7 +8,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { LabService } from '../src/main/lab/service'
 import type { LabEvent, RunInfo } from '../src/shared/api'
 
@@ -56,6 +56,8 @@ try {
       finalMs: 1000,
     },
   }
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+  loopDelay.enable()
   const cpu0 = cpuSeconds()
   const t0 = performance.now()
   const run = await service.startRun({ spec })
@@ -68,6 +70,7 @@ try {
     })
   })
   const wallS = (performance.now() - t0) / 1000
+  loopDelay.disable()
   // Every process of the run has ended (the run-status event comes after teardown).
   const cpu1 = cpuSeconds()
   const cpuChildren = cpu1.children - cpu0.children
@@ -97,7 +100,10 @@ try {
     .prepare('SELECT kind, count(*) AS n FROM trace_events WHERE run_seq = ? GROUP BY kind')
     .all(seq)
   console.log(`  trace kinds ${JSON.stringify(kinds)}`)
-  console.log(`  ops ok ${end.summary?.ops.ok ?? 0} of ${end.summary?.ops.total ?? 0}`)
+  const lat = end.summary?.latencyMs
+  console.log(
+    `  ops ok ${end.summary?.ops.ok ?? 0} of ${end.summary?.ops.total ?? 0} (${Math.round((end.summary?.ops.ok ?? 0) / runS)}/s; latency p50 ${lat?.p50 ?? '-'} ms, p99 ${lat?.p99 ?? '-'} ms, max ${lat?.max ?? '-'} ms)`,
+  )
   console.log(`  node-to-node messages  ${sends.toLocaleString('en-US')} (send events recorded)`)
   console.log(
     `  messages / s of run    ${Math.round(sends / runS).toLocaleString('en-US')}  (target >= 20,000)`,
@@ -107,6 +113,9 @@ try {
   )
   console.log(
     `  messages / CPU-second  ${Math.round(sends / (cpuLab + cpuChildren)).toLocaleString('en-US')}  (x2 cores = what an idle 2-core machine could carry: ${Math.round((2 * sends) / (cpuLab + cpuChildren)).toLocaleString('en-US')}/s)`,
+  )
+  console.log(
+    `  lab event-loop delay   p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
   )
   console.log(`  trace rows recorded    ${all.toLocaleString('en-US')} in ${wallS.toFixed(1)} s wall`)
   console.log(`  load average at end: ${loadavg()[0].toFixed(2)}`)

@@ -19,6 +19,7 @@ import {
 } from '../../shared/wire'
 import { packBody, unpackBody } from '../node/codec'
 import { dialWithHello } from '../node/hello'
+import { corkForTurn } from '../node/turn-cork'
 import { asClientReply, MAX_CLIENT_BODY } from '../node/validate'
 
 export interface TransportHost {
@@ -45,7 +46,6 @@ interface Conn {
   waiting: Uint8Array[]
   /** Request ids written on this connection whose reply has not come yet. */
   inflight: Set<string>
-  corked: boolean
 }
 
 export class ClientTransport {
@@ -81,14 +81,7 @@ export class ClientTransport {
       conn.waiting.push(frame)
       return true
     }
-    if (!conn.corked) {
-      conn.corked = true
-      conn.sock.cork()
-      process.nextTick(() => {
-        conn.corked = false
-        conn.sock.uncork()
-      })
-    }
+    corkForTurn(conn.sock)
     conn.sock.write(frame)
     return true
   }
@@ -134,7 +127,7 @@ export class ClientTransport {
       onFrame: (buf, off, len) => this.onReplyFrame(c, buf, off, len),
       onFailed: (why) => this.host.log(`client: connection to n${idx + 1} closed: ${why}`),
     })
-    const c: Conn = { idx, port, sock, open: false, waiting: [], inflight: new Set(), corked: false }
+    const c: Conn = { idx, port, sock, open: false, waiting: [], inflight: new Set() }
     this.conns[idx] = c
     sock.on('close', () => this.onClosed(c))
     return c

@@ -122,6 +122,7 @@ export class ProxyServer {
 
   // Per-chunk write batching.
   private readonly corked: Socket[] = []
+  private uncorkScheduled = false
   private runBuf: Uint8Array | null = null
   private runStart = 0
   private runEnd = 0
@@ -222,6 +223,7 @@ export class ProxyServer {
   halt(): void {
     this.halted = true
     this.flushRun()
+    this.uncorkAll()
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.timerAt = Infinity
@@ -507,9 +509,21 @@ export class ProxyServer {
     this.runDst = -1
   }
 
-  /** End of one received chunk: write the pending run, uncork what was corked. */
+  /**
+   * End of one received chunk: write the pending run. What was corked is uncorked once per turn
+   * of the event loop (setImmediate), after every node's readable chunk in this turn was routed:
+   * under load, one write per destination per turn instead of one per chunk received.
+   */
   private endChunk(): void {
     this.flushRun()
+    if (this.corked.length > 0 && !this.uncorkScheduled) {
+      this.uncorkScheduled = true
+      setImmediate(this.uncorkAll)
+    }
+  }
+
+  private readonly uncorkAll = (): void => {
+    this.uncorkScheduled = false
     const c = this.corked
     for (let i = 0; i < c.length; i++) c[i].uncork()
     c.length = 0
@@ -545,9 +559,7 @@ export class ProxyServer {
       this.q.pop()
       this.deliverDelayed(top)
     }
-    const c = this.corked
-    for (let i = 0; i < c.length; i++) c[i].uncork()
-    c.length = 0
+    this.uncorkAll()
   }
 
   private deliverDelayed(d: Delayed): void {
