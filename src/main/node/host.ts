@@ -364,6 +364,8 @@ export class NodeHost {
         )
         return
       }
+      // The replies of one stdout chunk leave in one write.
+      corkForTurn(s)
       s.write(
         encodeFrame(
           { type: T_CLIENT_REP, src: this.cfg.idx, dst: NO_NODE, lc: 0, msgId: 0, vc: null },
