@@ -196,7 +196,9 @@ beforeAll(async () => {
   })
   await Promise.all(slowJobs)
   attacksEndUs = run.nowMs() * 1000
-  await sleep(1500)
+  // Long enough for 20 ops on a loaded machine (12 came in 1.5 s with the whole process suite
+  // and a soak running alongside).
+  await sleep(3000)
   run.stop()
   await run.whenDone()
   trace = run.trace()
