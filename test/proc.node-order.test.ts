@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { ClientReply } from '../src/core/protocols/types'
-import type { TraceEvent } from '../src/shared/trace'
+import { decodeTraceBatch } from '../src/main/node/trace-batch'
 import { NO_NODE, T_CLIENT_REQ, encodeFrame, frameHeaderLen } from '../src/shared/wire'
 import { packBody, unpackBody } from '../src/main/node/codec'
 import { dialWithHello } from '../src/main/node/hello'
@@ -125,7 +125,11 @@ describe('node program: event timestamps vs client replies', () => {
     expect(ok).toBeDefined()
 
     host.flush(1)
-    const events = fromNode.flatMap((m) => (m.type === 'tel' ? (m.events as TraceEvent[]) : []))
+    const events = fromNode.flatMap((m) => {
+      const evs = m.type === 'tel' ? decodeTraceBatch(m.batch) : []
+      if (typeof evs === 'string') throw new Error(evs)
+      return evs
+    })
     const apply = events.find((e) => e.kind === 'apply' && e.id === 'c1.1')
     expect(apply).toBeDefined()
     expect(replyWritesUs).toHaveLength(1)

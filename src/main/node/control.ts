@@ -4,7 +4,7 @@
 import { z } from 'zod'
 import { MAX_JUMP_TICKS } from '../../core/engine/fault-plan'
 import type { NodeStatus } from '../../core/protocols/types'
-import type { TraceEvent } from '../../shared/trace'
+import type { TraceBatch } from './trace-batch'
 import { MAX_VC } from '../../shared/wire'
 import { NodeIdSchema } from '../../shared/spec'
 import type { MaelstromMessage } from '../../core/maelstrom/types'
@@ -116,7 +116,8 @@ export type NodeToLab =
     }
   | {
       type: 'tel'
-      events: TraceEvent[]
+      /** The node's trace events since the previous report (trace-batch.ts). */
+      batch: TraceBatch
       /** Messages sent / delivered since the previous report. */
       sent: number
       delivered: number

@@ -76,6 +76,7 @@ import { dialWithHello, remoteName, serveWithHello } from './hello'
 import { asClientRequest, checkProtocolMessage, MAX_CLIENT_BODY } from './validate'
 import { Wal, WRITEBACK_MS } from './wal'
 import { ProgramProcess } from './program'
+import { encodeTraceBatch } from './trace-batch'
 
 /** Reply bytes waiting for a client that does not read them before its connection is closed. */
 export const MAX_CLIENT_BACKLOG = 16 * 1024 * 1024
@@ -635,7 +636,7 @@ export class NodeHost {
     try {
       this.send({
         type: 'tel',
-        events: this.events,
+        batch: encodeTraceBatch(this.events),
         sent: this.sent,
         delivered: this.delivered,
         rejected: this.rejected,

@@ -4,6 +4,7 @@
 import { LabToNodeSchema, type NodeToLab } from './control'
 import { NodeHost } from './host'
 import { watchParent } from './orphan'
+import { encodeTraceBatch } from './trace-batch'
 
 function send(m: NodeToLab): void {
   if (process.connected && process.send) process.send(m)
@@ -29,7 +30,7 @@ export function main(): void {
     const line = `${who}: ${why}`
     send({
       type: 'tel',
-      events: [],
+      batch: encodeTraceBatch([]),
       sent: 0,
       delivered: 0,
       rejected: 0,

@@ -9,6 +9,7 @@ import type { LabToNode, NodeToLab, RecoveryInfo } from '../../node/control'
 import type { ChildLedger } from './ledger'
 import { checkNodeStatus } from '../../node/validate'
 import { forkChild, resolveNodeEntry, type ChildEntry } from './spawn'
+import { decodeTraceBatch } from '../../node/trace-batch'
 
 export { resolveNodeEntry, resolveProxyEntry, resolveChildEntry, killAllChildren } from './spawn'
 export { ChildLedger, LEDGER_FILE } from './ledger'
@@ -102,10 +103,11 @@ const NODE_EVENT_KINDS = new Set(['state', 'log', 'apply', 'config', 'snapshot',
 
 /** Check a telemetry message from a node (a boundary like any other); null when malformed. */
 function asTelemetry(m: Obj): NodeTelemetry | string {
-  if (!Array.isArray(m.events)) return 'tel.events: not an array'
+  const events = decodeTraceBatch(m.batch)
+  if (typeof events === 'string') return `tel.batch: ${events}`
   if (!Array.isArray(m.errors)) return 'tel.errors: not an array'
-  for (let i = 0; i < m.events.length; i++) {
-    const e: unknown = m.events[i]
+  for (let i = 0; i < events.length; i++) {
+    const e: unknown = events[i]
     if (!isObj(e) || typeof e.kind !== 'string' || !NODE_EVENT_KINDS.has(e.kind) || typeof e.t !== 'number') {
       return `tel.events[${i}]: not a node trace event`
     }
@@ -117,7 +119,8 @@ function asTelemetry(m: Obj): NodeTelemetry | string {
     const bad = checkNodeStatus(m.status, 'tel.status')
     if (bad) return bad
   }
-  return m as unknown as NodeTelemetry
+  const { batch: _b, type: _t, ...rest } = m
+  return { ...(rest as unknown as Omit<NodeTelemetry, 'events'>), events }
 }
 
 export class Cluster {

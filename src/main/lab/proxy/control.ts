@@ -1,6 +1,6 @@
 // The proxy's rule model and its control channel (the fork IPC channel) with the lab.
 import { z } from 'zod'
-import type { TraceEvent } from '../../../shared/trace'
+import type { TraceBatch } from '../../node/trace-batch'
 import { MAX_VC } from '../../../shared/wire'
 
 import type { LinkRule } from '../../../core/engine/links'
@@ -94,7 +94,8 @@ export type ProxyToLab =
   | { type: 'listening'; port: number; pid: number }
   | {
       type: 'events'
-      events: TraceEvent[]
+      /** The send, drop and duplicate events since the previous report (trace-batch.ts). */
+      batch: TraceBatch
       /** Since the previous report. */
       dropped: number
       duplicated: number

@@ -4,6 +4,7 @@ import type { TraceEvent } from '../../../shared/trace'
 import type { ChildLedger } from '../cluster/ledger'
 import { forkChild, resolveProxyEntry, type ChildEntry } from '../cluster/spawn'
 import type { LabToProxy, LinkRule, LinkStats, ProxyToLab } from './control'
+import { decodeTraceBatch } from '../../node/trace-batch'
 
 export type { LinkRule, LinkStats } from './control'
 export { CLEAN_RULE, isClean } from './control'
@@ -97,13 +98,16 @@ export class ProxyController {
 
   private onMessage(m: ProxyToLab): void {
     switch (m.type) {
-      case 'events':
-        if (!Array.isArray(m.events) || !Array.isArray(m.errors)) {
-          this.opts.log('lab: malformed events message from the proxy ignored')
+      case 'events': {
+        const events = decodeTraceBatch(m.batch)
+        if (typeof events === 'string' || !Array.isArray(m.errors)) {
+          this.opts.log(
+            `lab: malformed events message from the proxy ignored (${typeof events === 'string' ? events : 'errors: not an array'})`,
+          )
           return
         }
         for (const e of m.errors) this.opts.log(String(e))
-        this.opts.onEvents(m.events, {
+        this.opts.onEvents(events, {
           dropped: Number(m.dropped) || 0,
           duplicated: Number(m.duplicated) || 0,
           forwarded: Number(m.forwarded) || 0,
@@ -111,6 +115,7 @@ export class ProxyController {
           rejected: Number(m.rejected) || 0,
         })
         return
+      }
       case 'stats': {
         const w = this.statsWaiters.get(m.seq)
         if (w) {

@@ -2,6 +2,7 @@
 // It is also the reaper: if the lab goes away, it SIGKILLs the node pids the lab told it
 // about (a node stopped with SIGSTOP cannot notice on its own), then exits.
 import { watchParent } from '../../node/orphan'
+import { encodeTraceBatch } from '../../node/trace-batch'
 import { LabToProxySchema, type ProxyToLab } from './control'
 import { ProxyServer } from './server'
 
@@ -32,7 +33,7 @@ function main(): void {
     process.stderr.write(`proxy: bad control message ignored: ${why}\n`)
     send({
       type: 'events',
-      events: [],
+      batch: encodeTraceBatch([]),
       dropped: 0,
       duplicated: 0,
       forwarded: 0,

@@ -28,6 +28,7 @@ import { PROGRAM_KIND } from '../../../shared/spec'
 import { EventQueue } from '../../../core/sim/heap'
 import { createRng, type Rng } from '../../../core/rng'
 import type { DropReason, TraceEvent } from '../../../shared/trace'
+import { encodeTraceBatch } from '../../node/trace-batch'
 import {
   MAX_BODY,
   MAX_PROTOCOL_TYPE,
@@ -266,7 +267,7 @@ export class ProxyServer {
     try {
       this.send({
         type: 'events',
-        events: this.events,
+        batch: encodeTraceBatch(this.events),
         dropped: this.dDropped,
         duplicated: this.dDuplicated,
         forwarded: this.dForwarded,
