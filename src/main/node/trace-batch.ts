@@ -182,34 +182,20 @@ export function decodeTraceBatch(raw: unknown): TraceEvent[] | string {
     }
     const vc = vcAll.slice(v, v + vcLen[j])
     v += vcLen[j]
-    if (k === SEND) {
-      const e: SendEvent = {
-        kind: 'send',
-        t: b.t[j],
-        node: names[ends[3 * j]],
-        lc: b.lc[j],
-        msgId: b.msgId[j],
-        from: names[ends[3 * j + 1]],
-        to: names[ends[3 * j + 2]],
-        type: names[types[j]],
-        vc,
-        summary: b.summaries[s++],
-      }
-      out[i] = e
-    } else {
-      const e: DeliverEvent = {
-        kind: 'deliver',
-        t: b.t[j],
-        node: names[ends[3 * j]],
-        lc: b.lc[j],
-        msgId: b.msgId[j],
-        from: names[ends[3 * j + 1]],
-        to: names[ends[3 * j + 2]],
-        type: names[types[j]],
-        vc,
-      }
-      out[i] = e
-    }
+    // One literal for both kinds (fields in the order the encoder saw them); a send's summary last.
+    const e = {
+      kind: k === SEND ? 'send' : 'deliver',
+      t: b.t[j],
+      node: names[ends[3 * j]],
+      lc: b.lc[j],
+      msgId: b.msgId[j],
+      from: names[ends[3 * j + 1]],
+      to: names[ends[3 * j + 2]],
+      type: names[types[j]],
+      vc,
+    } as DeliverEvent | SendEvent
+    if (e.kind === 'send') e.summary = b.summaries[s++]
+    out[i] = e
     j++
   }
   return out
