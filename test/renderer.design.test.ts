@@ -112,8 +112,12 @@ describe('algorithm params (generic)', () => {
         const v = defaults[c.key]
         if (v === undefined) {
           expect(['number', 'select'], `${kind}.${c.key}`).toContain(c.control)
+          // An optional field says what leaving it empty means, and emptying it removes the key.
+          expect(c.optional, `${kind}.${c.key} optional`).toBe(true)
+          expect(c.placeholder, `${kind}.${c.key} placeholder`).not.toBe('')
           continue
         }
+        expect(c.optional, `${kind}.${c.key} optional`).toBe(false)
         const expected = Array.isArray(v)
           ? 'range'
           : typeof v === 'boolean'

@@ -22,7 +22,7 @@ const POLL = { timeout: 10_000 }
 
 interface SpecJson {
   durationMs: number
-  cluster: { nodes: number }
+  cluster: { nodes: number; fsync?: boolean; writebackMs?: number }
   algorithm: { kind: string; params: Record<string, unknown> }
   faults: Array<Record<string, unknown>>
 }
@@ -87,6 +87,37 @@ describe('design screen: fault timeline, presets, params', () => {
     expect(await page.getByTestId('field-cluster.fsync').textContent()).toContain(
       'fsync the write-ahead log before sending',
     )
+    // The writeback interval only means something with fsync off: it shows once fsync is off.
+    expect(await page.getByTestId('field-cluster.writebackMs').count()).toBe(0)
+    await page.getByTestId('input-cluster.fsync').click()
+    await page.getByTestId('field-cluster.writebackMs').waitFor()
+    expect(await page.getByTestId('field-cluster.writebackMs').textContent()).toContain(
+      "like the kernel's writeback",
+    )
+    await page.getByTestId('input-cluster.writebackMs').fill('5000')
+    await page.getByTestId('input-cluster.writebackMs').press('Tab')
+    await expect
+      .poll(async () => (await specJson()).cluster, POLL)
+      .toMatchObject({ fsync: false, writebackMs: 5000 })
+    await screenshotThemes(page, 'design-writeback')
+    await page.getByTestId('input-cluster.writebackMs').fill('')
+    await page.getByTestId('input-cluster.writebackMs').press('Tab')
+    await page.getByTestId('input-cluster.fsync').click()
+    await expect.poll(async () => (await specJson()).cluster, POLL).not.toHaveProperty('writebackMs')
+    await page.getByTestId('field-cluster.writebackMs').waitFor({ state: 'detached' })
+
+    // An optional algorithm parameter says what leaving it empty means, and emptying it removes it.
+    const snap = page.getByTestId('input-algorithm.params.snapshotEveryEntries')
+    expect(await snap.getAttribute('placeholder')).toBe('0 (never)')
+    await snap.fill('500')
+    await snap.press('Tab')
+    await expect.poll(async () => (await specJson()).algorithm.params.snapshotEveryEntries, POLL).toBe(500)
+    await snap.fill('')
+    await snap.press('Tab')
+    await expect
+      .poll(async () => 'snapshotEveryEntries' in (await specJson()).algorithm.params, POLL)
+      .toBe(false)
+    expect(await page.getByTestId('error-algorithm.params.snapshotEveryEntries').count()).toBe(0)
 
     await page.getByTestId('input-durationMs').fill('10000')
     await page.getByTestId('input-durationMs').press('Tab')

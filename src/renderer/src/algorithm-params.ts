@@ -25,6 +25,10 @@ export interface ParamControl {
   options: { label: string; value: string }[]
   /** Integer-only numbers step by 1, others by 0.1. */
   step: number
+  /** Optional in the schema (no default filled in): emptying the field removes the key. */
+  optional: boolean
+  /** What an empty optional field means (its placeholder). */
+  placeholder: string
 }
 
 export function isAlgorithm(kind: unknown): kind is AlgorithmKind {
@@ -99,6 +103,8 @@ export function paramControls(kind: AlgorithmKind): ParamControl[] {
     label: info[key]?.label ?? key,
     help: info[key]?.help ?? '',
     unit: info[key]?.unit ?? '',
+    optional: shape[key] instanceof z.ZodOptional,
+    placeholder: info[key]?.absent ?? '',
     ...controlFor(shape[key], defaults[key]),
   }))
 }

@@ -10,6 +10,8 @@ export interface ParamHelp {
   help: string
   /** Unit shown after the value (e.g. 'ticks'). */
   unit?: string
+  /** An optional parameter (no default filled in): what leaving it out means, shown in the empty field. */
+  absent?: string
 }
 
 /** A figure of a node in the algorithm's words: its name and a short form for tight labels. */

@@ -58,6 +58,7 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
       label: 'Checkpoint every',
       unit: 'slots',
       help: 'Trims the decided slots behind a checkpoint of the key-value state so long runs stay in bounded memory; a lagging node gets the checkpoint (0 = never).',
+      absent: '0 (never)',
     },
   },
   vocabulary: {

@@ -80,21 +80,25 @@ export const RAFT_INFO: AlgorithmInfo = {
     membership: {
       label: 'Membership changes',
       help: 'single-server adds or removes one voter at a time; joint moves through C_old,new, where every decision needs a majority of both.',
+      absent: RAFT_DEFAULTS.membership,
     },
     snapshotEveryEntries: {
       label: 'Snapshot every',
       unit: 'entries',
       help: 'Compacts the log behind a snapshot of the key-value state so long runs stay in bounded memory; followers too far behind get the snapshot (0 = never).',
+      absent: `${RAFT_DEFAULTS.snapshotEveryEntries} (never)`,
     },
     snapshotChunkBytes: {
       label: 'Snapshot chunk',
       unit: 'bytes',
       help: 'InstallSnapshot sends the snapshot in pieces of this size, one at a time; smaller pieces share the link better.',
+      absent: String(RAFT_DEFAULTS.snapshotChunkBytes),
     },
     transferTimeoutTicks: {
       label: 'Transfer timeout',
       unit: 'ticks',
       help: 'A leadership transfer whose target does not catch up and win within this long is abandoned and the leader serves again (0 = one election timeout).',
+      absent: `${RAFT_DEFAULTS.transferTimeoutTicks} (one election timeout)`,
     },
   },
   vocabulary: {
