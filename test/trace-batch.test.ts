@@ -85,6 +85,24 @@ describe('trace batches over IPC', () => {
     expect(decodeTraceBatch(overIpc(encodeTraceBatch(rest)))).toEqual(rest)
   })
 
+  it('carry events past a full name table as themselves (a foreign program may invent any types)', () => {
+    const many: TraceEvent[] = Array.from({ length: 70_000 }, (_, i) => ({
+      kind: 'send',
+      t: i,
+      node: 'n1',
+      lc: i,
+      msgId: i,
+      from: 'n1',
+      to: 'n2',
+      type: `type-${i}`,
+      vc: [i, 0],
+      summary: '',
+    }))
+    const b = encodeTraceBatch(many)
+    expect(b.rest.length).toBeGreaterThan(0)
+    expect(decodeTraceBatch(overIpc(b))).toEqual(many)
+  })
+
   it('refuse a malformed batch, naming what is wrong', () => {
     const good = (): TraceBatch => encodeTraceBatch(events)
     const cases: Array<[string, (b: TraceBatch) => unknown, string]> = [
