@@ -123,6 +123,7 @@ try {
   const t0 = performance.now()
   let last: RunInfo | null = null
   let tMs = 0
+  let runId: string | null = null
   const sample = (): void => {
     const m = process.memoryUsage()
     const lab = m.rss / MB
@@ -146,10 +147,12 @@ try {
         `lab rss ${lab.toFixed(0).padStart(4)} MB heap ${(m.heapUsed / MB).toFixed(0).padStart(4)}/${(m.heapTotal / MB).toFixed(0)} MB ext ${((m.external + m.arrayBuffers) / MB).toFixed(0)} MB` +
         (nodeRss.length ? `  nodes rss ${nodeRss.map((r) => r.toFixed(0)).join(' ')} MB` : '') +
         (others.length ? `  (${others.join(', ')} MB)` : '') +
-        `  db ${(db / MB).toFixed(0)} MB`,
+        `  db ${(db / MB).toFixed(0)} MB` +
+        (runId !== null ? `  recorder backlog ${service.recorderBacklog(runId) ?? '-'}` : ''),
     )
   }
   const run = await service.startRun({ spec, speed: 'max' })
+  runId = run.runId
   const timer = setInterval(sample, everyS * 1000)
   last = await new Promise<RunInfo>((res) => {
     const off = service.on((e: LabEvent) => {

@@ -734,6 +734,11 @@ export class LabService implements LabBackend {
     return this.snapshot(rec)
   }
 
+  /** Trace events a live run has queued for its recorder (figures for benchmarks), or null. */
+  recorderBacklog(runId: RunId): number | null {
+    return this.live.get(runId)?.recorder.backlog ?? null
+  }
+
   async getRun(arg: { runId: RunId }): Promise<RunInfo> {
     return this.lookup(arg.runId)
   }
