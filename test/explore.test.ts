@@ -3,6 +3,7 @@
 // is a well-formed trace that records as a run Replay can open.
 import { describe, expect, it } from 'vitest'
 import {
+  budgetsOf,
   cloneState,
   digest,
   enabledActions,
@@ -63,7 +64,7 @@ function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
   const cfg = stepConfig(o)
   const st = new Stepper(cfg)
   const inv = new Invariants(o.linearizability)
-  const budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine: 0 }
+  const budgets = { ...budgetsOf(o, cfg), byzantine: 0 }
   const clients = o.ops.map((op) => op.client)
   let level: World[] = [st.initial()]
   for (let d = 1; d <= depth; d++) {
@@ -344,7 +345,7 @@ describe('explore: state encoding and copies', () => {
       const acts: Action[] = enabledActions(
         w0,
         o.spec.cluster.nodes,
-        { crashes: 0, drops: 0, attempts: 2, byzantine: 0 },
+        { crashes: 0, drops: 0, attempts: 2, byzantine: 0, admin: 0, clusterOps: [] },
         [1],
       )
       for (const a of acts) st.apply(w0, a)
