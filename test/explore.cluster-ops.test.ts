@@ -14,41 +14,19 @@ import {
 import { describeAction } from '../src/core/explore/actions'
 import { parseOps } from '../src/core/explore/options'
 import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
-import { algorithmModule } from '../src/core/protocols/registry'
 import { recordTrace } from '../src/main/lab/record-trace'
 import { LabStore } from '../src/main/store'
-import { ExperimentSpecSchema } from '../src/shared/spec'
+import { mutant, options, type OptionsOver } from './explore.helpers'
 
-type Over = Partial<ExploreOptions> & { params?: object; nodes?: number; maxNodes?: number }
-
-function raft(over: Over = {}): ExploreOptions {
-  const { params, nodes, maxNodes, ...rest } = over
-  return {
-    spec: ExperimentSpecSchema.parse({
-      name: 'explore-raft',
-      algorithm: { kind: 'raft', params: { preVote: false, ...params } },
-      cluster: { nodes: nodes ?? 3, ...(maxNodes !== undefined ? { maxNodes } : {}) },
-      seed: 1,
-    }),
-    depth: 6,
-    maxStates: 1_000_000,
-    strategy: 'bfs',
-    crashes: 0,
-    drops: 0,
-    admin: 0,
-    ops: [],
-    attempts: 2,
-    time: 'timeout',
-    rng: 'fixed',
-    linearizability: true,
-    ...rest,
-  }
+/** Raft without pre-vote (elections in fewer steps), its params added to that. */
+function raft(over: OptionsOver = {}): ExploreOptions {
+  return options('raft', { ...over, params: { preVote: false, ...over.params } })
 }
 
-const mutant = (name: string): ExploreOptions['factory'] => algorithmModule('raft').mutant([name])
+const raftMutant = (name: string): ExploreOptions['factory'] => mutant('raft', name)
 
 /** Each mutant, the bound that finds it, and the check that sees it. */
-const CASES: Array<{ name: string; o: Over; check: string }> = [
+const CASES: Array<{ name: string; o: OptionsOver; check: string }> = [
   // A new leader changes the configuration before committing its no-op (the 2015 bug): 4 steps.
   { name: 'changeBeforeTermCommit', o: { depth: 4, admin: 1 }, check: 'Configuration Changes' },
   // Two changes in a row, the second before the first is committed: 7 steps.
@@ -77,7 +55,7 @@ const CASES: Array<{ name: string; o: Over; check: string }> = [
 describe('explore: cluster operations and snapshots (Raft thesis chapters 4 and 5)', () => {
   for (const c of CASES) {
     it(`finds raft ${c.name}; the correct Raft has no violation within the same bound`, () => {
-      const o = raft({ ...c.o, factory: mutant(c.name) })
+      const o = raft({ ...c.o, factory: raftMutant(c.name) })
       const r = explore(o)
       expect(r.stop).toBe('violation')
       const ce = r.counterexample
@@ -88,11 +66,11 @@ describe('explore: cluster operations and snapshots (Raft thesis chapters 4 and 
       expect(ok.counterexample).toBeNull()
       expect(ok.stop).toBe(o.strategy === 'bfs' ? 'exhausted' : 'max-states')
       if (o.strategy === 'bfs') expect(ok.depth).toBe(o.depth)
-    }, 60_000)
+    }, 240_000)
   }
 
   it('the shortest path to the 2015 bug: elect n1, then ask it to change the configuration', () => {
-    const r = explore(raft({ factory: mutant('changeBeforeTermCommit'), depth: 4, admin: 1 }))
+    const r = explore(raft({ factory: raftMutant('changeBeforeTermCommit'), depth: 4, admin: 1 }))
     expect(r.counterexample?.steps.map((s) => s.text)).toEqual([
       'timer of n1 fires',
       'deliver n1 -> n2 RequestVote: RV t1 last=0/0',
@@ -135,7 +113,7 @@ describe('explore: cluster operations and snapshots (Raft thesis chapters 4 and 
   })
 
   it('a counterexample with cluster operations records as a run that Replay reads back', () => {
-    const o = raft({ factory: mutant('concurrentConfigChanges'), depth: 7, admin: 2 })
+    const o = raft({ factory: raftMutant('concurrentConfigChanges'), depth: 7, admin: 2 })
     const ce = explore(o).counterexample
     if (!ce) throw new Error('no counterexample')
     const faults = ce.trace.filter((e) => e.kind === 'fault')

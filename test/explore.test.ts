@@ -21,39 +21,9 @@ import {
 import { Invariants } from '../src/core/explore/invariants'
 import { parseOps } from '../src/core/explore/options'
 import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
-import { algorithmModule } from '../src/core/protocols/registry'
 import { recordTrace } from '../src/main/lab/record-trace'
 import { LabStore } from '../src/main/store'
-import { ExperimentSpecSchema } from '../src/shared/spec'
-
-function options(
-  kind: string,
-  over: Partial<ExploreOptions> & { params?: object; nodes?: number } = {},
-): ExploreOptions {
-  const { params, nodes, ...rest } = over
-  return {
-    spec: ExperimentSpecSchema.parse({
-      name: `explore-${kind}`,
-      algorithm: { kind, params: params ?? {} },
-      cluster: { nodes: nodes ?? 3 },
-    }),
-    depth: 6,
-    maxStates: 1_000_000,
-    strategy: 'bfs',
-    crashes: 0,
-    drops: 0,
-    ops: [],
-    attempts: 2,
-    time: 'timeout',
-    rng: 'fixed',
-    linearizability: true,
-    ...rest,
-  }
-}
-
-function mutant(kind: string, name: string): ExploreOptions['factory'] {
-  return algorithmModule(kind).mutant([name])
-}
+import { mutant, options } from './explore.helpers'
 
 /**
  * The length of the shortest violating path, by a search that shares nothing with the
