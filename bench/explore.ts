@@ -30,11 +30,15 @@ interface Case {
   kind: string
   mutant: string | null
   nodes: number
+  /** Nodes that may exist (cluster.maxNodes): those past `nodes` wait outside until added. */
+  maxNodes?: number
   params: Record<string, unknown>
   ops: string
   crashes: number
   drops: number
   byzantine?: number
+  /** Most cluster operations (membership changes, leadership transfers) asked of the leader. */
+  admin?: number
   strategy: ExploreOptions['strategy']
   depth: number
   maxStates?: number
@@ -70,6 +74,20 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   },
   'raft/forgetPersistVote': { strategy: 'bfs', depth: 8 },
   'raft/noTruncateOnConflict': { strategy: 'random', depth: 20 },
+  // Chapter 4's mutants need cluster operations asked of the leader (no crashes needed).
+  'raft/changeBeforeTermCommit': { strategy: 'bfs', depth: 4, crashes: 0, admin: 1 },
+  'raft/concurrentConfigChanges': { strategy: 'bfs', depth: 7, crashes: 0, admin: 2 },
+  // Voters n1, n2 and a spare n3 to add as a learner (whose vote then counts).
+  'raft/learnerCountsAsVoter': { strategy: 'random', depth: 14, crashes: 0, admin: 1, nodes: 2, maxNodes: 3 },
+  // A snapshot after every applied entry and one client write: a stale InstallSnapshot
+  // delivered after a newer one (13 steps; depth-first reaches them, random walks rarely).
+  'raft/installStaleSnapshot': {
+    strategy: 'dfs',
+    depth: 15,
+    crashes: 0,
+    ops: 'put',
+    params: { preVote: false, snapshotEveryEntries: 1 },
+  },
   // One tick per timer step: the restart must land between a promise and the accept it breaks.
   'paxos/forgetPromiseOnRestart': { strategy: 'random', depth: 16, time: 'tick' },
   'paxos/forgetAcceptedOnRestart': { strategy: 'random', depth: 24 },
@@ -77,7 +95,8 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   'paxos/acceptLowerBallot': { strategy: 'random', depth: 24 },
   'multipaxos/skipReproposal': { strategy: 'random', depth: 30 },
   'multipaxos/decideOnMinority': { strategy: 'random', depth: 30 },
-  'multipaxos/learnAnyBallot': { strategy: 'random', depth: 30 },
+  // Shorter walks: at depth 30 the 120 s budget ran out on a loaded machine (575,947 states).
+  'multipaxos/learnAnyBallot': { strategy: 'random', depth: 20 },
   'pbft/weakPrepare': { strategy: 'random', depth: 60 },
   'pbft/executeOutOfOrder': { strategy: 'random', depth: 40, time: 'tick', byzantine: 0, params: {} },
   'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
@@ -95,12 +114,37 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
 /** The correct algorithms: exhaustive BFS to a depth, then random walks with the mutants' bound. */
 const CORRECT_DEPTH: Record<string, number> = { raft: 7, paxos: 7, multipaxos: 7, pbft: 5, quorum: 6 }
 
+/** More searches of a correct algorithm: the bounds some mutants need (cluster operations, snapshots). */
+const CORRECT_EXTRA: Record<string, Array<Partial<Case> & Pick<Case, 'strategy' | 'depth'>>> = {
+  raft: [
+    { strategy: 'bfs', depth: 7, crashes: 0, admin: 2 },
+    { strategy: 'random', depth: 14, crashes: 0, admin: 1, nodes: 2, maxNodes: 3, maxStates: 1_000_000 },
+    {
+      strategy: 'dfs',
+      depth: 15,
+      crashes: 0,
+      ops: 'put',
+      params: { preVote: false, snapshotEveryEntries: 1 },
+      maxStates: 300_000,
+    },
+    {
+      strategy: 'random',
+      depth: 25,
+      crashes: 1,
+      admin: 2,
+      ops: 'put',
+      params: { preVote: false, snapshotEveryEntries: 1 },
+      maxStates: 1_000_000,
+    },
+  ],
+}
+
 function options(c: Case): ExploreOptions {
   return {
     spec: ExperimentSpecSchema.parse({
       name: `bench-explore-${c.kind}`,
       algorithm: { kind: c.kind, params: c.params },
-      cluster: { nodes: c.nodes },
+      cluster: { nodes: c.nodes, ...(c.maxNodes !== undefined ? { maxNodes: c.maxNodes } : {}) },
       seed: 1,
     }),
     ...(c.mutant !== null ? { factory: algorithmModule(c.kind).mutant([c.mutant]) } : {}),
@@ -110,6 +154,7 @@ function options(c: Case): ExploreOptions {
     crashes: c.crashes,
     drops: c.drops,
     byzantine: c.byzantine ?? 0,
+    admin: c.admin ?? 0,
     ops: parseOps(c.ops),
     attempts: 2,
     time: c.time ?? 'timeout',
@@ -121,6 +166,13 @@ function options(c: Case): ExploreOptions {
 }
 
 const fmt = (n: number): string => n.toLocaleString('en-US')
+
+/** The params a case sets beyond its algorithm's BASE ones (a mutant that needs them). */
+function paramText(c: Case): string {
+  const base = BASE[c.kind].params
+  const extra = Object.entries(c.params).filter(([k, v]) => base[k] !== v)
+  return extra.length === 0 ? '' : ` ${extra.map(([k, v]) => `${k}=${String(v)}`).join(' ')}`
+}
 
 function row(c: Case, r: ExploreResult, wallS: number): string[] {
   const ce = r.counterexample
@@ -138,7 +190,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
   return [
     c.kind,
     c.mutant ?? '(correct)',
-    `${c.strategy} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''} ops ${c.ops}${c.time === 'tick' ? ' time tick' : ''}`,
+    `${c.strategy}${c.maxNodes !== undefined ? ` ${c.nodes}+${c.maxNodes - c.nodes} nodes` : ''} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''}${c.admin ? ` a<=${c.admin}` : ''} ops ${c.ops}${paramText(c)}${c.time === 'tick' ? ' time tick' : ''}`,
     found,
     steps,
     ce ? ce.violations.map((v) => v.name).join('; ') : '',
@@ -152,7 +204,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
 const HEAD = [
   'algorithm',
   'mutant',
-  'search (depth, crashes, losses, Byzantine, ops)',
+  'search (depth, crashes, losses, Byzantine, cluster ops, client ops, params)',
   'found',
   'steps',
   'violation',
@@ -186,6 +238,7 @@ for (const m of ALGORITHM_MODULES) {
   if (!mutantsOnly) {
     cases.push({ ...base, mutant: null, strategy: 'bfs', depth: CORRECT_DEPTH[m.kind] })
     cases.push({ ...base, mutant: null, strategy: 'random', depth: 30, maxStates: 1_000_000 })
+    for (const over of CORRECT_EXTRA[m.kind] ?? []) cases.push({ ...base, ...over, mutant: null })
   }
 }
 

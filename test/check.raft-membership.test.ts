@@ -72,6 +72,22 @@ describe('Raft checks per configuration (thesis chapter 4)', () => {
     expect(r.details[0]).toContain('before committing an entry of its own term')
   })
 
+  it("judges a leader's first configuration change in a run that started with every node a voter (no config events before)", () => {
+    const t = new Trace()
+    t.state('n2', 'follower', 1).state('n3', 'follower', 1).state('n1', 'leader', 1)
+    // n1 has committed nothing of term 1 when it appends its first configuration.
+    t.append('n1', 1, '1:noop').append('n1', 2, '1:config').config('n1', 2, ['n2', 'n3'])
+    const r = result(check(t), MEMBERSHIP_CHECK_NAMES.configChanges)
+    expect(r.ok).toBe(false)
+    expect(r.details[0]).toContain('before committing an entry of its own term')
+    // The same change once its no-op is committed is fine.
+    const ok = new Trace()
+    ok.state('n2', 'follower', 1).state('n3', 'follower', 1).state('n1', 'leader', 1)
+    ok.append('n1', 1, '1:noop').append('n2', 1, '1:noop').commitAt('n1', 1).state('n1', 'leader', 1)
+    ok.append('n1', 2, '1:config').config('n1', 2, ['n2', 'n3'])
+    expect(check(ok).every((x) => x.ok)).toBe(true)
+  })
+
   it('rejects two voters changed at once outside joint consensus, and accepts the same change made jointly', () => {
     const bad = base()
     bad.append('n1', 2, '1:config').config('n1', 2, ['n1', 'n2', 'n4'], [])

@@ -90,6 +90,30 @@ describe('quorum-lab explore', () => {
     expect(bfs.stdout).toContain('violation after 3 steps')
   }, 120_000)
 
+  it('--admin asks cluster operations of the leader: the 2015 single-server bug in 4 steps', async () => {
+    const r = await run([
+      'explore',
+      'examples/explore-raft-3.json',
+      '--mutant',
+      'changeBeforeTermCommit',
+      '--admin',
+      '1',
+      '--crashes',
+      '0',
+      '--ops',
+      'none',
+      '--depth',
+      '4',
+      '--no-record',
+    ])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('cluster ops <= 1')
+    expect(r.stdout).toContain('violation after 4 steps')
+    expect(r.stdout).toContain('4. ask leader n1: remove n1')
+    expect(r.stdout).toContain('Configuration Changes: 1 violation')
+  }, 120_000)
+
   it('cut short by --seconds: exit 3', async () => {
     const r = await run([
       'explore',
@@ -110,6 +134,11 @@ describe('quorum-lab explore', () => {
     [['--mutant', 'nope'], '--mutant: quorum has no mutant "nope" (known: ackBeforeQuorum, lwwArrivalOrder'],
     [['--ops', 'put,frob'], '--ops: op 2 ("frob"): must start with get, put or cas'],
     [['--seconds', '-1'], '--seconds: must be a number of seconds'],
+    [
+      ['--admin', '1'],
+      '--admin: quorum has no cluster operations (membership changes, leadership transfer) to explore',
+    ],
+    [['--admin', '-1'], '--admin: must be an integer from 0 to 100'],
   ])(
     'bad option %j: exit 2 naming it',
     async (args, message) => {

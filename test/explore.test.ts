@@ -3,6 +3,7 @@
 // is a well-formed trace that records as a run Replay can open.
 import { describe, expect, it } from 'vitest'
 import {
+  budgetsOf,
   cloneState,
   digest,
   enabledActions,
@@ -20,39 +21,9 @@ import {
 import { Invariants } from '../src/core/explore/invariants'
 import { parseOps } from '../src/core/explore/options'
 import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
-import { algorithmModule } from '../src/core/protocols/registry'
 import { recordTrace } from '../src/main/lab/record-trace'
 import { LabStore } from '../src/main/store'
-import { ExperimentSpecSchema } from '../src/shared/spec'
-
-function options(
-  kind: string,
-  over: Partial<ExploreOptions> & { params?: object; nodes?: number } = {},
-): ExploreOptions {
-  const { params, nodes, ...rest } = over
-  return {
-    spec: ExperimentSpecSchema.parse({
-      name: `explore-${kind}`,
-      algorithm: { kind, params: params ?? {} },
-      cluster: { nodes: nodes ?? 3 },
-    }),
-    depth: 6,
-    maxStates: 1_000_000,
-    strategy: 'bfs',
-    crashes: 0,
-    drops: 0,
-    ops: [],
-    attempts: 2,
-    time: 'timeout',
-    rng: 'fixed',
-    linearizability: true,
-    ...rest,
-  }
-}
-
-function mutant(kind: string, name: string): ExploreOptions['factory'] {
-  return algorithmModule(kind).mutant([name])
-}
+import { mutant, options } from './explore.helpers'
 
 /**
  * The length of the shortest violating path, by a search that shares nothing with the
@@ -63,7 +34,7 @@ function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
   const cfg = stepConfig(o)
   const st = new Stepper(cfg)
   const inv = new Invariants(o.linearizability)
-  const budgets = { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine: 0 }
+  const budgets = { ...budgetsOf(o, cfg), byzantine: 0 }
   const clients = o.ops.map((op) => op.client)
   let level: World[] = [st.initial()]
   for (let d = 1; d <= depth; d++) {
@@ -344,7 +315,7 @@ describe('explore: state encoding and copies', () => {
       const acts: Action[] = enabledActions(
         w0,
         o.spec.cluster.nodes,
-        { crashes: 0, drops: 0, attempts: 2, byzantine: 0 },
+        { crashes: 0, drops: 0, attempts: 2, byzantine: 0, admin: 0, clusterOps: [] },
         [1],
       )
       for (const a of acts) st.apply(w0, a)

@@ -65,8 +65,28 @@ describe('explorations from the app', () => {
     e = await refusal(dispatch('startExplore', { spec: {}, ops: 'put,jump' }))
     expect(e.fields?.[0].path).toBe('ops')
     expect(e.fields?.[0].message).toContain('must start with get, put or cas')
+    e = await refusal(dispatch('startExplore', { spec: { algorithm: { kind: 'paxos' } }, admin: 1 }))
+    expect(e.fields).toEqual([{ path: 'admin', message: 'paxos has no cluster operations to explore' }])
+    e = await refusal(dispatch('startExplore', { spec: {}, admin: 11 }))
+    expect(e.fields?.[0].path).toBe('admin')
     expect(await s.listCampaigns()).toEqual([])
   })
+
+  it('asks cluster operations of the leader when given an admin budget (Raft membership mutants)', async () => {
+    const { service: s } = lab()
+    const started = await s.startExplore({
+      spec: { name: 'r3', algorithm: { kind: 'raft', params: { preVote: false } }, cluster: { nodes: 3 } },
+      mutants: ['changeBeforeTermCommit'],
+      strategy: 'bfs',
+      depth: 4,
+      ops: 'none',
+      crashes: 0,
+      admin: 1,
+    })
+    const c = await ended<ExploreCampaign>(s, started.campaignId)
+    expect(c.stop).toBe('violation')
+    expect(c.counterexample?.steps.at(-1)).toBe('ask leader n1: remove n1')
+  }, 60_000)
 
   it('finds a mutant, records the counterexample as a run, while the event loop keeps turning', async () => {
     const { service: s, events } = lab()

@@ -98,6 +98,7 @@ describe('the Explore screen', () => {
         maxStates: '2,000,000',
         seconds: 'soon',
         crashes: '1.5',
+        admin: '11',
         ops: ' ',
         mutants: ['ackBeforeQuorum'],
       },
@@ -111,11 +112,15 @@ describe('the Explore screen', () => {
       'maxStates',
       'seconds',
       'crashes',
+      'admin',
       'mutants[0]',
       'ops',
     ])
     expect(bad.errors[0].message).toBe('must be a whole number between 1 and 1,000 steps')
     expect(bad.errors[1].message).toBe('must be a whole number between 1 and 1,000,000 states')
+    // A cluster-operation budget goes with the request when there is one.
+    const withAdmin = exploreRequest({ ...f, admin: '2' }, o, null)
+    expect(withAdmin.ok && withAdmin.request.admin).toBe(2)
     // The designer's spec with problems is no spec at all.
     const none = exploreRequest({ ...f, source: 'design', mutants: [] }, o, null)
     expect(none.ok ? [] : none.errors).toEqual([

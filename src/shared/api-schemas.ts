@@ -122,6 +122,7 @@ export const LabArgSchemas = {
     seconds: between(EXPLORE_LIMITS.seconds[0], EXPLORE_LIMITS.seconds[1], 'seconds').optional(),
     crashes: bounded(EXPLORE_LIMITS.crashes).optional(),
     drops: bounded(EXPLORE_LIMITS.drops).optional(),
+    admin: bounded(EXPLORE_LIMITS.admin).optional(),
     ops: z.string().max(400).optional(),
   }),
   /** A fuzz campaign over worker threads (algorithm and mutants checked by the service). */

@@ -461,6 +461,8 @@ export interface ExploreRequest {
   /** Most crashes / lost messages on a path. */
   crashes?: number
   drops?: number
+  /** Most cluster operations (membership changes, leadership transfers) on a path (algorithms that have them). */
+  admin?: number
   /** Client ops in their short form (`put,get`, `none`), as `quorum-lab explore --ops`. */
   ops?: string
 }

@@ -9,6 +9,7 @@ export const EXPLORE_LIMITS = {
   seconds: [1, 3600],
   crashes: [0, 10],
   drops: [0, 10],
+  admin: [0, 10],
 } as const satisfies Record<string, readonly [number, number]>
 
 export const EXPLORE_UI_DEFAULTS = {

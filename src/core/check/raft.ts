@@ -548,10 +548,11 @@ export class RaftTraceChecker implements TraceChecker {
     n.config = cfg
     n.configIndex = e.index
     // A leader never truncates nor installs a snapshot: a newer configuration on a leader is
-    // one it appended itself.
-    if (!this.raftChecks || prev === null || n.role !== 'leader' || e.index <= prevIndex) return
+    // one it appended itself. Its first one (prev null: the run started with every node a
+    // voter, which no event shows) is judged for timing too; only its shape needs the previous.
+    if (!this.raftChecks || n.role !== 'leader' || e.index <= prevIndex) return
     const what = `${n.id} (leader of term ${n.term}) appended configuration ${fmtConfig(cfg)} at index ${e.index} at ${fmtTime(e.t)}`
-    if (prevIndex > n.commitIndex) {
+    if (prev !== null && prevIndex > n.commitIndex) {
       this.configChanges.add(
         () =>
           `${what} while the previous one (${fmtConfig(prev)}, index ${prevIndex}) was not committed ` +
@@ -569,7 +570,8 @@ export class RaftTraceChecker implements TraceChecker {
       )
     }
     let shape: string | null = null
-    if (cfg.oldVoters) {
+    if (prev === null) shape = null
+    else if (cfg.oldVoters) {
       if (prev.oldVoters) shape = 'enters a joint configuration from a joint one'
       else if (!sameSet(cfg.oldVoters, prev.voters))
         shape = `starts joint consensus from old voters {${cfg.oldVoters.join(', ')}}, not the current voters`

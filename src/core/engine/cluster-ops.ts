@@ -19,7 +19,7 @@
 import type { ClusterOpRecord } from '../../shared/api'
 import type { FaultSpec } from '../../shared/spec'
 import type { ConfigEvent, StateEvent, TraceEvent } from '../../shared/trace'
-import type { AdminCommand } from '../protocols/types'
+import type { AdminCommand, Protocol } from '../protocols/types'
 import { faultStartDetail } from './fault-text'
 import { TIMER_ADMIN_RETRY, TIMER_ADMIN_WATCH, type Host } from './host'
 
@@ -46,6 +46,26 @@ export function adminCommand(f: AdminFault): AdminCommand {
   return f.kind === 'membership'
     ? { type: 'membership', action: f.action, node: f.target }
     : { type: 'transfer-leadership', target: f.target }
+}
+
+/**
+ * The node a cluster operation is asked of: the one that believes it leads with the highest
+ * term (`proto(i)` is node i's protocol, null while down), or -1. Host.leader() of the
+ * simulator, and the explorer's admin actions.
+ */
+export function leaderOf(nodes: number, proto: (i: number) => Protocol<unknown, unknown> | null): number {
+  let best = -1
+  let bestTerm = -1
+  for (let i = 0; i < nodes; i++) {
+    const p = proto(i)
+    if (p === null) continue
+    const s = p.status()
+    if (s.role === 'leader' && s.term > bestTerm) {
+      best = i
+      bestTerm = s.term
+    }
+  }
+  return best
 }
 
 /** A few words for the operation: `add n6`, `transfer leadership to n3`. */

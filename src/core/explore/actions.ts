@@ -1,6 +1,13 @@
 // The actions enabled in a world, in a fixed order (so a search is deterministic), and each
 // action in words. Equal in-flight messages (same sender, receiver and content) are one
-// multiset element: only the first of them is delivered or lost. Pure.
+// multiset element: only the first of them is delivered or lost. Cluster operations are asked
+// of the leader as the engine's membership / transfer-leadership faults ask them
+// (engine/cluster-ops.ts), one that would change nothing in the leader's configuration left
+// out. Pure.
+import { MEMBERSHIP_ACTIONS } from '../../shared/spec'
+import { nodeIds, type NodeId } from '../../shared/trace'
+import { adminText, configHas, leaderOf, type AdminFault } from '../engine/cluster-ops'
+import type { AnyProtocolFactory } from '../protocols'
 import type { Action } from './types'
 import type { Stepper, World } from './world'
 
@@ -10,6 +17,26 @@ export interface Budgets {
   attempts: number
   /** Most Byzantine nodes (0 when the algorithm cannot rewrite messages). */
   byzantine: number
+  /** Most cluster operations on a path (0 when the algorithm has none). */
+  admin: number
+  /** The cluster operations that may be asked (see clusterOps). */
+  clusterOps: readonly AdminFault[]
+}
+
+/**
+ * Every cluster operation the algorithm takes (its factory's admin), on every node, in a fixed
+ * order: membership add / remove / promote, then leadership transfer. As faults (at 0 ms:
+ * the explorer decides when), so the engine's words and commands serve.
+ */
+export function clusterOps(factory: AnyProtocolFactory, ids: readonly NodeId[]): AdminFault[] {
+  const out: AdminFault[] = []
+  const kinds = factory.admin ?? []
+  if (kinds.includes('membership'))
+    for (const action of MEMBERSHIP_ACTIONS)
+      for (const target of ids) out.push({ kind: 'membership', atMs: 0, action, target })
+  if (kinds.includes('transfer-leadership'))
+    for (const target of ids) out.push({ kind: 'transfer-leadership', atMs: 0, target })
+  return out
 }
 
 const BYZANTINE: ReadonlyArray<'equivocate' | 'forge'> = ['equivocate', 'forge']
@@ -47,9 +74,24 @@ export function enabledActions(w: World, nodes: number, b: Budgets, clientOf: re
         for (const how of BYZANTINE) out.push({ k: 'corrupt', msg: k, how })
     }
   }
+  if (w.admin < b.admin) adminActions(w, nodes, b.clusterOps, out)
   if (w.crashes < b.crashes) for (let i = 0; i < nodes; i++) if (up(i)) out.push({ k: 'crash', node: i })
   for (let i = 0; i < nodes; i++) if (!up(i)) out.push({ k: 'restart', node: i })
   return out
+}
+
+/** The cluster operations the leader could act on (none while no node leads). */
+function adminActions(w: World, nodes: number, ops: readonly AdminFault[], out: Action[]): void {
+  const leader = leaderOf(nodes, (i) => w.nodes[i].proto)
+  if (leader < 0) return
+  const status = (w.nodes[leader].proto as NonNullable<World['nodes'][number]['proto']>).status()
+  // A status without a configuration means every node a voter.
+  const config = status.config ?? { voters: nodeIds(nodes), learners: [] }
+  for (let op = 0; op < ops.length; op++) {
+    const f = ops[op]
+    if (f.kind === 'transfer-leadership' ? f.target === status.id : configHas(config, f)) continue
+    out.push({ k: 'admin', op, node: leader })
+  }
 }
 
 /**
@@ -90,6 +132,8 @@ export function describeAction(st: Stepper, w: World, a: Action): string {
       return `crash ${ids[a.node]}`
     case 'restart':
       return `restart ${ids[a.node]} from its durable records`
+    case 'admin':
+      return `ask leader ${ids[a.node]}: ${adminText(st.cfg.clusterOps[a.op])}`
     case 'request': {
       const o = st.cfg.ops[a.op]
       const id = st.opId(a.op)

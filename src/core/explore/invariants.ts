@@ -5,7 +5,7 @@
 // violation. Pure.
 import { historyFromTrace } from '../../shared/history'
 import { checkLinearizable } from '../check/linearizability'
-import { isViolation } from './trace'
+import { isViolation, verdicts } from './trace'
 import type { StepOutcome } from './world'
 
 /** Search steps one linearizability check may take (beyond it: unknown). */
@@ -21,7 +21,7 @@ export class Invariants {
   /** Whether the world `out` reached breaks an invariant. */
   violated(out: StepOutcome): boolean {
     const w = out.world
-    if (out.checked && w.checker.results().some(isViolation)) return true
+    if (out.checked && verdicts(w.checker).some(isViolation)) return true
     if (!out.completed || !this.linearizability) return false
     let bad = this.linCache.get(w.histKey)
     if (bad === undefined) {

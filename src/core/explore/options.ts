@@ -15,6 +15,7 @@ export const EXPLORE_DEFAULTS = {
   crashes: 1,
   drops: 0,
   byzantine: 0,
+  admin: 0,
   attempts: 2,
   time: 'timeout' as TimeMode,
   rng: 'fixed' as RngMode,
@@ -28,6 +29,7 @@ export const EXPLORE_BOUNDS = {
   crashes: [0, 100],
   drops: [0, 100],
   byzantine: [0, 100],
+  admin: [0, 100],
   attempts: [1, 10],
   seconds: [0.001, 7 * 24 * 3600],
 } as const

@@ -20,7 +20,9 @@
 // budget (`now`, `budgetMs`) cuts the search short. Pure: the clock is the caller's.
 import { algorithmModule } from '../protocols/registry'
 import { createRng, type Rng } from '../rng'
-import { enabledActions, type Budgets } from './actions'
+import { clusterSize } from '../../shared/cluster'
+import { nodeIds } from '../../shared/trace'
+import { clusterOps, enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
 import { Shrinker } from './shrink'
@@ -33,21 +35,34 @@ const CLOCK_EVERY = 256
 
 export function stepConfig(o: ExploreOptions): StepConfig {
   const module = algorithmModule(o.spec.algorithm.kind)
+  const factory = o.factory ?? module.factory
   return {
     module,
-    factory: o.factory ?? module.factory,
+    factory,
     spec: o.spec,
     ops: o.ops,
     attempts: o.attempts,
     time: o.time,
     rng: o.rng,
+    clusterOps: (o.admin ?? 0) > 0 ? clusterOps(factory, nodeIds(clusterSize(o.spec.cluster))) : [],
   }
 }
 
-/** The per-path budgets of the options (Byzantine nodes only where the algorithm can rewrite messages). */
+/**
+ * The per-path budgets of the options (Byzantine nodes only where the algorithm can rewrite
+ * messages, cluster operations only where it takes them).
+ */
 export function budgetsOf(o: ExploreOptions, cfg: StepConfig): Budgets {
   const byzantine = cfg.factory.corrupt === undefined ? 0 : (o.byzantine ?? 0)
-  return { crashes: o.crashes, drops: o.drops, attempts: o.attempts, byzantine }
+  const admin = cfg.clusterOps.length === 0 ? 0 : (o.admin ?? 0)
+  return {
+    crashes: o.crashes,
+    drops: o.drops,
+    attempts: o.attempts,
+    byzantine,
+    admin,
+    clusterOps: cfg.clusterOps,
+  }
 }
 
 /** The actions of a path, first to last. */
@@ -111,7 +126,7 @@ class Search implements ExploreSession {
     this.st = new Stepper(this.cfg)
     this.budgets = budgetsOf(o, this.cfg)
     this.clientOf = o.ops.map((op) => op.client)
-    this.nodes = o.spec.cluster.nodes
+    this.nodes = clusterSize(o.spec.cluster)
     this.started = o.now ? o.now() : 0
     this.inv = new Invariants(o.linearizability)
   }
@@ -273,7 +288,8 @@ class Search implements ExploreSession {
    * walk weighs the kinds of action differently (drawn per walk), so some walks mostly
    * deliver, others time out or crash often. Coverage-guided: a walk starts from a state of
    * the corpus, which keeps every state where the cluster first showed a new combination of
-   * its nodes' (role, term, commit index, last index); so a walk continues from where earlier
+   * its nodes' (role, term, commit index, last index, configuration where the algorithm has
+   * one); so a walk continues from where earlier
    * ones reached something new,
    * and deep schedules (several elections in a row) come up far more often than by chance.
    */
@@ -288,6 +304,9 @@ class Search implements ExploreSession {
       if (this.transitions >= limit) throw new Stop('max-states')
       const weight = new Map<Action['k'], number>()
       for (const k of ACTION_KINDS) weight.set(k, SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)])
+      // Drawn only when cluster operations may happen, so that the walks of an exploration
+      // without them stay what they were before the explorer had them.
+      weight.set('admin', this.budgets.admin > 0 ? SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)] : 1)
       let w = corpus[rng.int(0, corpus.length - 1)]
       this.frontier = corpus.length
       while (w.depth < this.o.depth) {
@@ -312,7 +331,7 @@ class Search implements ExploreSession {
     }
   }
 
-  /** Whether `w`'s nodes show a combination of (role, term, commit index, last index) not seen before. */
+  /** Whether `w`'s nodes show a combination of (role, term, commit index, last index, configuration) not seen before. */
   private covers(w: World, seen: Set<string>): boolean {
     let f = ''
     for (let i = 0; i < w.nodes.length; i++) {
@@ -322,7 +341,12 @@ class Search implements ExploreSession {
         continue
       }
       const s = p.status()
-      f += `${s.role}:${s.term}:${s.commitIndex}:${s.lastIndex};`
+      f += `${s.role}:${s.term}:${s.commitIndex}:${s.lastIndex}`
+      const c = s.config
+      f +=
+        c === undefined
+          ? ';'
+          : `:${c.voters.join(',')}/${c.learners.join(',')}/${c.oldVoters?.join(',') ?? ''};`
     }
     if (seen.has(f)) return false
     seen.add(f)

@@ -27,6 +27,9 @@ function keyOf(w: World, a: Action): Keyed {
       return { k: a.k, a: w.net[a.msg].h, b: a.how === 'forge' ? 1 : 0 }
     case 'request':
       return { k: a.k, a: a.op, b: a.node }
+    case 'admin':
+      // The operation, whichever node leads when it is asked.
+      return { k: a.k, a: a.op, b: 0 }
     default:
       return { k: a.k, a: a.node, b: 0 }
   }
@@ -60,7 +63,7 @@ export class Shrinker {
     let w = st.initial()
     const taken: Action[] = []
     for (const key of keys) {
-      const acts = enabledActions(w, this.cfg.spec.cluster.nodes, this.budgets, this.clientOf)
+      const acts = enabledActions(w, st.ids.length, this.budgets, this.clientOf)
       const a = acts.find((x) => same(w, x, key))
       if (a === undefined) return null
       taken.push(a)

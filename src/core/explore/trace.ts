@@ -6,9 +6,10 @@
 // (STEP_US µs), each of its events 1 µs after the one before. Pure.
 import type { CheckResult } from '../../shared/api'
 import { historyFromTrace } from '../../shared/history'
+import { clusterSize } from '../../shared/cluster'
 import type { TraceEvent } from '../../shared/trace'
 import { checkLinearizable, linCheckResult } from '../check/linearizability'
-import { COMMON_CHECK_NAMES } from '../check/trace-checker'
+import { COMMON_CHECK_NAMES, type TraceChecker } from '../check/trace-checker'
 import { describeAction } from './actions'
 import { StateShapeError } from './encode'
 import type { Action, Counterexample, ExploreStep } from './types'
@@ -16,6 +17,16 @@ import { Stepper, type Recording, type StepConfig, type World } from './world'
 
 /** The name of the check a protocol that throws fails. */
 export const PROTOCOL_ERROR = 'Protocol error'
+
+/**
+ * The checker's verdicts on a path's trace so far. A path's trace is complete at every step
+ * (each event is recorded as its step happens; none arrives late, as telemetry can in
+ * processes mode), so what a checker defers for late events (e.g. Raft's per-configuration
+ * election quorum) is judged at once: its finalResults.
+ */
+export function verdicts(checker: TraceChecker): CheckResult[] {
+  return checker.finalResults ? checker.finalResults() : checker.results()
+}
 
 /** A failing check (a check that could not decide is not a violation). */
 export function isViolation(r: CheckResult): boolean {
@@ -28,7 +39,7 @@ export function counterexample(
   actions: readonly Action[],
   linearizability: boolean,
 ): Counterexample {
-  const n = cfg.spec.cluster.nodes
+  const n = clusterSize(cfg.spec.cluster)
   const trace: TraceEvent[] = []
   const rec: Recording = {
     emit: (e) => trace.push(e),
@@ -67,7 +78,7 @@ export function judge(
   if (thrown !== null) out.push({ name: PROTOCOL_ERROR, ok: false, count: 1, details: [thrown] })
   const checker = cfg.module.checker()
   for (const e of trace) checker.onEvent(e)
-  out.push(...checker.results())
+  out.push(...verdicts(checker))
   if (linearizability) {
     const r = checkLinearizable(historyFromTrace(trace.filter((e) => e.kind === 'op')), { timeUnit: 'us' })
     out.push(linCheckResult(r, COMMON_CHECK_NAMES.linearizability))

@@ -25,6 +25,12 @@ export type Action =
    * then on.
    */
   | { k: 'corrupt'; msg: number; how: 'equivocate' | 'forge' }
+  /**
+   * Cluster operation `op` (index into the run's list, see clusterOps in actions.ts: a
+   * membership change or a leadership transfer) is asked of node `node`, the leader, the way
+   * the engine's membership / transfer-leadership faults ask it (only algorithms with admin).
+   */
+  | { k: 'admin'; op: number; node: number }
 
 /** A client op the explorer may submit: client `client` does `f` on `key`. */
 export interface ExploreOp {
@@ -63,6 +69,11 @@ export interface ExploreOptions {
   drops: number
   /** Most nodes that turn Byzantine on one path (default 0; only algorithms with corrupt()). */
   byzantine?: number
+  /**
+   * Most cluster operations (membership changes, leadership transfers) asked of the leader on
+   * one path (default 0; only algorithms whose factory has admin).
+   */
+  admin?: number
   /** The client ops that may be submitted (each client's ops in order, one at a time). */
   ops: ExploreOp[]
   /** Most times one op is sent (a refused or lost request may be sent again, to any node). */

@@ -14,11 +14,14 @@
 // encodeState, or the generic canonical encoding of the protocol instance, plus its durable
 // records and host rng) and kept as a hash; the world's hash combines the nodes' hashes in
 // order, the in-flight messages' hashes sorted (a multiset: send order does not matter), the
-// client ops' state and history (without times), and the crash and loss budgets used. Pure.
+// client ops' state and history (without times), and the crash, loss, Byzantine and cluster
+// operation budgets used. Pure.
 import type { ExperimentSpec } from '../../shared/spec'
 import type { NodeId, OpEvent, TraceEvent } from '../../shared/trace'
+import { clusterSize } from '../../shared/cluster'
 import { nodeIds } from '../../shared/trace'
 import type { TraceChecker } from '../check/trace-checker'
+import { adminCommand, adminText, type AdminFault } from '../engine/cluster-ops'
 import { runRngs } from '../engine/engine'
 import { opEvent, type OpInfo } from '../engine/ops'
 import type { AnyAlgorithmModule, AnyProtocolFactory } from '../protocols'
@@ -88,6 +91,8 @@ export interface World {
   drops: number
   /** The Byzantine nodes (bit i: node i). */
   byz: number
+  /** Cluster operations asked so far. */
+  admin: number
   /** The algorithm's checker, fed this path's events (shared with the parent until fed more). */
   checker: TraceChecker
   depth: number
@@ -114,6 +119,8 @@ export interface StepConfig {
   attempts: number
   time: ExploreOptions['time']
   rng: ExploreOptions['rng']
+  /** The cluster operations an admin action names by index (actions.ts clusterOps). */
+  clusterOps: readonly AdminFault[]
 }
 
 /** The 'fixed' randomness: every draw is the lowest value; no state (frozen, shared). */
@@ -144,6 +151,12 @@ export interface Recording {
 
 export class Stepper {
   readonly ids: NodeId[]
+  /**
+   * The initial voters when not every node is one (cluster.maxNodes > cluster.nodes): the
+   * others boot with the rest but outside the configuration, and wait to be added (the engine
+   * starts them when a membership fault adds them; a node outside does nothing meanwhile).
+   */
+  private readonly voters: NodeId[] | undefined
   private readonly byId: Map<NodeId, number>
   private readonly opInfo: OpInfo[]
   private readonly opIndex: Map<string, number>
@@ -169,7 +182,9 @@ export class Stepper {
     readonly cfg: StepConfig,
     private readonly rec: Recording | null = null,
   ) {
-    this.ids = nodeIds(cfg.spec.cluster.nodes)
+    this.ids = nodeIds(clusterSize(cfg.spec.cluster))
+    const initial = cfg.spec.cluster.nodes
+    this.voters = initial < this.ids.length ? this.ids.slice(0, initial) : undefined
     this.byId = new Map(this.ids.map((id, i) => [id, i]))
     const ids = opIds(cfg.ops)
     this.opInfo = cfg.ops.map((o, i) => ({
@@ -216,15 +231,13 @@ export class Stepper {
     }
     const checker = this.cfg.module.checker()
     for (const e of this.events) checker.onEvent(e)
-    return this.finish(checker, 0, 0, 0, 0, null)
+    return this.finish(checker, 0, { crashes: 0, drops: 0, byz: 0, admin: 0 }, null)
   }
 
   /** Apply `a` to `w`: the next world, or null when the action does nothing (a timer that never fires). */
   apply(w: World, a: Action): StepOutcome | null {
     this.begin(w, w.depth + 1)
-    let crashes = w.crashes
-    let drops = w.drops
-    let byz = w.byz
+    let { crashes, drops, byz, admin } = w
     switch (a.k) {
       case 'deliver': {
         const m = this.takeMsg(a.msg)
@@ -309,6 +322,32 @@ export class Stepper {
         this.touch(a.node)
         this.boot(a.node, true)
         break
+      case 'admin': {
+        // As the engine asks a cluster operation of the leader (ClusterOps.start), recorded
+        // as the fault's start and end at once (the explorer does not watch it complete).
+        const f = this.cfg.clusterOps[a.op]
+        const detail = `${adminText(f)} (asked of leader ${this.ids[a.node]})`
+        const fault = {
+          kind: 'fault',
+          node: null,
+          lc: 0,
+          faultId: this.ids.length + admin,
+          fault: f.kind,
+        } as const
+        this.event({ ...fault, t: this.t, phase: 'start', targets: [f.target], detail })
+        admin++
+        const slot = this.touch(a.node)
+        ;(slot.proto as Protocol<unknown, unknown>).admin?.(adminCommand(f))
+        this.drain(a.node)
+        this.event({
+          ...fault,
+          t: this.t,
+          phase: 'end',
+          targets: [f.target],
+          detail: `${adminText(f)}: asked`,
+        })
+        break
+      }
       case 'request': {
         const info = this.opInfo[a.op]
         const op = this.ops[a.op]
@@ -334,7 +373,12 @@ export class Stepper {
       for (const e of this.events) checker.onEvent(e)
       checked = true
     }
-    const world = this.finish(checker, w.depth + 1, crashes, drops, byz, { parent: w.path, action: a })
+    const world = this.finish(
+      checker,
+      w.depth + 1,
+      { crashes, drops, byz, admin },
+      { parent: w.path, action: a },
+    )
     return { world, checked, completed: this.completed }
   }
 
@@ -363,9 +407,7 @@ export class Stepper {
   private finish(
     checker: TraceChecker,
     depth: number,
-    crashes: number,
-    drops: number,
-    byz: number,
+    used: Pick<World, 'crashes' | 'drops' | 'byz' | 'admin'>,
     path: PathLink | null,
   ): World {
     for (const i of this.touched) this.nodes[i].key = this.nodeKey(this.nodes[i])
@@ -377,9 +419,10 @@ export class Stepper {
       hashList(nodeKeys),
       hashList(netKeys, 1),
       hashString(opsText),
-      crashes,
-      drops,
-      byz,
+      used.crashes,
+      used.drops,
+      used.byz,
+      used.admin,
     ])
     return {
       nodes: this.nodes,
@@ -387,9 +430,7 @@ export class Stepper {
       ops: this.ops,
       hist: this.hist,
       histKey: this.histKey,
-      crashes,
-      drops,
-      byz,
+      ...used,
       checker,
       depth,
       path,
@@ -426,6 +467,7 @@ export class Stepper {
     slot.proto = this.cfg.factory.create({
       id,
       nodes: this.ids,
+      ...(this.voters !== undefined ? { voters: this.voters } : {}),
       params: this.cfg.spec.algorithm.params,
       rng: slot.hostRng.fork(),
       recovered: cloneState(slot.durable as unknown[]),

@@ -7,6 +7,7 @@ import type { AnyProtocolFactory } from '../protocols'
 import type { AdminCommand, ClientReply, ClientRequest, Protocol, ProtocolEvent } from '../protocols/types'
 import { protocolTraceEvent } from '../protocols/trace-events'
 import type { Rng } from '../rng'
+import { leaderOf } from '../engine/cluster-ops'
 import type { NodeState } from '../engine/node-live'
 import { EV_MSG, EV_TICK, type Ev, type Scheduler } from './scheduler'
 
@@ -212,16 +213,6 @@ export class SimNodes {
 
   /** The node that believes it leads with the highest term, or -1. */
   leader(): number {
-    let best = -1
-    let bestTerm = -1
-    for (const node of this.list) {
-      if (node.proto === null) continue
-      const s = node.proto.status()
-      if (s.role === 'leader' && s.term > bestTerm) {
-        best = node.idx
-        bestTerm = s.term
-      }
-    }
-    return best
+    return leaderOf(this.list.length, (i) => this.list[i].proto)
   }
 }

@@ -35,6 +35,7 @@ export function exploreOptions(
     crashes: boundedInt('crashes', o.crashes),
     drops: boundedInt('drops', o.drops),
     byzantine: byzantine(m, boundedInt('byzantine', o.byzantine)),
+    admin: admin(m, boundedInt('admin', o.admin ?? '0')),
     ops: parseOps(o.ops),
     attempts: boundedInt('attempts', o.attempts),
     time: o.time,
@@ -48,6 +49,15 @@ export function exploreOptions(
 function byzantine(m: ReturnType<typeof algorithmModule>, n: number): number {
   if (n > 0 && m.factory.corrupt === undefined)
     throw new ExploreInputError('--byzantine', `${m.kind} has no Byzantine behaviours to explore`)
+  return n
+}
+
+function admin(m: ReturnType<typeof algorithmModule>, n: number): number {
+  if (n > 0 && (m.factory.admin ?? []).length === 0)
+    throw new ExploreInputError(
+      '--admin',
+      `${m.kind} has no cluster operations (membership changes, leadership transfer) to explore`,
+    )
   return n
 }
 

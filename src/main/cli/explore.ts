@@ -66,7 +66,7 @@ function describe(opts: ExploreOptions & { mutants: string[] }): string {
   return (
     `explore ${s.algorithm.kind} (${s.cluster.nodes} nodes${opts.mutants.length ? `, mutant ${opts.mutants.join('+')}` : ''}): ` +
     `${opts.strategy}, depth <= ${opts.depth}, states <= ${fmt(opts.maxStates)}, crashes <= ${opts.crashes}, ` +
-    `losses <= ${opts.drops}, ${opts.byzantine ? `Byzantine <= ${opts.byzantine}, ` : ''}ops ${formatOps(opts.ops)}, time ${opts.time}, rng ${opts.rng}`
+    `losses <= ${opts.drops}, ${opts.byzantine ? `Byzantine <= ${opts.byzantine}, ` : ''}${opts.admin ? `cluster ops <= ${opts.admin}, ` : ''}ops ${formatOps(opts.ops)}, time ${opts.time}, rng ${opts.rng}`
   )
 }
 
@@ -222,6 +222,7 @@ async function exploreOnWorkers(
     crashes: o.crashes,
     drops: o.drops,
     byzantine: o.byzantine,
+    ...(o.admin !== undefined ? { admin: o.admin } : {}),
     ops: o.ops,
     attempts: o.attempts,
     time: o.time,
@@ -282,6 +283,11 @@ export function registerExploreCommand(program: Command, done: (r: Promise<numbe
       '--byzantine <n>',
       'most nodes that turn Byzantine on a path (their messages equivocated or forged)',
       String(d.byzantine),
+    )
+    .option(
+      '--admin <n>',
+      'most cluster operations asked of the leader on a path (membership add / remove / promote, leadership transfer)',
+      String(d.admin),
     )
     .option(
       '--ops <list>',

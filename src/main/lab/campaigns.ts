@@ -178,6 +178,8 @@ export class Campaigns {
       if (!(e instanceof ExploreInputError)) throw e
       problems.push({ path: 'ops', message: e.why })
     }
+    if ((req.admin ?? 0) > 0 && (m.factory.admin ?? []).length === 0)
+      problems.push({ path: 'admin', message: `${m.kind} has no cluster operations to explore` })
     if (problems.length > 0) throw badInput(problems, 'invalid exploration')
     const seconds = req.seconds ?? EXPLORE_UI_DEFAULTS.seconds
     return {
@@ -192,6 +194,7 @@ export class Campaigns {
         crashes: req.crashes ?? EXPLORE_DEFAULTS.crashes,
         drops: req.drops ?? EXPLORE_DEFAULTS.drops,
         byzantine: 0,
+        admin: req.admin ?? 0,
         ops,
         attempts: EXPLORE_DEFAULTS.attempts,
         time: EXPLORE_DEFAULTS.time,

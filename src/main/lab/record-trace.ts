@@ -5,6 +5,7 @@
 import type { NodeLive, RunId, RunSummary } from '../../shared/api'
 import type { ExperimentSpec } from '../../shared/spec'
 import type { TraceEvent } from '../../shared/trace'
+import { clusterSize } from '../../shared/cluster'
 import type { LabStore } from '../store'
 import { newRunId } from './run-id'
 import type { Counterexample } from '../../core/explore'
@@ -63,7 +64,7 @@ export function recordCounterexample(
     spec,
     trace: c.ce.trace,
     summary: traceSummary(c.ce.trace, c.ce.checks),
-    nodes: finalNodes(c.ce.trace, spec.cluster.nodes),
+    nodes: finalNodes(c.ce.trace, clusterSize(spec.cluster)),
     appVersion: c.appVersion,
   })
 }

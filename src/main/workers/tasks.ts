@@ -43,6 +43,8 @@ export const ExploreTextOptionsSchema = z.strictObject({
   crashes: z.string().max(32),
   drops: z.string().max(32),
   byzantine: z.string().max(32),
+  /** Most cluster operations on a path (absent: none). */
+  admin: z.string().max(32).optional(),
   ops: z.string().max(1000),
   attempts: z.string().max(32),
   time: z.enum(['timeout', 'tick']),

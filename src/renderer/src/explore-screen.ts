@@ -18,6 +18,8 @@ export interface ExploreForm {
   seconds: string
   crashes: string
   drops: string
+  /** Cluster operations (membership changes, leadership transfers) per path: algorithms that have them. */
+  admin: string
   ops: string
 }
 
@@ -39,6 +41,7 @@ export function initialExploreForm(o: CampaignOptions): ExploreForm {
     seconds: String(o.explore.defaults.seconds),
     crashes: String(ex?.crashes ?? 1),
     drops: String(ex?.drops ?? 0),
+    admin: '0',
     ops: ex?.ops ?? 'put,get',
   }
 }
@@ -115,6 +118,7 @@ export function exploreRequest(
     seconds: wholeNumber('seconds', form.seconds, b.seconds, 'seconds'),
     crashes: wholeNumber('crashes', form.crashes, EXPLORE_LIMITS.crashes),
     drops: wholeNumber('drops', form.drops, EXPLORE_LIMITS.drops),
+    admin: wholeNumber('admin', form.admin, EXPLORE_LIMITS.admin),
   }
   const errors: FieldError[] = []
   for (const f of Object.values(fields)) if (!f.ok) errors.push(f.error)
@@ -147,6 +151,7 @@ export function exploreRequest(
       seconds: v('seconds'),
       crashes: v('crashes'),
       drops: v('drops'),
+      ...(v('admin') > 0 ? { admin: v('admin') } : {}),
       ops: form.ops.trim(),
     },
   }
