@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { LabService } from '../src/main/lab/service'
 import type { LabEvent, RunInfo } from '../src/shared/api'
+import { cpuSecondsOf, descendants } from './proc-tree'
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`)
@@ -60,6 +61,15 @@ try {
   loopDelay.enable()
   const cpu0 = cpuSeconds()
   const t0 = performance.now()
+  // Each child's CPU, sampled until it ends, to split the children's share by process kind.
+  const childCpu = new Map<number, { name: string; s: number }>()
+  const sampleChildren = (): void => {
+    for (const p of descendants()) {
+      const s = cpuSecondsOf(p.pid)
+      if (Number.isFinite(s)) childCpu.set(p.pid, { name: p.name, s })
+    }
+  }
+  const sampler = setInterval(sampleChildren, 250)
   const run = await service.startRun({ spec })
   const end = await new Promise<RunInfo>((res) => {
     const off = service.on((e: LabEvent) => {
@@ -70,7 +80,10 @@ try {
     })
   })
   const wallS = (performance.now() - t0) / 1000
+  clearInterval(sampler)
   loopDelay.disable()
+  const byKind = new Map<string, number>()
+  for (const { name, s } of childCpu.values()) byKind.set(name, (byKind.get(name) ?? 0) + s)
   // Every process of the run has ended (the run-status event comes after teardown).
   const cpu1 = cpuSeconds()
   const cpuChildren = cpu1.children - cpu0.children
@@ -110,6 +123,9 @@ try {
   )
   console.log(
     `  CPU seconds            ${(cpuLab + cpuChildren).toFixed(1)} (lab ${cpuLab.toFixed(1)}, proxy + nodes + programs ${cpuChildren.toFixed(1)})`,
+  )
+  console.log(
+    `    children by kind     ${[...byKind].map(([k, s]) => `${k} ${s.toFixed(1)}`).join(', ')} (sampled every 250 ms: a lower bound)`,
   )
   console.log(
     `  messages / CPU-second  ${Math.round(sends / (cpuLab + cpuChildren)).toLocaleString('en-US')}  (x2 cores = what an idle 2-core machine could carry: ${Math.round((2 * sends) / (cpuLab + cpuChildren)).toLocaleString('en-US')}/s)`,

@@ -11,11 +11,13 @@
 //
 // Both runs snapshot the Raft log every 10,000 applied entries (issue 15, item 2), so the
 // nodes' logs stay bounded; the lab's own memory is what this measures.
-import { readdirSync, readFileSync, statSync, mkdtempSync, rmSync } from 'node:fs'
+import { readdirSync, statSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
+import { writeHeapSnapshot } from 'node:v8'
 import { LabService } from '../src/main/lab/service'
+import { descendants } from './proc-tree'
 import { rssKb } from './proc-rss'
 import type { LabEvent, RunInfo } from '../src/shared/api'
 
@@ -26,8 +28,18 @@ function arg(name: string, dflt: string): string {
 const minutes = Number(arg('minutes', '1'))
 const mode = arg('mode', 'processes')
 const everyS = Number(arg('every', '30'))
-if (!(minutes > 0) || (mode !== 'processes' && mode !== 'sim') || !(everyS > 0)) {
-  console.error('usage: soak --minutes N [--mode processes|sim] [--every SECONDS]')
+// Heap snapshots of the lab at these wall-clock seconds (comma-separated), written to the
+// temp folder: compare two in DevTools' Memory tab to see what grows.
+const snapshotAt = arg('heap-snapshots', '').split(',').filter(Boolean).map(Number)
+if (
+  !(minutes > 0) ||
+  (mode !== 'processes' && mode !== 'sim') ||
+  !(everyS > 0) ||
+  snapshotAt.some((s) => !(s > 0))
+) {
+  console.error(
+    'usage: soak --minutes N [--mode processes|sim] [--every SECONDS] [--heap-snapshots S1,S2,...]',
+  )
   process.exit(2)
 }
 
@@ -36,37 +48,6 @@ const MB = 1024 * 1024
 /** VmRSS of a process in MB, or NaN once it is gone. */
 function rssMb(pid: number): number {
   return rssKb(pid) / 1024
-}
-
-/** Every live descendant of this process (the node processes and whatever they run). */
-function descendants(): Array<{ pid: number; name: string }> {
-  const parent = new Map<number, number>()
-  const names = new Map<number, string>()
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const st = readFileSync(`/proc/${d}/status`, 'utf8')
-      const pp = /PPid:\s+(\d+)/.exec(st)
-      if (pp) parent.set(Number(d), Number(pp[1]))
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter(Boolean)
-      const script = cmd.find((a) => /\.(m?js|ts)$/.test(a)) ?? cmd[0] ?? '?'
-      names.set(Number(d), basename(script).replace(/\.(m?js|ts)$/, ''))
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = new Set([process.pid])
-  let grew = true
-  while (grew) {
-    grew = false
-    for (const [pid, pp] of parent)
-      if (!mine.has(pid) && mine.has(pp)) {
-        mine.add(pid)
-        grew = true
-      }
-  }
-  mine.delete(process.pid)
-  return [...mine].sort((a, b) => a - b).map((pid) => ({ pid, name: names.get(pid) ?? '?' }))
 }
 
 function dirBytes(dir: string, match: (name: string) => boolean): number {
@@ -154,6 +135,12 @@ try {
   const run = await service.startRun({ spec, speed: 'max' })
   runId = run.runId
   const timer = setInterval(sample, everyS * 1000)
+  const snapshots = snapshotAt.map((s) =>
+    setTimeout(() => {
+      const file = writeHeapSnapshot(join(tmpdir(), `soak-${process.pid}-${s}s.heapsnapshot`))
+      console.log(`  heap snapshot at ${s} s: ${file}`)
+    }, s * 1000),
+  )
   last = await new Promise<RunInfo>((res) => {
     const off = service.on((e: LabEvent) => {
       if (e.type === 'run-progress' && e.runId === run.runId) tMs = e.tMs
@@ -169,6 +156,7 @@ try {
     })
   })
   clearInterval(timer)
+  for (const t of snapshots) clearTimeout(t)
   sample()
   const wallS = (performance.now() - t0) / 1000
   const s = last.summary
