@@ -1,7 +1,10 @@
 // Multi-Paxos's parameters (src/core/protocols/multipaxos), with the designer's help lines.
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const MultiPaxosParamsSchema = z
   .strictObject({
@@ -76,3 +79,9 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
     counters: [],
   },
 }
+
+export const multipaxosDescription = describeAlgorithm({
+  kind: 'multipaxos',
+  params: MultiPaxosParamsSchema,
+  info: MULTIPAXOS_INFO,
+})

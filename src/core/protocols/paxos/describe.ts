@@ -1,8 +1,11 @@
 // Single-decree Paxos's parameters (one Paxos instance per KV operation slot of a key).
 // The designer renders whatever PAXOS_INFO lists.
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { ticks } from '../../../shared/bounds'
 
 export const PaxosParamsSchema = z
   .strictObject({
@@ -58,3 +61,9 @@ export const PAXOS_INFO: AlgorithmInfo = {
     counters: [],
   },
 }
+
+export const paxosDescription = describeAlgorithm({
+  kind: 'paxos',
+  params: PaxosParamsSchema,
+  info: PAXOS_INFO,
+})

@@ -1,8 +1,11 @@
 // PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated (cluster.nodes
 // must be >= 4 for f >= 1; the cluster size itself is checked in spec.ts).
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const PbftParamsSchema = z.strictObject({
   /** A backup whose pending request is not executed within this many ticks asks for a view change. */
@@ -50,3 +53,5 @@ export const PBFT_INFO: AlgorithmInfo = {
     counters: [],
   },
 }
+
+export const pbftDescription = describeAlgorithm({ kind: 'pbft', params: PbftParamsSchema, info: PBFT_INFO })

@@ -1,7 +1,10 @@
 // Raft's parameters (spec.algorithm.params when kind is 'raft').
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const RaftParamsSchema = z
   .strictObject({
@@ -116,3 +119,5 @@ export const RAFT_INFO: AlgorithmInfo = {
     counters: [],
   },
 }
+
+export const raftDescription = describeAlgorithm({ kind: 'raft', params: RaftParamsSchema, info: RAFT_INFO })

@@ -1,9 +1,12 @@
 // The Dynamo-style quorum store's parameters and their designer help (the CAP / PACELC
 // explanation next to R, W and N lives here). Cross-field rules that involve the cluster size
 // (N <= nodes) live in spec.ts.
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, MAX_TICKS } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, MAX_TICKS } from '../../../shared/bounds'
 
 export const QuorumParamsSchema = z
   .strictObject({
@@ -111,3 +114,9 @@ export const QUORUM_INFO: AlgorithmInfo = {
     ],
   },
 }
+
+export const quorumDescription = describeAlgorithm({
+  kind: 'quorum',
+  params: QuorumParamsSchema,
+  info: QUORUM_INFO,
+})

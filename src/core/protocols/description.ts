@@ -1,0 +1,23 @@
+// What the lab knows of an algorithm without its protocol code: its kind, its params schema,
+// and its info (label, help per param, the screens' words, message colours). Each algorithm
+// declares one in its folder's describe.ts; catalog.ts lists them. The designer, the renderer
+// and shared/spec.ts read only these (light, pure: zod and shared/ types, nothing else), so
+// validating a spec or drawing a screen never loads node code.
+import type { z } from 'zod'
+import type { AlgorithmInfo } from '../../shared/params/help'
+
+export interface AlgorithmDescription<K extends string = string, P extends z.ZodType = z.ZodType> {
+  /** The spec's `algorithm.kind`. */
+  readonly kind: K
+  /** The spec's `algorithm.params`: every field has a default (`params.parse({})` is the defaults). */
+  readonly params: P
+  /** Display name, summary, one line of help per param, the algorithm's words and colours. */
+  readonly info: AlgorithmInfo
+}
+
+/** Declare an algorithm's description, keeping its kind's literal type and its params' schema type. */
+export function describeAlgorithm<const K extends string, P extends z.ZodType>(
+  d: AlgorithmDescription<K, P>,
+): AlgorithmDescription<K, P> {
+  return d
+}
