@@ -78,6 +78,19 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
     elections: 'phase-1 runs',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Prepare: ['blue', 0],
+    Promise: ['blue', 1],
+    Accept: ['green', 0],
+    Accepted: ['green', 1],
+    Nack: ['orange', 0],
+    Heartbeat: ['purple', 0],
+    HeartbeatAck: ['purple', 1],
+    CatchUp: ['cyan', 0],
+    Checkpoint: ['grey', 0],
+    CheckpointAck: ['grey', 1],
+  },
 }
 
 export const multipaxosDescription = describeAlgorithm({

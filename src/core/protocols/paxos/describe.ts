@@ -60,6 +60,15 @@ export const PAXOS_INFO: AlgorithmInfo = {
     elections: null,
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Prepare: ['blue', 0],
+    Promise: ['blue', 1],
+    Accept: ['green', 0],
+    Accepted: ['green', 1],
+    Nack: ['orange', 0],
+    Decided: ['purple', 0],
+  },
 }
 
 export const paxosDescription = describeAlgorithm({

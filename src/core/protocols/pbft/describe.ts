@@ -52,6 +52,18 @@ export const PBFT_INFO: AlgorithmInfo = {
     elections: 'view-change votes',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Request: ['blue', 0],
+    PrePrepare: ['orange', 0],
+    Prepare: ['green', 0],
+    Commit: ['purple', 0],
+    Checkpoint: ['grey', 0],
+    ViewChange: ['pink', 0],
+    NewView: ['brown', 0],
+    FetchState: ['cyan', 0],
+    State: ['cyan', 1],
+  },
 }
 
 export const pbftDescription = describeAlgorithm({ kind: 'pbft', params: PbftParamsSchema, info: PBFT_INFO })

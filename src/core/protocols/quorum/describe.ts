@@ -113,6 +113,22 @@ export const QUORUM_INFO: AlgorithmInfo = {
       },
     ],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Get: ['blue', 0],
+    GetReply: ['blue', 1],
+    Put: ['green', 0],
+    PutAck: ['green', 1],
+    ReadRepair: ['orange', 0],
+    RepairAck: ['orange', 1],
+    Hint: ['purple', 0],
+    HintAck: ['purple', 1],
+    Handoff: ['brown', 0],
+    HandoffAck: ['brown', 1],
+    MerkleRoot: ['cyan', 0],
+    MerkleDiff: ['olive', 0],
+    SyncKeys: ['pink', 0],
+  },
 }
 
 export const quorumDescription = describeAlgorithm({

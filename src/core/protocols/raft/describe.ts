@@ -118,6 +118,18 @@ export const RAFT_INFO: AlgorithmInfo = {
     elections: 'elections',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    AppendEntries: ['blue', 0],
+    AppendEntriesResp: ['blue', 1],
+    RequestVote: ['orange', 0],
+    RequestVoteResp: ['orange', 1],
+    PreVote: ['purple', 0],
+    PreVoteResp: ['purple', 1],
+    InstallSnapshot: ['cyan', 0],
+    InstallSnapshotResp: ['cyan', 1],
+    TimeoutNow: ['pink', 0],
+  },
 }
 
 export const raftDescription = describeAlgorithm({ kind: 'raft', params: RaftParamsSchema, info: RAFT_INFO })
