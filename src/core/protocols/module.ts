@@ -1,9 +1,10 @@
 // An algorithm as the lab knows it: one typed module per algorithm (src/core/protocols/<alg>/
-// index.ts), listed once in registry.ts. Everything the lab needs of an algorithm comes from
-// here: how to create its nodes (factory), its params and the designer's help and words
-// (info), its message names on the wire and their check, its safety checker, its fuzz model
-// and deliberate bugs (mutants), the checks a spec must pass to run it, and (optionally) how
-// the explorer encodes a node's state.
+// index.ts), listed in registry.ts next to its description's line in catalog.ts. Everything
+// the lab needs of an algorithm comes from here: how to create its nodes (factory), its params
+// and the designer's help, words and colours (info; both from its description, describe.ts),
+// its message names on the wire and their check, its safety checker, its fuzz model and
+// deliberate bugs (mutants), the checks a spec must pass to run it, and (optionally) how the
+// explorer encodes a node's state.
 import type { z } from 'zod'
 import type { AlgorithmInfo } from '../../shared/params/help'
 import type { ExperimentSpec } from '../../shared/spec'
