@@ -7,7 +7,7 @@ import type { PaxosParams } from '../src/core/protocols/paxos/describe'
 import type { RaftParams } from '../src/core/protocols/raft/describe'
 import { ALGORITHM_MODULES, findAlgorithm } from '../src/core/protocols/registry'
 import { ALGORITHM_INFO } from '../src/shared/params'
-import { ALGORITHMS, AlgorithmSchema, type AlgorithmSpec } from '../src/shared/spec'
+import { ALGORITHMS, AlgorithmSchema, parseSpec, type AlgorithmSpec } from '../src/shared/spec'
 
 describe('the algorithm catalog and the registry', () => {
   it('list the same algorithms in the same order, and the spec takes its kinds from them', () => {
@@ -25,6 +25,27 @@ describe('the algorithm catalog and the registry', () => {
       expect(m?.info === d.info, `${d.kind} info`).toBe(true)
       expect(ALGORITHM_INFO[d.kind] === d.info, `${d.kind} ALGORITHM_INFO`).toBe(true)
     }
+  })
+
+  it("run an algorithm's own cross-field checks (its description's specIssues) when a spec parses", () => {
+    expect(parseSpec({ algorithm: { kind: 'pbft' }, cluster: { nodes: 3 } })).toEqual({
+      ok: false,
+      errors: [
+        {
+          path: 'cluster.nodes',
+          message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
+        },
+      ],
+    })
+    expect(
+      parseSpec({ algorithm: { kind: 'quorum', params: { replicas: 5 } }, cluster: { nodes: 3 } }),
+    ).toEqual({
+      ok: false,
+      errors: [{ path: 'algorithm.params.replicas', message: 'must be <= cluster.nodes (3)' }],
+    })
+    expect(
+      parseSpec({ algorithm: { kind: 'quorum', params: { replicas: 3 } }, cluster: { nodes: 3 } }).ok,
+    ).toBe(true)
   })
 
   it("type each spec entry's params with its algorithm's own params type", () => {

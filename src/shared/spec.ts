@@ -52,6 +52,11 @@ const FAULT_KIND_LIST =
 export { clusterSize }
 export { ALGORITHM_INFO, type AdminKind, type AlgorithmInfo, type ParamHelp } from './params'
 
+/** The built-in algorithms' descriptions by kind. */
+const DESCRIPTIONS: ReadonlyMap<string, AlgorithmDescription> = new Map(
+  ALGORITHM_CATALOG.map((d: AlgorithmDescription) => [d.kind, d]),
+)
+
 /** Each description's kind, as a tuple (a mapped type over a type parameter keeps the tuple). */
 type KindsOf<T> = { readonly [I in keyof T]: T[I] extends AlgorithmDescription<infer K> ? K : never }
 
@@ -376,20 +381,9 @@ export const ExperimentSpecSchema = z
   .superRefine((spec, ctx) => {
     const a = spec.algorithm
     programIssues(spec, (path, message) => ctx.addIssue({ code: 'custom', path, message }))
-    if (a.kind === 'quorum' && a.params.replicas > spec.cluster.nodes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['algorithm', 'params', 'replicas'],
-        message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
-      })
-    }
-    if (a.kind === 'pbft' && spec.cluster.nodes < 4) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cluster', 'nodes'],
-        message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
-      })
-    }
+    // The algorithm's own cross-field checks (its description's specIssues).
+    for (const issue of DESCRIPTIONS.get(a.kind)?.specIssues?.(spec) ?? [])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message })
     const size = clusterSize(spec.cluster)
     if (spec.cluster.maxNodes !== undefined && spec.cluster.maxNodes < spec.cluster.nodes) {
       ctx.addIssue({

@@ -6,6 +6,18 @@
 import type { z } from 'zod'
 import type { AlgorithmInfo } from '../../shared/params/help'
 
+/** A spec problem an algorithm finds (e.g. PBFT needs 4 nodes): the field path and why. */
+export interface SpecIssue {
+  path: Array<string | number>
+  message: string
+}
+
+/** What an algorithm's cross-field checks see of a parsed spec (defaults filled in). */
+export interface DescribedSpec<Params> {
+  readonly algorithm: { readonly kind: string; readonly params: Params }
+  readonly cluster: { readonly nodes: number; readonly maxNodes?: number }
+}
+
 export interface AlgorithmDescription<K extends string = string, P extends z.ZodType = z.ZodType> {
   /** The spec's `algorithm.kind`. */
   readonly kind: K
@@ -13,6 +25,11 @@ export interface AlgorithmDescription<K extends string = string, P extends z.Zod
   readonly params: P
   /** Display name, summary, one line of help per param, the algorithm's words and colours. */
   readonly info: AlgorithmInfo
+  /**
+   * Optional: the algorithm's cross-field checks of a whole spec (params against the cluster,
+   * e.g. PBFT needs 4 nodes), run by spec parsing after its params parsed.
+   */
+  specIssues?(spec: DescribedSpec<z.output<P>>): SpecIssue[]
 }
 
 /** Declare an algorithm's description, keeping its kind's literal type and its params' schema type. */

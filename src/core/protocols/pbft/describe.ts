@@ -1,5 +1,5 @@
 // PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated (cluster.nodes
-// must be >= 4 for f >= 1; the cluster size itself is checked in spec.ts).
+// must be >= 4 for f >= 1: specIssues below).
 // The light part of the algorithm (../description.ts): no protocol code, read by the designer,
 // the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
@@ -66,4 +66,17 @@ export const PBFT_INFO: AlgorithmInfo = {
   },
 }
 
-export const pbftDescription = describeAlgorithm({ kind: 'pbft', params: PbftParamsSchema, info: PBFT_INFO })
+export const pbftDescription = describeAlgorithm({
+  kind: 'pbft',
+  params: PbftParamsSchema,
+  info: PBFT_INFO,
+  specIssues: (spec) =>
+    spec.cluster.nodes < 4
+      ? [
+          {
+            path: ['cluster', 'nodes'],
+            message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
+          },
+        ]
+      : [],
+})

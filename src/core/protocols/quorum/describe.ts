@@ -1,6 +1,6 @@
 // The Dynamo-style quorum store's parameters and their designer help (the CAP / PACELC
-// explanation next to R, W and N lives here). Cross-field rules that involve the cluster size
-// (N <= nodes) live in spec.ts.
+// explanation next to R, W and N lives here), and the cross-field rule that involves the
+// cluster size (N <= nodes: specIssues below).
 // The light part of the algorithm (../description.ts): no protocol code, read by the designer,
 // the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
@@ -135,4 +135,13 @@ export const quorumDescription = describeAlgorithm({
   kind: 'quorum',
   params: QuorumParamsSchema,
   info: QUORUM_INFO,
+  specIssues: (spec) =>
+    spec.algorithm.params.replicas > spec.cluster.nodes
+      ? [
+          {
+            path: ['algorithm', 'params', 'replicas'],
+            message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
+          },
+        ]
+      : [],
 })
