@@ -1,4 +1,4 @@
-// Multi-Paxos's parameters (src/core/protocols/multipaxos), with the designer's help lines.
+// Multi-Paxos's parameters, with the designer's help lines.
 // The light part of the algorithm (../description.ts): no protocol code, read by the designer,
 // the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'

@@ -1,5 +1,5 @@
 // Multi-Paxos as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
 import { multipaxosDescription } from './describe'
 import { createMultiPaxosChecker } from '../../check/multipaxos'
 import { defineAlgorithm, flags } from '../module'
