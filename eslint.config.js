@@ -5,6 +5,50 @@ import vueParser from 'vue-eslint-parser'
 import prettier from 'eslint-config-prettier'
 import globals from 'globals'
 
+// What the pure core may not import (see its block below).
+const CORE_IMPORT_PATTERNS = [
+  'node:*',
+  'fs',
+  'fs/*',
+  'net',
+  'http',
+  'https',
+  'os',
+  'path',
+  'crypto',
+  'timers',
+  'timers/*',
+  'worker_threads',
+  'child_process',
+  'perf_hooks',
+  '**/main/**',
+  '**/renderer/**',
+  'electron',
+  'better-sqlite3',
+  'ws',
+]
+
+/**
+ * An algorithm's light part (src/core/protocols/catalog.ts, description.ts, <kind>/describe.ts)
+ * is what shared/ and the renderer read of it: it imports zod, shared/ and other descriptions,
+ * never protocol code (a factory, node, checker...), so a screen never loads it.
+ */
+const LIGHT_ALGORITHM_FILES = [
+  'src/core/protocols/catalog.ts',
+  'src/core/protocols/description.ts',
+  'src/core/protocols/*/describe.ts',
+]
+const LIGHT_ONLY = {
+  regex: '^\\.(?!(\\./|/)(description|[\\w-]+/describe)$|\\./(\\.\\./)*shared/)',
+  message: 'An algorithm description imports only zod, shared/ and descriptions: no protocol code',
+}
+/** shared/ and the renderer reach into core only for the algorithms' light part. */
+const CORE_BUT_LIGHT = {
+  regex: '(^|/)core/(?!protocols/(catalog|description|[\\w-]+/describe)$)',
+  message:
+    'shared/ and the renderer import from core only the algorithm descriptions (core/protocols/catalog, <kind>/describe)',
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'out/**', 'dist/**', 'lab-data/**', 'test-results/**'] },
   js.configs.recommended,
@@ -54,33 +98,18 @@ export default tseslint.config(
         { object: 'Math', property: 'random', message: 'Use the seeded Rng from src/core/rng.ts' },
         { object: 'globalThis', message: 'Core code reaches nothing outside its inputs' },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            'node:*',
-            'fs',
-            'fs/*',
-            'net',
-            'http',
-            'https',
-            'os',
-            'path',
-            'crypto',
-            'timers',
-            'timers/*',
-            'worker_threads',
-            'child_process',
-            'perf_hooks',
-            '**/main/**',
-            '**/renderer/**',
-            'electron',
-            'better-sqlite3',
-            'ws',
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { patterns: CORE_IMPORT_PATTERNS }],
     },
+  },
+  {
+    files: LIGHT_ALGORITHM_FILES,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: CORE_IMPORT_PATTERNS }, LIGHT_ONLY] }],
+    },
+  },
+  {
+    files: ['src/shared/**/*.ts', 'src/renderer/**/*.ts', 'src/renderer/**/*.vue'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [CORE_BUT_LIGHT] }] },
   },
   prettier,
 )

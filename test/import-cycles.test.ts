@@ -1,6 +1,7 @@
 // No import loops in src/ (type-only imports count too: a loop of types is still two files
 // that cannot be understood apart). Each concept points one way: shared <- core <- main, and
-// the renderer on shared.
+// the renderer on shared; shared and the renderer read of core only the algorithms' light
+// descriptions (core/protocols/catalog.ts, <kind>/describe.ts; eslint.config.js holds them to it).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { describe, expect, it } from 'vitest'

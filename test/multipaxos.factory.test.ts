@@ -10,7 +10,7 @@ import {
   type MpMsg,
 } from '../src/core/protocols/multipaxos'
 import { getProtocol } from '../src/core/protocols'
-import { MULTIPAXOS_INFO, MultiPaxosParamsSchema } from '../src/shared/params/multipaxos'
+import { MULTIPAXOS_INFO, MultiPaxosParamsSchema } from '../src/core/protocols/multipaxos/describe'
 
 const b = makeBallot(3, 1) // round 3 of n2
 const entry = { term: 3, id: 'c1.1', cmd: { f: 'put' as const, key: 'k', value: 'v' } }

@@ -12,7 +12,7 @@ import {
   type MultiPaxosMutations,
 } from '../src/core/protocols/multipaxos'
 import type { AnyProtocolFactory } from '../src/core/sim'
-import { MultiPaxosParamsSchema } from '../src/shared/params/multipaxos'
+import { MultiPaxosParamsSchema } from '../src/core/protocols/multipaxos/describe'
 import { createRng } from '../src/core/rng'
 
 /** The budget every run below gets: seeds 1..SEEDS, 4 s of simulated time each. */

@@ -1,7 +1,7 @@
 // A one-thread test network for Multi-Paxos nodes: the shared SimNetwork of protocol.harness.ts
 // (FIFO delivery, cuts / isolation / drop filter, crash/restart from each node's disk) plus
 // leader election, every ready() kept for write-ahead assertions, and slot agreement.
-import { MultiPaxosParamsSchema, type MultiPaxosParams } from '../src/shared/params/multipaxos'
+import { MultiPaxosParamsSchema, type MultiPaxosParams } from '../src/core/protocols/multipaxos/describe'
 import type { NodeId, Ready } from '../src/core/protocols/types'
 import {
   createMultiPaxosFactory,

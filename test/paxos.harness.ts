@@ -1,7 +1,7 @@
 // A one-thread test network for Paxos nodes: the shared SimNetwork of protocol.harness.ts
 // (FIFO queue, drop filter, crash/restart from each node's disk) where ticks and proposals
 // deliver nothing by themselves: a test delivers with deliverOne / deliverAll / run.
-import { PaxosParamsSchema, type PaxosParams } from '../src/shared/params/paxos'
+import { PaxosParamsSchema, type PaxosParams } from '../src/core/protocols/paxos/describe'
 import type { KvCommand, NodeId } from '../src/core/protocols/types'
 import {
   createPaxosFactory,

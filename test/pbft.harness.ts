@@ -7,7 +7,7 @@ import { createRng, type Rng } from '../src/core/rng'
 import type { NodeId } from '../src/core/protocols/types'
 import { createPbftFactory, pbftParams, type PbftNode } from '../src/core/protocols/pbft'
 import type { PbftMsg, PbftMutations, PbftRecord } from '../src/core/protocols/pbft/types'
-import type { PbftParams } from '../src/shared/params/pbft'
+import type { PbftParams } from '../src/core/protocols/pbft/describe'
 import { SimNetwork, type Envelope as NetEnvelope } from './protocol.harness'
 
 export type Envelope = NetEnvelope<PbftMsg>

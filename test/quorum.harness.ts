@@ -1,7 +1,7 @@
 // A one-thread test network for quorum-store nodes: the shared SimNetwork of
 // protocol.harness.ts (FIFO delivery, link cuts / isolation, crash and restart from each
 // node's "disk") plus client get/put requests and the versions each node holds.
-import { QuorumParamsSchema, type QuorumParams } from '../src/shared/spec'
+import { QuorumParamsSchema, type QuorumParams } from '../src/core/protocols/quorum/describe'
 import type { ClientReply, KvCommand, NodeId } from '../src/core/protocols/types'
 import {
   createQuorumFactory,

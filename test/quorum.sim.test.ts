@@ -6,7 +6,8 @@ import { QUORUM_CHECK_NAMES } from '../src/core/check/quorum'
 import { quorumFuzz, quorumFuzzAvailable } from '../src/core/protocols/quorum/fuzz'
 import { createQuorumFactory, QUORUM_MUTANTS, type QuorumMutations } from '../src/core/protocols/quorum'
 import { createSimulation } from '../src/core/sim'
-import { ExperimentSpecSchema, type ExperimentSpecInput, type QuorumParams } from '../src/shared/spec'
+import type { QuorumParams } from '../src/core/protocols/quorum/describe'
+import { ExperimentSpecSchema, type ExperimentSpecInput } from '../src/shared/spec'
 import type { RunSummary } from '../src/shared/api'
 
 const MINE: string[] = Object.values(QUORUM_CHECK_NAMES)

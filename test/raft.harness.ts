@@ -1,7 +1,7 @@
 // A tiny etcd-style test network for Raft nodes (the shared SimNetwork of protocol.harness.ts:
 // FIFO delivery, cuts, drop filter, crash/restart from disk) plus Raft's elections and the
 // safety checks of the Raft paper.
-import { RaftParamsSchema, type RaftParams } from '../src/shared/spec'
+import { RaftParamsSchema, type RaftParams } from '../src/core/protocols/raft/describe'
 import type { AdminCommand, ClusterConfig, NodeId } from '../src/core/protocols/types'
 import { createRaftFactory, type RaftNode } from '../src/core/protocols/raft'
 import type { RaftMsg, RaftMutations, RaftRecord } from '../src/core/protocols/raft/types'

@@ -93,6 +93,11 @@ describe('message type colours', () => {
     const raft = ALGORITHM_MODULES.find((m) => m.kind === 'raft')!
     expect(raft.wireTypes.map((t) => messageTypeColor('raft', t))).not.toContain(odd)
   })
+
+  it('are chosen by each algorithm for each of its message types (info.messageColors), and no others', () => {
+    for (const m of ALGORITHM_MODULES)
+      expect(Object.keys(m.info.messageColors).sort(), m.kind).toEqual([...m.wireTypes].sort())
+  })
 })
 
 describe('achieved speed-up', () => {

@@ -3,15 +3,10 @@
 // always complete. Unknown fields are errors (a typo must not be silently ignored).
 import { z } from 'zod'
 import { clusterSize } from './cluster'
-import { RaftParamsSchema as RaftParams } from './params/raft'
-import {
-  ALGORITHM_INFO,
-  MultiPaxosParamsSchema,
-  PaxosParamsSchema,
-  PbftParamsSchema,
-  QuorumParamsSchema,
-  type AlgorithmInfo,
-} from './params'
+import { ALGORITHM_CATALOG } from '../core/protocols/catalog'
+import type { AlgorithmDescription } from '../core/protocols/description'
+import { RaftParamsSchema } from '../core/protocols/raft/describe'
+import { ALGORITHM_INFO, type AlgorithmInfo } from './params'
 import {
   above,
   between,
@@ -55,23 +50,18 @@ const FAULT_KIND_LIST =
   'partition, crash, pause, delay, drop, duplicate, reorder, clock, byzantine, membership, transfer-leadership'
 
 export { clusterSize }
-export { RaftParamsSchema, type RaftParams } from './params/raft'
-export {
-  ALGORITHM_INFO,
-  type AdminKind,
-  PaxosParamsSchema,
-  MultiPaxosParamsSchema,
-  PbftParamsSchema,
-  QuorumParamsSchema,
-  type AlgorithmInfo,
-  type ParamHelp,
-  type PaxosParams,
-  type MultiPaxosParams,
-  type PbftParams,
-  type QuorumParams,
-} from './params'
+export { ALGORITHM_INFO, type AdminKind, type AlgorithmInfo, type ParamHelp } from './params'
 
-export const ALGORITHMS = ['raft', 'paxos', 'multipaxos', 'pbft', 'quorum'] as const
+/** The built-in algorithms' descriptions by kind. */
+const DESCRIPTIONS: ReadonlyMap<string, AlgorithmDescription> = new Map(
+  ALGORITHM_CATALOG.map((d: AlgorithmDescription) => [d.kind, d]),
+)
+
+/** Each description's kind, as a tuple (a mapped type over a type parameter keeps the tuple). */
+type KindsOf<T> = { readonly [I in keyof T]: T[I] extends AlgorithmDescription<infer K> ? K : never }
+
+/** The built-in algorithms' kinds, in the catalog's order (src/core/protocols/catalog.ts). */
+export const ALGORITHMS = ALGORITHM_CATALOG.map((d) => d.kind) as unknown as KindsOf<typeof ALGORITHM_CATALOG>
 export type AlgorithmKind = (typeof ALGORITHMS)[number]
 
 /**
@@ -127,31 +117,25 @@ export type ProgramParams = z.infer<typeof ProgramParamsSchema>
  */
 const mutants = { mutants: z.array(z.string().min(1).max(64)).max(16).optional() }
 
+/** A built-in algorithm's spec entry: its kind, its params (defaulting to its schema's defaults), mutants. */
+function algorithmEntry<const K extends string, P extends z.ZodType>(d: AlgorithmDescription<K, P>) {
+  const defaults = d.params.parse({}) as z.core.util.NoUndefined<z.output<P>>
+  return z.strictObject({ kind: z.literal(d.kind), params: d.params.default(defaults), ...mutants })
+}
+/** One spec entry per catalog line (a tuple), each typed with its own kind and params. */
+type EntriesOf<T> = {
+  -readonly [I in keyof T]: T[I] extends AlgorithmDescription<infer K, infer P>
+    ? ReturnType<typeof algorithmEntry<K, P>>
+    : never
+}
+const BUILT_IN_ENTRIES = ALGORITHM_CATALOG.map((d: AlgorithmDescription) =>
+  algorithmEntry(d),
+) as unknown as EntriesOf<typeof ALGORITHM_CATALOG>
+
 export const AlgorithmSchema = z.discriminatedUnion(
   'kind',
   [
-    // Each algorithm's params default to its schema's defaults.
-    z.strictObject({ kind: z.literal('raft'), params: RaftParams.default(RaftParams.parse({})), ...mutants }),
-    z.strictObject({
-      kind: z.literal('paxos'),
-      params: PaxosParamsSchema.default(PaxosParamsSchema.parse({})),
-      ...mutants,
-    }),
-    z.strictObject({
-      kind: z.literal('multipaxos'),
-      params: MultiPaxosParamsSchema.default(MultiPaxosParamsSchema.parse({})),
-      ...mutants,
-    }),
-    z.strictObject({
-      kind: z.literal('pbft'),
-      params: PbftParamsSchema.default(PbftParamsSchema.parse({})),
-      ...mutants,
-    }),
-    z.strictObject({
-      kind: z.literal('quorum'),
-      params: QuorumParamsSchema.default(QuorumParamsSchema.parse({})),
-      ...mutants,
-    }),
+    ...BUILT_IN_ENTRIES,
     z.strictObject({ kind: z.literal(PROGRAM_KIND), params: ProgramParamsSchema, ...mutants }),
   ],
   {
@@ -385,7 +369,7 @@ export function faultAlgorithmIssue(f: FaultSpec, kind: string): string | null {
 export const ExperimentSpecSchema = z
   .strictObject({
     name: z.string().min(1).max(200).default('experiment'),
-    algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParams.parse({}) }),
+    algorithm: AlgorithmSchema.default({ kind: 'raft', params: RaftParamsSchema.parse({}) }),
     cluster: ClusterSchema.default(ClusterSchema.parse({})),
     mode: z.enum(['simulation', 'processes']).default('simulation'),
     seed: intBetween(0, Number.MAX_SAFE_INTEGER).default(1),
@@ -397,20 +381,9 @@ export const ExperimentSpecSchema = z
   .superRefine((spec, ctx) => {
     const a = spec.algorithm
     programIssues(spec, (path, message) => ctx.addIssue({ code: 'custom', path, message }))
-    if (a.kind === 'quorum' && a.params.replicas > spec.cluster.nodes) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['algorithm', 'params', 'replicas'],
-        message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
-      })
-    }
-    if (a.kind === 'pbft' && spec.cluster.nodes < 4) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cluster', 'nodes'],
-        message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
-      })
-    }
+    // The algorithm's own cross-field checks (its description's specIssues).
+    for (const issue of DESCRIPTIONS.get(a.kind)?.specIssues?.(spec) ?? [])
+      ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message })
     const size = clusterSize(spec.cluster)
     if (spec.cluster.maxNodes !== undefined && spec.cluster.maxNodes < spec.cluster.nodes) {
       ctx.addIssue({

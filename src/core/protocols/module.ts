@@ -1,21 +1,15 @@
 // An algorithm as the lab knows it: one typed module per algorithm (src/core/protocols/<alg>/
-// index.ts), listed once in registry.ts. Everything the lab needs of an algorithm comes from
-// here: how to create its nodes (factory), its params and the designer's help and words
-// (info), its message names on the wire and their check, its safety checker, its fuzz model
-// and deliberate bugs (mutants), the checks a spec must pass to run it, and (optionally) how
-// the explorer encodes a node's state.
+// index.ts), listed in registry.ts next to its description's line in catalog.ts. Everything
+// the lab needs of an algorithm comes from here: how to create its nodes (factory), its params
+// and the designer's help, words and colours (info; both from its description, describe.ts),
+// its message names on the wire and their check, its safety checker, its fuzz model and
+// deliberate bugs (mutants), and (optionally) how the
+// explorer encodes a node's state.
 import type { z } from 'zod'
 import type { AlgorithmInfo } from '../../shared/params/help'
-import type { ExperimentSpec } from '../../shared/spec'
 import type { TraceChecker } from '../check/trace-checker'
 import type { FuzzModel } from '../fuzz/model'
 import type { Protocol, ProtocolFactory } from './types'
-
-/** A spec problem an algorithm finds (e.g. PBFT needs 4 nodes): the field path and why. */
-export interface SpecIssue {
-  path: Array<string | number>
-  message: string
-}
 
 export interface AlgorithmModule<Msg, Rec, Params> {
   /** The spec's `algorithm.kind`. */
@@ -36,8 +30,6 @@ export interface AlgorithmModule<Msg, Rec, Params> {
   readonly mutants: readonly string[]
   /** The algorithm with the named mutations switched on. */
   mutant(names: readonly string[]): ProtocolFactory<Msg, Rec, Params>
-  /** Cross-field checks of a whole spec (cluster size, params against the cluster). */
-  specIssues?(spec: ExperimentSpec): SpecIssue[]
   /**
    * The explorer's encoding of one node's state (src/core/explore): equal texts for nodes that
    * behave the same from here on, different ones otherwise (leave out only what never affects

@@ -1,5 +1,9 @@
-// Every algorithm the lab has, one line each (see docs/adding-an-algorithm.md).
-import { PROGRAM_KIND } from '../../shared/spec'
+// Every algorithm's module (its protocol code), by kind, one line each, next to its line in
+// catalog.ts (see docs/adding-an-algorithm.md). Two lists because the catalog's descriptions
+// are what shared/ and the renderer may load, and this file loads every factory, checker and
+// fuzz model; the order and the kinds are the catalog's, and the type below refuses a kind the
+// catalog has and this file misses (or the other way round).
+import { ALGORITHMS, PROGRAM_KIND, type AlgorithmKind } from '../../shared/spec'
 import type { AnyAlgorithmModule } from './module'
 import type { ProtocolFactory } from './types'
 
@@ -10,13 +14,16 @@ import { pbftModule } from './pbft'
 import { quorumModule } from './quorum'
 import { raftModule } from './raft'
 
-export const ALGORITHM_MODULES: readonly AnyAlgorithmModule[] = [
-  raftModule,
-  paxosModule,
-  multipaxosModule,
-  pbftModule,
-  quorumModule,
-]
+const MODULES: { readonly [K in AlgorithmKind]: AnyAlgorithmModule } = {
+  raft: raftModule,
+  paxos: paxosModule,
+  multipaxos: multipaxosModule,
+  pbft: pbftModule,
+  quorum: quorumModule,
+}
+
+/** Every algorithm's module, in the catalog's order. */
+export const ALGORITHM_MODULES: readonly AnyAlgorithmModule[] = ALGORITHMS.map((k) => MODULES[k])
 
 const BY_KIND: ReadonlyMap<string, AnyAlgorithmModule> = new Map(ALGORITHM_MODULES.map((m) => [m.kind, m]))
 

@@ -74,7 +74,7 @@ export interface NodeStatus {
   config?: ClusterConfig
   /**
    * Counters only this algorithm has (e.g. the quorum store's read repairs), cumulative over
-   * this incarnation of the node; named and labelled by its vocabulary (src/shared/params).
+   * this incarnation of the node; named and labelled by its vocabulary (its describe.ts).
    */
   stats?: Record<string, number>
 }

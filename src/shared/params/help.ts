@@ -74,7 +74,18 @@ export interface AlgorithmInfo {
    * same list as its protocol factory's `admin` (a test keeps them equal). Absent: none.
    */
   admin?: readonly AdminKind[]
+  /**
+   * The colour of each message type, the same in every chart, the cluster ring and the
+   * space-time diagram; distinct within the algorithm (test/renderer.labels.test.ts checks).
+   * Types it does not list take the colours it leaves free.
+   */
+  messageColors: Readonly<Record<string, MessageColor>>
 }
+
+/** The hues message types are drawn in (their two shades are the renderer's: message-colors.ts). */
+export type MessageHue = 'blue' | 'orange' | 'green' | 'purple' | 'brown' | 'pink' | 'grey' | 'olive' | 'cyan'
+/** A hue and 0 (dark: a request) or 1 (light: its reply). */
+export type MessageColor = readonly [MessageHue, 0 | 1]
 
 /** Cluster operations an algorithm may support (AdminCommand types in src/core/protocols/types.ts). */
 export type AdminKind = 'membership' | 'transfer-leadership'

@@ -2,7 +2,7 @@
 // trace, and validates messages decoded from sockets. Multi-Paxos assumes crash faults
 // only, so it has no Byzantine rewrites (forge / equivocate fall back to silent).
 import type { ProtocolFactory } from '../types'
-import { MultiPaxosParamsSchema, type MultiPaxosParams } from '../../../shared/params/multipaxos'
+import { MultiPaxosParamsSchema, type MultiPaxosParams } from './describe'
 import { MultiPaxosNode } from './node'
 import { fmtBallot, type MpMsg, type MpRecord, type MultiPaxosMutations } from './types'
 import { validateMpMsg } from './validate'

@@ -1,6 +1,6 @@
 // Multi-Paxos as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
-import { MultiPaxosParamsSchema, MULTIPAXOS_INFO } from '../../../shared/params/multipaxos'
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
+import { multipaxosDescription } from './describe'
 import { createMultiPaxosChecker } from '../../check/multipaxos'
 import { defineAlgorithm, flags } from '../module'
 import { createMultiPaxosFactory, multiPaxosFactory } from './factory'
@@ -11,9 +11,7 @@ export * from './factory'
 export { multipaxosFuzz } from './fuzz'
 
 export const multipaxosModule = defineAlgorithm({
-  kind: 'multipaxos',
-  params: MultiPaxosParamsSchema,
-  info: MULTIPAXOS_INFO,
+  ...multipaxosDescription, // kind, params, info: the light part (describe.ts)
   factory: multiPaxosFactory,
   wireTypes: [
     'Prepare',

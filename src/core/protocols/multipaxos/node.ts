@@ -36,7 +36,7 @@
 //   leader that has not heard from a majority for the minimum leader timeout steps down.
 import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
-import type { MultiPaxosParams } from '../../../shared/params/multipaxos'
+import type { MultiPaxosParams } from './describe'
 import { KvStore, kvReply, parseKvSnapshot } from '../kv'
 import { Outbox } from '../outbox'
 import { chunkAt, SnapshotAssembly } from '../snapshot'

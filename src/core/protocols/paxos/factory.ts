@@ -1,7 +1,7 @@
 // The single-decree Paxos factory: creates nodes, names and summarizes messages for the
 // trace, validates messages from sockets, and builds mutants for the checker tests.
 import type { ProtocolFactory } from '../types'
-import { PaxosParamsSchema, type PaxosParams } from '../../../shared/params/paxos'
+import { PaxosParamsSchema, type PaxosParams } from './describe'
 import { PaxosNode } from './node'
 import { showBallot, type PaxosMsg, type PaxosMutations, type PaxosRecord, type PaxosValue } from './types'
 import { checkPaxosMsg } from './validate'

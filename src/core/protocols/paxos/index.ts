@@ -1,6 +1,6 @@
 // Paxos as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
-import { PaxosParamsSchema, PAXOS_INFO } from '../../../shared/params/paxos'
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
+import { paxosDescription } from './describe'
 import { createPaxosChecker } from '../../check/paxos'
 import { defineAlgorithm, flags } from '../module'
 import { createPaxosFactory, paxosFactory } from './factory'
@@ -11,9 +11,7 @@ export * from './factory'
 export { paxosFuzz } from './fuzz'
 
 export const paxosModule = defineAlgorithm({
-  kind: 'paxos',
-  params: PaxosParamsSchema,
-  info: PAXOS_INFO,
+  ...paxosDescription, // kind, params, info: the light part (describe.ts)
   factory: paxosFactory,
   wireTypes: ['Prepare', 'Promise', 'Accept', 'Accepted', 'Nack', 'Decided'],
   checker: createPaxosChecker,

@@ -23,7 +23,7 @@
 // command chosen in two instances is applied once (and answered with the first result).
 import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Rng } from '../../rng'
-import type { PaxosParams } from '../../../shared/params/paxos'
+import type { PaxosParams } from './describe'
 import { KvStore, kvReply } from '../kv'
 import { Outbox } from '../outbox'
 import { Acceptors } from './acceptor'

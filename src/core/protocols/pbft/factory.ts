@@ -2,7 +2,7 @@
 // validates decoded messages and applies Byzantine behaviours (see byzantine.ts).
 import type { NodeId, ProtocolFactory } from '../types'
 import type { Rng } from '../../rng'
-import { PbftParamsSchema, type PbftParams } from '../../../shared/params/pbft'
+import { PbftParamsSchema, type PbftParams } from './describe'
 import { shortDigest } from './auth'
 import { corruptPbftMsg } from './byzantine'
 import { PbftNode } from './node'

@@ -1,6 +1,6 @@
 // PBFT as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
-import { PbftParamsSchema, PBFT_INFO } from '../../../shared/params/pbft'
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
+import { pbftDescription } from './describe'
 import { createPbftChecker } from '../../check/pbft'
 import { defineAlgorithm, flags } from '../module'
 import { createPbftFactory, pbftFactory } from './factory'
@@ -12,9 +12,7 @@ export * from './factory'
 export { pbftFuzz } from './fuzz'
 
 export const pbftModule = defineAlgorithm({
-  kind: 'pbft',
-  params: PbftParamsSchema,
-  info: PBFT_INFO,
+  ...pbftDescription, // kind, params, info: the light part (describe.ts)
   factory: pbftFactory,
   wireTypes: PBFT_WIRE_TYPES,
   checker: createPbftChecker,

@@ -28,7 +28,7 @@
 // (a real PBFT client waits for f + 1 matching ones).
 import type { ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
 import type { Role } from '../../../shared/trace'
-import type { PbftParams } from '../../../shared/params/pbft'
+import type { PbftParams } from './describe'
 import {
   linkKey,
   macEqual,

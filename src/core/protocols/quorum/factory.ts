@@ -1,7 +1,7 @@
 // The quorum store's protocol factory: creates nodes, names and summarizes messages for the
 // trace, and validates messages decoded from sockets.
 import type { ProtocolFactory } from '../types'
-import { QuorumParamsSchema, type QuorumParams } from '../../../shared/params/quorum'
+import { QuorumParamsSchema, type QuorumParams } from './describe'
 import { QuorumNode } from './node'
 import type { QuorumMsg, QuorumMutations, QuorumRecord, Version } from './types'
 import { validateQuorumMsg } from './validate'

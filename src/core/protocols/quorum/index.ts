@@ -1,6 +1,6 @@
 // Quorum store as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
-import { QuorumParamsSchema, QUORUM_INFO } from '../../../shared/params/quorum'
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
+import { quorumDescription } from './describe'
 import { createQuorumChecker } from '../../check/quorum'
 import { defineAlgorithm, flags } from '../module'
 import { createQuorumFactory, quorumFactory } from './factory'
@@ -11,9 +11,7 @@ export * from './factory'
 export { quorumFuzz } from './fuzz'
 
 export const quorumModule = defineAlgorithm({
-  kind: 'quorum',
-  params: QuorumParamsSchema,
-  info: QUORUM_INFO,
+  ...quorumDescription, // kind, params, info: the light part (describe.ts)
   factory: quorumFactory,
   wireTypes: QUORUM_WIRE_TYPES,
   checker: createQuorumChecker,

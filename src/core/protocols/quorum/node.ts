@@ -25,7 +25,7 @@
 // replicas may have stored the write, so 'rejected' (definitely not applied) would be a lie;
 // the client times out with an unknown outcome.
 import type { ClientReply, ClientRequest, CreateOptions, NodeId, NodeStatus, Protocol, Ready } from '../types'
-import type { QuorumParams } from '../../../shared/params/quorum'
+import type { QuorumParams } from './describe'
 import type { Rng } from '../../rng'
 import { Outbox } from '../outbox'
 import { differingRanges, entriesIn, merkleLeaves, merkleRoot } from './merkle'

@@ -2,7 +2,7 @@
 // and rewrites messages for Byzantine experiments.
 import type { NodeId, ProtocolFactory } from '../types'
 import type { Rng } from '../../rng'
-import { RaftParamsSchema, type RaftParams } from '../../../shared/spec'
+import { RaftParamsSchema, type RaftParams } from './describe'
 import { RaftNode } from './node'
 import { checkRaftMsg } from './validate'
 import type { RaftEntry, RaftMsg, RaftMutations, RaftRecord } from './types'

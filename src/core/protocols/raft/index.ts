@@ -1,6 +1,6 @@
 // Raft as the lab knows it (see ../module.ts): everything the lab needs of this
-// algorithm, from one place. The registry (../registry.ts) lists it.
-import { RaftParamsSchema, RAFT_INFO } from '../../../shared/params/raft'
+// algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
+import { raftDescription } from './describe'
 import { createRaftChecker } from '../../check/raft'
 import { defineAlgorithm, flags } from '../module'
 import { createRaftFactory, raftFactory } from './factory'
@@ -11,9 +11,7 @@ export * from './factory'
 export { raftFuzz } from './fuzz'
 
 export const raftModule = defineAlgorithm({
-  kind: 'raft',
-  params: RaftParamsSchema,
-  info: RAFT_INFO,
+  ...raftDescription, // kind, params, info: the light part (describe.ts)
   factory: raftFactory,
   wireTypes: [
     'PreVote',

@@ -22,7 +22,7 @@ import type {
   Ready,
 } from '../types'
 import type { Rng } from '../../rng'
-import type { RaftParams } from '../../../shared/spec'
+import type { RaftParams } from './describe'
 import type { Role } from '../../../shared/trace'
 import { KvStore, kvReply, parseKvSnapshot } from '../kv'
 import { Outbox } from '../outbox'

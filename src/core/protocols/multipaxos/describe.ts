@@ -1,7 +1,10 @@
-// Multi-Paxos's parameters (src/core/protocols/multipaxos), with the designer's help lines.
+// Multi-Paxos's parameters, with the designer's help lines.
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const MultiPaxosParamsSchema = z
   .strictObject({
@@ -75,4 +78,23 @@ export const MULTIPAXOS_INFO: AlgorithmInfo = {
     elections: 'phase-1 runs',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Prepare: ['blue', 0],
+    Promise: ['blue', 1],
+    Accept: ['green', 0],
+    Accepted: ['green', 1],
+    Nack: ['orange', 0],
+    Heartbeat: ['purple', 0],
+    HeartbeatAck: ['purple', 1],
+    CatchUp: ['cyan', 0],
+    Checkpoint: ['grey', 0],
+    CheckpointAck: ['grey', 1],
+  },
 }
+
+export const multipaxosDescription = describeAlgorithm({
+  kind: 'multipaxos',
+  params: MultiPaxosParamsSchema,
+  info: MULTIPAXOS_INFO,
+})

@@ -1,7 +1,10 @@
 // Raft's parameters (spec.algorithm.params when kind is 'raft').
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const RaftParamsSchema = z
   .strictObject({
@@ -115,4 +118,18 @@ export const RAFT_INFO: AlgorithmInfo = {
     elections: 'elections',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    AppendEntries: ['blue', 0],
+    AppendEntriesResp: ['blue', 1],
+    RequestVote: ['orange', 0],
+    RequestVoteResp: ['orange', 1],
+    PreVote: ['purple', 0],
+    PreVoteResp: ['purple', 1],
+    InstallSnapshot: ['cyan', 0],
+    InstallSnapshotResp: ['cyan', 1],
+    TimeoutNow: ['pink', 0],
+  },
 }
+
+export const raftDescription = describeAlgorithm({ kind: 'raft', params: RaftParamsSchema, info: RAFT_INFO })

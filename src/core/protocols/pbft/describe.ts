@@ -1,8 +1,11 @@
 // PBFT's parameters. f = floor((nodes - 1) / 3) faulty replicas are tolerated (cluster.nodes
-// must be >= 4 for f >= 1; the cluster size itself is checked in spec.ts).
+// must be >= 4 for f >= 1: specIssues below).
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, ticks } from '../../../shared/bounds'
 
 export const PbftParamsSchema = z.strictObject({
   /** A backup whose pending request is not executed within this many ticks asks for a view change. */
@@ -49,4 +52,31 @@ export const PBFT_INFO: AlgorithmInfo = {
     elections: 'view-change votes',
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Request: ['blue', 0],
+    PrePrepare: ['orange', 0],
+    Prepare: ['green', 0],
+    Commit: ['purple', 0],
+    Checkpoint: ['grey', 0],
+    ViewChange: ['pink', 0],
+    NewView: ['brown', 0],
+    FetchState: ['cyan', 0],
+    State: ['cyan', 1],
+  },
 }
+
+export const pbftDescription = describeAlgorithm({
+  kind: 'pbft',
+  params: PbftParamsSchema,
+  info: PBFT_INFO,
+  specIssues: (spec) =>
+    spec.cluster.nodes < 4
+      ? [
+          {
+            path: ['cluster', 'nodes'],
+            message: 'PBFT needs at least 4 nodes to tolerate one Byzantine node (n >= 3f + 1 with f >= 1)',
+          },
+        ]
+      : [],
+})

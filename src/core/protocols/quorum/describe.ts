@@ -1,9 +1,12 @@
 // The Dynamo-style quorum store's parameters and their designer help (the CAP / PACELC
-// explanation next to R, W and N lives here). Cross-field rules that involve the cluster size
-// (N <= nodes) live in spec.ts.
+// explanation next to R, W and N lives here), and the cross-field rule that involves the
+// cluster size (N <= nodes: specIssues below).
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { intBetween, MAX_TICKS } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { intBetween, MAX_TICKS } from '../../../shared/bounds'
 
 export const QuorumParamsSchema = z
   .strictObject({
@@ -110,4 +113,35 @@ export const QUORUM_INFO: AlgorithmInfo = {
       },
     ],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Get: ['blue', 0],
+    GetReply: ['blue', 1],
+    Put: ['green', 0],
+    PutAck: ['green', 1],
+    ReadRepair: ['orange', 0],
+    RepairAck: ['orange', 1],
+    Hint: ['purple', 0],
+    HintAck: ['purple', 1],
+    Handoff: ['brown', 0],
+    HandoffAck: ['brown', 1],
+    MerkleRoot: ['cyan', 0],
+    MerkleDiff: ['olive', 0],
+    SyncKeys: ['pink', 0],
+  },
 }
+
+export const quorumDescription = describeAlgorithm({
+  kind: 'quorum',
+  params: QuorumParamsSchema,
+  info: QUORUM_INFO,
+  specIssues: (spec) =>
+    spec.algorithm.params.replicas > spec.cluster.nodes
+      ? [
+          {
+            path: ['algorithm', 'params', 'replicas'],
+            message: `must be <= cluster.nodes (${spec.cluster.nodes})`,
+          },
+        ]
+      : [],
+})

@@ -1,8 +1,11 @@
 // Single-decree Paxos's parameters (one Paxos instance per KV operation slot of a key).
 // The designer renders whatever PAXOS_INFO lists.
+// The light part of the algorithm (../description.ts): no protocol code, read by the designer,
+// the screens and shared/spec.ts; ../catalog.ts lists it.
 import { z } from 'zod'
-import type { AlgorithmInfo } from './help'
-import { ticks } from '../bounds'
+import { describeAlgorithm } from '../description'
+import type { AlgorithmInfo } from '../../../shared/params/help'
+import { ticks } from '../../../shared/bounds'
 
 export const PaxosParamsSchema = z
   .strictObject({
@@ -57,4 +60,19 @@ export const PAXOS_INFO: AlgorithmInfo = {
     elections: null,
     counters: [],
   },
+  /** A request and its reply share a hue (the request dark, 0; the reply light, 1). */
+  messageColors: {
+    Prepare: ['blue', 0],
+    Promise: ['blue', 1],
+    Accept: ['green', 0],
+    Accepted: ['green', 1],
+    Nack: ['orange', 0],
+    Decided: ['purple', 0],
+  },
 }
+
+export const paxosDescription = describeAlgorithm({
+  kind: 'paxos',
+  params: PaxosParamsSchema,
+  info: PAXOS_INFO,
+})
