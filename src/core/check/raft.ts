@@ -379,10 +379,12 @@ export class RaftTraceChecker implements TraceChecker {
     if (term < 0 || index <= this.floor) return
     const id = idAt(n, index)
     const prevTerm = index > 1 ? termAt(n, index - 1) : 0
-    let row = this.canon.get(index)
+    const row = this.canon.get(index)
     if (!row) {
-      row = []
-      this.canon.set(index, row)
+      // A row kept for the whole run (without snapshots) and nearly always of one entry:
+      // created at that size, not grown from [] (which reserves 16 slots).
+      this.canon.set(index, [{ term, id, prevTerm, node: n.id, t }])
+      return
     }
     let c: CanonEntry | undefined
     for (let j = 0; j < row.length; j++) {
