@@ -49,6 +49,7 @@ import type {
   StateEvent,
   TraceEvent,
 } from '../../shared/trace'
+import { IndexTable } from './index-table'
 import { AckedWrites, fmtTime, notApplied, Tally } from './tally'
 import { COMMON_CHECK_NAMES, type TraceChecker } from './trace-checker'
 
@@ -193,9 +194,9 @@ export class RaftTraceChecker implements TraceChecker {
   /** term -> first leader seen in that term. */
   private readonly leaders = new Map<number, { node: NodeId; t: number }>()
   /** canon.get(index) = the entries seen at that index (one per term). */
-  private readonly canon = new Map<number, CanonEntry[]>()
+  private readonly canon = new IndexTable<CanonEntry[]>()
   /** committed.get(index) = the first entry any node applied at that index. */
-  private readonly committed = new Map<number, Committed>()
+  private readonly committed = new IndexTable<Committed>()
   /** Indices up to here are dropped from canon, committed and every node's log (see prune). */
   private floor = 0
   private maxCommitted = 0
@@ -379,10 +380,12 @@ export class RaftTraceChecker implements TraceChecker {
     if (term < 0 || index <= this.floor) return
     const id = idAt(n, index)
     const prevTerm = index > 1 ? termAt(n, index - 1) : 0
-    let row = this.canon.get(index)
+    const row = this.canon.get(index)
     if (!row) {
-      row = []
-      this.canon.set(index, row)
+      // A row kept for the whole run (without snapshots) and nearly always of one entry:
+      // created at that size, not grown from [] (which reserves 16 slots).
+      this.canon.set(index, [{ term, id, prevTerm, node: n.id, t }])
+      return
     }
     let c: CanonEntry | undefined
     for (let j = 0; j < row.length; j++) {
@@ -655,6 +658,8 @@ export class RaftTraceChecker implements TraceChecker {
       this.canon.delete(i)
       this.committed.delete(i)
     }
+    this.canon.trim()
+    this.committed.trim()
     for (const n of this.nodes.values()) {
       const drop = Math.min(floor, logEnd(n)) - n.base
       if (drop <= 0) continue

@@ -10,7 +10,15 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number | n
   return sorted[rank - 1]
 }
 
+/**
+ * Latencies below this many µs are counted in an array indexed by the latency (every ok op
+ * adds one: an array slot is cheaper than a Map entry); larger or fractional ones in a Map.
+ */
+const DENSE_US = 1 << 17
+
 export class LatencyHistogram {
+  /** dense[us] = how many ops took `us` µs (whole µs below DENSE_US; grown on demand). */
+  private dense: Uint32Array = new Uint32Array(0)
   private readonly counts = new Map<number, number>()
   private n = 0
   private maxUs = -1
@@ -21,10 +29,27 @@ export class LatencyHistogram {
   }
 
   add(us: number): void {
-    this.counts.set(us, (this.counts.get(us) ?? 0) + 1)
+    if (us >= 0 && us < DENSE_US && Number.isInteger(us)) {
+      if (us >= this.dense.length) this.grow(us)
+      this.dense[us]++
+    } else this.counts.set(us, (this.counts.get(us) ?? 0) + 1)
     this.n++
     if (us > this.maxUs) this.maxUs = us
     this.sortedKeys = null
+  }
+
+  private grow(us: number): void {
+    let len = Math.max(1024, this.dense.length)
+    while (len <= us) len *= 2
+    const next = new Uint32Array(Math.min(len, DENSE_US))
+    next.set(this.dense)
+    this.dense = next
+  }
+
+  private countOf(us: number): number {
+    return us >= 0 && us < this.dense.length && Number.isInteger(us)
+      ? this.dense[us]
+      : (this.counts.get(us) ?? 0)
   }
 
   max(): number | null {
@@ -34,11 +59,15 @@ export class LatencyHistogram {
   /** Exact nearest-rank quantile, µs; null when empty. */
   quantile(q: number): number | null {
     if (this.n === 0) return null
-    if (this.sortedKeys === null) this.sortedKeys = [...this.counts.keys()].sort((a, b) => a - b)
+    if (this.sortedKeys === null) {
+      const keys = [...this.counts.keys()]
+      for (let us = 0; us < this.dense.length; us++) if (this.dense[us] > 0) keys.push(us)
+      this.sortedKeys = keys.sort((a, b) => a - b)
+    }
     const rank = Math.min(this.n, Math.max(1, Math.ceil(q * this.n)))
     let seen = 0
     for (const k of this.sortedKeys) {
-      seen += this.counts.get(k) as number
+      seen += this.countOf(k)
       if (seen >= rank) return k
     }
     return this.maxUs

@@ -148,7 +148,7 @@ export class SegmentedLinChecker {
       this.keys.set(e.key, ks)
     }
     if (ks.status !== 'open') return
-    if (ks.open === 0 && e.t > ks.lastT && !ks.appends && ks.seg.length >= this.cutAt(ks)) this.cut(ks)
+    if (ks.open === 0 && e.t > ks.lastT && !ks.appends && this.segmentFull(ks)) this.cut(ks)
     if (ks.status !== 'open') return
     const op = invokedOp(e, f)
     if (op.f === 'append') ks.appends = true
@@ -168,8 +168,22 @@ export class SegmentedLinChecker {
   private cutAt(ks: KeyState): number {
     let carried = 0
     for (const s of ks.starts) carried = Math.max(carried, s.carry.length)
+    return this.baseCut() * 2 ** Math.min(carried, 16)
+  }
+
+  /** cutAt without the doubling: `segmentOps`, or each key's share of half the buffer. */
+  private baseCut(): number {
     const share = Math.max(8, Math.floor(this.maxBuffered / (2 * this.keys.size)))
-    return Math.min(this.segmentOps, share) * 2 ** Math.min(carried, 16)
+    return Math.min(this.segmentOps, share)
+  }
+
+  /**
+   * Whether the segment of `ks` reached cutAt(ks). Most invocations find it far below the
+   * base length, so that is compared first (cutAt is never less).
+   */
+  private segmentFull(ks: KeyState): boolean {
+    const len = ks.seg.length
+    return len >= this.baseCut() && len >= this.cutAt(ks)
   }
 
   /** Judge the segment and carry its end configurations; it stays whole if it cannot be cut. */
