@@ -13,8 +13,7 @@ import {
 } from '../src/core/explore'
 import { describeAction } from '../src/core/explore/actions'
 import { parseOps } from '../src/core/explore/options'
-import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
-import { recordTrace } from '../src/main/lab/record-trace'
+import { recordCounterexample } from '../src/main/lab/record-trace'
 import { LabStore } from '../src/main/store'
 import { mutant, options, type OptionsOver } from './explore.helpers'
 
@@ -126,16 +125,11 @@ describe('explore: cluster operations and snapshots (Raft thesis chapters 4 and 
     expect(ce.trace.some((e) => e.kind === 'config')).toBe(true)
     const store = LabStore.memory()
     try {
-      const spec = counterexampleSpec(o.spec, {
-        mutant: 'concurrentConfigChanges',
+      const runId = recordCounterexample(store, {
+        spec: o.spec,
+        mutants: ['concurrentConfigChanges'],
         strategy: 'bfs',
-        steps: 7,
-      })
-      const runId = recordTrace(store, {
-        spec,
-        trace: ce.trace,
-        summary: traceSummary(ce.trace, ce.checks),
-        nodes: finalNodes(ce.trace, 3),
+        ce,
         appVersion: 'test',
       })
       expect(store.getRun(runId)?.summary?.verdict).toBe('violation')

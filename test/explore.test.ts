@@ -20,8 +20,7 @@ import {
 } from '../src/core/explore'
 import { Invariants } from '../src/core/explore/invariants'
 import { parseOps } from '../src/core/explore/options'
-import { counterexampleSpec, finalNodes, traceSummary } from '../src/core/explore/run'
-import { recordTrace } from '../src/main/lab/record-trace'
+import { recordCounterexample } from '../src/main/lab/record-trace'
 import { LabStore } from '../src/main/store'
 import { mutant, options } from './explore.helpers'
 
@@ -233,12 +232,11 @@ describe('explore: the counterexample as a run', () => {
     if (!ce) throw new Error('no counterexample')
     const store = LabStore.memory()
     try {
-      const spec = counterexampleSpec(o.spec, { mutant: 'ackBeforeQuorum', strategy: 'bfs', steps: 3 })
-      const runId = recordTrace(store, {
-        spec,
-        trace: ce.trace,
-        summary: traceSummary(ce.trace, ce.checks),
-        nodes: finalNodes(ce.trace, 3),
+      const runId = recordCounterexample(store, {
+        spec: o.spec,
+        mutants: ['ackBeforeQuorum'],
+        strategy: 'bfs',
+        ce,
         appVersion: 'test',
       })
       const run = store.getRun(runId)
