@@ -510,14 +510,18 @@ export class Stepper {
       if (to === undefined) continue
       this.send(i, to, out.msg)
     }
-    for (const rep of r.replies) {
-      any = true
-      this.reply(i, rep)
-    }
+    // The node's events before its replies: every event of a step has its own instant (see
+    // event), and what a node did in a step (e.g. stored a write) happened before the replies
+    // it sent with it (acknowledged the write). The simulator records replies first, but both
+    // at the same instant, so there the order does not matter to the checkers.
     const id = this.ids[i]
     for (const e of r.events) {
       any = true
       this.event(protocolTraceEvent(e, this.t, id, this.rec ? this.rec.lc[i] : 0))
+    }
+    for (const rep of r.replies) {
+      any = true
+      this.reply(i, rep)
     }
     return any
   }
