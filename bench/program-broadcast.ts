@@ -86,7 +86,13 @@ try {
   for (const { name, s } of childCpu.values()) byKind.set(name, (byKind.get(name) ?? 0) + s)
   // Every process of the run has ended (the run-status event comes after teardown).
   const cpu1 = cpuSeconds()
-  const cpuChildren = cpu1.children - cpu0.children
+  // Children waited for (cutime) miss the programs, which their node hosts kill without
+  // waiting: the per-process samples below catch those, so the larger of the two counts.
+  const cpuWaited = cpu1.children - cpu0.children
+  const cpuChildren = Math.max(
+    cpuWaited,
+    [...byKind.values()].reduce((a, b) => a + b, 0),
+  )
   const cpuLab = cpu1.self - cpu0.self
   const seq = (
     service.store.db.prepare('SELECT seq FROM runs WHERE id = ?').get(run.runId) as { seq: number }
