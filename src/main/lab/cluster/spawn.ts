@@ -116,7 +116,6 @@ export function prebuildIsFresh(inputs: unknown, root: string, builtMs: number):
   )
 }
 
-/** Packages a prebuilt child loads from node_modules (native addons, optional dependencies). */
 /** Bumped whenever the bundling options change. */
 const PREBUILD_VERSION = 'v2'
 
