@@ -10,6 +10,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { LabService } from '../src/main/lab/service'
+import { traceRows } from '../src/main/store'
 import type { LabEvent, RunInfo } from '../src/shared/api'
 import { cpuSecondsOf, descendants } from './proc-tree'
 
@@ -97,28 +98,18 @@ try {
   const seq = (
     service.store.db.prepare('SELECT seq FROM runs WHERE id = ?').get(run.runId) as { seq: number }
   ).seq
-  const count = (kind: string): number =>
-    (
-      service.store.db
-        .prepare('SELECT count(*) AS n FROM trace_events WHERE run_seq = ? AND kind = ?')
-        .get(seq, kind) as { n: number }
-    ).n
+  const eventsByKind = new Map<string, number>()
+  for (const r of traceRows(service.store, seq)) eventsByKind.set(r.kind, (eventsByKind.get(r.kind) ?? 0) + 1)
+  const count = (kind: string): number => eventsByKind.get(kind) ?? 0
   const sends = count('send')
-  const all = (
-    service.store.db.prepare('SELECT count(*) AS n FROM trace_events WHERE run_seq = ?').get(seq) as {
-      n: number
-    }
-  ).n
+  const all = [...eventsByKind.values()].reduce((a, b) => a + b, 0)
   const runS = (end.summary?.simulatedMs ?? seconds * 1000) / 1000
   console.log(
     `  status ${end.status}, verdict ${end.summary ? end.summary.checks.map((c) => `${c.name}: ${c.verdict ?? (c.ok ? 'ok' : 'violation')}`).join('; ') : '-'}`,
   )
   for (const c of end.summary?.checks ?? [])
     for (const d of c.details.slice(0, 3)) console.log(`    ${c.name}: ${d}`)
-  const kinds = service.store.db
-    .prepare('SELECT kind, count(*) AS n FROM trace_events WHERE run_seq = ? GROUP BY kind')
-    .all(seq)
-  console.log(`  trace kinds ${JSON.stringify(kinds)}`)
+  console.log(`  trace kinds ${JSON.stringify(Object.fromEntries(eventsByKind))}`)
   const lat = end.summary?.latencyMs
   console.log(
     `  ops ok ${end.summary?.ops.ok ?? 0} of ${end.summary?.ops.total ?? 0} (${Math.round((end.summary?.ops.ok ?? 0) / runS)}/s; latency p50 ${lat?.p50 ?? '-'} ms, p99 ${lat?.p99 ?? '-'} ms, max ${lat?.max ?? '-'} ms)`,

@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { writeHeapSnapshot } from 'node:v8'
+import Database from 'better-sqlite3'
 import { LabService } from '../src/main/lab/service'
 import { descendants } from './proc-tree'
 import { rssKb } from './proc-rss'
@@ -54,6 +55,24 @@ function dirBytes(dir: string, match: (name: string) => boolean): number {
   let n = 0
   for (const f of readdirSync(dir)) if (match(f)) n += statSync(join(dir, f)).size
   return n
+}
+
+/** Bytes per op of each table and index (SQLite's dbstat), largest first: where the file goes. */
+function printBreakdown(file: string, ops: number): void {
+  const db = new Database(file, { readonly: true })
+  try {
+    const rows = db
+      .prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC')
+      .all() as { name: string; bytes: number }[]
+    console.log(
+      `  by table/index: ${rows
+        .filter((r) => r.bytes / ops >= 1)
+        .map((r) => `${r.name} ${(r.bytes / ops).toFixed(0)}`)
+        .join(', ')} (bytes per op)`,
+    )
+  } finally {
+    db.close()
+  }
 }
 
 const spec =
@@ -176,6 +195,7 @@ try {
   console.log(
     `  database ${(db / MB).toFixed(1)} MB, ${ops > 0 ? (db / ops).toFixed(0) : '-'} bytes per op (after checkpoint)`,
   )
+  if (ops > 0) printBreakdown(join(dir, 'quorum-lab.db'), ops)
   console.log(`  peak lab rss ${peakLab.toFixed(0)} MB (target < 600 MB)`)
   if (peakNode.size > 0)
     console.log(

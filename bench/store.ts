@@ -113,7 +113,7 @@ async function benchRecorder(store: LabStore, sample: TraceEvent[]): Promise<str
 
 function benchReplay(store: LabStore): string {
   const runId = 'bench-recorder'
-  const row = store.db.prepare('SELECT min(t) AS lo, max(t) AS hi FROM trace_events').get() as {
+  const row = store.db.prepare('SELECT min(t_lo) AS lo, max(t_hi) AS hi FROM trace_chunks').get() as {
     lo: number
     hi: number
   }

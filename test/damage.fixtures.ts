@@ -24,7 +24,7 @@ export const DAMAGE_SPEC: ExperimentSpecInput = {
   algorithm: { kind: 'raft' },
   cluster: { nodes: 5 },
   durationMs: 10_000,
-  workload: { clients: 8, ratePerSec: 200, keys: 20 },
+  workload: { clients: 8, ratePerSec: 600, keys: 20 },
   faults: [{ atMs: 3000, kind: 'crash', target: 'leader', restartAfterMs: 1000 }],
 }
 

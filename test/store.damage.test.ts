@@ -126,7 +126,7 @@ describe('a database with 256 KiB overwritten in the middle', () => {
     const lost = s.tables.filter((t) => t.lost.length > 0)
     expect(lost.length).toBeGreaterThan(0)
     expect(s.runs.some((x) => x.losses.length > 0)).toBe(true)
-    const trace = s.tables.find((t) => t.table === 'trace_events')!
+    const trace = s.tables.find((t) => t.table === 'trace_chunks')!
     expect(trace.saved).toBeGreaterThan(0)
     // The damaged file is unchanged, with nothing beside it but the new file.
     expect(sha(d.file)).toBe(d.before)
@@ -262,6 +262,38 @@ describe('damage found while the file is in use', () => {
       service.close()
       // Closing checkpoints nothing into the damaged file.
       expect(sha(file)).toBe(before)
+    } finally {
+      service.close()
+    }
+  })
+
+  it('a trace chunk that does not decode: damage naming the chunk, writing stops, the service keeps serving', async () => {
+    const data = join(dir, `chunk-${++n}`)
+    const file = copyData(good, data)
+    // Pages intact (quick_check passes), content not: a chunk of the first run's trace is garbage.
+    const db = new Database(file)
+    const chunk = db
+      .prepare('SELECT min(rowid) FROM trace_chunks WHERE run_seq = (SELECT seq FROM runs WHERE id = ?)')
+      .pluck()
+      .get(runIds[0]) as number
+    db.prepare('UPDATE trace_chunks SET blob = ? WHERE rowid = ?').run(Buffer.from('garbage'), chunk)
+    db.close()
+    const service = new LabService({ dataDir: data })
+    try {
+      let caught: unknown = null
+      try {
+        await service.getTrace({ runId: runIds[0] })
+      } catch (e) {
+        caught = e
+      }
+      expect(caught).toBeInstanceOf(LabError)
+      expect((caught as LabError).message).toContain(
+        `${file} is damaged (trace chunk ${chunk} is damaged: its blob`,
+      )
+      expect((caught as LabError).message).not.toMatch(/^\s+at /m)
+      // Still serving what can be read: the other run's trace, the list.
+      expect((await service.getTrace({ runId: runIds[1] })).length).toBeGreaterThan(0)
+      expect((await service.listRuns()).length).toBe(2)
     } finally {
       service.close()
     }

@@ -434,7 +434,7 @@ describe('whole-run JSON lines', () => {
       for (const table of [
         'runs',
         'experiments',
-        'trace_events',
+        'trace_chunks',
         'ops',
         'faults',
         'metrics',

@@ -13,6 +13,7 @@ import { createSimulation } from '../src/core/sim'
 import { ExperimentSpecSchema } from '../src/shared/spec'
 import { LabService } from '../src/main/lab/service'
 import { CRASH_MESSAGE, LabStore } from '../src/main/store'
+import { CHUNKS_IN_WINDOW_SQL, WIDEST_CHUNK_SQL } from '../src/main/store/trace-chunks'
 
 let dir: string
 beforeAll(() => {
@@ -94,14 +95,16 @@ describe('recording a simulated run', () => {
     }
     expect(count).toBeGreaterThan(3)
     expect(pages).toEqual(expected.filter((e) => e.t >= 1_000_000 && e.t <= 1_200_000))
-    // The window query is served by the (run_seq, t) index, in index order (no sort step).
-    const plan = store.db
-      .prepare(
-        'EXPLAIN QUERY PLAN SELECT rowid, t FROM trace_events WHERE run_seq = ? AND t >= ? AND t <= ? ORDER BY t, rowid LIMIT 10',
-      )
-      .all(1, 0, 10) as Array<{ detail: string }>
-    expect(plan.map((p) => p.detail).join(' | ')).toMatch(/USING (COVERING )?INDEX trace_events_run_t/)
-    expect(plan.map((p) => p.detail).join(' | ')).not.toMatch(/TEMP B-TREE/)
+    // A window finds its chunks through indexes: the widest chunk from the span index, the
+    // chunks in the window from the (run_seq, t_lo) index, in index order (no sort step).
+    const planOf = (sql: string, params: unknown): string =>
+      (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as Array<{ detail: string }>)
+        .map((p) => p.detail)
+        .join(' | ')
+    const batch = { seq: 1, lo: 0, id: -1, to: 10, from: 0, limit: 10 }
+    expect(planOf(WIDEST_CHUNK_SQL, 1)).toMatch(/USING COVERING INDEX trace_chunks_run_span/)
+    expect(planOf(CHUNKS_IN_WINDOW_SQL, batch)).toMatch(/USING INDEX trace_chunks_run_t/)
+    expect(planOf(CHUNKS_IN_WINDOW_SQL, batch)).not.toMatch(/TEMP B-TREE/)
 
     // Ops: one row per op with its outcome, agreeing with the summary and the trace.
     const ops = store.db
@@ -322,7 +325,7 @@ setTimeout(() => {
     expect(run.status).toBe('crashed')
     expect(run.error).toBe(CRASH_MESSAGE)
     const lastUs = store.db
-      .prepare('SELECT max(t) AS t FROM trace_events WHERE run_seq = (SELECT seq FROM runs WHERE id = ?)')
+      .prepare('SELECT max(t_hi) AS t FROM trace_chunks WHERE run_seq = (SELECT seq FROM runs WHERE id = ?)')
       .pluck()
       .get(runId) as number
     expect(Date.parse(run.endedAt!)).toBe(Date.parse(run.startedAt) + Math.floor(lastUs / 1000))

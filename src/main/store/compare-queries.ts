@@ -6,6 +6,7 @@ import type { RunId } from '../../shared/api'
 import type { Role } from '../../shared/trace'
 import { LatencySketch } from '../../core/sketch'
 import type { LabStore } from './store'
+import { traceRows } from './trace-chunks'
 
 export interface FaultPeriod {
   faultId: number
@@ -56,25 +57,25 @@ export function faultPeriods(store: LabStore, runId: RunId): FaultPeriod[] {
 export function* leaderTimeline(store: LabStore, runId: RunId): Generator<LeaderTimelineEvent> {
   const seq = seqOf(store, runId)
   if (seq === null) return
-  // The fields come from SQLite's JSON functions (faster than a JSON.parse per row in JS).
-  const stmt = store.db.prepare(
-    `SELECT t, node, kind, json_extract(data, '$.role') AS role, json_extract(data, '$.term') AS term,
-       json_extract(data, '$.leader') AS leader, json_extract(data, '$.action') AS action
-     FROM trace_events WHERE run_seq = ? AND kind IN ('state', 'node') AND node IS NOT NULL
-     ORDER BY t, rowid`,
-  )
   // Only changes of a node's role, term or leader matter (most state events are commit-index updates).
   const last = new Map<string, string>()
-  for (const r of stmt.iterate(seq) as Iterable<{
-    t: number
-    node: string
-    kind: string
-    role: string | null
-    term: number | null
-    leader: string | null
-    action: string | null
-  }>) {
-    if (r.kind === 'state') {
+  for (const row of traceRows(store.db, seq, { kinds: ['state', 'node'] })) {
+    if (row.node === null) continue
+    const d = JSON.parse(row.data) as {
+      role?: string
+      term?: number
+      leader?: string | null
+      action?: string
+    }
+    const r = {
+      t: row.t,
+      node: row.node,
+      role: d.role ?? null,
+      term: d.term ?? null,
+      leader: d.leader ?? null,
+      action: d.action ?? null,
+    }
+    if (row.kind === 'state') {
       const key = `${r.role}/${r.term}/${r.leader ?? ''}`
       if (last.get(r.node) === key) continue
       last.set(r.node, key)

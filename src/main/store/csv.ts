@@ -16,6 +16,7 @@ import { stringify, type Options } from 'csv-stringify/sync'
 import { LabError, type CsvKind, type RunFilter, type RunId, type RunSummary } from '../../shared/api'
 import { StoreError, type SqliteDb } from './db'
 import type { LabStore, RunRow } from './store'
+import { traceRows } from './trace-chunks'
 
 export interface CsvRequest {
   what: CsvKind
@@ -187,11 +188,7 @@ function csvSource(store: LabStore, req: CsvRequest): CsvSource {
         filename,
         header: ['run_id', 't_us', 'time', 'node', 'lc', 'kind', 'data'],
         *rows(db) {
-          const stmt = db
-            .prepare('SELECT t, node, lc, kind, data FROM trace_events WHERE run_seq = ? ORDER BY t, rowid')
-            .raw()
-          for (const r of stmt.iterate(seq) as Iterable<Cell[]>)
-            yield [id, r[0], iso(r[0] as number), r[1], r[2], r[3], r[4]]
+          for (const r of traceRows(db, seq)) yield [id, r.t, iso(r.t), r.node, r.lc, r.kind, r.data]
         },
       }
     case 'metrics':

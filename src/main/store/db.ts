@@ -150,6 +150,7 @@ export function migrate(db: SqliteDb, upTo = SCHEMA_VERSION): number {
     if (m.version <= from || m.version > upTo) continue
     db.transaction(() => {
       db.exec(m.sql)
+      m.then?.(db)
       db.pragma(`user_version = ${m.version}`)
     })()
   }

@@ -23,7 +23,7 @@ export const FULL_CHECK_MAX_BYTES = 128 * 1024 * 1024
 /** Rows sampled in each big table when a larger file is opened. */
 export const SAMPLE_POINTS = 256
 /** The big tables: sampled, not walked, when a large file is opened. */
-const BIG_TABLES = ['trace_events', 'ops', 'sketches']
+const BIG_TABLES = ['trace_chunks', 'ops', 'sketches']
 
 /** SQLite error codes that mean the file's content is damaged. */
 export function isCorruptionCode(code: string | undefined): boolean {

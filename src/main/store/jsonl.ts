@@ -16,6 +16,7 @@ import { parseSpec, toFieldErrors, type FieldError } from '../../shared/spec'
 import { HotKeys, Distinct, LatencySketch, SKETCH_KINDS } from '../../core/sketch'
 import { fsReason, openForWrite, streamFailure } from './csv'
 import { StoreError } from './db'
+import { ChunkWriter, traceRows, traceSpan } from './trace-chunks'
 import { parseSpeed, type LabStore, type RunRow } from './store'
 
 export const JSONL_FORMAT = 'quorum-lab-run'
@@ -232,7 +233,7 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
         },
         counts: {
           node: count('nodes'),
-          event: count('trace_events'),
+          event: traceSpan(db, seq).n,
           op: count('ops'),
           fault: count('faults'),
           metric: count('metrics'),
@@ -246,14 +247,9 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
         )
         .iterate(seq) as Iterable<Record<string, unknown>>)
         yield JSON.stringify({ type: 'node', ...n }) + '\n'
-      const ev = db
-        .prepare('SELECT t, node, lc, kind, data FROM trace_events WHERE run_seq = ? ORDER BY t, rowid')
-        .raw()
       let chunk = ''
       let k = 0
-      for (const [t, node, lc, kind, data] of ev.iterate(seq) as Iterable<
-        [number, string | null, number, string, string]
-      >) {
+      for (const { t, node, lc, kind, data } of traceRows(db, seq)) {
         chunk += `{"type":"event","t":${t},"node":${JSON.stringify(node)},"lc":${lc},"kind":${JSON.stringify(kind)},"data":${data}}\n`
         if (++k === 512) {
           yield chunk
@@ -471,9 +467,7 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
         node: db.prepare(
           'INSERT INTO nodes (run_seq, node, role, term, leader, commit_index, last_index) VALUES (?, ?, ?, ?, ?, ?, ?)',
         ),
-        event: db.prepare(
-          'INSERT INTO trace_events (run_seq, t, node, lc, kind, data) VALUES (?, ?, ?, ?, ?, ?)',
-        ),
+        event: new ChunkWriter(db, seq),
         op: db.prepare(
           `INSERT INTO ops (run_seq, op_id, client, f, key, value, expected, invoke_t, complete_t, outcome, result, error)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -506,7 +500,7 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
                   { path: 't', message: `events must be in time order (previous t ${lastT})` },
                 ])
               lastT = l.t
-              ins.event.run(seq, l.t, l.node, l.lc, l.kind, JSON.stringify(l.data))
+              ins.event.add(l.t, l.node, l.lc, l.kind, JSON.stringify(l.data))
               break
             case 'op':
               ins.op.run(
@@ -564,6 +558,7 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
           throw e
         }
       }
+      ins.event.flush()
       for (const t of LINE_TYPES) {
         if (seen[t] !== header.counts[t])
           throw lineError(file, lastLine + 1, [

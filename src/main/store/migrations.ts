@@ -10,6 +10,9 @@
 // from every table in one transaction, and FK checks would cost a parent lookup on every
 // trace insert.
 
+import type Database from 'better-sqlite3'
+import { chunkLegacyTrace } from './trace-chunks'
+
 /** `PRAGMA application_id` of a Quorum Lab database ("QLab"): tells ours from foreign files. */
 export const APPLICATION_ID = 0x514c6162
 
@@ -17,6 +20,8 @@ export interface Migration {
   version: number
   description: string
   sql: string
+  /** Data to move after the SQL, in the same transaction. */
+  then?: (db: Database.Database) => void
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -185,6 +190,26 @@ CREATE TABLE campaign_seeds (
 CREATE INDEX campaign_seeds_campaign ON campaign_seeds (campaign_id, seed);
 `,
   },
+  {
+    version: 6,
+    description: 'trace events stored in compressed chunks (about 8x smaller); the old rows moved over',
+    sql: `
+-- Up to 512 events per row: columns (t, node, lc, kind, data) as one JSON object, raw DEFLATE.
+-- kinds: the distinct event kinds inside, space-separated (lets a reader skip a chunk).
+CREATE TABLE trace_chunks (
+  run_seq INTEGER NOT NULL,
+  n INTEGER NOT NULL CHECK (n BETWEEN 1 AND 4096),
+  t_lo INTEGER NOT NULL,
+  t_hi INTEGER NOT NULL,
+  kinds TEXT NOT NULL,
+  blob BLOB NOT NULL
+);
+CREATE INDEX trace_chunks_run_t ON trace_chunks (run_seq, t_lo);
+-- The widest chunk of a run: how far before a window a chunk overlapping it may start.
+CREATE INDEX trace_chunks_run_span ON trace_chunks (run_seq, t_hi - t_lo);
+`,
+    then: chunkLegacyTrace,
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version
@@ -194,7 +219,7 @@ export const OUR_TABLES = [
   'experiments',
   'runs',
   'nodes',
-  'trace_events',
+  'trace_chunks',
   'ops',
   'faults',
   'metrics',

@@ -6,11 +6,11 @@
 //     only pushes the event object onto an array. No serialization, no SQL.
 //   - A flush is scheduled when N events are queued (setImmediate) or ~50 ms after the
 //     first queued event (setTimeout), i.e. between the simulator's slices.
-//   - A flush step writes rows in ONE transaction for at most `budgetMs` of wall time
-//     (8 ms by default), then yields and continues on the next turn, so the event loop
-//     (IPC, WebSocket, Ctrl-C) stays responsive however large the backlog. Rows go in with
-//     multi-row INSERT statements (32 rows per statement: ~2x the rate of one-row inserts
-//     with better-sqlite3). When the backlog grows (the producer outruns the disk) the
+//   - A flush step writes in ONE transaction for at most `budgetMs` of wall time (8 ms by
+//     default), then yields and continues on the next turn, so the event loop (IPC,
+//     WebSocket, Ctrl-C) stays responsive however large the backlog. Trace events go in as
+//     compressed chunks of up to 512 (trace-chunks.ts; a partial chunk at the end of each
+//     step, so what is committed is complete). When the backlog grows (the producer outruns the disk) the
 //     budget grows with it, which slows the producer down instead of growing memory.
 // Why not a worker thread: better-sqlite3 does ~300-600k rows/s here, above what the
 // simulator produces while also running; a worker would add a structured-clone copy of
@@ -29,6 +29,7 @@ import type { MetricsWindow } from '../../shared/api'
 import type { FaultEvent, OpEvent, TraceEvent } from '../../shared/trace'
 import { WindowSketcher, type SketchRow } from '../../core/sketch'
 import { StoreError, toStoreError, type SqliteDb } from './db'
+import { ChunkWriter } from './trace-chunks'
 
 /** What a recorder writes into: the store's database and file, and how it tells of damage. */
 export interface RecorderStore {
@@ -53,8 +54,6 @@ export interface RecorderOptions {
   windowUs?: number
 }
 
-const ROWS_PER_INSERT = 32
-const COLS = 6
 /** Check the clock every this many events inside a flush step. */
 const CLOCK_EVERY = 256
 
@@ -84,9 +83,8 @@ export class RunRecorder {
   private committed = 0
   private readonly closeListeners: Array<() => void> = []
 
+  private readonly chunks: ChunkWriter
   // Prepared statements.
-  private readonly insMany: Statement
-  private readonly insOne: Statement
   private readonly insOp: Statement
   private readonly completeOp: Statement
   private readonly completeGet: Statement
@@ -94,7 +92,6 @@ export class RunRecorder {
   private readonly insMetric: Statement
   private readonly insSketch: Statement
   private readonly setProgress: Statement
-  private readonly args: unknown[] = new Array<unknown>(ROWS_PER_INSERT * COLS)
 
   constructor(store: RecorderStore, runSeq: number, opts: RecorderOptions = {}) {
     this.store = store
@@ -105,11 +102,7 @@ export class RunRecorder {
     this.onError = opts.onError
     this.sketcher = new WindowSketcher(opts.windowUs)
     const db = store.db
-    const one = '(?, ?, ?, ?, ?, ?)'
-    this.insMany = db.prepare(
-      `INSERT INTO trace_events (run_seq, t, node, lc, kind, data) VALUES ${new Array(ROWS_PER_INSERT).fill(one).join(', ')}`,
-    )
-    this.insOne = db.prepare(`INSERT INTO trace_events (run_seq, t, node, lc, kind, data) VALUES ${one}`)
+    this.chunks = new ChunkWriter(db, runSeq)
     this.insOp = db.prepare(
       `INSERT OR REPLACE INTO ops (run_seq, op_id, client, f, key, value, expected, invoke_t) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     )
@@ -214,30 +207,18 @@ export class RunRecorder {
       db.transaction(() => {
         const start = performance.now()
         const q = this.queue
-        const args = this.args
-        const seq = this.runSeq
-        let fill = 0
+        const chunks = this.chunks
         let i = this.head
         while (i < q.length) {
           const e = q[i++]
-          const o = fill * COLS
-          args[o] = seq
-          args[o + 1] = e.t
-          args[o + 2] = e.node
-          args[o + 3] = e.lc
-          args[o + 4] = e.kind
-          args[o + 5] = restJson(e)
-          if (++fill === ROWS_PER_INSERT) {
-            this.insMany.run(args)
-            fill = 0
-          }
+          chunks.add(e.t, e.node, e.lc, e.kind, restJson(e))
           if (e.kind === 'op') this.op(e)
           else if (e.kind === 'fault') this.fault(e)
           if ((i - this.head) % CLOCK_EVERY === 0 && performance.now() - start >= budgetMs) break
         }
-        for (let k = 0; k < fill; k++) this.insOne.run(args.slice(k * COLS, k * COLS + COLS))
+        chunks.flush()
         if (this.progressValue !== null) {
-          this.setProgress.run(this.progressValue, seq)
+          this.setProgress.run(this.progressValue, this.runSeq)
           this.progressValue = null
         }
         taken = i - this.head
@@ -289,6 +270,7 @@ export class RunRecorder {
     try {
       fn()
     } catch (e) {
+      this.chunks.discard()
       this.fail(e)
     }
   }

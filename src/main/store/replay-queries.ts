@@ -1,18 +1,19 @@
-// Replay queries over a recorded run's trace:
-//   - traceSummary: event count, time span, message count and types, in SQL (the (run_seq, t)
-//     index gives count and span; one filtered pass in SQLite gives the message types);
+// Replay queries over a recorded run's trace (stored in chunks: trace-chunks.ts):
+//   - traceSummary: event count, time span (from the chunks' columns), message count and
+//     types (one pass over the chunks holding sends);
 //   - SparseIndex: per node, the few kinds that define its state at an instant (state
 //     changes, crashes / restarts, log and apply events) and the faults, read in time order
 //     only as far as asked (extend(toUs)), so opening a run costs nothing and moving the
 //     replay cursor forward reads each row once;
-//   - traceRows: every row in order, paged (the diff streams two runs with it).
+//   - traceRows: every row in order (the diff streams two runs with it).
 //
-// Why no new index / migration: the (run_seq, t) index already gives windows and order;
-// an index on kind would slow every recorded event down for a screen that opens rarely.
 // The costs are measured by bench/ui.ts.
 import type { NodeId, Role } from '../../shared/trace'
 import type { NodeConfig } from '../../shared/api'
 import type { LabStore } from './store'
+import { traceDataById, traceRows as chunkRows, traceSpan, type RawTraceRow } from './trace-chunks'
+
+export type { RawTraceRow }
 
 /** Per node: parallel arrays, in trace order (times ascending). */
 export interface NodeIndex {
@@ -53,8 +54,6 @@ function emptyNode(): NodeIndex {
   }
 }
 
-type Row = [number, number, string | null, string, string]
-
 /** Size, span and message types of a run's trace. */
 export interface TraceSummary {
   events: number
@@ -66,55 +65,48 @@ export interface TraceSummary {
   messageTypes: string[]
 }
 
-/** The type out of a send row's JSON (`{"msgId":1,"from":"n1","to":"n2","type":"X",...`), in SQL. */
-const TYPE_SQL = `substr(substr(data, instr(data, '"type":"') + 8, 80), 1,
-  instr(substr(data, instr(data, '"type":"') + 8, 80), '"') - 1)`
+/** The type out of a send row's JSON (`{"msgId":1,"from":"n1","to":"n2","type":"X",...`). */
+function messageType(data: string): string {
+  const at = data.indexOf('"type":"')
+  if (at < 0) return ''
+  const end = data.indexOf('"', at + 8)
+  return data.slice(at + 8, end < 0 ? at + 88 : Math.min(end, at + 88))
+}
 
 /**
  * Count, span, messages and message types of a run's trace. Count and span come from the
- * (run_seq, t) index. Messages and types need every row's kind: for runs of up to
- * `exactUpTo` events one pass inside SQLite counts them exactly; above that (about 0.6 s of
- * CPU per million rows) they are taken from 33 evenly spaced samples of 1,000 events and
- * `messages` is an estimate (the diagram adds types it meets while loading windows).
+ * chunks' own columns. Messages and types need every send: for runs of up to `exactUpTo`
+ * events one pass over the chunks holding sends counts them exactly; above that they are
+ * taken from 33 evenly spaced samples of 1,000 events and `messages` is an estimate (the
+ * diagram adds types it meets while loading windows).
  */
 export function traceSummary(store: LabStore, runSeq: number, exactUpTo = 250_000): TraceSummary {
-  const span = store.db
-    .prepare('SELECT count(*) AS n, min(t) AS lo, max(t) AS hi FROM trace_events WHERE run_seq = ?')
-    .get(runSeq) as { n: number; lo: number | null; hi: number | null }
+  const span = traceSpan(store.db, runSeq)
   const firstUs = span.lo ?? 0
   const lastUs = span.hi ?? 0
-  if (span.n <= exactUpTo) {
-    const types = store.db
-      .prepare(
-        `SELECT ${TYPE_SQL} AS type, count(*) AS n FROM trace_events
-         WHERE run_seq = ? AND kind = 'send' GROUP BY type ORDER BY type`,
-      )
-      .all(runSeq) as Array<{ type: string; n: number }>
-    return {
-      events: span.n,
-      firstUs,
-      lastUs,
-      messages: types.reduce((s, r) => s + r.n, 0),
-      exact: true,
-      messageTypes: types.map((r) => r.type),
-    }
-  }
-  const probe = store.db.prepare(
-    `SELECT sum(kind = 'send') AS sends, count(*) AS n, group_concat(DISTINCT CASE WHEN kind = 'send' THEN ${TYPE_SQL} END) AS types
-     FROM (SELECT kind, data FROM trace_events WHERE run_seq = ? AND t >= ? ORDER BY t LIMIT 1000)`,
-  )
   const types = new Set<string>()
+  if (span.n <= exactUpTo) {
+    let messages = 0
+    for (const r of chunkRows(store.db, runSeq, { kinds: ['send'] })) {
+      messages++
+      types.add(messageType(r.data))
+    }
+    return { events: span.n, firstUs, lastUs, messages, exact: true, messageTypes: [...types].sort() }
+  }
   let sends = 0
   let seen = 0
   for (let k = 0; k <= 32; k++) {
-    const r = probe.get(runSeq, firstUs + Math.floor(((lastUs - firstUs) * k) / 33)) as {
-      sends: number | null
-      n: number
-      types: string | null
+    let taken = 0
+    for (const r of chunkRows(store.db, runSeq, {
+      fromUs: firstUs + Math.floor(((lastUs - firstUs) * k) / 33),
+    })) {
+      if (r.kind === 'send') {
+        sends++
+        types.add(messageType(r.data))
+      }
+      if (++taken === 1000) break
     }
-    sends += r.sends ?? 0
-    seen += r.n
-    for (const x of (r.types ?? '').split(',')) if (x) types.add(x)
+    seen += taken
   }
   return {
     events: span.n,
@@ -126,7 +118,7 @@ export function traceSummary(store: LabStore, runSeq: number, exactUpTo = 250_00
   }
 }
 
-const SPARSE_KINDS = "('state', 'node', 'log', 'apply', 'fault', 'config')"
+const SPARSE_KINDS = ['state', 'node', 'log', 'apply', 'fault', 'config']
 
 /**
  * The sparse events of one run, per node, read in time order up to `scannedTo` (inclusive);
@@ -160,14 +152,12 @@ export class SparseIndex {
   extend(store: LabStore, toUs: number): void {
     const to = Math.floor(toUs)
     if (to <= this.scannedTo) return
-    const rows = store.db
-      .prepare(
-        `SELECT rowid, t, node, kind, data FROM trace_events
-         WHERE run_seq = ? AND t > ? AND t <= ? AND kind IN ${SPARSE_KINDS} ORDER BY t, rowid`,
-      )
-      .raw()
-      .iterate(this.runSeq, this.scannedTo, to) as IterableIterator<Row>
-    for (const [rowid, t, node, kind, data] of rows) this.add(rowid, t, node, kind, data)
+    for (const r of chunkRows(store.db, this.runSeq, {
+      fromUs: this.scannedTo + 1,
+      toUs: to,
+      kinds: SPARSE_KINDS,
+    }))
+      this.add(r.rowid, r.t, r.node, r.kind, r.data)
     this.scannedTo = to
   }
 
@@ -270,52 +260,12 @@ export function lastAtOrBefore(xs: readonly number[], t: number): number {
   return ans
 }
 
-/** The `data` JSON of trace rows by rowid (same order as asked). */
+/** The `data` JSON of trace rows by id (same order as asked). */
 export function traceDataByRowid(store: LabStore, rowids: readonly number[]): string[] {
-  if (rowids.length === 0) return []
-  const out = new Map<number, string>()
-  for (let i = 0; i < rowids.length; i += 500) {
-    const chunk = rowids.slice(i, i + 500)
-    const rows = store.db
-      .prepare(`SELECT rowid, data FROM trace_events WHERE rowid IN (${chunk.map(() => '?').join(',')})`)
-      .raw()
-      .all(...chunk) as Array<[number, string]>
-    for (const [id, data] of rows) out.set(id, data)
-  }
-  return rowids.map((id) => out.get(id) ?? '{}')
+  return traceDataById(store.db, rowids)
 }
 
-/** One raw trace row: columns as stored (`data` is the rest of the event as JSON). */
-export interface RawTraceRow {
-  rowid: number
-  t: number
-  node: string | null
-  lc: number
-  kind: string
-  data: string
-}
-
-/**
- * Every trace row of run `runSeq` in order (t, then insertion), read in pages of `page`
- * rows so no statement stays open between pages (other queries may run in between).
- */
-export function* traceRows(store: LabStore, runSeq: number, page = 5000): Generator<RawTraceRow> {
-  const first = store.db
-    .prepare(
-      'SELECT rowid, t, node, lc, kind, data FROM trace_events WHERE run_seq = ? ORDER BY t, rowid LIMIT ?',
-    )
-    .raw()
-  const next = store.db
-    .prepare(
-      `SELECT rowid, t, node, lc, kind, data FROM trace_events
-       WHERE run_seq = ? AND t >= ? AND (t > ? OR rowid > ?) ORDER BY t, rowid LIMIT ?`,
-    )
-    .raw()
-  let rows = first.all(runSeq, page) as Array<[number, number, string | null, number, string, string]>
-  for (;;) {
-    for (const [rowid, t, node, lc, kind, data] of rows) yield { rowid, t, node, lc, kind, data }
-    if (rows.length < page) return
-    const last = rows[rows.length - 1]
-    rows = next.all(runSeq, last[1], last[1], last[0], page) as typeof rows
-  }
+/** Every trace row of run `runSeq` in order (t, then recording order). */
+export function traceRows(store: LabStore, runSeq: number): Generator<RawTraceRow> {
+  return chunkRows(store.db, runSeq)
 }

@@ -16,6 +16,7 @@
 import type Database from 'better-sqlite3'
 import { OUR_TABLES } from './migrations'
 import { isCorruptionCode, sqliteCode } from './integrity'
+import { chunkLegacyTrace, decodeChunk } from './trace-chunks'
 
 type SqliteDb = Database.Database
 
@@ -28,11 +29,16 @@ const BY_RUN: Record<string, string> = {
   metrics: 'run_seq, start_ms',
   sketches: 'run_seq, window_start_ms, kind',
 }
+/** The legacy trace table (schema version < 6): salvaged as rows, then moved into chunks. */
+const LEGACY_TRACE = 'trace_events'
+const LEGACY_TRACE_SQL = `CREATE TABLE trace_events (
+  run_seq INTEGER NOT NULL, t INTEGER NOT NULL, node TEXT, lc INTEGER NOT NULL, kind TEXT NOT NULL, data TEXT NOT NULL
+)`
 /** Columns that hold JSON: a row whose value does not parse is not copied. */
 const JSON_COLUMNS: Record<string, readonly string[]> = {
   experiments: ['spec'],
   runs: ['spec', 'summary'],
-  trace_events: ['data'],
+  [LEGACY_TRACE]: ['data'],
   faults: ['targets'],
   metrics: ['by_type'],
 }
@@ -114,7 +120,10 @@ export function salvageInto(src: SqliteDb, dst: SqliteDb): SalvageReport {
     return { tables: [], runs: [], schemaError: errorText(e) }
   }
   const tables: TableSalvage[] = []
-  for (const table of OUR_TABLES) {
+  // A file from before trace chunks: its rows are copied into the old table, then chunked.
+  const legacy = present.has(LEGACY_TRACE)
+  if (legacy) dst.exec(LEGACY_TRACE_SQL)
+  for (const table of legacy ? [...OUR_TABLES, LEGACY_TRACE] : OUR_TABLES) {
     if (!present.has(table)) continue
     tables.push(salvageTable(src, dst, table))
   }
@@ -122,6 +131,7 @@ export function salvageInto(src: SqliteDb, dst: SqliteDb): SalvageReport {
   for (const t of tables) t.skipped += dropped.get(t.table) ?? 0
   const runs = describeRuns(dst, tables)
   noteLosses(dst, runs)
+  if (legacy) dst.transaction(() => chunkLegacyTrace(dst))()
   return { tables, runs, schemaError: null }
 }
 
@@ -165,6 +175,8 @@ function salvageTable(src: SqliteDb, dst: SqliteDb, table: string): TableSalvage
       : `INSERT OR IGNORE INTO "${table}" (rowid, ${quoted}) VALUES (?, ${cols.map(() => '?').join(', ')})`,
   )
   const jsonAt = (JSON_COLUMNS[table] ?? []).map((c) => cols.indexOf(c)).filter((i) => i >= 0)
+  // A trace chunk is copied only if it decodes (its blob holds every event in it).
+  const chunkAt = table === 'trace_chunks' ? [cols.indexOf('n'), cols.indexOf('blob')] : null
 
   /** The first key >= at, or null at the end of the table; throws when the seek cannot be done. */
   const seek = (at: number): number | null => {
@@ -193,7 +205,7 @@ function salvageTable(src: SqliteDb, dst: SqliteDb, table: string): TableSalvage
           const [k, seq, ...values] = row as [number, number | null, ...unknown[]]
           lastKey = k
           lastRun = seq
-          if (!jsonOk(values, jsonAt)) {
+          if (!jsonOk(values, jsonAt) || (chunkAt !== null && !chunkOk(values, chunkAt, k))) {
             out.skipped++
             continue
           }
@@ -235,6 +247,15 @@ function salvageTable(src: SqliteDb, dst: SqliteDb, table: string): TableSalvage
     throw e
   }
   return out
+}
+
+function chunkOk(values: readonly unknown[], [nAt, blobAt]: readonly number[], rowid: number): boolean {
+  try {
+    decodeChunk(values[blobAt], values[nAt] as number, rowid)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function jsonOk(values: readonly unknown[], at: readonly number[]): boolean {

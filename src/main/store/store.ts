@@ -28,6 +28,7 @@ import { damagedMessage, DB_FILE_NAME, openDatabase, StoreError, toStoreError, t
 import { sqliteCode } from './integrity'
 import { Checkpointer } from './checkpointer'
 import { RunRecorder, type RecorderOptions } from './recorder'
+import { ChunkError, traceRows, traceSpan } from './trace-chunks'
 
 /** One row of `runs`, as stored. */
 export interface RunRow {
@@ -238,7 +239,7 @@ export class LabStore {
   private lastEventTime(seq: number): string {
     const row = this.db
       .prepare(
-        'SELECT started_at AS startedAt, (SELECT max(t) FROM trace_events WHERE run_seq = @seq) AS lastUs FROM runs WHERE seq = @seq',
+        'SELECT started_at AS startedAt, (SELECT max(t_hi) FROM trace_chunks WHERE run_seq = @seq) AS lastUs FROM runs WHERE seq = @seq',
       )
       .get({ seq }) as { startedAt: string; lastUs: number | null }
     const start = Date.parse(row.startedAt)
@@ -294,12 +295,18 @@ export class LabStore {
     try {
       return fn()
     } catch (e) {
-      if (e instanceof SyntaxError && !this.isMemory)
+      if ((e instanceof SyntaxError || e instanceof ChunkError) && !this.isMemory)
         throw this.noteError(
           new StoreError(
             'corrupt',
             this.file,
-            damagedMessage(this.file, `a stored value is not valid JSON: ${e.message}`, 'use'),
+            damagedMessage(
+              this.file,
+              e instanceof ChunkError
+                ? e.message
+                : `a stored value is not valid JSON: ${(e as Error).message}`,
+              'use',
+            ),
           ),
           doing,
         )
@@ -481,7 +488,7 @@ export class LabStore {
       throw new RangeError(`run "${runId}" is still running; stop it before deleting it`)
     this.write('deleting a run from', () =>
       this.db.transaction(() => {
-        for (const table of ['trace_events', 'ops', 'faults', 'metrics', 'sketches', 'nodes'])
+        for (const table of ['trace_chunks', 'ops', 'faults', 'metrics', 'sketches', 'nodes'])
           this.db.prepare(`DELETE FROM ${table} WHERE run_seq = ?`).run(row.seq)
         this.db.prepare('DELETE FROM runs WHERE seq = ?').run(row.seq)
       })(),
@@ -489,7 +496,7 @@ export class LabStore {
     return true
   }
 
-  /** Row counts per table for one run (tests, import checks, CLI). */
+  /** Row counts per table for one run, trace_events being its trace's events (tests, import checks, CLI). */
   counts(runId: RunId): Record<'trace_events' | 'ops' | 'faults' | 'metrics' | 'sketches' | 'nodes', number> {
     return this.read('counting the rows of a run in', () => {
       const row = this.runRow(runId)
@@ -497,7 +504,7 @@ export class LabStore {
       const count = (table: string): number =>
         (this.db.prepare(`SELECT count(*) AS n FROM ${table} WHERE run_seq = ?`).get(seq) as { n: number }).n
       return {
-        trace_events: count('trace_events'),
+        trace_events: traceSpan(this.db, seq).n,
         ops: count('ops'),
         faults: count('faults'),
         metrics: count('metrics'),
@@ -511,8 +518,7 @@ export class LabStore {
 
   /**
    * Trace events with fromUs <= t <= toUs (of the given kinds), in time order, at most
-   * `limit` (default 10,000). Index-backed: (run_seq, t) gives the range and the order
-   * (ties by insertion order).
+   * `limit` (default 10,000). Ties on t come in recording order.
    */
   traceWindow(runId: RunId, q: TraceWindowQuery = {}): TraceEvent[] {
     return this.tracePage(runId, q).events
@@ -524,38 +530,18 @@ export class LabStore {
       const row = this.runRow(runId)
       if (!row) return { events: [], next: null }
       const limit = q.limit ?? 10_000
-      const params: unknown[] = [
-        row.seq,
-        Math.max(0, Math.floor(q.fromUs ?? 0)),
-        Math.floor(q.toUs ?? Number.MAX_SAFE_INTEGER),
-      ]
-      let sql =
-        'SELECT rowid AS id, t, node, lc, kind, data FROM trace_events WHERE run_seq = ? AND t >= ? AND t <= ?'
-      if (q.after !== undefined) {
-        // Rows after the cursor event: a later t, or the same t and a later rowid.
-        sql +=
-          ' AND (t > (SELECT t FROM trace_events WHERE rowid = ?1) OR (t = (SELECT t FROM trace_events WHERE rowid = ?1) AND rowid > ?1))'
-        sql = sql.replace(/\?1/g, '@after')
-      }
-      if (q.kinds && q.kinds.length > 0) {
-        sql += ` AND kind IN (${q.kinds.map(() => '?').join(', ')})`
-        params.push(...q.kinds)
-      }
-      sql += ' ORDER BY t, rowid LIMIT ?'
-      params.push(limit)
-      const stmt = this.stmt(sql).raw()
-      const rows = (
-        q.after !== undefined ? stmt.all({ after: q.after }, ...params) : stmt.all(...params)
-      ) as Array<[number, number, string | null, number, string, string]>
-      const events = new Array<TraceEvent>(rows.length)
-      for (let i = 0; i < rows.length; i++) {
-        const [, t, node, lc, kind, data] = rows[i]
-        // One JSON.parse of the whole event (columns first, like the simulator emits them):
-        // ~2x faster than parsing `data` and spreading it into a new object.
-        const head = `{"kind":${JSON.stringify(kind)},"t":${t},"node":${node === null ? 'null' : JSON.stringify(node)},"lc":${lc}`
-        events[i] = JSON.parse(data.length > 2 ? `${head},${data.slice(1)}` : `${head}}`) as TraceEvent
-      }
-      return { events, next: rows.length === limit && rows.length > 0 ? rows[rows.length - 1][0] : null }
+      const events: TraceEvent[] = []
+      let lastId = -1
+      if (limit > 0)
+        for (const r of traceRows(this.db, row.seq, q)) {
+          // One JSON.parse of the whole event (columns first, like the simulator emits them):
+          // ~2x faster than parsing `data` and spreading it into a new object.
+          const head = `{"kind":${JSON.stringify(r.kind)},"t":${r.t},"node":${r.node === null ? 'null' : JSON.stringify(r.node)},"lc":${r.lc}`
+          events.push(JSON.parse(r.data.length > 2 ? `${head},${r.data.slice(1)}` : `${head}}`) as TraceEvent)
+          lastId = r.rowid
+          if (events.length >= limit) break
+        }
+      return { events, next: events.length === limit && events.length > 0 ? lastId : null }
     })
   }
 
