@@ -1,13 +1,17 @@
-// `quorum-lab doctor [--data DIR]`: check the data folder's database and, when it is
-// damaged, save what can still be read into a new file beside it, saying what was saved
-// and what was lost. Exit 0 healthy (or nothing recorded yet), 4 damaged (salvaged), 2 the
-// file is not a Quorum Lab database or is from a newer version.
+// `quorum-lab doctor [--data DIR] [--compact]`: check the data folder's database and, when
+// it is damaged, save what can still be read into a new file beside it, saying what was
+// saved and what was lost. With --compact, a healthy file is then rewritten without its free
+// pages (what deleted runs and the move of old trace rows into chunks left behind). Exit 0
+// healthy (or nothing recorded yet), 4 damaged (salvaged), 2 the file is not a Quorum Lab
+// database or is from a newer version, or a run is still recording into it (--compact).
+import { statSync } from 'node:fs'
 import { resolve, basename, join } from 'node:path'
 import type { Command, Option } from 'commander'
 import {
   DB_FILE_NAME,
   DOCTOR_PROBLEM_LIMIT,
   examineDatabase,
+  LabStore,
   salvageDatabase,
   salvagePath,
   type Salvage,
@@ -19,7 +23,7 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 const n = (x: number): string => x.toLocaleString('en-US')
 
 export async function cmdDoctor(
-  o: { data: string; json?: boolean },
+  o: { data: string; json?: boolean; compact?: boolean },
   out: (s: string) => void,
   err: (s: string) => void,
 ): Promise<number> {
@@ -34,11 +38,27 @@ export async function cmdDoctor(
     return DOCTOR_EXIT.badInput
   }
   if (exam.state === 'healthy') {
-    if (o.json) out(JSON.stringify(exam, null, 2))
-    else
+    let compacted: { before: number; after: number } | null = null
+    if (o.compact) {
+      const store = LabStore.openDir(resolve(o.data))
+      try {
+        store.compact()
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e
+        err(`${file}: not compacted: ${e.message}`)
+        return DOCTOR_EXIT.badInput
+      } finally {
+        store.close()
+      }
+      compacted = { before: exam.bytes, after: statSync(file).size }
+    }
+    if (o.json) out(JSON.stringify(compacted === null ? exam : { ...exam, compacted }, null, 2))
+    else {
       out(
         `${file} (${mib(exam.bytes)}): ok, no problems found (integrity_check); schema version ${exam.version}, ${n(exam.runs)} runs`,
       )
+      if (compacted !== null) out(`compacted: ${mib(compacted.before)} -> ${mib(compacted.after)}`)
+    }
     return DOCTOR_EXIT.healthy
   }
   const target = salvagePath(file)
@@ -125,5 +145,9 @@ export function registerDoctorCommand(
     )
     .addOption(dataOption())
     .option('--json', 'print the findings as JSON')
-    .action((o: { data: string; json?: boolean }) => done(cmdDoctor(o, out, err)))
+    .option(
+      '--compact',
+      'then rewrite a healthy file without its free pages (after deleting runs or upgrading)',
+    )
+    .action((o: { data: string; json?: boolean; compact?: boolean }) => done(cmdDoctor(o, out, err)))
 }

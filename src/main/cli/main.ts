@@ -10,7 +10,7 @@
 //   rerun RUN                             the recorded spec snapshot again, same seed
 //   sweep SPEC.json --param FIELD=V1,V2 [--param ...] --seeds N
 //   delete RUN
-//   doctor                                check the database; salvage a damaged one into a new file
+//   doctor [--compact]                    check the database; salvage a damaged one into a new file
 //   explore SPEC.json [--mutant M] [--depth D] [--max-states N] [--strategy bfs|dfs|random] [--seconds S]
 // RUN is a run id or a unique prefix of one.
 // Exit codes: 0 ok; 1 a safety check found a violation; 2 bad input (unreadable file, not

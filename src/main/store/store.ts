@@ -480,6 +480,18 @@ export class LabStore {
     })
   }
 
+  /**
+   * Rewrite the file without its free pages (SQLite's VACUUM): what deleted runs, and the
+   * trace rows that migration 6 moved into chunks, left behind. Refused while a run records.
+   */
+  compact(): void {
+    const live = this.db.prepare("SELECT id FROM runs WHERE status = 'running' LIMIT 1").pluck().get() as
+      string | undefined
+    if (live !== undefined || this.recorders.size > 0)
+      throw new RangeError(`run "${live ?? 'being recorded'}" is still recording; compact when it has ended`)
+    this.write('compacting', () => this.db.exec('VACUUM'))
+  }
+
   /** Delete a run and every row recorded for it (one transaction). False if there is no such run. */
   deleteRun(runId: RunId): boolean {
     const row = this.runRow(runId)
