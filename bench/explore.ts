@@ -119,11 +119,10 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
   'quorum/ackBeforeQuorum': { strategy: 'bfs', depth: 4, ops: 'put', crashes: 0, drops: 0 },
   'quorum/lwwArrivalOrder': { strategy: 'random', depth: 30 },
-  // Not findable by the explorer as it stands: only Convergence sees this bug, and it is judged
-  // only CONVERGENCE_QUIET_MS (1000 ms = 1000 explorer steps) after the last heal and ack. At that
-  // depth the correct store fails it too (the explorer need never deliver the anti-entropy
-  // messages: lose the Put to n3, then tick n1 1000 times), so no bound tells the mutant apart.
-  'quorum/antiEntropySkipsRange': { strategy: 'random', depth: 30 },
+  // Only Convergence sees this bug, judged after a quiet time no short path has: each walk
+  // that ends with a replica behind gets a fair settle (module.settle: every message
+  // delivered, timers in turn) and is judged after it. One put, a crash and a loss.
+  'quorum/antiEntropySkipsRange': { strategy: 'random', depth: 12, ops: 'put' },
   'quorum/dropHints': {
     strategy: 'random',
     depth: 30,
@@ -158,6 +157,8 @@ const CORRECT_EXTRA: Record<string, Array<Partial<Case> & Pick<Case, 'strategy' 
       maxStates: 1_000_000,
     },
   ],
+  // The bound that finds antiEntropySkipsRange (walks ending with a fair settle).
+  quorum: [{ strategy: 'random', depth: 12, ops: 'put', maxStates: 300_000 }],
 }
 
 function options(c: Case): ExploreOptions {

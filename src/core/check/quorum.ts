@@ -156,7 +156,7 @@ export class QuorumTraceChecker implements TraceChecker {
     return tally.result()
   }
 
-  private convergence(): CheckResult {
+  private convergence(endT: number): CheckResult {
     const name = QUORUM_CHECK_NAMES.convergence
     const quietUs = CONVERGENCE_QUIET_MS * 1000
     // Not judged is not a violation: ok stays true (a fuzz run must not stop on it), verdict unknown.
@@ -171,15 +171,15 @@ export class QuorumTraceChecker implements TraceChecker {
       const what = [...this.activeFaults.values(), ...[...this.down].map((n) => `${n} down`)]
       return unknown(`not judged: faults still active at the end of the run (${what.slice(0, 3).join('; ')})`)
     }
-    if (this.endT - this.lastHeal < quietUs) {
+    if (endT - this.lastHeal < quietUs) {
       return unknown(
         `not judged: the last fault healed at ${fmtTime(this.lastHeal)}, less than ${CONVERGENCE_QUIET_MS} ms ` +
-          `before the end (${fmtTime(this.endT)}); end faults earlier to give replicas time to converge`,
+          `before the end (${fmtTime(endT)}); end faults earlier to give replicas time to converge`,
       )
     }
     const tally = new Tally(name)
     for (const op of this.acked) {
-      if (this.endT - op.t < quietUs) continue
+      if (endT - op.t < quietUs) continue
       const w = this.versions.get(op.opId)
       if (w === undefined) continue // reported by "No acknowledged write lost"
       const missing = w.replicas.filter((n) => !this.holds(n, op.key, w))
@@ -187,7 +187,7 @@ export class QuorumTraceChecker implements TraceChecker {
       tally.add(
         () =>
           `client ${op.client} put ${op.opId} (key ${JSON.stringify(op.key)}, acknowledged at ${fmtTime(op.t)}) is ` +
-          `missing at the end (${fmtTime(this.endT)}) on ${missing.join(', ')} of replicas ${w.replicas.join(', ')}: ` +
+          `missing at the end (${fmtTime(endT)}) on ${missing.join(', ')} of replicas ${w.replicas.join(', ')}: ` +
           missing.map((n) => `${n} holds ${this.describeHeld(n, op.key)}`).join('; '),
       )
     }
@@ -195,7 +195,11 @@ export class QuorumTraceChecker implements TraceChecker {
   }
 
   results(): CheckResult[] {
-    return [this.ackedWrites(), this.convergence()]
+    return [this.ackedWrites(), this.convergence(this.endT)]
+  }
+
+  resultsAt(endUs: number): CheckResult[] {
+    return [this.ackedWrites(), this.convergence(Math.max(this.endT, endUs))]
   }
 }
 

@@ -14,6 +14,12 @@ export interface TraceChecker {
    * events may arrive late (processes mode). Absent: the same as results().
    */
   finalResults?(): CheckResult[]
+  /**
+   * Final verdicts as if the run had gone on, with no event, until `endUs` (at least the last
+   * event's time): for checks judged only after a quiet time (the quorum store's Convergence)
+   * in a trace that does not record every message (the explorer's). Absent: time plays no part.
+   */
+  resultsAt?(endUs: number): CheckResult[]
 }
 
 /** Checks of the client history that apply to every algorithm. */

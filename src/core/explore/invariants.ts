@@ -6,7 +6,7 @@
 import { historyFromTrace } from '../../shared/history'
 import { checkLinearizable } from '../check/linearizability'
 import { isViolation, verdicts } from './trace'
-import type { StepOutcome } from './world'
+import { STEP_US, type StepOutcome, type World } from './world'
 
 /** Search steps one linearizability check may take (beyond it: unknown). */
 const LIN_STEPS = 200_000
@@ -21,7 +21,12 @@ export class Invariants {
   /** Whether the world `out` reached breaks an invariant. */
   violated(out: StepOutcome): boolean {
     const w = out.world
-    if (out.checked && verdicts(w.checker).some(isViolation)) return true
+    // A checker that judges quiet time is asked at every step: time passes without events.
+    if (
+      (out.checked || w.checker.resultsAt !== undefined) &&
+      verdicts(w.checker, w.depth * STEP_US).some(isViolation)
+    )
+      return true
     if (!out.completed || !this.linearizability) return false
     let bad = this.linCache.get(w.histKey)
     if (bad === undefined) {
@@ -31,5 +36,16 @@ export class Invariants {
       this.linCache.set(w.histKey, bad)
     }
     return bad
+  }
+
+  /**
+   * Whether a check of quiet time (resultsAt) fails `w` judged as if nothing happened for
+   * `quietMs` more (Infinity: for good): what a fair settle (search.ts) must repair.
+   */
+  unsettled(w: World, quietMs: number): boolean {
+    const at = w.checker.resultsAt
+    if (at === undefined) return false
+    const end = quietMs === Infinity ? Number.MAX_SAFE_INTEGER : w.depth * STEP_US + quietMs * 1000
+    return at.call(w.checker, end).some(isViolation)
   }
 }

@@ -25,6 +25,7 @@ import { nodeIds } from '../../shared/trace'
 import { clusterOps, enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
+import { fairActions } from './settle'
 import { Shrinker } from './shrink'
 import { counterexample } from './trace'
 import type { Action, ExploreOptions, ExploreProgress, ExploreResult } from './types'
@@ -79,7 +80,11 @@ class Stop extends Error {
 }
 
 class Violation extends Error {
-  constructor(readonly path: PathLink) {
+  constructor(
+    readonly path: PathLink,
+    /** Found by a fair settle (walks' end): its first step's index in the path. */
+    readonly settledFrom: number | null = null,
+  ) {
     super('violation')
   }
 }
@@ -145,7 +150,7 @@ class Search implements ExploreSession {
       return this.end('exhausted', null)
     } catch (e) {
       if (e instanceof Stop) return this.end(e.why, null)
-      if (e instanceof Violation) return this.end('violation', e.path)
+      if (e instanceof Violation) return this.end('violation', e.path, e.settledFrom)
       throw e
     }
   }
@@ -172,7 +177,11 @@ class Search implements ExploreSession {
     else yield* this.walks(w0)
   }
 
-  private end(stop: ExploreResult['stop'], found: PathLink | null): ExploreResult {
+  private end(
+    stop: ExploreResult['stop'],
+    found: PathLink | null,
+    settledFrom: number | null = null,
+  ): ExploreResult {
     this.gen = null
     this.report()
     this.done = {
@@ -184,16 +193,23 @@ class Search implements ExploreSession {
       linUnknown: this.inv.linUnknown,
       foundSteps: found === null ? null : pathActions(found).length,
       counterexample:
-        found === null ? null : counterexample(this.cfg, this.shorten(found), this.o.linearizability),
+        found === null
+          ? null
+          : counterexample(
+              this.cfg,
+              this.shorten(found, settledFrom),
+              this.o.linearizability,
+              settledFrom === null ? 0 : (this.cfg.module.settle?.quietMs ?? 0),
+            ),
     }
     return this.done
   }
 
   /** The path to a violation; shrunk unless BFS found it (already shortest) or shrink is off. */
-  private shorten(found: PathLink): Action[] {
+  private shorten(found: PathLink, settledFrom: number | null): Action[] {
     const path = pathActions(found)
     if (this.o.strategy === 'bfs' || this.o.shrink === false) return path
-    return new Shrinker(this.cfg, this.budgets, this.o.linearizability).shrink(path)
+    return new Shrinker(this.cfg, this.budgets, this.o.linearizability).shrink(path, settledFrom)
   }
 
   private elapsed(): number | null {
@@ -292,6 +308,7 @@ class Search implements ExploreSession {
    * one); so a walk continues from where earlier
    * ones reached something new,
    * and deep schedules (several elections in a row) come up far more often than by chance.
+   * An algorithm with an eventual check has each walk end with a fair settle (settle()).
    */
   private *walks(w0: World): Generator<void, void, void> {
     const rng = createRng(this.o.seed ?? this.o.spec.seed)
@@ -300,6 +317,9 @@ class Search implements ExploreSession {
     const corpus: World[] = [w0]
     const seen = new Set<string>()
     this.covers(w0, seen)
+    const settle = this.cfg.module.settle
+    /** Walk ends already settled (the same state settles the same way). */
+    const settled = new Set<number>()
     for (;;) {
       if (this.transitions >= limit) throw new Stop('max-states')
       const weight = new Map<Action['k'], number>()
@@ -328,7 +348,38 @@ class Search implements ExploreSession {
         }
         if (this.transitions >= limit) throw new Stop('max-states')
       }
+      if (settle !== undefined && !settled.has(w.hash)) {
+        settled.add(w.hash)
+        yield* this.settle(w, settle)
+      }
     }
+  }
+
+  /**
+   * A fair end to a walk, for an algorithm with an eventual check (module.settle): when the
+   * walk's end would fail that check were the cluster left as it is, up to `steps` steps where
+   * every node is restarted, every message is delivered oldest first and otherwise the nodes'
+   * timers fire in turn; nothing is dropped, crashed or asked (fairAction). It stops as soon as
+   * the check would pass. A cluster still failing it at the end, judged as if it then stayed
+   * quiet for `quietMs`, is a violation found by the settle.
+   */
+  private *settle(w0: World, s: { steps: number; quietMs: number }): Generator<void, void, void> {
+    let w = w0
+    const turn = { next: 0 }
+    for (let k = 0; k < s.steps && this.inv.unsettled(w, Infinity); k++) {
+      let next: World | null = null
+      for (const a of fairActions(this.actions(w), this.nodes, turn)) {
+        if (this.slice-- <= 0) yield
+        next = this.step(w, a)
+        if (next !== null) break
+      }
+      if (next === null) break
+      w = next
+      if (w.depth > this.depth) this.depth = w.depth
+      if (!this.visited.has(w.hash)) this.visited.set(w.hash, w.depth)
+      if (this.transitions >= this.o.maxStates) throw new Stop('max-states')
+    }
+    if (this.inv.unsettled(w, s.quietMs)) throw new Violation(w.path as PathLink, w0.depth)
   }
 
   /** Whether `w`'s nodes show a combination of (role, term, commit index, last index, configuration) not seen before. */

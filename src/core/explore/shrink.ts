@@ -7,6 +7,7 @@
 import { enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
+import { fairActions } from './settle'
 import type { Action } from './types'
 import { Stepper, type StepConfig, type World } from './world'
 
@@ -77,15 +78,55 @@ export class Shrinker {
         return taken
       }
     }
-    return null
+    return this.settled ? this.settle(st, w, taken) : null
   }
 
-  /** A path no longer than `actions` that still breaks an invariant, with no step left to drop. */
-  shrink(actions: readonly Action[]): Action[] {
+  /** After a candidate prefix: the fair settle the search ran (search.ts settle), again. */
+  private settle(st: Stepper, w0: World, taken: Action[]): Action[] | null {
+    const s = this.cfg.module.settle
+    if (s === undefined) return null
+    let w = w0
+    const turn = { next: 0 }
+    for (let k = 0; k < s.steps && this.inv.unsettled(w, Infinity); k++) {
+      let moved = false
+      for (const a of fairActions(
+        enabledActions(w, st.ids.length, this.budgets, this.clientOf),
+        st.ids.length,
+        turn,
+      )) {
+        try {
+          const out = st.apply(w, a)
+          if (out === null) continue
+          taken.push(a)
+          if (this.inv.violated(out)) return taken
+          w = out.world
+          moved = true
+          break
+        } catch (e) {
+          if (e instanceof StateShapeError) throw e
+          taken.push(a)
+          return taken
+        }
+      }
+      if (!moved) break
+    }
+    return this.inv.unsettled(w, s.quietMs) ? taken : null
+  }
+
+  /** Whether candidates end with the fair settle (the violation was found by one). */
+  private settled = false
+
+  /**
+   * A path no longer than `actions` that still breaks an invariant, with no step left to
+   * drop. A violation a fair settle found (`settledFrom`: where it began) is shrunk in the
+   * steps before the settle, each candidate followed by the settle again.
+   */
+  shrink(actions: readonly Action[], settledFrom: number | null = null): Action[] {
     const st = new Stepper(this.cfg)
     let w = st.initial()
     let keys: Keyed[] = []
-    for (const a of actions) {
+    this.settled = settledFrom !== null
+    for (const a of settledFrom === null ? actions : actions.slice(0, settledFrom)) {
       keys.push(keyOf(w, a))
       const out = st.apply(w, a)
       if (out === null) break
@@ -95,7 +136,7 @@ export class Shrinker {
     const attempt = (cand: Keyed[]): boolean => {
       const taken = this.replay(cand)
       if (taken === null) return false
-      keys = cand.slice(0, taken.length)
+      keys = cand.slice(0, Math.min(taken.length, cand.length))
       best = taken
       return true
     }

@@ -13,18 +13,20 @@ import { COMMON_CHECK_NAMES, type TraceChecker } from '../check/trace-checker'
 import { describeAction } from './actions'
 import { StateShapeError } from './encode'
 import type { Action, Counterexample, ExploreStep } from './types'
-import { Stepper, type Recording, type StepConfig, type World } from './world'
+import { STEP_US, Stepper, type Recording, type StepConfig, type World } from './world'
 
 /** The name of the check a protocol that throws fails. */
 export const PROTOCOL_ERROR = 'Protocol error'
 
 /**
- * The checker's verdicts on a path's trace so far. A path's trace is complete at every step
+ * The checker's verdicts on a path's trace so far (as of `atUs`, the path's time, where the
+ * checker judges quiet time: resultsAt). A path's trace is complete at every step
  * (each event is recorded as its step happens; none arrives late, as telemetry can in
  * processes mode), so what a checker defers for late events (e.g. Raft's per-configuration
  * election quorum) is judged at once: its finalResults.
  */
-export function verdicts(checker: TraceChecker): CheckResult[] {
+export function verdicts(checker: TraceChecker, atUs?: number): CheckResult[] {
+  if (atUs !== undefined && checker.resultsAt) return checker.resultsAt(atUs)
   return checker.finalResults ? checker.finalResults() : checker.results()
 }
 
@@ -38,6 +40,8 @@ export function counterexample(
   cfg: StepConfig,
   actions: readonly Action[],
   linearizability: boolean,
+  /** Judge checks of quiet time as if the cluster then stayed quiet this long (a settle's find). */
+  quietMs = 0,
 ): Counterexample {
   const n = clusterSize(cfg.spec.cluster)
   const trace: TraceEvent[] = []
@@ -63,7 +67,7 @@ export function counterexample(
       break
     }
   }
-  const checks = judge(cfg, trace, linearizability, thrown)
+  const checks = judge(cfg, trace, linearizability, thrown, w.depth * STEP_US + quietMs * 1000)
   return { steps, trace, checks, violations: checks.filter(isViolation) }
 }
 
@@ -73,12 +77,14 @@ export function judge(
   trace: readonly TraceEvent[],
   linearizability: boolean,
   thrown: string | null,
+  /** The path's time at its end (checks of quiet time are judged as of then). */
+  endUs?: number,
 ): CheckResult[] {
   const out: CheckResult[] = []
   if (thrown !== null) out.push({ name: PROTOCOL_ERROR, ok: false, count: 1, details: [thrown] })
   const checker = cfg.module.checker()
   for (const e of trace) checker.onEvent(e)
-  out.push(...verdicts(checker))
+  out.push(...verdicts(checker, endUs))
   if (linearizability) {
     const r = checkLinearizable(historyFromTrace(trace.filter((e) => e.kind === 'op')), { timeUnit: 'us' })
     out.push(linCheckResult(r, COMMON_CHECK_NAMES.linearizability))

@@ -37,6 +37,15 @@ export interface AlgorithmModule<Msg, Rec, Params> {
    * encoding of the protocol instance (explore/encode.ts: every field, Maps and Sets sorted).
    */
   encodeState?(node: Protocol<Msg, Rec>): string
+  /**
+   * For checks of an eventual property, judged only once the cluster has been healed and
+   * quiet for a while (the quorum store's Convergence): the explorer ends each random walk
+   * that would fail such a check with a fair settle of at most `steps` steps (every node up,
+   * messages delivered oldest first, timers fired in turn, nothing lost), then judges it as if
+   * the cluster had stayed quiet for `quietMs` more. Without it such a check never gets its
+   * quiet time in a short path. Default: none.
+   */
+  readonly settle?: { readonly steps: number; readonly quietMs: number }
 }
 
 /** Any algorithm's module, as the lab drives it (messages, records and params are opaque). */

@@ -1,7 +1,7 @@
 // Quorum store as the lab knows it (see ../module.ts): everything the lab needs of this
 // algorithm, from one place. ../catalog.ts lists its description, ../registry.ts this module.
 import { quorumDescription } from './describe'
-import { createQuorumChecker } from '../../check/quorum'
+import { CONVERGENCE_QUIET_MS, createQuorumChecker } from '../../check/quorum'
 import { defineAlgorithm, flags } from '../module'
 import { createQuorumFactory, quorumFactory } from './factory'
 import { quorumFuzz } from './fuzz'
@@ -18,4 +18,6 @@ export const quorumModule = defineAlgorithm({
   fuzz: quorumFuzz,
   mutants: QUORUM_MUTANTS,
   mutant: (names) => createQuorumFactory(flags(names)),
+  // Anti-entropy between 3 replicas (root, diff, keys both ways) takes a few dozen fair steps.
+  settle: { steps: 200, quietMs: CONVERGENCE_QUIET_MS },
 })
