@@ -111,8 +111,6 @@ export function decodeChunk(blob: unknown, n: number, chunk: number): ChunkColum
 export class ChunkWriter {
   private cols = emptyColumns()
   private readonly ins: Statement
-  /** Events written so far. */
-  written = 0
 
   constructor(
     db: SqliteDb,
@@ -121,10 +119,6 @@ export class ChunkWriter {
     this.ins = db.prepare(
       'INSERT INTO trace_chunks (run_seq, n, t_lo, t_hi, kinds, blob) VALUES (?, ?, ?, ?, ?, ?)',
     )
-  }
-
-  get pending(): number {
-    return this.cols.t.length
   }
 
   add(t: number, node: string | null, lc: number, kind: string, data: string): void {
@@ -151,7 +145,6 @@ export class ChunkWriter {
     }
     const kinds = [...new Set(c.kind)].sort().join(' ')
     this.ins.run(this.runSeq, n, lo, hi, kinds, encodeChunk(c))
-    this.written += n
     this.cols = emptyColumns()
   }
 
