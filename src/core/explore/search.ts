@@ -25,7 +25,7 @@ import { nodeIds } from '../../shared/trace'
 import { clusterOps, enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
-import { fairActions } from './settle'
+import { runSettle } from './settle'
 import { Shrinker } from './shrink'
 import { counterexample } from './trace'
 import type { Action, ExploreOptions, ExploreProgress, ExploreResult } from './types'
@@ -364,22 +364,26 @@ class Search implements ExploreSession {
    * quiet for `quietMs`, is a violation found by the settle.
    */
   private *settle(w0: World, s: { steps: number; quietMs: number }): Generator<void, void, void> {
-    let w = w0
-    const turn = { next: 0 }
-    for (let k = 0; k < s.steps && this.inv.unsettled(w, Infinity); k++) {
-      let next: World | null = null
-      for (const a of fairActions(this.actions(w), this.nodes, turn)) {
-        if (this.slice-- <= 0) yield
-        next = this.step(w, a)
-        if (next !== null) break
+    const settle = runSettle(w0, s, {
+      nodes: this.nodes,
+      inv: this.inv,
+      actions: (w) => this.actions(w),
+      step: (w, a) => {
+        const next = this.step(w, a)
+        if (next === null) return null
+        if (next.depth > this.depth) this.depth = next.depth
+        if (!this.visited.has(next.hash)) this.visited.set(next.hash, next.depth)
+        if (this.transitions >= this.o.maxStates) throw new Stop('max-states')
+        return next
+      },
+    })
+    for (let r = settle.next(); ; r = settle.next()) {
+      if (r.done === true) {
+        if (r.value.failed) throw new Violation(r.value.world.path as PathLink, w0.depth)
+        return
       }
-      if (next === null) break
-      w = next
-      if (w.depth > this.depth) this.depth = w.depth
-      if (!this.visited.has(w.hash)) this.visited.set(w.hash, w.depth)
-      if (this.transitions >= this.o.maxStates) throw new Stop('max-states')
+      if (this.slice-- <= 0) yield
     }
-    if (this.inv.unsettled(w, s.quietMs)) throw new Violation(w.path as PathLink, w0.depth)
   }
 
   /** Whether `w`'s nodes show a combination of (role, term, commit index, last index, configuration) not seen before. */

@@ -7,7 +7,7 @@
 import { enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
-import { fairActions } from './settle'
+import { runSettle } from './settle'
 import type { Action } from './types'
 import { Stepper, type StepConfig, type World } from './world'
 
@@ -85,32 +85,34 @@ export class Shrinker {
   private settle(st: Stepper, w0: World, taken: Action[]): Action[] | null {
     const s = this.cfg.module.settle
     if (s === undefined) return null
-    let w = w0
-    const turn = { next: 0 }
-    for (let k = 0; k < s.steps && this.inv.unsettled(w, Infinity); k++) {
-      let moved = false
-      for (const a of fairActions(
-        enabledActions(w, st.ids.length, this.budgets, this.clientOf),
-        st.ids.length,
-        turn,
-      )) {
+    /** Thrown out of a step that breaks an invariant (or throws): the path ends there. */
+    const broke = {}
+    const settle = runSettle(w0, s, {
+      nodes: st.ids.length,
+      inv: this.inv,
+      actions: (w) => enabledActions(w, st.ids.length, this.budgets, this.clientOf),
+      step: (w, a) => {
+        let out
         try {
-          const out = st.apply(w, a)
-          if (out === null) continue
-          taken.push(a)
-          if (this.inv.violated(out)) return taken
-          w = out.world
-          moved = true
-          break
+          out = st.apply(w, a)
         } catch (e) {
           if (e instanceof StateShapeError) throw e
           taken.push(a)
-          return taken
+          throw broke
         }
-      }
-      if (!moved) break
+        if (out === null) return null
+        taken.push(a)
+        if (this.inv.violated(out)) throw broke
+        return out.world
+      },
+    })
+    try {
+      for (let r = settle.next(); ; r = settle.next())
+        if (r.done === true) return r.value.failed ? taken : null
+    } catch (e) {
+      if (e === broke) return taken
+      throw e
     }
-    return this.inv.unsettled(w, s.quietMs) ? taken : null
   }
 
   /** Whether candidates end with the fair settle (the violation was found by one). */
