@@ -11,11 +11,7 @@ import type { World } from './world'
  * else each node's timer starting with the one after the last that fired (`turn` is updated
  * by the caller's choice: the first candidate that does something).
  */
-function* fairActions(
-  acts: readonly Action[],
-  nodes: number,
-  turn: { next: number },
-): Generator<Action> {
+function* fairActions(acts: readonly Action[], nodes: number, turn: { next: number }): Generator<Action> {
   const first = acts.find((a) => a.k === 'restart') ?? acts.find((a) => a.k === 'deliver')
   if (first !== undefined) {
     yield first
