@@ -4,7 +4,13 @@
 // recorded in SQLite. Prints node-to-node messages per second of the run (issue 14 target:
 // >= 20,000/s) and the store's trace rows.
 //
-//   npx tsx bench/program-broadcast.ts [--seconds 10] [--rate 2000] [--clients 10]
+//   npx tsx bench/program-broadcast.ts [--seconds 10] [--rate 2000] [--clients 10] [--read-share 0.5]
+//
+// --read-share is the spec's workload.readShare (default 0.5, Maelstrom's even mix). Every
+// read returns all the messages a node holds, so the bytes a read moves grow with the run: at
+// half reads, a longer run spends more and more of its CPU on read replies (in the program,
+// its node host and the lab), not on node-to-node messages. A smaller share measures the
+// message path itself.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -21,6 +27,7 @@ function arg(name: string, dflt: number): number {
 const seconds = arg('seconds', 10)
 const rate = arg('rate', 2000)
 const clients = arg('clients', 10)
+const readShare = arg('read-share', 0.5)
 
 /**
  * CPU seconds used so far by this process and by every child process that has ended (and was
@@ -37,7 +44,7 @@ const dir = mkdtempSync(join(tmpdir(), 'ql-bench-bcast-'))
 const service = new LabService({ dataDir: dir })
 try {
   console.log(
-    `program broadcast bench: 5 nodes, topology total, ${clients} clients at ${rate} ops/s, ${seconds} s`,
+    `program broadcast bench: 5 nodes, topology total, ${clients} clients at ${rate} ops/s, read share ${readShare}, ${seconds} s`,
   )
   console.log(`  load average at start: ${loadavg()[0].toFixed(2)}`)
   const spec = {
@@ -56,6 +63,7 @@ try {
       timeoutMs: 1000,
       topology: 'total',
       finalMs: 1000,
+      readShare,
     },
   }
   const loopDelay = monitorEventLoopDelay({ resolution: 1 })

@@ -1,6 +1,9 @@
 // The spec of a program's run (issue 14): kind program, Maelstrom workloads, and what is refused.
 import { describe, expect, it } from 'vitest'
 import { parseSpec } from '../src/shared/spec'
+import { workloadFromSpec } from '../src/core/maelstrom/workloads'
+import type { WorkloadContext } from '../src/core/maelstrom/types'
+import { createRng } from '../src/core/rng'
 
 const program = { kind: 'program', params: { command: ['python3', 'node.py'] } }
 const errors = (input: unknown): string[] => {
@@ -71,6 +74,49 @@ describe('program specs', () => {
     ).toEqual([
       'algorithm.params.command: must name the program to run, e.g. ["python3", "node.py"]',
       'algorithm.params.env.1X: must be an environment variable name',
+    ])
+  })
+
+  it('takes a read share for the workloads that mix reads with adds, and it reaches the workload', () => {
+    const r = parseSpec({
+      mode: 'processes',
+      algorithm: program,
+      workload: { kind: 'broadcast', readShare: 0.1 },
+    })
+    expect(r.ok).toBe(true)
+    if (!r.ok) return
+    expect(r.spec.workload.readShare).toBe(0.1)
+    // The workload built from the spec draws reads at that share (same seed, same draws).
+    const w = workloadFromSpec(r.spec.workload)
+    const rng = createRng(7)
+    const ctx = {
+      nodeIds: ['n1', 'n2', 'n3'],
+      options: {},
+      client: 0,
+      opIndex: 0,
+    } satisfies WorkloadContext & { client: number; opIndex: number }
+    let reads = 0
+    for (let i = 0; i < 2000; i++) if (w.request(rng, { ...ctx, opIndex: i }).body.type === 'read') reads++
+    expect(reads).toBeGreaterThan(120)
+    expect(reads).toBeLessThan(280)
+    for (const kind of ['g-set', 'g-counter', 'pn-counter'])
+      expect(errors({ mode: 'processes', algorithm: program, workload: { kind, readShare: 0 } })).toEqual([])
+  })
+
+  it('refuses a read share out of range or for a workload without that mix, naming the field', () => {
+    expect(
+      errors({ mode: 'processes', algorithm: program, workload: { kind: 'broadcast', readShare: 1.5 } }),
+    ).toEqual(['workload.readShare: must be between 0 and 1'])
+    expect(
+      errors({ mode: 'processes', algorithm: program, workload: { kind: 'echo', readShare: 0.2 } }),
+    ).toEqual([
+      'workload.readShare: only the broadcast, g-set, g-counter, pn-counter workloads take a read share (echo sends no reads)',
+    ])
+    expect(
+      errors({ mode: 'processes', algorithm: program, workload: { kind: 'lin-kv', readShare: 0.2 } }),
+    ).toEqual(['workload.readShare: the lin-kv workload takes its share of reads from workload.mix.read'])
+    expect(errors({ algorithm: { kind: 'raft' }, workload: { readShare: 0.2 } })).toEqual([
+      'workload.readShare: the kv workload takes its share of reads from workload.mix.read',
     ])
   })
 })

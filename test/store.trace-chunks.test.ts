@@ -2,14 +2,18 @@
 // must read back exactly as recorded (every field, time order, ties in recording order,
 // windows, kinds, cursors) however the chunks' time spans overlap, and a chunk that does
 // not decode must be named as damage, never crash or yield garbage.
-import { deflateRawSync } from 'node:zlib'
+import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { migrate } from '../src/main/store/db'
 import { salvageInto } from '../src/main/store/salvage'
+import { SCHEMA_VERSION } from '../src/main/store/migrations'
 import {
+  BROTLI_FROM_BYTES,
   CHUNK_EVENTS,
   ChunkError,
+  CODEC_BROTLI,
+  CODEC_DEFLATE,
   ChunkWriter,
   decodeChunk,
   encodeChunk,
@@ -160,14 +164,17 @@ describe('trace chunks', () => {
   })
 
   it('a chunk that does not decode is named as damage (broken inputs)', () => {
-    const good = encodeChunk({
+    const encoded = encodeChunk({
       t: [1, 2],
       node: ['n1', null],
       lc: [0, 1],
       kind: ['send', 'op'],
       data: ['{}', '{"a":1}'],
     })
+    expect(encoded.codec).toBe(CODEC_DEFLATE)
+    const good = encoded.blob
     expect(decodeChunk(good, 2, 5).data).toEqual(['{}', '{"a":1}'])
+    expect(decodeChunk(good, 2, 5, CODEC_DEFLATE).data).toEqual(['{}', '{"a":1}'])
     const packed = (v: unknown): Buffer => deflateRawSync(Buffer.from(JSON.stringify(v)))
     const cases: Array<[string, unknown, number, RegExp]> = [
       ['not a blob', 'text', 2, /is not a BLOB/],
@@ -215,10 +222,23 @@ describe('trace chunks', () => {
         /column data/,
       ],
     ]
-    for (const [what, blob, n, msg] of cases) {
+    const codecCases: Array<[string, unknown, unknown, RegExp]> = [
+      ['DEFLATE blob named Brotli', good, CODEC_BROTLI, /does not decompress as Brotli/],
+      [
+        'Brotli blob named DEFLATE',
+        brotliCompressSync(Buffer.from('{"t":[]}')),
+        CODEC_DEFLATE,
+        /does not inflate|not JSON/,
+      ],
+      ['unknown codec', good, 7, /its codec 7 is unknown/],
+      ['codec of the wrong type', good, 'brotli', /its codec brotli is unknown/],
+    ]
+    for (const [what, blob, codec, msg] of codecCases) cases.push([what, [blob, codec], 2, msg])
+    for (const [what, input, n, msg] of cases) {
+      const [blob, codec] = Array.isArray(input) ? input : [input, undefined]
       let err: unknown = null
       try {
-        decodeChunk(blob, n, 42)
+        decodeChunk(blob, n, 42, codec)
       } catch (e) {
         err = e
       }
@@ -229,9 +249,43 @@ describe('trace chunks', () => {
     // A blob that inflates to more than the cap is refused, not allocated.
     const bomb = deflateRawSync(Buffer.alloc(80 * 1024 * 1024))
     expect(() => decodeChunk(bomb, 2, 1)).toThrow(/does not inflate/)
+    const brotliBomb = brotliCompressSync(Buffer.alloc(80 * 1024 * 1024), {
+      params: { [constants.BROTLI_PARAM_QUALITY]: 0 },
+    })
+    expect(() => decodeChunk(brotliBomb, 2, 1, CODEC_BROTLI)).toThrow(/does not decompress as Brotli/)
   })
 
-  it('migration 6 moves old trace rows into chunks, keeping every field and the order of ties', () => {
+  it('a chunk of big values is stored as Brotli, small ones as DEFLATE; both read back exactly', () => {
+    const db = freshDb()
+    // Events like a broadcast run's: small sends, and reads whose value holds every message so far.
+    const evs = events(1200, 3).map((e, i) =>
+      i % 40 === 0
+        ? {
+            ...e,
+            kind: 'op',
+            node: null,
+            data: JSON.stringify({
+              value: JSON.stringify(Array.from({ length: 2000 + i }, (_, k) => k * 3)),
+            }),
+          }
+        : e,
+    )
+    write(db, 1, evs)
+    const rows = db
+      .prepare('SELECT codec, length(blob) AS b FROM trace_chunks ORDER BY rowid')
+      .all() as Array<{
+      codec: number
+      b: number
+    }>
+    expect(rows.map((r) => r.codec)).toEqual([CODEC_BROTLI, CODEC_BROTLI, CODEC_DEFLATE])
+    expect([...traceRows(db, 1)].map(strip)).toEqual(expected(evs))
+    const all = [...traceRows(db, 1)]
+    expect(eventById(db, all[600].rowid)).toEqual(all[600])
+    // The threshold: a chunk of small events stays DEFLATE.
+    expect(JSON.stringify(events(CHUNK_EVENTS)).length).toBeLessThan(BROTLI_FROM_BYTES)
+  })
+
+  it('migrations 6 and 7 move old trace rows into chunks, keeping every field and the order of ties', () => {
     const db = new Database(':memory:')
     migrate(db, 5)
     const ins = db.prepare(
@@ -246,10 +300,63 @@ describe('trace chunks', () => {
       if (i < b.length) ins.run(2, b[i].t, b[i].node, b[i].lc, b[i].kind, b[i].data)
     }
     migrate(db)
-    expect(db.pragma('user_version', { simple: true })).toBe(6)
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'trace_events'").all()).toEqual([])
     expect([...traceRows(db, 1)].map(strip)).toEqual(expected(a))
     expect([...traceRows(db, 2)].map(strip)).toEqual(expected(b))
+  })
+
+  it('migration 7 keeps the chunks of a version-6 file readable (they are DEFLATE)', () => {
+    const db = new Database(':memory:')
+    migrate(db, 6)
+    const evs = events(700, 9)
+    const ins = db.prepare(
+      'INSERT INTO trace_chunks (run_seq, n, t_lo, t_hi, kinds, blob) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    for (const part of [evs.slice(0, CHUNK_EVENTS), evs.slice(CHUNK_EVENTS)]) {
+      const c = {
+        t: part.map((e) => e.t),
+        node: part.map((e) => e.node),
+        lc: part.map((e) => e.lc),
+        kind: part.map((e) => e.kind),
+        data: part.map((e) => e.data),
+      }
+      const ts = c.t
+      ins.run(
+        1,
+        part.length,
+        Math.min(...ts),
+        Math.max(...ts),
+        [...new Set(c.kind)].sort().join(' '),
+        deflateRawSync(Buffer.from(JSON.stringify(c)), { level: 1 }),
+      )
+    }
+    migrate(db)
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(db.prepare('SELECT codec FROM trace_chunks').pluck().all()).toEqual([CODEC_DEFLATE, CODEC_DEFLATE])
+    expect([...traceRows(db, 1)].map(strip)).toEqual(expected(evs))
+    // Salvage of such a file (no codec column) reads its chunks as DEFLATE.
+    const src = new Database(':memory:')
+    migrate(src, 6)
+    for (const r of db
+      .prepare('SELECT run_seq, n, t_lo, t_hi, kinds, blob FROM trace_chunks')
+      .raw()
+      .all() as unknown[][])
+      src
+        .prepare('INSERT INTO trace_chunks (run_seq, n, t_lo, t_hi, kinds, blob) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(...r)
+    src
+      .prepare(
+        `INSERT INTO runs (seq, id, name, algorithm, nodes, spec, seed, mode, app_version, started_at, status)
+       VALUES (1, 'run-1', 'r', 'raft', 3, '{}', 1, 'simulation', 'test', '2026-01-01T00:00:00Z', 'done')`,
+      )
+      .run()
+    const dst = freshDb()
+    expect(salvageInto(src, dst).tables.find((x) => x.table === 'trace_chunks')).toMatchObject({
+      saved: 2,
+      skipped: 0,
+    })
+    expect([...traceRows(dst, 1)].map(strip)).toEqual(expected(evs))
   })
 
   it('salvage copies chunks that decode, skips one that does not, and chunks the rows of a legacy file', () => {

@@ -73,6 +73,9 @@ export const PROGRAM_KIND = 'program'
 export const ALGORITHM_KINDS = [...ALGORITHMS, PROGRAM_KIND] as const
 
 /** The Maelstrom workloads (src/core/maelstrom/types.ts MAELSTROM_WORKLOADS is this list). */
+/** The Maelstrom workloads whose requests mix reads with adds (they take workload.readShare). */
+export const READ_SHARE_WORKLOADS: readonly string[] = ['broadcast', 'g-set', 'g-counter', 'pn-counter']
+
 export const PROGRAM_WORKLOADS = [
   'lin-kv',
   'echo',
@@ -185,6 +188,11 @@ export const WorkloadSchema = z.strictObject({
   topology: z.enum(['grid', 'line', 'tree', 'total']).optional(),
   /** Maelstrom workloads: the last this many ms of the run send no new requests (the final reads). */
   finalMs: between(0, MAX_RUN_MS, 'ms').optional(),
+  /**
+   * broadcast, g-set, g-counter, pn-counter: the share of requests that are reads (the rest are
+   * the workload's adds; 0.5 when unset, Maelstrom's even mix). The kv workload uses mix.
+   */
+  readShare: between(0, 1).optional(),
 })
 export type WorkloadSpec = z.infer<typeof WorkloadSchema>
 
@@ -424,12 +432,19 @@ function programIssues(
   spec: {
     algorithm: { kind: string; mutants?: string[] }
     mode: string
-    workload: { kind: string; topology?: string }
+    workload: { kind: string; topology?: string; readShare?: number }
     faults: ReadonlyArray<{ kind: FaultKind; behavior?: string }>
   },
   issue: (path: PropertyKey[], message: string) => void,
 ): void {
   const program = spec.algorithm.kind === PROGRAM_KIND
+  if (spec.workload.readShare !== undefined && !READ_SHARE_WORKLOADS.includes(spec.workload.kind))
+    issue(
+      ['workload', 'readShare'],
+      spec.workload.kind === 'kv' || spec.workload.kind === 'lin-kv'
+        ? `the ${spec.workload.kind} workload takes its share of reads from workload.mix.read`
+        : `only the ${READ_SHARE_WORKLOADS.join(', ')} workloads take a read share (${spec.workload.kind} sends no reads)`,
+    )
   if (!program) {
     if (spec.workload.kind !== 'kv')
       issue(

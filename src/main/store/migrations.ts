@@ -208,6 +208,16 @@ CREATE INDEX trace_chunks_run_t ON trace_chunks (run_seq, t_lo);
 -- The widest chunk of a run: how far before a window a chunk overlapping it may start.
 CREATE INDEX trace_chunks_run_span ON trace_chunks (run_seq, t_hi - t_lo);
 `,
+    // The old rows move over at version 7, once chunks have their codec column.
+  },
+  {
+    version: 7,
+    description: 'a trace chunk names its compression (big chunks are Brotli, the rest raw DEFLATE)',
+    sql: `
+-- 0: raw DEFLATE (every chunk written before this column), 1: Brotli.
+ALTER TABLE trace_chunks ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
+`,
+    // A file from before version 6: its trace_events rows into chunks (a no-op without that table).
     then: chunkLegacyTrace,
   },
 ]

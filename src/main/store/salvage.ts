@@ -176,7 +176,8 @@ function salvageTable(src: SqliteDb, dst: SqliteDb, table: string): TableSalvage
   )
   const jsonAt = (JSON_COLUMNS[table] ?? []).map((c) => cols.indexOf(c)).filter((i) => i >= 0)
   // A trace chunk is copied only if it decodes (its blob holds every event in it).
-  const chunkAt = table === 'trace_chunks' ? [cols.indexOf('n'), cols.indexOf('blob')] : null
+  const chunkAt =
+    table === 'trace_chunks' ? [cols.indexOf('n'), cols.indexOf('blob'), cols.indexOf('codec')] : null
 
   /** The first key >= at, or null at the end of the table; throws when the seek cannot be done. */
   const seek = (at: number): number | null => {
@@ -249,9 +250,14 @@ function salvageTable(src: SqliteDb, dst: SqliteDb, table: string): TableSalvage
   return out
 }
 
-function chunkOk(values: readonly unknown[], [nAt, blobAt]: readonly number[], rowid: number): boolean {
+function chunkOk(
+  values: readonly unknown[],
+  [nAt, blobAt, codecAt]: readonly number[],
+  rowid: number,
+): boolean {
   try {
-    decodeChunk(values[blobAt], values[nAt] as number, rowid)
+    // A file from before the codec column holds DEFLATE chunks only.
+    decodeChunk(values[blobAt], values[nAt] as number, rowid, codecAt >= 0 ? values[codecAt] : undefined)
     return true
   } catch {
     return false
