@@ -2,7 +2,7 @@
 // must read back exactly as recorded (every field, time order, ties in recording order,
 // windows, kinds, cursors) however the chunks' time spans overlap, and a chunk that does
 // not decode must be named as damage, never crash or yield garbage.
-import { brotliCompressSync, constants, deflateRawSync } from 'node:zlib'
+import { brotliCompressSync, constants, deflateRawSync, inflateRawSync } from 'node:zlib'
 import Database from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
 import { migrate } from '../src/main/store/db'
@@ -222,6 +222,33 @@ describe('trace chunks', () => {
         /column data/,
       ],
     ]
+    // The layout with the data texts after the columns' line (what encodeChunk writes).
+    const cols = { t: [1, 2], node: ['a', 'b'], lc: [0, 0], kind: ['a', 'b'] }
+    const laid = (head: unknown, data: string): Buffer =>
+      deflateRawSync(Buffer.from(`${JSON.stringify(head)}\n${data}`))
+    cases.push(
+      [
+        'len past the end',
+        laid({ ...cols, len: [2, 9] }, '{}{"a":1}'),
+        2,
+        /event 1 has 9 characters of data, past/,
+      ],
+      ['len negative', laid({ ...cols, len: [-1, 2] }, '{}{}'), 2, /event 0 has -1 characters/],
+      ['data left over', laid({ ...cols, len: [2, 2] }, '{}{}{}'), 2, /2 characters more than column len/],
+      ['len not integers', laid({ ...cols, len: [2, 'x'] }, '{}{}'), 2, /column len is not 2 integers/],
+      [
+        'len without data',
+        deflateRawSync(Buffer.from(JSON.stringify({ ...cols, len: [0, 0] }))),
+        2,
+        /len column has no data/,
+      ],
+      [
+        'data without len',
+        laid({ ...cols, data: ['{}', '{}'] }, 'x'),
+        2,
+        /data after the columns but no len/,
+      ],
+    )
     const codecCases: Array<[string, unknown, unknown, RegExp]> = [
       ['DEFLATE blob named Brotli', good, CODEC_BROTLI, /does not decompress as Brotli/],
       [
@@ -253,6 +280,33 @@ describe('trace chunks', () => {
       params: { [constants.BROTLI_PARAM_QUALITY]: 0 },
     })
     expect(() => decodeChunk(brotliBomb, 2, 1, CODEC_BROTLI)).toThrow(/does not decompress as Brotli/)
+  })
+
+  it('data texts are stored after the columns, not escaped again; text that is not well-formed still round-trips', () => {
+    const quoted = JSON.stringify({ summary: JSON.stringify({ type: 'gossip', messages: [1, 2] }) })
+    const plain = encodeChunk({ t: [1], node: ['n1'], lc: [0], kind: ['send'], data: [quoted] })
+    const text = inflateRawSync(plain.blob).toString('utf8')
+    expect(text).toBe(`{"t":[1],"node":["n1"],"lc":[0],"kind":["send"],"len":[${quoted.length}]}\n${quoted}`)
+    expect(decodeChunk(plain.blob, 1, 1).data).toEqual([quoted])
+    // A lone surrogate (JSON.stringify never writes one, an old row might hold one) is kept exactly.
+    const odd = ['{"x":"\ud800"}', 'ü\n"', '']
+    const enc = encodeChunk({
+      t: [1, 2, 3],
+      node: [null, 'n2', 'n3'],
+      lc: [0, 1, 2],
+      kind: ['op', 'op', 'op'],
+      data: odd,
+    })
+    expect(decodeChunk(enc.blob, 3, 1).data).toEqual(odd)
+    const mixed = ['ü\n"x', '{}', '', '"\\']
+    const enc2 = encodeChunk({
+      t: [1, 2, 3, 4],
+      node: [null, null, null, null],
+      lc: [0, 1, 2, 3],
+      kind: ['a', 'b', 'c', 'd'],
+      data: mixed,
+    })
+    expect(decodeChunk(enc2.blob, 4, 1).data).toEqual(mixed)
   })
 
   it('a chunk of big values is stored as Brotli, small ones as DEFLATE; both read back exactly', () => {

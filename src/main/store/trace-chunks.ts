@@ -1,9 +1,9 @@
 // A run's trace, stored in chunks: up to CHUNK_EVENTS events per `trace_chunks` row, as
-// columns (t, node, lc, kind, data) in one JSON object, compressed (the row's `codec`: raw
-// DEFLATE or Brotli, see encodeChunk). One row per event cost ~120 bytes per event (row, JSON
-// text, the (run_seq, t) index); a chunk costs ~15 (measured on a 5-node processes Raft run:
-// 606 -> 73 bytes per op for the trace), and no field is dropped: `data` is still each
-// event's JSON text.
+// columns (t, node, lc, kind) in one JSON object followed by the events' data texts
+// (chunkText), compressed (the row's `codec`: raw DEFLATE or Brotli, see encodeChunk). One
+// row per event cost ~120 bytes per event (row, JSON text, the (run_seq, t) index); a chunk
+// costs ~15 (measured on a 5-node processes Raft run: 606 -> 73 bytes per op for the
+// trace), and no field is dropped: `data` is still each event's JSON text.
 //
 // Event ids: chunk rowid * ID_STRIDE + the event's position in the chunk, so an id finds
 // its chunk without an index, and ids grow in recording order within a run (ties on t are
@@ -89,8 +89,26 @@ export interface EncodedChunk {
   blob: Buffer
 }
 
+/** A string without lone surrogates (ES2024's String.prototype.isWellFormed, in Node 20). */
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+
+/**
+ * A chunk's bytes before compression. Each event's `data` is already JSON text, so it is not
+ * put through JSON again (that escaped every quote of every message body a second time): the
+ * first line is the JSON object of columns t, node, lc, kind and `len` (each data text's
+ * length in UTF-16 units), then the data texts follow, concatenated. Data that is not
+ * well-formed UTF-16 (it cannot come from JSON.stringify) goes in a `data` column instead,
+ * the layout every chunk had before.
+ */
+function chunkText(c: ChunkColumns): string {
+  const data = c.data.join('')
+  if (!wellFormed(data)) return JSON.stringify(c)
+  const len = c.data.map((d) => d.length)
+  return `${JSON.stringify({ t: c.t, node: c.node, lc: c.lc, kind: c.kind, len })}\n${data}`
+}
+
 export function encodeChunk(c: ChunkColumns): EncodedChunk {
-  const raw = Buffer.from(JSON.stringify(c), 'utf8')
+  const raw = Buffer.from(chunkText(c), 'utf8')
   if (raw.byteLength >= BROTLI_FROM_BYTES)
     return {
       codec: CODEC_BROTLI,
@@ -143,21 +161,47 @@ export function decodeChunk(blob: unknown, n: number, chunk: number, codec?: unk
   if (!(blob instanceof Uint8Array)) throw new ChunkError(chunk, 'its blob is not a BLOB')
   if (!Number.isSafeInteger(n) || n < 1 || n > ID_STRIDE)
     throw new ChunkError(chunk, `its event count ${String(n)} is out of range (1..${ID_STRIDE})`)
-  const raw = decompress(blob, codec, chunk)
+  const text = decompress(blob, codec, chunk).toString('utf8')
+  // The columns' JSON is the first line (JSON.stringify writes no raw newline); the data
+  // texts follow it, unless the columns hold them (see chunkText).
+  const nl = text.indexOf('\n')
   let v: unknown
   try {
-    v = JSON.parse(raw.toString('utf8'))
+    v = JSON.parse(nl < 0 ? text : text.slice(0, nl))
   } catch (e) {
     throw new ChunkError(chunk, `its content is not JSON (${(e as Error).message})`)
   }
-  const c = v as Partial<Record<keyof ChunkColumns, unknown>> | null
+  const c = v as Partial<Record<keyof ChunkColumns | 'len', unknown>> | null
   if (c === null || typeof c !== 'object') throw new ChunkError(chunk, 'its content is not a set of columns')
   if (!isIntArray(c.t, n)) throw new ChunkError(chunk, `column t is not ${n} integers`)
   if (!isIntArray(c.lc, n)) throw new ChunkError(chunk, `column lc is not ${n} integers`)
   if (!isStringArray(c.node, n, true)) throw new ChunkError(chunk, `column node is not ${n} names or nulls`)
   if (!isStringArray(c.kind, n, false)) throw new ChunkError(chunk, `column kind is not ${n} strings`)
-  if (!isStringArray(c.data, n, false)) throw new ChunkError(chunk, `column data is not ${n} strings`)
-  return c as ChunkColumns
+  if (c.len === undefined) {
+    if (nl >= 0) throw new ChunkError(chunk, 'its content has data after the columns but no len column')
+    if (!isStringArray(c.data, n, false)) throw new ChunkError(chunk, `column data is not ${n} strings`)
+    return c as ChunkColumns
+  }
+  if (nl < 0) throw new ChunkError(chunk, 'its len column has no data after it')
+  if (!isIntArray(c.len, n)) throw new ChunkError(chunk, `column len is not ${n} integers`)
+  const data: string[] = new Array<string>(n)
+  let at = nl + 1
+  for (let i = 0; i < n; i++) {
+    const l = c.len[i]
+    if (l < 0 || at + l > text.length)
+      throw new ChunkError(
+        chunk,
+        `column len says event ${i} has ${l} characters of data, past the chunk's end`,
+      )
+    data[i] = text.slice(at, at + l)
+    at += l
+  }
+  if (at !== text.length)
+    throw new ChunkError(
+      chunk,
+      `its data has ${text.length - at} characters more than column len accounts for`,
+    )
+  return { t: c.t, node: c.node as Array<string | null>, lc: c.lc, kind: c.kind as string[], data }
 }
 
 /** Writes one run's events as chunks (inside the caller's transaction). */
