@@ -89,7 +89,7 @@ describe('a program run in the browser UI', () => {
     expect(lab.problems).toEqual([])
   }, 180_000)
 
-  test("a Maelstrom workload's own options: broadcast's topology and the final reads", async () => {
+  test("a Maelstrom workload's own options: broadcast's topology, read share and the final reads", async () => {
     await page.getByTestId('nav-design').click()
     await page.getByTestId('design-view').waitFor()
     await pickFromMenu(
@@ -114,13 +114,15 @@ describe('a program run in the browser UI', () => {
     )
     await page.getByTestId('input-workload.finalMs').fill('1500')
     await page.getByTestId('input-workload.finalMs').press('Tab')
+    await page.getByTestId('input-workload.readShare').fill('0.2')
+    await page.getByTestId('input-workload.readShare').press('Tab')
     await expect.poll(() => page.getByTestId('validity').textContent()).toContain('Valid')
-    // The draft the designer keeps (the spec it would run) holds both.
+    // The draft the designer keeps (the spec it would run) holds all three.
     await expect
       .poll(async () =>
         JSON.parse((await page.evaluate(() => localStorage.getItem('quorum-lab.draft.v1'))) ?? '{}'),
       )
-      .toMatchObject({ workload: { kind: 'broadcast', topology: 'line', finalMs: 1500 } })
+      .toMatchObject({ workload: { kind: 'broadcast', topology: 'line', finalMs: 1500, readShare: 0.2 } })
     await screenshotThemes(page, 'program-design-broadcast')
     expect(lab.problems).toEqual([])
   }, 60_000)
