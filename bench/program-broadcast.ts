@@ -139,6 +139,15 @@ try {
     `  lab event-loop delay   p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`,
   )
   console.log(`  trace rows recorded    ${all.toLocaleString('en-US')} in ${wallS.toFixed(1)} s wall`)
+  // Where the run's bytes are: the trace chunks and the ops rows (values as recorded).
+  const bytes = service.store.db
+    .prepare(
+      `SELECT (SELECT coalesce(sum(length(blob)), 0) FROM trace_chunks WHERE run_seq = @seq) AS trace,
+              (SELECT coalesce(sum(length(value) + coalesce(length(result), 0)), 0) FROM ops WHERE run_seq = @seq) AS ops`,
+    )
+    .get({ seq }) as { trace: number; ops: number }
+  const mib = (b: number): string => (b / 1024 / 1024).toFixed(1)
+  console.log(`  stored                 trace ${mib(bytes.trace)} MiB, op values ${mib(bytes.ops)} MiB`)
   console.log(`  load average at end: ${loadavg()[0].toFixed(2)}`)
 } finally {
   service.close()

@@ -11,6 +11,7 @@ import type { TraceEvent } from '../src/shared/trace'
 import { LabService } from '../src/main/lab/service'
 import { exportCsvFile, exportRunFile, importRunFile, LabStore, RUN_COLUMNS } from '../src/main/store'
 import { startWebServer } from '../src/main/web/server'
+import { OP_VALUE_PACK_FROM } from '../src/main/store/op-values'
 
 let dir: string
 let service: LabService
@@ -325,6 +326,85 @@ describe('CSV export', () => {
       .exportCsv({ what: 'ops', runId: simRun.runId })
       .catch((x: unknown) => x)) as LabError
     expect(e.code).toBe('unavailable')
+  })
+})
+
+describe('big op values', () => {
+  it('are stored compressed, and CSV, JSON lines and import give back the exact text', async () => {
+    const store = LabStore.openFile(join(dir, 'big-values.db'))
+    const runId = 'run-big-values'
+    const seq = store.createRun({
+      id: runId,
+      spec: defaultSpec(),
+      startedAt: '2025-03-04T05:06:07.000Z',
+      appVersion: '1',
+    })
+    const rec = store.recorder(seq)
+    // A broadcast read's reply: every message so far (and characters JSON must escape).
+    const big = JSON.stringify({
+      type: 'read_ok',
+      messages: Array.from({ length: 3000 }, (_, i) => i * 7),
+      note: 'ü "q"\n',
+    })
+    expect(big.length).toBeGreaterThan(OP_VALUE_PACK_FROM)
+    const base = {
+      kind: 'op' as const,
+      node: null,
+      lc: 0,
+      client: 0,
+      opId: 'c0.1',
+      f: 'call' as const,
+      key: 'read',
+    }
+    rec.event({ ...base, t: 1000, phase: 'invoke', value: '{"type":"read"}' })
+    rec.event({ ...base, t: 2000, phase: 'ok', value: big })
+    rec.event({ ...base, opId: 'c0.2', t: 3000, phase: 'invoke', value: big })
+    rec.finish()
+    store.finishRun(seq, {
+      status: 'done',
+      endedAt: '2025-03-04T05:06:08.000Z',
+      progress: 1,
+      summary: null,
+      error: null,
+    })
+    const stored = store.db
+      .prepare('SELECT op_id, typeof(value) AS ty, length(value) AS n FROM ops ORDER BY op_id')
+      .all()
+    expect(stored).toEqual([
+      { op_id: 'c0.1', ty: 'blob', n: expect.any(Number) },
+      { op_id: 'c0.2', ty: 'blob', n: expect.any(Number) },
+    ])
+    for (const r of stored as Array<{ n: number }>) expect(r.n).toBeLessThan(big.length / 2)
+
+    const csv = join(dir, 'big-ops.csv')
+    await exportCsvFile(store, { what: 'ops', runId }, csv)
+    const rows = parseCsv(readFileSync(csv, 'utf8'))
+    expect(rows.slice(1).map((r) => r[rows[0].indexOf('value')])).toEqual([big, big])
+
+    const file = join(dir, 'big.jsonl')
+    await exportRunFile(store, runId, file)
+    const ops = readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; value?: string })
+      .filter((l) => l.type === 'op')
+    expect(ops.map((o) => o.value)).toEqual([big, big])
+    const other = LabStore.openFile(join(dir, 'big-other.db'))
+    importRunFile(other, file)
+    const again = join(dir, 'big-again.jsonl')
+    await exportRunFile(other, runId, again)
+    expect(readFileSync(again, 'utf8')).toBe(readFileSync(file, 'utf8'))
+    expect(other.db.prepare('SELECT typeof(value) FROM ops').pluck().all()).toEqual(['blob', 'blob'])
+    other.close()
+
+    // Damage: a value BLOB that does not decompress is exported as a note; the other rows are intact.
+    store.db.prepare("UPDATE ops SET value = x'00ff00ff' WHERE op_id = 'c0.2'").run()
+    await exportCsvFile(store, { what: 'ops', runId }, csv)
+    const damaged = parseCsv(readFileSync(csv, 'utf8'))
+    const vi = damaged[0].indexOf('value')
+    expect(damaged[1][vi]).toBe(big)
+    expect(damaged[2][vi]).toMatch(/^\(damaged value: 4 bytes that do not decompress/)
+    store.close()
   })
 })
 

@@ -15,6 +15,7 @@ import { pipeline } from 'node:stream/promises'
 import { stringify, type Options } from 'csv-stringify/sync'
 import { LabError, type CsvKind, type RunFilter, type RunId, type RunSummary } from '../../shared/api'
 import { StoreError, type SqliteDb } from './db'
+import { unpackOpValue } from './op-values'
 import type { LabStore, RunRow } from './store'
 import { traceRows } from './trace-chunks'
 
@@ -169,15 +170,15 @@ function csvSource(store: LabStore, req: CsvRequest): CsvSource {
               r[1],
               r[2],
               r[3],
-              r[4],
-              r[5],
+              unpackOpValue(r[4]),
+              unpackOpValue(r[5]),
               invoke,
               complete,
               iso(invoke),
               iso(complete),
               complete === null ? null : (complete - invoke) / 1000,
               r[8],
-              r[9],
+              unpackOpValue(r[9]),
               r[10],
             ]
           }

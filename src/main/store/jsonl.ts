@@ -15,6 +15,7 @@ import type { TraceKind } from '../../shared/trace'
 import { parseSpec, toFieldErrors, type FieldError } from '../../shared/spec'
 import { HotKeys, Distinct, LatencySketch, SKETCH_KINDS } from '../../core/sketch'
 import { fsReason, openForWrite, streamFailure } from './csv'
+import { packOpValue, unpackOpValue } from './op-values'
 import { StoreError } from './db'
 import { ChunkWriter, traceRows, traceSpan } from './trace-chunks'
 import { parseSpeed, type LabStore, type RunRow } from './store'
@@ -140,7 +141,7 @@ const LineSchema = z.discriminatedUnion(
       type: z.literal('op'),
       opId: z.string().min(1),
       client: int(),
-      f: z.enum(['get', 'put', 'cas']),
+      f: z.enum(['get', 'put', 'cas', 'call']),
       key: z.string(),
       value: z.string().nullable(),
       expected: z.string().nullable(),
@@ -264,7 +265,15 @@ export async function writeRunJsonl(store: LabStore, runId: RunId, out: Writable
              outcome, result, error FROM ops WHERE run_seq = ? ORDER BY invoke_t, rowid`,
         )
         .iterate(seq) as Iterable<Record<string, unknown>>)
-        yield JSON.stringify({ type: 'op', ...o }) + '\n'
+        yield (
+          JSON.stringify({
+            type: 'op',
+            ...o,
+            value: unpackOpValue(o.value),
+            expected: unpackOpValue(o.expected),
+            result: unpackOpValue(o.result),
+          }) + '\n'
+        )
       for (const f of db
         .prepare(
           'SELECT t, fault_id AS faultId, phase, kind, targets, detail FROM faults WHERE run_seq = ? ORDER BY t, rowid',
@@ -509,12 +518,12 @@ export function importRunFile(store: LabStore, path: string): { runId: RunId; li
                 l.client,
                 l.f,
                 l.key,
-                l.value,
-                l.expected,
+                packOpValue(l.value),
+                packOpValue(l.expected),
                 l.invokeT,
                 l.completeT,
                 l.outcome,
-                l.result,
+                packOpValue(l.result),
                 l.error,
               )
               break

@@ -29,6 +29,7 @@ import type { MetricsWindow } from '../../shared/api'
 import type { FaultEvent, OpEvent, TraceEvent } from '../../shared/trace'
 import { WindowSketcher, type SketchRow } from '../../core/sketch'
 import { StoreError, toStoreError, type SqliteDb } from './db'
+import { packOpValue } from './op-values'
 import { ChunkWriter } from './trace-chunks'
 
 /** What a recorder writes into: the store's database and file, and how it tells of damage. */
@@ -238,12 +239,21 @@ export class RunRecorder {
 
   private op(e: OpEvent): void {
     if (e.phase === 'invoke') {
-      this.insOp.run(this.runSeq, e.opId, e.client, e.f, e.key, e.value, e.expected ?? null, e.t)
+      this.insOp.run(
+        this.runSeq,
+        e.opId,
+        e.client,
+        e.f,
+        e.key,
+        packOpValue(e.value),
+        packOpValue(e.expected),
+        e.t,
+      )
     } else {
-      const result = e.result === undefined ? null : String(e.result)
+      const result = packOpValue(e.result === undefined ? null : String(e.result))
       const error = e.error ?? null
       if (e.f === 'get' || e.f === 'call')
-        this.completeGet.run(e.t, e.phase, e.value, result, error, this.runSeq, e.opId)
+        this.completeGet.run(e.t, e.phase, packOpValue(e.value), result, error, this.runSeq, e.opId)
       else this.completeOp.run(e.t, e.phase, result, error, this.runSeq, e.opId)
     }
     const closed = this.sketcher.push(e)
