@@ -332,6 +332,118 @@ describe('broadcast check', () => {
   })
 })
 
+describe('set reads kept compact during a run (retain)', () => {
+  /** The ops as a run hands them over: each through a fresh workload's retain hook as it completes. */
+  const retained = (kind: 'broadcast' | 'g-set', ops: MaelstromOp[]) => {
+    const w = createWorkload(kind)
+    const copies = ops.map((o) => structuredClone(o))
+    const byCompletion = [...copies].sort((a, b) => (a.completeUs ?? Infinity) - (b.completeUs ?? Infinity))
+    for (const o of byCompletion) w.retain?.(o)
+    return { w, ops: copies }
+  }
+  const bc = (node: string, message: number, outcome: MaelstromOp['outcome'], t: [number, number]) =>
+    op(
+      node,
+      { type: 'broadcast', message },
+      outcome,
+      outcome === 'ok' ? { type: 'broadcast_ok' } : undefined,
+      t,
+      outcome === 'fail' ? { errorCode: 11 } : {},
+    )
+  const read = (node: string, messages: unknown, t: [number, number], final = false) =>
+    op(node, { type: 'read' }, 'ok', { type: 'read_ok', messages }, t, final ? { final: true } : {})
+
+  it('judges exactly as the whole history: passes, losses, strangers, failed and future adds, bad replies, latency', () => {
+    const histories: MaelstromOp[][] = [
+      // ok, with stable latencies
+      [
+        bc('n1', 1, 'ok', [1000, 2000]),
+        read('n2', [], [3000, 4000]),
+        read('n3', [1], [5000, 6000]),
+        bc('n1', 2, 'ok', [7000, 7500]),
+        read('n2', [2, 1], [8000, 8100]),
+        ...NODES.map((n, i) => read(n, i ? [1, 2] : [2, 1], [20_000, 20_100 + i], true)),
+      ],
+      // a loss on n3, a read of an element never broadcast, a read of a failed broadcast
+      [
+        bc('n1', 1, 'ok', [0, 10]),
+        bc('n2', 2, 'fail', [20, 30]),
+        bc('n3', 3, 'ok', [40, 50]),
+        read('n1', [1, 2, 3, 99], [60, 70]),
+        read('n1', [1, 2, 3], [9000, 9010], true),
+        read('n2', [3, 1], [9000, 9020], true),
+        read('n3', [3], [9000, 9030], true),
+      ],
+      // a read answered before its broadcast was sent, a read_ok without messages, an object element
+      [
+        read('n2', [5, { a: [1] }], [0, 10]),
+        bc('n1', 5, 'ok', [50, 60]),
+        op('n3', { type: 'read' }, 'ok', { type: 'read_ok', value: [5] }, [70, 80]),
+        ...NODES.map((n) => read(n, [5], [9000, 9100], true)),
+      ],
+    ]
+    for (const h of histories) {
+      const whole = createWorkload('broadcast').check(h, ctx({ nodeMessages: 12 }))
+      const { w, ops } = retained('broadcast', h)
+      expect(w.check(ops, ctx({ nodeMessages: 12 }))).toEqual(whole)
+      expect(w.figures?.(ops, ctx({ nodeMessages: 12 }))).toEqual(
+        createWorkload('broadcast').figures?.(h, ctx({ nodeMessages: 12 })),
+      )
+    }
+    // g-set: a lost add and a stranger.
+    const gs = [
+      op('n1', { type: 'add', element: 1 }, 'ok', { type: 'add_ok' }, [0, 5]),
+      op('n2', { type: 'add', element: 2 }, 'ok', { type: 'add_ok' }, [0, 6]),
+      ...NODES.map((n, i) =>
+        op(
+          n,
+          { type: 'read' },
+          'ok',
+          { type: 'read_ok', value: i === 2 ? [1, 42] : [1, 2] },
+          [100, 110 + i],
+          { final: true },
+        ),
+      ),
+    ]
+    const { w, ops } = retained('g-set', gs)
+    const r = w.check(ops, ctx())
+    expect(r).toEqual(createWorkload('g-set').check(gs, ctx()))
+    expect(r[0]).toMatchObject({ verdict: 'violation', count: 2 })
+  })
+
+  it('keeps of a read only the elements it lacks, not the whole set', () => {
+    const h: MaelstromOp[] = []
+    for (let i = 0; i < 2000; i++) h.push(bc(NODES[i % 3], i, 'ok', [i * 100, i * 100 + 50]))
+    // Every 10th op a read of everything so far but the newest two (still on their way).
+    for (let i = 10; i < 2000; i += 10)
+      h.push(
+        read(
+          NODES[i % 3],
+          Array.from({ length: i - 2 }, (_, k) => k),
+          [i * 100 + 60, i * 100 + 70],
+        ),
+      )
+    NODES.forEach((n, i) =>
+      h.push(
+        read(
+          n,
+          Array.from({ length: 2000 }, (_, k) => k),
+          [300_000, 300_010 + i],
+          true,
+        ),
+      ),
+    )
+    const { w, ops } = retained('broadcast', h)
+    const reads = ops.filter((o) => o.request.type === 'read')
+    for (const o of reads) {
+      expect(o.reply).toEqual({ type: 'read_ok' })
+      expect(o.set?.missing.length ?? Infinity).toBeLessThanOrEqual(10)
+    }
+    expect(w.check(ops, ctx())[0]).toEqual(createWorkload('broadcast').check(h, ctx())[0])
+    expect(w.check(ops, ctx())[0].verdict).toBe('ok')
+  })
+})
+
 describe('g-counter and pn-counter checks', () => {
   const add = (node: string, delta: number, outcome: MaelstromOp['outcome'] = 'ok') =>
     op(node, { type: 'add', delta }, outcome, outcome === 'ok' ? { type: 'add_ok' } : undefined)

@@ -309,6 +309,7 @@ export class MaelstromClients {
           ? completionValue(p.view, reply)
           : p.view.value
     this.host.emit(this.event(now, c, outcome, value, error))
+    this.workload.retain?.(op)
     c.op = null
     this.meter.opDone(outcome, now - op.invokeUs)
     if (c.deferred && !this.finished) {

@@ -63,6 +63,15 @@ export interface ClientRequest {
  * expected type; `fail` = a definite error; `info` = an indefinite error, a timeout or the run
  * ending first (the op may or may not have happened).
  */
+/**
+ * A set read's elements, compact: those with ids [0, n) except `missing` (ascending), ids
+ * given by the run's SetIds in workloads/set-full.ts.
+ */
+export interface CompactSet {
+  n: number
+  missing: Int32Array
+}
+
 export interface MaelstromOp {
   /** Stable id (the trace's opId). */
   id: string
@@ -78,6 +87,11 @@ export interface MaelstromOp {
   errorCode?: number
   /** True for the requests sent in the final phase (after every fault healed). */
   final?: boolean
+  /**
+   * A set read, kept compact by its workload's retain hook (workloads/set-full.ts): its
+   * reply's set is then dropped.
+   */
+  set?: CompactSet
 }
 
 export interface WorkloadContext {
@@ -114,6 +128,11 @@ export interface MaelstromWorkload {
   check(ops: readonly MaelstromOp[], ctx: WorkloadContext): CheckResult[]
   /** Figures about the run beyond pass/fail (broadcast: stable latency, messages per op). */
   figures?(ops: readonly MaelstromOp[], ctx: WorkloadContext): WorkloadFigure[]
+  /**
+   * Called with each op as it completes (after its event was recorded): a workload may keep
+   * less of it from then on (the set workloads keep a read's set compact).
+   */
+  retain?(op: MaelstromOp): void
 }
 
 /**

@@ -7,7 +7,7 @@ import { quantileSorted } from '../../engine/stats'
 import type { MaelstromOp, MaelstromWorkload, WorkloadContext, WorkloadFigure } from '../types'
 import { nodeFor, uniqueValue } from './common'
 import type { BroadcastOptions } from './options'
-import { analyseSet, type SetShape } from './set-full'
+import { analyseSet, retainSet, SetIds, type SetShape } from './set-full'
 import { computeTopology } from './topology'
 
 export const BROADCAST_SHAPE: SetShape = {
@@ -19,6 +19,7 @@ export const BROADCAST_SHAPE: SetShape = {
 }
 
 export function createBroadcastWorkload(options: BroadcastOptions): MaelstromWorkload {
+  const ids = new SetIds()
   return {
     kind: 'broadcast',
     setup: (ctx) => {
@@ -35,17 +36,25 @@ export function createBroadcastWorkload(options: BroadcastOptions): MaelstromWor
     },
     finalRequests: (ctx) => ctx.nodeIds.map((node) => ({ node, body: { type: 'read' } })),
     check: (ops, ctx) => {
-      const { result, stableLatenciesUs } = analyseSet(ops, ctx, BROADCAST_SHAPE)
+      const { result, stableLatenciesUs } = analyseSet(ops, ctx, BROADCAST_SHAPE, ids)
       result.details.push(...figuresOf(ops, ctx, stableLatenciesUs).map(figureText))
       return [result]
     },
-    figures: broadcastFigures,
+    figures: (ops, ctx) => broadcastFigures(ops, ctx, ids),
+    retain: (op) => retainSet(op, BROADCAST_SHAPE, ids),
   }
 }
 
-/** Stable latency quantiles (ms) and messages per op (null when the host counted no messages). */
-export function broadcastFigures(ops: readonly MaelstromOp[], ctx: WorkloadContext): WorkloadFigure[] {
-  return figuresOf(ops, ctx, analyseSet(ops, ctx, BROADCAST_SHAPE).stableLatenciesUs)
+/**
+ * Stable latency quantiles (ms) and messages per op (null when the host counted no messages).
+ * `ids`: the run's element ids, when its reads were kept compact (retainSet).
+ */
+export function broadcastFigures(
+  ops: readonly MaelstromOp[],
+  ctx: WorkloadContext,
+  ids?: SetIds,
+): WorkloadFigure[] {
+  return figuresOf(ops, ctx, analyseSet(ops, ctx, BROADCAST_SHAPE, ids).stableLatenciesUs)
 }
 
 function figuresOf(

@@ -5,7 +5,7 @@
 import type { MaelstromWorkload } from '../types'
 import { nodeFor, uniqueValue } from './common'
 import type { GSetOptions } from './options'
-import { checkSetFull, type SetShape } from './set-full'
+import { checkSetFull, retainSet, SetIds, type SetShape } from './set-full'
 
 export const G_SET_SHAPE: SetShape = {
   name: "Every acknowledged add is in every node's final set",
@@ -16,6 +16,7 @@ export const G_SET_SHAPE: SetShape = {
 }
 
 export function createGSetWorkload(options: GSetOptions): MaelstromWorkload {
+  const ids = new SetIds()
   return {
     kind: 'g-set',
     setup: () => [],
@@ -25,6 +26,7 @@ export function createGSetWorkload(options: GSetOptions): MaelstromWorkload {
       return { node, body: { type: 'add', element: uniqueValue(options.clients, ctx.client, ctx.opIndex) } }
     },
     finalRequests: (ctx) => ctx.nodeIds.map((node) => ({ node, body: { type: 'read' } })),
-    check: (ops, ctx) => [checkSetFull(ops, ctx, G_SET_SHAPE)],
+    check: (ops, ctx) => [checkSetFull(ops, ctx, G_SET_SHAPE, ids)],
+    retain: (op) => retainSet(op, G_SET_SHAPE, ids),
   }
 }
