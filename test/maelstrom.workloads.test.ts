@@ -223,22 +223,24 @@ describe('unique-ids check', () => {
   })
 })
 
+/** A broadcast op (a failed one with error 11). */
+const bc = (
+  node: string,
+  message: number,
+  outcome: MaelstromOp['outcome'] = 'ok',
+  t?: [number, number | null],
+): MaelstromOp =>
+  op(
+    node,
+    { type: 'broadcast', message },
+    outcome,
+    outcome === 'ok' ? { type: 'broadcast_ok' } : undefined,
+    t,
+    outcome === 'fail' ? { errorCode: 11 } : {},
+  )
+
 describe('broadcast check', () => {
   const w = createWorkload('broadcast')
-  const bc = (
-    node: string,
-    message: number,
-    outcome: MaelstromOp['outcome'] = 'ok',
-    t?: [number, number | null],
-  ) =>
-    op(
-      node,
-      { type: 'broadcast', message },
-      outcome,
-      outcome === 'ok' ? { type: 'broadcast_ok' } : undefined,
-      t,
-      outcome === 'fail' ? { errorCode: 11 } : {},
-    )
   const read = (node: string, messages: unknown, t: [number, number]) =>
     op(node, { type: 'read' }, 'ok', { type: 'read_ok', messages }, t)
 
@@ -341,15 +343,6 @@ describe('set reads kept compact during a run (retain)', () => {
     for (const o of byCompletion) w.retain?.(o)
     return { w, ops: copies }
   }
-  const bc = (node: string, message: number, outcome: MaelstromOp['outcome'], t: [number, number]) =>
-    op(
-      node,
-      { type: 'broadcast', message },
-      outcome,
-      outcome === 'ok' ? { type: 'broadcast_ok' } : undefined,
-      t,
-      outcome === 'fail' ? { errorCode: 11 } : {},
-    )
   const read = (node: string, messages: unknown, t: [number, number], final = false) =>
     op(node, { type: 'read' }, 'ok', { type: 'read_ok', messages }, t, final ? { final: true } : {})
 

@@ -43,6 +43,17 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** Mark a hand-recorded run done. */
+function finishDone(store: LabStore, seq: number): void {
+  store.finishRun(seq, {
+    status: 'done',
+    endedAt: '2025-03-04T05:06:08.000Z',
+    progress: 1,
+    summary: null,
+    error: null,
+  })
+}
+
 /** A small RFC 4180 parser (quoted fields, "" escapes, CRLF records, line breaks inside quotes). */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = []
@@ -130,13 +141,7 @@ describe('CSV export', () => {
       rec.event({ ...base, t: i * 1000 + 250, phase: 'info', value: v, error: `timeout, "${v}"` })
     })
     rec.finish()
-    store.finishRun(seq, {
-      status: 'done',
-      endedAt: '2025-03-04T05:06:08.000Z',
-      progress: 1,
-      summary: null,
-      error: null,
-    })
+    finishDone(store, seq)
 
     const file = join(dir, 'ops.csv')
     const r = await exportCsvFile(store, { what: 'ops', runId }, file)
@@ -360,13 +365,7 @@ describe('big op values', () => {
     rec.event({ ...base, t: 2000, phase: 'ok', value: big })
     rec.event({ ...base, opId: 'c0.2', t: 3000, phase: 'invoke', value: big })
     rec.finish()
-    store.finishRun(seq, {
-      status: 'done',
-      endedAt: '2025-03-04T05:06:08.000Z',
-      progress: 1,
-      summary: null,
-      error: null,
-    })
+    finishDone(store, seq)
     const stored = store.db
       .prepare('SELECT op_id, typeof(value) AS ty, length(value) AS n FROM ops ORDER BY op_id')
       .all()
