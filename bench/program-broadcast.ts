@@ -148,6 +148,12 @@ try {
     .get({ seq }) as { trace: number; ops: number }
   const mib = (b: number): string => (b / 1024 / 1024).toFixed(1)
   console.log(`  stored                 trace ${mib(bytes.trace)} MiB, op values ${mib(bytes.ops)} MiB`)
+  // The lab's memory: its peak (VmHWM), and what the JS heap still holds once the run ended.
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))
+  const mu = process.memoryUsage()
+  console.log(
+    `  lab memory             peak RSS ${hwm ? (Number(hwm[1]) / 1024).toFixed(0) : '?'} MiB; after the run: RSS ${(mu.rss / 1048576).toFixed(0)} MiB, JS heap used ${(mu.heapUsed / 1048576).toFixed(0)} MiB, external ${(mu.external / 1048576).toFixed(0)} MiB`,
+  )
   console.log(`  load average at end: ${loadavg()[0].toFixed(2)}`)
 } finally {
   service.close()
