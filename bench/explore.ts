@@ -116,6 +116,7 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   // known path, 26 steps: n3 and n4 prepare c1.1 at #1 and n3 executes it while n2 never sees it;
   // client 2's put at n2 starts a view change (n2, n4, then n1), the ViewChanges carry no
   // certificate, so n2 orders c2.1 at #1 in view 1 and n4 executes it (Honest replicas agree).
+  // test/explore.test.ts replays this schedule step by step: it is in the explorer's model.
   'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
   'quorum/ackBeforeQuorum': { strategy: 'bfs', depth: 4, ops: 'put', crashes: 0, drops: 0 },
   'quorum/lwwArrivalOrder': { strategy: 'random', depth: 30 },

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import {
   budgetsOf,
   cloneState,
+  describeAction,
   digest,
   enabledActions,
   encodeValue,
@@ -242,6 +243,79 @@ describe('explore: seeded bugs', () => {
     const r = explore(options('raft', { strategy: 'dfs', depth: 10, maxStates: 500 }))
     expect(r.stop).toBe('max-states')
     expect(r.states).toBe(500)
+  })
+})
+
+describe('explore: a known schedule the random walks do not find', () => {
+  /**
+   * Follow `steps` (each a pattern for the next action's description) from the initial state:
+   * the index of the step at which an invariant breaks, or null when none does.
+   */
+  function follow(o: ExploreOptions, steps: readonly string[]): number | null {
+    const cfg = stepConfig(o)
+    const st = new Stepper(cfg)
+    const inv = new Invariants(o.linearizability)
+    const budgets = budgetsOf(o, cfg)
+    const clients = o.ops.map((op) => op.client)
+    let w = st.initial()
+    for (const [i, step] of steps.entries()) {
+      const acts = enabledActions(w, 4, budgets, clients)
+      const texts = acts.map((a) => describeAction(st, w, a))
+      const k = texts.findIndex((t) => t.includes(step))
+      if (k < 0) throw new Error(`step ${i + 1}: no enabled action matches "${step}": ${texts.join(' | ')}`)
+      const out = st.apply(w, acts[k])
+      if (out === null) throw new Error(`step ${i + 1} (${texts[k]}) was not applied`)
+      if (inv.violated(out)) return i
+      w = out.world
+    }
+    return null
+  }
+
+  // bench/explore.ts records it: n3 executes c1.1 at #1 in view 0 (n2 never sees its
+  // PrePrepare, n4 prepares it but gets too few Commits); client 2's put at n2 starts a view
+  // change whose ViewChanges (n2, n4, n1) carry no prepared certificate under the mutant, so
+  // n2 orders c2.1 at #1 in view 1 and n4 executes it.
+  const FORGET_PREPARED = [
+    'client 1 sends c1.1 put k1=c1.1 to n1',
+    'n1 -> n3 PrePrepare',
+    'n1 -> n4 PrePrepare',
+    'n4 -> n3 Prepare',
+    'n3 -> n4 Prepare',
+    'n3 -> n1 Prepare',
+    'n4 -> n1 Prepare',
+    'n1 -> n3 Commit',
+    'n4 -> n3 Commit',
+    'client 2 sends c2.1 put k1=c2.1 to n2',
+    'timer of n2 fires',
+    'timer of n4 fires',
+    'n2 -> n1 ViewChange',
+    'n4 -> n1 ViewChange',
+    'n4 -> n2 ViewChange',
+    'n1 -> n2 ViewChange',
+    'n2 -> n1 NewView',
+    'n2 -> n4 NewView',
+    'n2 -> n1 PrePrepare: v1',
+    'n2 -> n4 PrePrepare: v1',
+    'n1 -> n4 Prepare: v1',
+    'n4 -> n1 Prepare: v1',
+    'n1 -> n4 Commit: v1',
+    'n4 -> n2 Prepare: v1',
+    'n1 -> n2 Prepare: v1',
+    'n2 -> n4 Commit: v1',
+  ]
+
+  it("pbft forgetPrepared's 26-step schedule breaks agreement in the explorer's model; the correct PBFT keeps it", () => {
+    const o = (factory?: ExploreOptions['factory']): ExploreOptions =>
+      options('pbft', {
+        nodes: 4,
+        params: { viewChangeTicks: 2 },
+        ops: parseOps('put,put'),
+        ...(factory ? { factory } : {}),
+      })
+    expect(follow(o(mutant('pbft', 'forgetPrepared')), FORGET_PREPARED)).toBe(FORGET_PREPARED.length - 1)
+    // Without the bug n4's ViewChange carries its prepared certificate for c1.1, so view 1
+    // orders c1.1 at #1 again: the same schedule ends with no replica disagreeing.
+    expect(follow(o(), FORGET_PREPARED)).toBeNull()
   })
 })
 
