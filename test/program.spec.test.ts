@@ -1,7 +1,7 @@
 // The spec of a program's run (issue 14): kind program, Maelstrom workloads, and what is refused.
 import { describe, expect, it } from 'vitest'
-import { parseSpec } from '../src/shared/spec'
-import { workloadFromSpec } from '../src/core/maelstrom/workloads'
+import { parseSpec, READ_SHARE_WORKLOADS } from '../src/shared/spec'
+import { WORKLOAD_OPTION_SCHEMAS, workloadFromSpec } from '../src/core/maelstrom/workloads'
 import type { WorkloadContext } from '../src/core/maelstrom/types'
 import { createRng } from '../src/core/rng'
 
@@ -101,6 +101,11 @@ describe('program specs', () => {
     expect(reads).toBeLessThan(280)
     for (const kind of ['g-set', 'g-counter', 'pn-counter'])
       expect(errors({ mode: 'processes', algorithm: program, workload: { kind, readShare: 0 } })).toEqual([])
+    // The spec's list is exactly the workloads whose option schema declares a read share.
+    const declaring = Object.entries(WORKLOAD_OPTION_SCHEMAS)
+      .filter(([, schema]) => 'readShare' in schema.shape)
+      .map(([kind]) => kind)
+    expect([...READ_SHARE_WORKLOADS].sort()).toEqual(declaring.sort())
   })
 
   it('refuses a read share out of range or for a workload without that mix, naming the field', () => {

@@ -72,10 +72,10 @@ export const PROGRAM_KIND = 'program'
 /** Every algorithm kind a spec may name: the built-in ones and `program`. */
 export const ALGORITHM_KINDS = [...ALGORITHMS, PROGRAM_KIND] as const
 
-/** The Maelstrom workloads (src/core/maelstrom/types.ts MAELSTROM_WORKLOADS is this list). */
 /** The Maelstrom workloads whose requests mix reads with adds (they take workload.readShare). */
 export const READ_SHARE_WORKLOADS: readonly string[] = ['broadcast', 'g-set', 'g-counter', 'pn-counter']
 
+/** The Maelstrom workloads (src/core/maelstrom/types.ts MAELSTROM_WORKLOADS is this list). */
 export const PROGRAM_WORKLOADS = [
   'lin-kv',
   'echo',

@@ -59,11 +59,6 @@ export interface ClientRequest {
 }
 
 /**
- * One client operation as recorded: the request, and how it ended. `ok` = a reply of the
- * expected type; `fail` = a definite error; `info` = an indefinite error, a timeout or the run
- * ending first (the op may or may not have happened).
- */
-/**
  * A set read's elements, compact: those with ids [0, n) except `missing` (ascending), ids
  * given by the run's SetIds in workloads/set-full.ts.
  */
@@ -72,6 +67,11 @@ export interface CompactSet {
   missing: Int32Array
 }
 
+/**
+ * One client operation as recorded: the request, and how it ended. `ok` = a reply of the
+ * expected type; `fail` = a definite error; `info` = an indefinite error, a timeout or the run
+ * ending first (the op may or may not have happened).
+ */
 export interface MaelstromOp {
   /** Stable id (the trace's opId). */
   id: string

@@ -4,21 +4,16 @@
 // grow without bound: stored as text, a 20 s broadcast run wrote hundreds of MiB of them.
 // Only this store writes BLOBs there, so a BLOB is always a packed value; readers unpack
 // every value through unpackOpValue.
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib'
+import { brotliFast, brotliInflate } from './compress'
 
 /** Values this long (UTF-16 units) or longer are stored compressed. */
 export const OP_VALUE_PACK_FROM = 4096
-/** A packed value's unpacked size limit: a damaged or hostile BLOB cannot make us allocate more. */
-const MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 /** What the ops table stores for `v`. */
 export function packOpValue(v: string | null | undefined): string | Buffer | null {
   if (v === undefined || v === null) return null
   if (v.length < OP_VALUE_PACK_FROM) return v
-  const raw = Buffer.from(v, 'utf8')
-  return brotliCompressSync(raw, {
-    params: { [constants.BROTLI_PARAM_QUALITY]: 0, [constants.BROTLI_PARAM_SIZE_HINT]: raw.byteLength },
-  })
+  return brotliFast(Buffer.from(v, 'utf8'))
 }
 
 /**
@@ -30,7 +25,7 @@ export function unpackOpValue(v: unknown): string | null {
   if (typeof v === 'string') return v
   if (v instanceof Uint8Array)
     try {
-      return brotliDecompressSync(v, { maxOutputLength: MAX_UNPACKED_BYTES }).toString('utf8')
+      return brotliInflate(v).toString('utf8')
     } catch (e) {
       return `(damaged value: ${v.byteLength} bytes that do not decompress: ${(e as Error).message})`
     }

@@ -183,15 +183,14 @@ export function analyseSet(
         continue
       }
       const add = addOf[id]
+      const element = ids.values[id]
       if (add === undefined) {
-        const element = ids.values[id]
         tally.add(
           () => `${describeOp(r.op)} read ${show(element)}, which no client ever tried to ${shape.addWord}`,
           `unknown ${valueKey(element)}`,
         )
         continue
       }
-      const element = ids.values[id]
       stamp[id] = ri
       if (add.outcome === 'fail')
         tally.add(
