@@ -4,6 +4,11 @@
 // states and transitions explored, wall seconds and states/s.
 //
 //   npx tsx bench/explore.ts [--seconds 120] [--only raft,paxos] [--mutants-only] [--correct-only]
+//                            [--seeds 1]
+//
+// --seeds N runs each case with walk seeds 1..N (random walks only; the other strategies do
+// not draw) and prints a row per seed: how often a bound finds a mutant, not just whether
+// seed 1 does.
 //
 // Every case has a wall-time budget (--seconds, per case); a case that runs out prints "no"
 // with what it explored. Figures depend on the machine's load: the load average is printed
@@ -20,6 +25,7 @@ function opt(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback
 }
 const seconds = Number(opt('seconds', '120'))
+const seeds = Number(opt('seeds', '1'))
 const only = opt('only', '')
   .split(',')
   .filter((s) => s !== '')
@@ -104,19 +110,14 @@ const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'dept
   'multipaxos/decideOnMinority': { strategy: 'random', depth: 30 },
   // Shorter walks: at depth 30 the 120 s budget ran out on a loaded machine (575,947 states).
   'multipaxos/learnAnyBallot': { strategy: 'random', depth: 20 },
-  // Not found within 60 s (nor in 300 s at d<=24 c<=0 b<=1). Shortest known path, 19 steps: n1
-  // (Byzantine) sends n3 and n4 the PrePrepare of c1.1 but n2 the null one (equivocated; each
-  // prepares on its PrePrepare alone); n3 executes c1.1 on Commits from n1 and n4; a view change
-  // whose ViewChanges are n2's, n3's and n4's lets n2's null certificate (first by sender, same
-  // view) win #1 in view 1, and n2 executes null at #1. About a third of each step's choices are
-  // Byzantine rewrites of some in-flight message, which random walks mostly spend elsewhere.
+  // 19 steps shrunk (n1, Byzantine, equivocates its PrePrepare so that n2 prepares a
+  // different request at #1 on too few Prepares, then a view change lets n2's certificate win).
+  // Found by a lane walk: swarm walks alone did not find it in 300 s.
   'pbft/weakPrepare': { strategy: 'random', depth: 60 },
   'pbft/executeOutOfOrder': { strategy: 'random', depth: 40, time: 'tick', byzantine: 0, params: {} },
-  // Not found within 60 s (nor in 90 s at d<=28 c<=0 b<=0: no Byzantine node is needed). Shortest
-  // known path, 26 steps: n3 and n4 prepare c1.1 at #1 and n3 executes it while n2 never sees it;
-  // client 2's put at n2 starts a view change (n2, n4, then n1), the ViewChanges carry no
-  // certificate, so n2 orders c2.1 at #1 in view 1 and n4 executes it (Honest replicas agree).
-  // test/explore.test.ts replays this schedule step by step: it is in the explorer's model.
+  // n3 executes c1.1 at #1 while n2 hears nothing of it; the ViewChanges of the view change
+  // that follows carry no certificate, so view 1 orders c2.1 at #1. Found by a lane walk (n2's
+  // inbox held, n3's served last after the change); swarm walks alone did not in 90 s.
   'pbft/forgetPrepared': { strategy: 'random', depth: 60 },
   'quorum/ackBeforeQuorum': { strategy: 'bfs', depth: 4, ops: 'put', crashes: 0, drops: 0 },
   'quorum/lwwArrivalOrder': { strategy: 'random', depth: 30 },
@@ -162,7 +163,7 @@ const CORRECT_EXTRA: Record<string, Array<Partial<Case> & Pick<Case, 'strategy' 
   quorum: [{ strategy: 'random', depth: 12, ops: 'put', maxStates: 300_000 }],
 }
 
-function options(c: Case): ExploreOptions {
+function options(c: Case, seed: number): ExploreOptions {
   return {
     spec: ExperimentSpecSchema.parse({
       name: `bench-explore-${c.kind}`,
@@ -183,6 +184,7 @@ function options(c: Case): ExploreOptions {
     time: c.time ?? 'timeout',
     rng: 'fixed',
     linearizability: true,
+    seed,
     now: () => performance.now(),
     budgetMs: seconds * 1000,
   }
@@ -197,7 +199,7 @@ function paramText(c: Case): string {
   return extra.length === 0 ? '' : ` ${extra.map(([k, v]) => `${k}=${String(v)}`).join(' ')}`
 }
 
-function row(c: Case, r: ExploreResult, wallS: number): string[] {
+function row(c: Case, r: ExploreResult, wallS: number, seed: string): string[] {
   const ce = r.counterexample
   const bound =
     r.stop === 'max-states'
@@ -214,6 +216,7 @@ function row(c: Case, r: ExploreResult, wallS: number): string[] {
     c.kind,
     c.mutant ?? '(correct)',
     `${c.strategy}${c.maxNodes !== undefined ? ` ${c.nodes}+${c.maxNodes - c.nodes} nodes` : ''} d<=${c.depth} c<=${c.crashes} l<=${c.drops}${c.byzantine ? ` b<=${c.byzantine}` : ''}${c.admin ? ` a<=${c.admin}` : ''} ops ${c.ops}${paramText(c)}${c.time === 'tick' ? ' time tick' : ''}`,
+    seed,
     found,
     steps,
     ce ? ce.violations.map((v) => v.name).join('; ') : '',
@@ -228,6 +231,7 @@ const HEAD = [
   'algorithm',
   'mutant',
   'search (depth, crashes, losses, Byzantine, cluster ops, client ops, params)',
+  'seed',
   'found',
   'steps',
   'violation',
@@ -271,14 +275,15 @@ console.log(
     .join(' ')}`,
 )
 const rows: string[][] = []
-for (const c of cases) {
-  const t0 = performance.now()
-  const r = explore(options(c))
-  const wallS = (performance.now() - t0) / 1000
-  const rw = row(c, r, wallS)
-  rows.push(rw)
-  console.log(`  ${rw[0]} ${rw[1]}: ${rw[3]} ${rw[4]} (${rw[6]} states, ${rw[8]} s)`)
-}
+for (const c of cases)
+  for (let seed = 1; seed <= (c.strategy === 'random' ? seeds : 1); seed++) {
+    const t0 = performance.now()
+    const r = explore(options(c, seed))
+    const wallS = (performance.now() - t0) / 1000
+    const rw = row(c, r, wallS, c.strategy === 'random' ? String(seed) : '-')
+    rows.push(rw)
+    console.log(`  ${rw[0]} ${rw[1]} seed ${rw[3]}: ${rw[4]} ${rw[5]} (${rw[7]} states, ${rw[9]} s)`)
+  }
 console.log('')
 print(rows)
 console.log(
@@ -286,8 +291,8 @@ console.log(
     .map((x) => x.toFixed(1))
     .join(' ')}`,
 )
-const missed = rows.filter((r) => r[1] !== '(correct)' && r[3] !== 'yes')
-const falseAlarms = rows.filter((r) => r[1] === '(correct)' && r[3] === 'yes')
+const missed = rows.filter((r) => r[1] !== '(correct)' && r[4] !== 'yes')
+const falseAlarms = rows.filter((r) => r[1] === '(correct)' && r[4] === 'yes')
 console.log(
   `mutants found: ${rows.filter((r) => r[1] !== '(correct)').length - missed.length} of ${rows.filter((r) => r[1] !== '(correct)').length}; violations on correct algorithms: ${falseAlarms.length}`,
 )

@@ -33,7 +33,7 @@ const CASES: Array<{ name: string; o: OptionsOver; check: string }> = [
   // Voters n1, n2 and a spare n3: n1 adds n3 as a learner, and n3's vote elects n2.
   {
     name: 'learnerCountsAsVoter',
-    o: { strategy: 'random', depth: 14, admin: 1, nodes: 2, maxNodes: 3, maxStates: 30_000 },
+    o: { strategy: 'random', depth: 14, admin: 1, nodes: 2, maxNodes: 3, maxStates: 60_000 },
     check: 'Election Safety',
   },
   // A snapshot after every applied entry; the older of two InstallSnapshots arrives last

@@ -25,6 +25,7 @@ import { nodeIds } from '../../shared/trace'
 import { clusterOps, enabledActions, type Budgets } from './actions'
 import { StateShapeError } from './encode'
 import { Invariants } from './invariants'
+import { LaneSchedule, pickWeighted, type KindWeights } from './lanes'
 import { runSettle } from './settle'
 import { Shrinker } from './shrink'
 import { counterexample } from './trace'
@@ -300,15 +301,17 @@ class Search implements ExploreSession {
   }
 
   /**
-   * Seeded random walks, each up to the depth bound, until a budget runs out. Swarm style: each
-   * walk weighs the kinds of action differently (drawn per walk), so some walks mostly
-   * deliver, others time out or crash often. Coverage-guided: a walk starts from a state of
-   * the corpus, which keeps every state where the cluster first showed a new combination of
-   * its nodes' (role, term, commit index, last index, configuration where the algorithm has
-   * one); so a walk continues from where earlier
-   * ones reached something new,
-   * and deep schedules (several elections in a row) come up far more often than by chance.
-   * An algorithm with an eventual check has each walk end with a fair settle (settle()).
+   * Seeded random walks, each up to the depth bound, until a budget runs out, of two kinds
+   * (a third of the steps to the first, two thirds to the second). Swarm walks weigh the kinds of action differently (drawn per walk), so some walks
+   * mostly deliver, others time out or crash often; and they are coverage-guided: a swarm walk
+   * starts from a state of the corpus, which keeps every state where the cluster first showed
+   * a new combination of its nodes' (role, term, commit index, last index, configuration where
+   * the algorithm has one), so it continues from where earlier ones reached something new and
+   * deep schedules (several elections in a row) come up far more often than by chance. Lane
+   * walks start from the initial state and deliver by a priority order of the nodes' inboxes
+   * drawn per walk (lanes.ts): they keep one ordering up over many steps (a node that hears
+   * nothing while the others agree), which swarm walks almost never do. An algorithm with an
+   * eventual check has each walk end with a fair settle (settle()).
    */
   private *walks(w0: World): Generator<void, void, void> {
     const rng = createRng(this.o.seed ?? this.o.spec.seed)
@@ -320,21 +323,27 @@ class Search implements ExploreSession {
     const settle = this.cfg.module.settle
     /** Walk ends already settled (the same state settles the same way). */
     const settled = new Set<number>()
+    // Lane walks draw from their own stream, so the swarm walks stay what they were.
+    const laneRng = createRng(this.o.seed ?? this.o.spec.seed).fork()
+    // Transitions spent by each kind of walk: lane walks get two thirds of the budget (the
+    // bugs that need them are the deep ones; swarm walks find the shallow ones in a few
+    // thousand steps).
+    let swarmSpent = 0
+    let laneSpent = 0
     for (;;) {
       if (this.transitions >= limit) throw new Stop('max-states')
-      const weight = new Map<Action['k'], number>()
-      for (const k of ACTION_KINDS) weight.set(k, SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)])
-      // Drawn only when cluster operations may happen, so that the walks of an exploration
-      // without them stay what they were before the explorer had them.
-      weight.set('admin', this.budgets.admin > 0 ? SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)] : 1)
-      let w = corpus[rng.int(0, corpus.length - 1)]
+      const before = this.transitions
+      const lanes =
+        laneSpent < 2 * swarmSpent ? new LaneSchedule(laneRng, this.nodes, w0.depth, this.o.depth) : null
+      const weight = swarmWeights(lanes === null ? rng : laneRng, this.budgets.admin > 0)
+      let w = lanes === null ? corpus[rng.int(0, corpus.length - 1)] : w0
       this.frontier = corpus.length
       while (w.depth < this.o.depth) {
         const acts = this.actions(w)
         let next: World | null = null
         while (next === null && acts.length > 0) {
           if (this.slice-- <= 0) yield
-          const k = pick(rng, acts, weight)
+          const k = lanes === null ? pickWeighted(rng, acts, weight) : lanes.pick(w, acts, weight)
           next = this.step(w, acts[k])
           acts.splice(k, 1)
         }
@@ -342,7 +351,7 @@ class Search implements ExploreSession {
         w = next
         if (w.depth > this.depth) this.depth = w.depth
         if (!this.visited.has(w.hash)) this.visited.set(w.hash, w.depth)
-        if (this.covers(w, seen)) {
+        if (lanes === null && this.covers(w, seen)) {
           if (corpus.length < MAX_CORPUS) corpus.push(w)
           else corpus[rng.int(1, MAX_CORPUS - 1)] = w
         }
@@ -352,6 +361,8 @@ class Search implements ExploreSession {
         settled.add(w.hash)
         yield* this.settle(w, settle)
       }
+      if (lanes === null) swarmSpent += this.transitions - before
+      else laneSpent += this.transitions - before
     }
   }
 
@@ -433,14 +444,12 @@ const MAX_CORPUS = 10_000
 /** The weights a walk draws for each kind of action. */
 const SWARM_WEIGHTS = [0.1, 1, 1, 4]
 
-/** The index of an action drawn with probability proportional to its kind's weight. */
-function pick(rng: Rng, acts: readonly Action[], weight: ReadonlyMap<Action['k'], number>): number {
-  let total = 0
-  for (const a of acts) total += weight.get(a.k) as number
-  let x = rng.next() * total
-  for (let i = 0; i < acts.length; i++) {
-    x -= weight.get(acts[i].k) as number
-    if (x < 0) return i
-  }
-  return acts.length - 1
+/** A walk's weight for each kind of action (see walks). */
+function swarmWeights(rng: Rng, admin: boolean): KindWeights {
+  const weight = new Map<Action['k'], number>()
+  for (const k of ACTION_KINDS) weight.set(k, SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)])
+  // Drawn only when cluster operations may happen, so that the walks of an exploration
+  // without them stay what they were before the explorer had them.
+  weight.set('admin', admin ? SWARM_WEIGHTS[rng.int(0, SWARM_WEIGHTS.length - 1)] : 1)
+  return weight
 }

@@ -26,7 +26,8 @@ export interface ExploreForm {
 export const STRATEGY_HELP: Record<ExploreForm['strategy'], string> = {
   bfs: 'breadth-first: every path level by level; the first violation is a shortest one',
   dfs: 'depth-first: deep paths first; the counterexample is shortened afterwards',
-  random: 'seeded random walks that restart where something new happened; finds deep bugs fast',
+  random:
+    'seeded random walks: some restart where something new happened, others keep one delivery order for many steps; finds deep bugs fast',
 }
 
 /** The form as it starts: the first example (Raft), no mutant, the lab's defaults. */
