@@ -1,5 +1,5 @@
-// Lane walks (src/core/explore/lanes.ts): a priority order of the nodes' inboxes, drawn per
-// walk, decides which message is delivered next; held inboxes hear nothing until their
+// Lane walks (src/core/explore/lanes.ts): a priority order of the nodes' inboxes (or of the
+// links between nodes), drawn per walk, decides which message is delivered next; held inboxes hear nothing until their
 // release; the top inbox drops to the bottom at each change of order; environment steps come
 // when no inbox may deliver.
 import { describe, expect, it } from 'vitest'
@@ -21,6 +21,11 @@ function world(to: readonly number[], depth: number): World {
   return { depth, net: to.map((t, i) => ({ from: (t + 1) % NODES, to: t, h: i })) } as unknown as World
 }
 
+/** A world with messages on the links `[from, to]` (in sending order) at depth 0. */
+function onLinks(links: ReadonlyArray<readonly [number, number]>): World {
+  return { depth: 0, net: links.map(([from, to], h) => ({ from, to, h })) } as unknown as World
+}
+
 /** Every message delivered, then every node's timer. */
 function actionsOf(w: World): Action[] {
   const acts: Action[] = w.net.map((_, msg) => ({ k: 'deliver', msg }))
@@ -40,7 +45,7 @@ describe('explore lanes: a priority schedule for one walk', () => {
       expect([...v.order].sort()).toEqual([0, 1, 2, 3])
       expect(v.held.length).toBeLessThanOrEqual(2)
       // The held inboxes are the last served.
-      expect(v.held).toEqual([...v.order.slice(NODES - v.held.length)].sort())
+      expect(v.held).toEqual([...v.order.slice(NODES - v.held.length)].sort((a, b) => a - b))
       expect(v.changes.length).toBeLessThanOrEqual(3)
       for (const d of [...v.changes, v.releaseAt]) expect(d >= 0 && d < 60).toBe(true)
     }
@@ -89,6 +94,36 @@ describe('explore lanes: a priority schedule for one walk', () => {
       }
     }
     expect(checked).toBeGreaterThan(100)
+  })
+
+  it('with links as lanes: a newer message on a higher link overtakes an older one to the same node', () => {
+    const rng = createRng(9)
+    let overtaken = 0
+    let kept = 0
+    let other = 0
+    for (let walk = 0; walk < 3000; walk++) {
+      const s = new LaneSchedule(rng, NODES, 0, 40, 'link')
+      const v = s.view()
+      expect([...v.order].sort((a, b) => a - b)).toEqual(Array.from({ length: NODES * NODES }, (_, i) => i))
+      if (v.changes.length > 0 || v.held.length > 0) continue
+      // To n1 (index 0): from n2 (link 4), then from n3 (link 8), then from n2 again.
+      const w = onLinks([
+        [1, 0],
+        [2, 0],
+        [1, 0],
+      ])
+      const acts = actionsOf(w)
+      const a = acts[s.pick(w, acts, ALL_ONE)]
+      if (a.k !== 'deliver') continue
+      const first = v.order.indexOf(4) < v.order.indexOf(8) ? 0 : 1
+      if (a.msg !== first)
+        other++ // the free step
+      else if (first === 1) overtaken++
+      else kept++
+    }
+    expect(overtaken).toBeGreaterThan(80)
+    expect(kept).toBeGreaterThan(80)
+    expect(other).toBeLessThan((overtaken + kept) / 10)
   })
 
   it('drops the top inbox to the bottom at each change of order', () => {

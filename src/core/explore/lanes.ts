@@ -1,17 +1,21 @@
-// A priority schedule for one random walk (after PCT, Burckhardt et al. 2010, with message
-// destinations in the role of threads): every node's inbox is a lane with a random rank, and
+// A priority schedule for one random walk (after PCT, Burckhardt et al. 2010, with lanes of
+// messages in the role of threads). A lane is a node's inbox (every message to it) or a link
+// (every message from one node to another), drawn per walk; each lane has a random rank, and
 // the walk delivers the oldest message of the highest-ranked lane that has one. Its
 // environment steps (timers, client requests, crashes, Byzantine rewrites) come when no lane
 // may deliver; and one step in ten is drawn as a swarm walk draws it, from every enabled
 // action (a delivery out of order included). At up to MAX_CHANGES random depths the top lane
-// drops to the bottom; up to MAX_HELD of the lowest lanes are held (nothing delivered to those
-// nodes) until a random depth, as if they were cut off from the rest.
+// drops to the bottom; up to MAX_HELD of the lowest lanes are held (nothing delivered on
+// them) until a random depth, as if cut off from the rest.
 //
 // Why: the bugs a plain random walk misses need one ordering kept up over many steps, e.g.
 // "n2 hears nothing while the others prepare, commit and change view". Random choices between
 // ~10 enabled actions keep such an ordering with a probability that falls geometrically with
 // its length; a lane order keeps it for free, and the few changes of order a bug needs are
-// drawn once per walk. Pure: every draw comes from the walk's rng.
+// drawn once per walk. Inboxes suit "a node hears nothing" (PBFT's forgetPrepared); links
+// suit "a newer message overtakes an older one to the same node" (Raft's Figure 8, where n3
+// must hear n2's RequestVote before n1's older AppendEntries). Pure: every draw comes from
+// the walk's rng.
 import type { Rng } from '../rng'
 import type { Action } from './types'
 import type { World } from './world'
@@ -51,8 +55,11 @@ function pickEnvironment(rng: Rng, acts: readonly Action[], weight: KindWeights)
   ]
 }
 
+/** What a lane is: a node's inbox (every message to it) or a link (messages from one node to another). */
+export type LaneKind = 'inbox' | 'link'
+
 export class LaneSchedule {
-  /** Rank of each node's inbox (higher delivers first). */
+  /** Rank of each lane (higher delivers first): node i's inbox is lane i, link i -> j lane i * nodes + j. */
   private readonly rank: number[]
   /** Depths at which the top lane drops to the bottom, ascending. */
   private readonly changes: number[]
@@ -64,12 +71,14 @@ export class LaneSchedule {
   /** A schedule for a walk of `nodes` nodes from depth `from` to at most `depth`. */
   constructor(
     private readonly rng: Rng,
-    nodes: number,
+    private readonly nodes: number,
     from: number,
     depth: number,
+    readonly by: LaneKind = 'inbox',
   ) {
-    this.rank = Array.from({ length: nodes }, (_, i) => i)
-    for (let i = nodes - 1; i > 0; i--) {
+    const lanes = by === 'inbox' ? nodes : nodes * nodes
+    this.rank = Array.from({ length: lanes }, (_, i) => i)
+    for (let i = lanes - 1; i > 0; i--) {
       const j = rng.int(0, i)
       ;[this.rank[i], this.rank[j]] = [this.rank[j], this.rank[i]]
     }
@@ -78,14 +87,19 @@ export class LaneSchedule {
       (a, b) => a - b,
     )
     const held = rng.int(0, MAX_HELD)
-    this.held = new Set(this.rank.flatMap((r, node) => (r < held ? [node] : [])))
+    this.held = new Set(this.rank.flatMap((r, lane) => (r < held ? [lane] : [])))
     this.releaseAt = rng.int(from, last)
   }
 
-  /** The schedule as drawn: inboxes from first to last served, held ones, changes of order. */
+  /** The schedule as drawn: lanes from first to last served, held ones, changes of order. */
   view(): { order: number[]; held: number[]; releaseAt: number; changes: number[] } {
-    const order = this.rank.map((_, node) => node).sort((a, b) => this.rank[b] - this.rank[a])
-    return { order, held: [...this.held].sort(), releaseAt: this.releaseAt, changes: [...this.changes] }
+    const order = this.rank.map((_, lane) => lane).sort((a, b) => this.rank[b] - this.rank[a])
+    return {
+      order,
+      held: [...this.held].sort((a, b) => a - b),
+      releaseAt: this.releaseAt,
+      changes: [...this.changes],
+    }
   }
 
   /** The index in `acts` (the actions enabled in `w`, non-empty) of the walk's next step. */
@@ -106,10 +120,11 @@ export class LaneSchedule {
     for (let i = 0; i < acts.length; i++) {
       const a = acts[i]
       if (a.k !== 'deliver') continue
-      const to = w.net[a.msg].to
-      if (holding && this.held.has(to)) continue
-      if (this.rank[to] > bestRank) {
-        bestRank = this.rank[to]
+      const m = w.net[a.msg]
+      const lane = this.by === 'inbox' ? m.to : m.from * this.nodes + m.to
+      if (holding && this.held.has(lane)) continue
+      if (this.rank[lane] > bestRank) {
+        bestRank = this.rank[lane]
         best = i
       }
     }

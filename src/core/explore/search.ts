@@ -302,14 +302,14 @@ class Search implements ExploreSession {
 
   /**
    * Seeded random walks, each up to the depth bound, until a budget runs out, of two kinds
-   * (a third of the steps to the first, two thirds to the second). Swarm walks weigh the kinds of action differently (drawn per walk), so some walks
+   * that share it evenly. Swarm walks weigh the kinds of action differently (drawn per walk), so some walks
    * mostly deliver, others time out or crash often; and they are coverage-guided: a swarm walk
    * starts from a state of the corpus, which keeps every state where the cluster first showed
    * a new combination of its nodes' (role, term, commit index, last index, configuration where
    * the algorithm has one), so it continues from where earlier ones reached something new and
    * deep schedules (several elections in a row) come up far more often than by chance. Lane
    * walks start from the initial state and deliver by a priority order of the nodes' inboxes
-   * drawn per walk (lanes.ts): they keep one ordering up over many steps (a node that hears
+   * or of the links between them, drawn per walk (lanes.ts): they keep one ordering up over many steps (a node that hears
    * nothing while the others agree), which swarm walks almost never do. An algorithm with an
    * eventual check has each walk end with a fair settle (settle()).
    */
@@ -325,16 +325,22 @@ class Search implements ExploreSession {
     const settled = new Set<number>()
     // Lane walks draw from their own stream, so the swarm walks stay what they were.
     const laneRng = createRng(this.o.seed ?? this.o.spec.seed).fork()
-    // Transitions spent by each kind of walk: lane walks get two thirds of the budget (the
-    // bugs that need them are the deep ones; swarm walks find the shallow ones in a few
-    // thousand steps).
+    // Transitions spent by each kind of walk: they share the budget evenly.
     let swarmSpent = 0
     let laneSpent = 0
     for (;;) {
       if (this.transitions >= limit) throw new Stop('max-states')
       const before = this.transitions
       const lanes =
-        laneSpent < 2 * swarmSpent ? new LaneSchedule(laneRng, this.nodes, w0.depth, this.o.depth) : null
+        laneSpent < swarmSpent
+          ? new LaneSchedule(
+              laneRng,
+              this.nodes,
+              w0.depth,
+              this.o.depth,
+              laneRng.chance(0.5) ? 'inbox' : 'link',
+            )
+          : null
       const weight = swarmWeights(lanes === null ? rng : laneRng, this.budgets.admin > 0)
       let w = lanes === null ? corpus[rng.int(0, corpus.length - 1)] : w0
       this.frontier = corpus.length
