@@ -72,8 +72,8 @@ const BASE: Record<string, Omit<Case, 'mutant' | 'strategy' | 'depth'>> = {
 /** How each mutant is searched for: the strategy and bound that find it (overrides of BASE). */
 const MUTANT_CASES: Record<string, Partial<Case> & Pick<Case, 'strategy' | 'depth'>> = {
   'raft/voteWithoutLogCheck': { strategy: 'random', depth: 20 },
-  // Not found within 60 s (nor 420 s at load 8: 1.26M steps). The shortest path we know is 21
-  // steps and needs no crash: n1 leads t1 (its no-op at index 1 stays its own), n2 leads t2 with
+  // Not found within 120 s, with lane walks too (nor 420 s at load 8 before them). The
+  // shortest path we know is 21 steps and needs no crash (test/explore.test.ts replays it): n1 leads t1 (its no-op at index 1 stays its own), n2 leads t2 with
   // n3's vote, n1 steps down on n2's reply to its AppendEntries, wins t3 with n3's vote, and
   // with maxBatch 1 sends n3 only the old entry (a reject, then prev=0) and counts it committed;
   // n3 times out (t4, which ends its lease), n2 steps down on n3's reply to its AppendEntries

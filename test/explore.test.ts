@@ -249,7 +249,7 @@ describe('explore: seeded bugs', () => {
   })
 })
 
-describe('explore: a known schedule the random walks do not find', () => {
+describe('explore: known schedules of deep bugs, replayed step by step', () => {
   /**
    * Follow `steps` (each a pattern for the next action's description) from the initial state:
    * the index of the step at which an invariant breaks, or null when none does.
@@ -262,7 +262,7 @@ describe('explore: a known schedule the random walks do not find', () => {
     const clients = o.ops.map((op) => op.client)
     let w = st.initial()
     for (const [i, step] of steps.entries()) {
-      const acts = enabledActions(w, 4, budgets, clients)
+      const acts = enabledActions(w, o.spec.cluster.nodes, budgets, clients)
       const texts = acts.map((a) => describeAction(st, w, a))
       const k = texts.findIndex((t) => t.includes(step))
       if (k < 0) throw new Error(`step ${i + 1}: no enabled action matches "${step}": ${texts.join(' | ')}`)
@@ -273,6 +273,45 @@ describe('explore: a known schedule the random walks do not find', () => {
     }
     return null
   }
+
+  // Raft's Figure 8 (section 5.4.2) as the explorer's model has it, 21 steps and no crash:
+  // n1 leads t1 (its no-op at index 1 reaches nobody), n2 leads t2 with n3's vote, n1 steps
+  // down on n2's reply, wins t3 with n3's vote and (maxBatch 1) sends n3 the old entry after
+  // a reject; the mutant counts it committed. n3 times out (t4), n2 steps down on n3's reply
+  // to its stale AppendEntries and wins t5 with n3's vote, without that entry. Random walks
+  // do not find it within 120 s (bench/explore.ts). Started at its step 11, walks whose lanes
+  // are links find it in about 23,000 steps; started at step 8, the mixed walks in about
+  // 480,000: the first eight steps are the gap.
+  const FIGURE_8 = [
+    'timer of n1',
+    'n1 -> n2 RequestVote',
+    'n2 -> n1 RequestVoteResp',
+    'timer of n2',
+    'n2 -> n3 RequestVote',
+    'n3 -> n2 RequestVoteResp',
+    'n1 -> n2 AppendEntries',
+    'n2 -> n1 AppendEntriesResp',
+    'timer of n1',
+    'n1 -> n3 RequestVote: RV t3',
+    'n3 -> n1 RequestVoteResp',
+    'n1 -> n3 AppendEntries: AE t3',
+    'n3 -> n1 AppendEntriesResp',
+    'n1 -> n3 AppendEntries: AE t3',
+    'n3 -> n1 AppendEntriesResp',
+    'timer of n3',
+    'n2 -> n3 AppendEntries',
+    'n3 -> n2 AppendEntriesResp',
+    'timer of n2',
+    'n2 -> n3 RequestVote: RV t5',
+    'n3 -> n2 RequestVoteResp',
+  ]
+
+  it("raft commitOldTermByCounting's 21-step Figure 8 breaks Leader Completeness in the explorer's model; the correct Raft does not commit there", () => {
+    const o = (factory?: ExploreOptions['factory']): ExploreOptions =>
+      options('raft', { params: { preVote: false, maxBatch: 1 }, ...(factory ? { factory } : {}) })
+    expect(follow(o(mutant('raft', 'commitOldTermByCounting')), FIGURE_8)).toBe(FIGURE_8.length - 1)
+    expect(follow(o(), FIGURE_8)).toBeNull()
+  })
 
   // bench/explore.ts records it: n3 executes c1.1 at #1 in view 0 (n2 never sees its
   // PrePrepare, n4 prepares it but gets too few Commits); client 2's put at n2 starts a view
