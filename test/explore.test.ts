@@ -52,6 +52,17 @@ function shortestByTreeSearch(o: ExploreOptions, depth: number): number | null {
   return null
 }
 
+/** PBFT on 4 replicas with two client puts (the correct one without `factory`), as the bench explores it. */
+function pbft4(factory: ExploreOptions['factory'], over: Partial<ExploreOptions> = {}): ExploreOptions {
+  return options('pbft', {
+    nodes: 4,
+    params: { viewChangeTicks: 2 },
+    ops: parseOps('put,put'),
+    ...(factory ? { factory } : {}),
+    ...over,
+  })
+}
+
 /** The quorum store acknowledging a put before W replicas stored it, one put to explore. */
 const quorumAck = options('quorum', {
   factory: mutant('quorum', 'ackBeforeQuorum'),
@@ -347,17 +358,10 @@ describe('explore: known schedules of deep bugs, replayed step by step', () => {
   ]
 
   it("pbft forgetPrepared's 26-step schedule breaks agreement in the explorer's model; the correct PBFT keeps it", () => {
-    const o = (factory?: ExploreOptions['factory']): ExploreOptions =>
-      options('pbft', {
-        nodes: 4,
-        params: { viewChangeTicks: 2 },
-        ops: parseOps('put,put'),
-        ...(factory ? { factory } : {}),
-      })
-    expect(follow(o(mutant('pbft', 'forgetPrepared')), FORGET_PREPARED)).toBe(FORGET_PREPARED.length - 1)
+    expect(follow(pbft4(mutant('pbft', 'forgetPrepared')), FORGET_PREPARED)).toBe(FORGET_PREPARED.length - 1)
     // Without the bug n4's ViewChange carries its prepared certificate for c1.1, so view 1
     // orders c1.1 at #1 again: the same schedule ends with no replica disagreeing.
-    expect(follow(o(), FORGET_PREPARED)).toBeNull()
+    expect(follow(pbft4(undefined), FORGET_PREPARED)).toBeNull()
   })
 })
 
@@ -367,17 +371,7 @@ describe('explore: lane walks find a bug that needs one delivery order kept for 
   // find it in 90 s (about 700,000 steps); with lane walks seed 2 finds it in about 10,000
   // (one seed in ten of 1..12 does within 100,000: the bench's --seeds shows the rate).
   const o = (factory?: ExploreOptions['factory']): ExploreOptions =>
-    options('pbft', {
-      nodes: 4,
-      params: { viewChangeTicks: 2 },
-      ops: parseOps('put,put'),
-      strategy: 'random',
-      depth: 60,
-      crashes: 1,
-      seed: 2,
-      maxStates: 20_000,
-      ...(factory ? { factory } : {}),
-    })
+    pbft4(factory, { strategy: 'random', depth: 60, crashes: 1, seed: 2, maxStates: 20_000 })
 
   it('finds pbft forgetPrepared with random walks, shrunk to a short schedule; the correct PBFT survives the same walks', () => {
     const r = explore(o(mutant('pbft', 'forgetPrepared')))

@@ -302,16 +302,17 @@ class Search implements ExploreSession {
 
   /**
    * Seeded random walks, each up to the depth bound, until a budget runs out, of two kinds
-   * that share it evenly. Swarm walks weigh the kinds of action differently (drawn per walk), so some walks
-   * mostly deliver, others time out or crash often; and they are coverage-guided: a swarm walk
-   * starts from a state of the corpus, which keeps every state where the cluster first showed
-   * a new combination of its nodes' (role, term, commit index, last index, configuration where
-   * the algorithm has one), so it continues from where earlier ones reached something new and
-   * deep schedules (several elections in a row) come up far more often than by chance. Lane
-   * walks start from the initial state and deliver by a priority order of the nodes' inboxes
-   * or of the links between them, drawn per walk (lanes.ts): they keep one ordering up over many steps (a node that hears
-   * nothing while the others agree), which swarm walks almost never do. An algorithm with an
-   * eventual check has each walk end with a fair settle (settle()).
+   * that share it evenly. Swarm walks weigh the kinds of action differently (drawn per walk),
+   * so some mostly deliver, others time out or crash often; and they are coverage-guided: a
+   * swarm walk starts from a state of the corpus, which keeps every state where the cluster
+   * first showed a new combination of its nodes' (role, term, commit index, last index,
+   * configuration where the algorithm has one), so it continues from where earlier ones
+   * reached something new and deep schedules (several elections in a row) come up far more
+   * often than by chance. Lane walks start from the initial state and deliver by a priority
+   * order of the nodes' inboxes or of the links between them, drawn per walk (lanes.ts): they
+   * keep one ordering up over many steps (a node that hears nothing while the others agree),
+   * which swarm walks almost never do. An algorithm with an eventual check has each walk end
+   * with a fair settle (settle()).
    */
   private *walks(w0: World): Generator<void, void, void> {
     const rng = createRng(this.o.seed ?? this.o.spec.seed)
