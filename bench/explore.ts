@@ -148,6 +148,14 @@ const CORRECT_DEPTH: Record<string, number> = { raft: 7, paxos: 7, multipaxos: 7
 /** More searches of a correct algorithm: the bounds some mutants need (cluster operations, snapshots). */
 const CORRECT_EXTRA: Record<string, Array<Partial<Case> & Pick<Case, 'strategy' | 'depth'>>> = {
   raft: [
+    // commitOldTermByCounting's bound (Figure 8).
+    {
+      strategy: 'random',
+      depth: 60,
+      crashes: 0,
+      params: { preVote: false, maxBatch: 1 },
+      maxStates: 2_000_000,
+    },
     { strategy: 'bfs', depth: 7, crashes: 0, admin: 2 },
     { strategy: 'random', depth: 14, crashes: 0, admin: 1, nodes: 2, maxNodes: 3, maxStates: 1_000_000 },
     {
