@@ -114,6 +114,31 @@ describe('quorum-lab explore', () => {
     expect(r.stdout).toContain('Configuration Changes: 1 violation')
   }, 120_000)
 
+  it("random walks find Raft's Figure 8 (commitOldTermByCounting) with the README's command", async () => {
+    const r = await run([
+      'explore',
+      'examples/explore-raft-figure8.json',
+      '--mutant',
+      'commitOldTermByCounting',
+      '--strategy',
+      'random',
+      '--depth',
+      '60',
+      '--crashes',
+      '0',
+      '--ops',
+      'none',
+      '--seed',
+      '37',
+      '--no-record',
+    ])
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('random, depth <= 60')
+    expect(r.stdout).toMatch(/violation after \d+ steps/)
+    expect(r.stdout).toContain('Leader Completeness: 1 violation')
+  }, 120_000)
+
   it('cut short by --seconds: exit 3', async () => {
     const r = await run([
       'explore',
