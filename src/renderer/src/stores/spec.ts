@@ -206,10 +206,13 @@ export const useSpecStore = defineStore('spec', () => {
 
   /** Load a spec file: a file that is JSON goes into the form (errors and all). */
   async function loadFile(file: File): Promise<void> {
+    const text = await file.text()
+    // Named only once read: the name and the file's contents show up together (shown before,
+    // the name of a slow file stood over the previous draft).
     fileName.value = file.name
     let value: unknown
     try {
-      value = JSON.parse(await file.text())
+      value = JSON.parse(text)
     } catch (e) {
       fileErrors.value = [
         { path: '(file)', message: `${file.name} is not valid JSON: ${(e as Error).message}` },
