@@ -244,4 +244,12 @@ describe('design screen: files, numbers, the quorum store, polish', () => {
     expect(t.y).toBeGreaterThan(nav.y + nav.height)
     expect(lab.problems).toEqual([])
   })
+
+  test('a file that is not JSON: its name and a message naming it, the draft kept', async () => {
+    const before = await specJson()
+    await loadFile('broken.json', '{ "name": ')
+    await page.getByText('broken.json is not valid JSON').first().waitFor()
+    expect(await specJson()).toEqual(before)
+    expect(lab.problems).toEqual([])
+  })
 })

@@ -206,17 +206,18 @@ export const useSpecStore = defineStore('spec', () => {
 
   /** Load a spec file: a file that is JSON goes into the form (errors and all). */
   async function loadFile(file: File): Promise<void> {
-    const text = await file.text()
+    let value: unknown
+    let unread: Error | null = null
+    try {
+      value = JSON.parse(await file.text())
+    } catch (e) {
+      unread = e as Error
+    }
     // Named only once read: the name and the file's contents show up together (shown before,
     // the name of a slow file stood over the previous draft).
     fileName.value = file.name
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (e) {
-      fileErrors.value = [
-        { path: '(file)', message: `${file.name} is not valid JSON: ${(e as Error).message}` },
-      ]
+    if (unread !== null) {
+      fileErrors.value = [{ path: '(file)', message: `${file.name} is not valid JSON: ${unread.message}` }]
       return
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
