@@ -17,6 +17,9 @@ const run = (args: string[]): ReturnType<typeof labCli> => labCli(args)
 
 const QUORUM = 'examples/explore-quorum-3.json'
 
+/** A command line as the README writes it, split into arguments. */
+const words = (line: string): string[] => line.split(' ')
+
 describe('quorum-lab explore', () => {
   it('finds a mutant: exit 1, the steps, the violation, and a recorded run that show reads', async () => {
     const data = join(dir, 'data')
@@ -91,21 +94,11 @@ describe('quorum-lab explore', () => {
   }, 120_000)
 
   it('--admin asks cluster operations of the leader: the 2015 single-server bug in 4 steps', async () => {
-    const r = await run([
-      'explore',
-      'examples/explore-raft-3.json',
-      '--mutant',
-      'changeBeforeTermCommit',
-      '--admin',
-      '1',
-      '--crashes',
-      '0',
-      '--ops',
-      'none',
-      '--depth',
-      '4',
-      '--no-record',
-    ])
+    const r = await run(
+      words(
+        'explore examples/explore-raft-3.json --mutant changeBeforeTermCommit --admin 1 --crashes 0 --ops none --depth 4 --no-record',
+      ),
+    )
     expect(r.stderr).toBe('')
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('cluster ops <= 1')
@@ -115,23 +108,11 @@ describe('quorum-lab explore', () => {
   }, 120_000)
 
   it("random walks find Raft's Figure 8 (commitOldTermByCounting) with the README's command", async () => {
-    const r = await run([
-      'explore',
-      'examples/explore-raft-figure8.json',
-      '--mutant',
-      'commitOldTermByCounting',
-      '--strategy',
-      'random',
-      '--depth',
-      '60',
-      '--crashes',
-      '0',
-      '--ops',
-      'none',
-      '--seed',
-      '37',
-      '--no-record',
-    ])
+    const r = await run(
+      words(
+        'explore examples/explore-raft-figure8.json --mutant commitOldTermByCounting --strategy random --depth 60 --crashes 0 --ops none --seed 37 --no-record',
+      ),
+    )
     expect(r.stderr).toBe('')
     expect(r.code).toBe(1)
     expect(r.stdout).toContain('random, depth <= 60')
