@@ -60,7 +60,10 @@ describe('Raft snapshots in processes mode (thesis chapter 5)', () => {
     const taken = snaps(VICTIM).filter((e) => e.action === 'take' && e.t < restart!.t)
     const restored = snaps(VICTIM).find((e) => e.action === 'restore' && e.t >= restart!.t)
     expect(restored).toBeDefined()
-    expect(restored!.index).toBe(taken[taken.length - 1].index)
+    // At least the last snapshot the lab saw it take: a node killed between writing a snapshot
+    // and its trace line reaching the lab restores one newer than any traced (seen in CI).
+    expect(taken.length).toBeGreaterThan(0)
+    expect(restored!.index).toBeGreaterThanOrEqual(taken[taken.length - 1].index)
   })
 
   it('§5.3: the leader sends it the snapshot in pieces (InstallSnapshot over the proxy), and it goes on from there', () => {
