@@ -51,9 +51,16 @@ export function completionValue(view: OpView, reply: MaelstromBody | undefined):
 }
 
 /**
- * A read answered with key-does-not-exist (code 20) saw the absent key: an ok read of null
- * for the lab's checkers, not a failed op.
+ * A KV read (a `read` with a key, as lin-kv sends) answered with key-does-not-exist (code 20)
+ * saw the absent key: an ok read of null for the lab's checkers, not a failed op. A read
+ * without a key (broadcast, g-set, the counters) answered with code 20 is a definite error
+ * like any other: the op failed, as Maelstrom records it.
  */
 export function readOfAbsentKey(req: MaelstromBody, reply: MaelstromBody | undefined): boolean {
-  return req.type === 'read' && reply?.type === 'error' && reply.code === ERROR_CODES['key-does-not-exist']
+  return (
+    req.type === 'read' &&
+    'key' in req &&
+    reply?.type === 'error' &&
+    reply.code === ERROR_CODES['key-does-not-exist']
+  )
 }
