@@ -773,12 +773,26 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.started = true
     this.proxy.start(this.t0str)
     this.engine.begin(() => cluster.startAll(this.t0str))
-    this.endTimer = setTimeout(() => this.finish('run ended'), spec.durationMs)
+    this.endTimer = setTimeout(this.endAtDuration, spec.durationMs)
     this.seqTimer = setInterval(() => {
       this.release(false)
       // The last window stays open until the end (it closes in teardown).
       this.engine.meter.closeUpTo(Math.min(this.nowUs(), this.durUs - 1))
     }, SEQUENCER_TICK_MS)
+  }
+
+  /**
+   * The end timer: Node's timers count from the event loop's cached clock, which can be up to a
+   * millisecond behind the run's clock when it was set, so the timer may fire a little before
+   * durationMs by the run's clock; then it waits for the rest (the run never ends early).
+   */
+  private readonly endAtDuration = (): void => {
+    const leftUs = this.durUs - this.nowUs()
+    if (leftUs > 0 && !this.ending) {
+      this.endTimer = setTimeout(this.endAtDuration, Math.ceil(leftUs / 1000))
+      return
+    }
+    this.finish('run ended')
   }
 
   /** End the run (idempotent): clients finish, then telemetry is collected and processes end. */
