@@ -171,6 +171,93 @@ describe('programs: pause and services', () => {
     expect(s.ops.info).toBeGreaterThan(0) // requests to the paused node timed out
   })
 
+  it('delivers what a program sends its peers as soon as it answered init (before every node did), after their own init', async () => {
+    const file = join(tmp.dir, 'hello.py')
+    writeFileSync(
+      file,
+      [
+        'import json, sys',
+        'me = None',
+        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
+        'for line in sys.stdin:',
+        '    m = json.loads(line); b = m["body"]',
+        '    if b["type"] == "init":',
+        '        me = b["node_id"]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+        '        for peer in b["node_ids"]:',
+        '            if peer != me: out(peer, {"type": "hello"})',
+        '    elif b["type"] == "hello":',
+        '        print("hello from " + m["src"] + (" before init" if me is None else ""), file=sys.stderr, flush=True)',
+        '    elif b["type"] == "echo":',
+        '        out(m["src"], {"type": "echo_ok", "echo": b["echo"], "in_reply_to": b["msg_id"]})',
+      ].join('\n'),
+    )
+    const run = await startRun(
+      {
+        name: 'hello',
+        algorithm: { kind: 'program', params: { command: ['python3', file] } },
+        cluster: { nodes: 3 },
+        durationMs: 1000,
+        workload: { kind: 'echo', clients: 1, ratePerSec: 20, timeoutMs: 500 },
+      },
+      { dataDir: join(tmp.dir, 'hello') },
+    )
+    await run.whenDone()
+    const s = run.summary(0)
+    const stderr = s.program?.stderr ?? {}
+    for (const [me, peers] of [
+      ['n1', ['n2', 'n3']],
+      ['n2', ['n1', 'n3']],
+      ['n3', ['n1', 'n2']],
+    ] as const) {
+      const text = stderr[me]?.text ?? ''
+      for (const p of peers) expect(text, `${me}'s stderr`).toContain(`hello from ${p}\n`)
+      expect(text).not.toContain('before init')
+    }
+    expect(s.messages.delivered).toBe(6)
+    expect(s.messages.dropped).toBe(0)
+  })
+
+  it('carries a reply from a node the client never wrote to (the request was forwarded there)', async () => {
+    const file = join(tmp.dir, 'forward-counter.py')
+    writeFileSync(
+      file,
+      [
+        'import json, sys',
+        'me = None; last = None; total = 0',
+        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
+        'def answer(client, req):',
+        '    global total',
+        '    if req["type"] == "add": total += req["delta"]; r = {"type": "add_ok"}',
+        '    else: r = {"type": "read_ok", "value": total}',
+        '    r["in_reply_to"] = req["msg_id"]; out(client, r)',
+        'for line in sys.stdin:',
+        '    m = json.loads(line); b = m["body"]',
+        '    if b["type"] == "init":',
+        '        me = b["node_id"]; last = b["node_ids"][-1]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+        '    elif b["type"] == "fwd": answer(b["client"], b["req"])',
+        '    elif me != last: out(last, {"type": "fwd", "client": m["src"], "req": b})',
+        '    else: answer(m["src"], b)',
+      ].join('\n'),
+    )
+    const run = await startRun(
+      {
+        name: 'forward-counter',
+        algorithm: { kind: 'program', params: { command: ['python3', file] } },
+        cluster: { nodes: 3 },
+        durationMs: 2000,
+        // Two clients on three nodes (client k talks to node k): no client writes to n3, the
+        // node that answers every op, until the final reads.
+        workload: { kind: 'g-counter', clients: 2, ratePerSec: 40, timeoutMs: 400 },
+      },
+      { dataDir: join(tmp.dir, 'forward-counter') },
+    )
+    await run.whenDone()
+    const s = run.summary(0)
+    expect(s.ops.ok).toBeGreaterThan(10)
+    expect(s.ops.info).toBeLessThanOrEqual(2) // the last ones may meet the end
+    expect(s.checks.map((c) => [c.name, c.verdict])).toEqual([[s.checks[0].name, 'ok']])
+  })
+
   it('routes a message to a service name to the service the lab hosts, and answers not-supported for one it lacks', async () => {
     const file = join(tmp.dir, 'svc.py')
     writeFileSync(

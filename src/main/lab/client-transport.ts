@@ -86,6 +86,14 @@ export class ClientTransport {
     return true
   }
 
+  /**
+   * Open the connection to node idx now (not at its first request): a program's node may
+   * reply to a client that never wrote to it. False when the node is down.
+   */
+  open(idx: number): boolean {
+    return !this.closed && this.conn(idx) !== null
+  }
+
   /** The op of request `id` is over: its reply is no longer awaited on node idx's connection. */
   forget(idx: number, id: string): void {
     this.conns[idx]?.inflight.delete(id)

@@ -466,6 +466,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
       this.up[idx] = true
       this.proxy?.setNode(idx, ready.peerPort, 'up')
       this.proxy?.setPids(cluster.pids())
+      this.transport.open(idx)
       return 'a fresh program process, initialised again'
     }
     // Until its first report, a restarted node is a follower that knows no leader.
@@ -773,6 +774,9 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.started = true
     this.proxy.start(this.t0str)
     this.engine.begin(() => cluster.startAll(this.t0str))
+    // A program's node may answer clients that never wrote to it: every node has the lab's
+    // client connection from the start.
+    if (this.program !== null) for (let i = 0; i < initial.length; i++) this.transport.open(i)
     this.endTimer = setTimeout(this.endAtDuration, spec.durationMs)
     this.seqTimer = setInterval(() => {
       this.release(false)

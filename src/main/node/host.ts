@@ -87,6 +87,11 @@ const MAX_ERRORS = 50
 /** Most client request ids remembered for routing replies. */
 const MAX_ROUTES = 100_000
 const MSG_ID_BASE = 2 ** 32
+/**
+ * Most frames a program's node keeps that arrive before the run starts (a peer's program may
+ * send as soon as it answered init; this node's program gets them once every node has).
+ */
+export const MAX_EARLY_FRAMES = 10_000
 
 export class NodeHost {
   readonly id: NodeId
@@ -119,6 +124,9 @@ export class NodeHost {
   private programSock: Socket | null = null
   /** The program's stderr since the previous report. */
   private stderr = ''
+  /** Peer frames for a program that came before the run's start, in arrival order (copies). */
+  private early: Uint8Array[] = []
+  private earlyDropped = 0
 
   private tickTimer: NodeJS.Timeout | null = null
   private rate = 1
@@ -256,7 +264,21 @@ export class NodeHost {
     if (this.cfg.afterCrash) {
       this.events.push({ kind: 'node', t: this.nowUs(), node: this.id, lc: this.lc, action: 'restart' })
     }
-    if (this.program !== null) return // a program has no ticks: it keeps its own time
+    if (this.program !== null) {
+      // A program has no ticks (it keeps its own time); what its peers sent it since they
+      // answered init arrives now, after its own init, as Maelstrom delivers it.
+      const early = this.early
+      this.early = []
+      for (const f of early) {
+        const bad = this.onPeerFrame(f, 0, f.length)
+        if (bad !== null) this.error(`peer frame before the start: ${bad}`)
+      }
+      if (this.earlyDropped > 0)
+        this.error(
+          `${this.earlyDropped} peer message(s) that arrived before the run started were dropped (more than ${MAX_EARLY_FRAMES} waiting)`,
+        )
+      return
+    }
     this.proto = this.factory.create({
       id: this.id,
       nodes: this.ids,
@@ -332,7 +354,7 @@ export class NodeHost {
     this.program?.kill()
   }
 
-  /** A service (lin-kv, seq-kv, lww-kv) answered the program. */
+  /** A service (lin-kv, seq-kv, lww-kv, lin-tso) answered the program. */
   fromService(m: MaelstromMessage): void {
     this.program?.write(m)
   }
@@ -703,6 +725,7 @@ export class NodeHost {
     role: 'proxy' | 'client',
     maxBody: number,
     onFrame: (buf: Uint8Array, off: number, len: number) => string | null,
+    onHello: () => void = () => {},
   ): void {
     this.sockets.add(s)
     s.setNoDelay(true)
@@ -719,7 +742,7 @@ export class NodeHost {
             ? `hello.node ${c.node} is not this node (index ${idx})`
             : null,
       maxBody,
-      onHello: () => {},
+      onHello,
       onFrame,
       onRejected: (why) => this.rejectConn(from, where, why),
       onClosed: (why) => this.closeConn(from, where, why),
@@ -756,7 +779,16 @@ export class NodeHost {
     if (bad !== null) return `invalid ${this.factory.kind} message from n${src + 1}: ${bad}`
     const proto = this.proto
     const program = this.program
-    if (proto === null && (program === null || this.t0 === null)) return null // not started yet: as if lost
+    if (proto === null) {
+      if (program === null) return null // not started yet: as if lost
+      if (this.t0 === null) {
+        // The program's peers started first: keep it for the start (bounded).
+        if (this.early.length < MAX_EARLY_FRAMES)
+          this.early.push(Uint8Array.from(buf.subarray(off, off + len)))
+        else this.earlyDropped++
+        return null
+      }
+    }
     const mlc = frameLc(buf, off)
     this.lc = (this.lc > mlc ? this.lc : mlc) + 1
     const vc = this.vc
@@ -798,8 +830,17 @@ export class NodeHost {
 
   /** The client port: only the lab's KV clients (which know the run's secret) get in. */
   private onClientConnection(s: Socket): void {
-    this.serve(s, 'client', 'client', MAX_CLIENT_BODY, (buf, off, len) =>
-      this.onClientFrame(s, buf, off, len),
+    this.serve(
+      s,
+      'client',
+      'client',
+      MAX_CLIENT_BODY,
+      (buf, off, len) => this.onClientFrame(s, buf, off, len),
+      // A program may answer any client, also one that never wrote to this node (a request
+      // forwarded here by another node): the lab's client connection carries every reply.
+      () => {
+        if (this.program !== null) this.programSock = s
+      },
     )
   }
 

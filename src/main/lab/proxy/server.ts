@@ -53,6 +53,8 @@ import {
   type ProxyToLab,
 } from './control'
 
+/** Most frames kept for a node until its first connection is ready (more are dropped as 'down'). */
+const MAX_HELD = 10_000
 /** Bytes waiting for a receiver before frames to it are dropped ('paused' / 'loss'). */
 export const MAX_BACKLOG = 8 * 1024 * 1024
 /** Extra delay span of a reordered frame, ms (at least; scaled up with the link's latency). */
@@ -88,6 +90,8 @@ export class ProxyServer {
   private readonly outReady: Uint8Array
   private readonly ports: (number | null)[]
   private readonly state: Array<'up' | 'down' | 'paused'>
+  /** Frames waiting for a node's first connection (null once it was made, or will not be). */
+  private readonly held: Array<Uint8Array[] | null>
   private readonly redial: (NodeJS.Timeout | null)[]
   private readonly q = new EventQueue<Delayed>()
   private timer: NodeJS.Timeout | null = null
@@ -148,6 +152,7 @@ export class ProxyServer {
     this.inbound = new Array<Inbound | null>(n).fill(null)
     this.outbound = new Array<Socket | null>(n).fill(null)
     this.outReady = new Uint8Array(n)
+    this.held = Array.from({ length: n }, () => [])
     this.ports = new Array<number | null>(n).fill(null)
     this.state = new Array<'up' | 'down' | 'paused'>(n).fill('down')
     this.redial = new Array<NodeJS.Timeout | null>(n).fill(null)
@@ -176,6 +181,44 @@ export class ProxyServer {
 
   start(t0: string): void {
     this.t0 = BigInt(t0)
+    // What waits for a node that is not part of the run (yet) was sent to a node that is down.
+    for (let i = 0; i < this.n; i++) if (this.state[i] === 'down') this.releaseHeld(i, false)
+  }
+
+  /**
+   * Whether a frame for `dst` waits for its first connection instead of being lost: before the
+   * run starts (nodes answer their init one by one, and Maelstrom delivers what a node sends
+   * its peers as soon as it answered), and for a node marked up whose first connection is
+   * still being made.
+   */
+  private holds(dst: number): boolean {
+    return (
+      this.held[dst] !== null && this.outReady[dst] === 0 && (this.t0 === null || this.state[dst] === 'up')
+    )
+  }
+
+  private hold(src: number, dst: number, frame: Uint8Array): void {
+    const q = this.held[dst] as Uint8Array[]
+    if (q.length >= MAX_HELD) return this.dropFrame(frame, 0, src, dst, 'down')
+    q.push(frame)
+  }
+
+  /** The first connection to `dst` is ready (`deliver`), or it will not come: the held frames go, or are lost. */
+  private releaseHeld(dst: number, deliver: boolean): void {
+    const q = this.held[dst]
+    if (q === null) return
+    this.held[dst] = null
+    for (const f of q) {
+      const src = frameSrc(f, 0)
+      if (!deliver) {
+        this.dropFrame(f, 0, src, dst, 'down')
+        continue
+      }
+      this.sFwd[src * this.n + dst]++
+      this.dForwarded++
+      this.write(dst, f)
+    }
+    if (deliver) this.uncorkAll()
   }
 
   setRules(rules: LinkRule[]): void {
@@ -387,6 +430,12 @@ export class ProxyServer {
     const r = this.rules[li]
     if (r.silent) return this.dropFrame(buf, off, src, dst, 'byzantine')
     if (r.cut) return this.dropFrame(buf, off, src, dst, 'partition')
+    if (this.holds(dst))
+      return this.hold(
+        src,
+        dst,
+        stable ? buf.subarray(off, off + len) : Uint8Array.prototype.slice.call(buf, off, off + len),
+      )
     if (this.state[dst] === 'down' || this.outbound[dst] === null)
       return this.dropFrame(buf, off, src, dst, 'down')
     const rng = this.rng
@@ -569,6 +618,7 @@ export class ProxyServer {
     const out = this.outbound[dst]
     const li = src * this.n + dst
     if (this.rules[li].cut) return this.dropFrame(frame, 0, src, dst, 'partition')
+    if (this.holds(dst)) return this.hold(src, dst, frame)
     if (out === null || this.outReady[dst] === 0 || this.state[dst] === 'down') {
       return this.dropFrame(frame, 0, src, dst, 'down')
     }
@@ -601,7 +651,9 @@ export class ProxyServer {
       claim: { role: 'proxy', node: idx },
       maxBody: 0, // nodes never send on this connection
       onReady: () => {
-        if (this.outbound[idx] === s) this.outReady[idx] = 1
+        if (this.outbound[idx] !== s) return
+        this.outReady[idx] = 1
+        this.releaseHeld(idx, true)
       },
       onFailed: (why) => this.error(`connection to n${idx + 1} (port ${port}) closed: ${why}`),
     })
