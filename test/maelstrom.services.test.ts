@@ -1,6 +1,7 @@
 // The services a program may call (issue 14): lin-kv, seq-kv and lww-kv as pure state machines
 // with Maelstrom's bodies and error codes, each showing its consistency: lin-kv never stale,
-// seq-kv stale for some seed but never backwards for one client, lww-kv losing a write.
+// seq-kv stale for some seed but never backwards for one client, lww-kv losing a write; and
+// lin-tso, Maelstrom's timestamp oracle.
 import { describe, expect, it } from 'vitest'
 import { createService, LinKvService, LwwKvService, SeqKvService } from '../src/core/maelstrom/services'
 import type { MaelstromBody, MaelstromService } from '../src/core/maelstrom/types'
@@ -15,8 +16,8 @@ const call = (
   rng: Rng = createRng(1),
 ) => s.handle(src, { ...body, msg_id: ++msgId } as MaelstromBody, rng)
 
-describe('every service speaks the lin-kv API', () => {
-  for (const name of MAELSTROM_SERVICES) {
+describe('every KV service speaks the lin-kv API', () => {
+  for (const name of MAELSTROM_SERVICES.filter((n) => n !== 'lin-tso')) {
     it(`${name}: read / write / cas and their errors`, () => {
       const s = createService(name)
       expect(s.name).toBe(name)
@@ -208,5 +209,16 @@ describe('lww-kv', () => {
     call(s, 'n2', { type: 'write', key: 'x', value: 2 }, rng)
     expect(call(s, 'n3', { type: 'read', key: 'x' }, rng).value).toBe(2)
     expect(() => new LwwKvService({ replicas: 0 })).toThrow(RangeError)
+  })
+})
+
+describe('lin-tso', () => {
+  it('answers ts with 0, 1, 2, ... whoever asks (unique, increasing), and nothing else', () => {
+    const s = createService('lin-tso')
+    const got = ['n1', 'n2', 'n1', 'n3'].map((n) => call(s, n, { type: 'ts' }))
+    expect(got.map((r) => r.ts)).toEqual([0, 1, 2, 3])
+    expect(got[3]).toEqual({ type: 'ts_ok', in_reply_to: msgId, ts: 3 })
+    expect(call(s, 'n1', { type: 'read', key: 'x' })).toMatchObject({ type: 'error', code: 10 })
+    expect(call(s, 'n2', { type: 'ts' }).ts).toBe(4)
   })
 })

@@ -49,7 +49,7 @@ export const MAELSTROM_WORKLOADS = PROGRAM_WORKLOADS
 export type MaelstromWorkloadKind = (typeof MAELSTROM_WORKLOADS)[number]
 
 /** The services the lab hosts for programs to call by name, as Maelstrom does. */
-export const MAELSTROM_SERVICES = ['lin-kv', 'seq-kv', 'lww-kv'] as const
+export const MAELSTROM_SERVICES = ['lin-kv', 'seq-kv', 'lww-kv', 'lin-tso'] as const
 export type MaelstromServiceName = (typeof MAELSTROM_SERVICES)[number]
 
 /** A request the lab's client sends to one node (msg_id is added by the host). */
@@ -136,8 +136,8 @@ export interface MaelstromWorkload {
 }
 
 /**
- * A service node the lab hosts (`lin-kv`, `seq-kv`, `lww-kv`): Maelstrom's KV bodies (read /
- * write / cas with `key`, `value`, `from`, `to`, `create_if_not_exists`). Returns the reply
+ * A service node the lab hosts (`lin-kv`, `seq-kv`, `lww-kv`: Maelstrom's KV bodies, read /
+ * write / cas with `key`, `value`, `from`, `to`, `create_if_not_exists`; `lin-tso`: `ts`). Returns the reply
  * body (without msg_id; in_reply_to set), or an error body with Maelstrom's codes.
  */
 export interface MaelstromService {

@@ -77,7 +77,7 @@ export interface ProcessRunOptions {
   nodeEntry?: ChildEntry
   proxyEntry?: ChildEntry
   /**
-   * Programs: the services they may call by name (lin-kv, seq-kv, lww-kv), one instance per
+   * Programs: the services they may call by name (lin-kv, seq-kv, lww-kv, lin-tso), one instance per
    * run; default: the lab's own (src/core/maelstrom/services). A service not given answers
    * not-supported (error 10).
    */
@@ -116,7 +116,7 @@ export interface ProcessRun extends Run {
 /** How a run with a program calls a service from the process environment (tests inject them). */
 type ServiceFactories = NonNullable<ProcessRunOptions['services']>
 
-/** The services every program run has: Maelstrom's lin-kv, seq-kv and lww-kv, as pure state machines. */
+/** The services every program run has: Maelstrom's lin-kv, seq-kv, lww-kv and lin-tso, as pure state machines. */
 const DEFAULT_SERVICES: ServiceFactories = Object.fromEntries(
   MAELSTROM_SERVICES.map((name) => [name, () => createService(name)]),
 )
@@ -565,7 +565,7 @@ class ProcessRunImpl extends EngineRun implements ProcessRun, Host {
     this.program?.problem(this.ids[idx], line)
   }
 
-  /** A program called a service (lin-kv, seq-kv, lww-kv): answer it over its node's control channel. */
+  /** A program called a service (lin-kv, seq-kv, lww-kv, lin-tso): answer it over its node's control channel. */
   private onService(idx: number, raw: Record<string, unknown>): void {
     const bad = messageProblem(raw)
     if (bad !== null) return this.programProblem(idx, `service message ignored: ${bad}`)

@@ -131,7 +131,7 @@ export type NodeToLab =
       /** A program's stderr since the previous report. */
       stderr?: string
     }
-  /** A program's message to a service (lin-kv, seq-kv, lww-kv): the lab hosts them. */
+  /** A program's message to a service (lin-kv, seq-kv, lww-kv, lin-tso): the lab hosts them. */
   | { type: 'svc'; msg: MaelstromMessage }
   | { type: 'flushed'; seq: number }
   | { type: 'fatal'; error: string }

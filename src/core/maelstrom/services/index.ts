@@ -1,11 +1,12 @@
 // The services a program may call by node id, as Maelstrom hosts them: `lin-kv`, `seq-kv`,
-// `lww-kv`. One instance per run (its state is the store). Pure.
+// `lww-kv`, `lin-tso`. One instance per run (its state is the store). Pure.
 import type { MaelstromService, MaelstromServiceName } from '../types'
 import { LinKvService } from './lin-kv'
+import { LinTsoService } from './lin-tso'
 import { LwwKvService } from './lww-kv'
 import { SeqKvService } from './seq-kv'
 
-export { LinKvService, LwwKvService, SeqKvService }
+export { LinKvService, LinTsoService, LwwKvService, SeqKvService }
 export type { LwwKvOptions } from './lww-kv'
 export type { SeqKvOptions } from './seq-kv'
 
@@ -18,5 +19,7 @@ export function createService(name: MaelstromServiceName): MaelstromService {
       return new SeqKvService()
     case 'lww-kv':
       return new LwwKvService()
+    case 'lin-tso':
+      return new LinTsoService()
   }
 }

@@ -70,7 +70,7 @@ export interface ClusterOptions {
   /** A node process ended; `expected` is false unless the lab killed or stopped it. */
   onExit: (idx: number, expected: boolean, code: number | null, signal: string | null) => void
   log: (line: string) => void
-  /** A program's message to a service (lin-kv, seq-kv, lww-kv); checked by the receiver. */
+  /** A program's message to a service (lin-kv, seq-kv, lww-kv, lin-tso); checked by the receiver. */
   onService?: (idx: number, msg: Obj) => void
   /** A program's executable (the ledger's name for its process). */
   programFile?: string
