@@ -50,6 +50,11 @@ const benches = [
     what: 'explorer: every mutant of every algorithm found (strategy, depth, states, seconds), states/s',
   },
   {
+    name: 'fuzz',
+    file: 'fuzz.ts',
+    what: 'fuzz campaigns: seeds/s on 1 and 2 worker threads, and the ceiling of 2 separate processes',
+  },
+  {
     name: 'maelstrom-check',
     file: 'maelstrom-check.ts',
     what: 'Maelstrom workload checkers: broadcast and counter check time by history size',
