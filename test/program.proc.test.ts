@@ -258,6 +258,43 @@ describe('programs: pause and services', () => {
     expect(s.checks.map((c) => [c.name, c.verdict])).toEqual([[s.checks[0].name, 'ok']])
   })
 
+  it('keeps 64-bit integers exact: snowflake-style unique ids past 2^53 that differ in their low bits stay distinct', async () => {
+    const file = join(tmp.dir, 'snowflake.py')
+    writeFileSync(
+      file,
+      [
+        'import json, sys',
+        'me = None; seq = 0',
+        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
+        'for line in sys.stdin:',
+        '    m = json.loads(line); b = m["body"]',
+        '    if b["type"] == "init":',
+        '        me = b["node_id"]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+        '    elif b["type"] == "generate":',
+        // One fixed millisecond, the node's number, a sequence: ids 1 apart, far past 2^53.
+        '        seq += 1; i = (1796000000000 << 22) | (int(me[1:]) << 12) | seq',
+        '        out(m["src"], {"type": "generate_ok", "id": i, "in_reply_to": b["msg_id"]})',
+      ].join('\n'),
+    )
+    const run = await startRun(
+      {
+        name: 'snowflake',
+        algorithm: { kind: 'program', params: { command: ['python3', file] } },
+        cluster: { nodes: 2 },
+        durationMs: 1000,
+        workload: { kind: 'unique-ids', clients: 2, ratePerSec: 60, timeoutMs: 500 },
+      },
+      { dataDir: join(tmp.dir, 'snowflake') },
+    )
+    await run.whenDone()
+    const s = run.summary(0)
+    expect(s.ops.ok).toBeGreaterThan(10)
+    expect(s.checks.map((c) => [c.verdict, c.details[0]])).toEqual([['ok', `${s.ops.ok} acknowledged ids judged`]])
+    // The trace shows each id with the digits the program wrote.
+    const first = run.trace().find((e) => e.kind === 'op' && e.phase === 'ok')
+    expect(first?.kind === 'op' ? first.value : '').toMatch(/"id":75329\d{14}/)
+  })
+
   it('routes a message to a service name to the service the lab hosts, and answers not-supported for one it lacks', async () => {
     const file = join(tmp.dir, 'svc.py')
     writeFileSync(

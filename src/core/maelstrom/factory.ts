@@ -5,13 +5,14 @@
 import type { ProtocolFactory } from '../protocols/types'
 import { PROGRAM_KIND } from '../../shared/spec'
 import type { MaelstromBody } from './types'
+import { toJson } from './json'
 import { bodyProblem } from './validate'
 
 /** Longest body summary kept in a send event, characters. */
 export const MAX_SUMMARY = 1000
 
 export function summarizeBody(b: MaelstromBody): string {
-  const s = JSON.stringify(b)
+  const s = toJson(b)
   return s.length > MAX_SUMMARY ? `${s.slice(0, MAX_SUMMARY - 3)}...` : s
 }
 

@@ -3,6 +3,7 @@
 // values as JSON text, exactly as the program sent them (1 -> "1", "a" -> "\"a\""); any other
 // request is a `call` whose key is its type and whose values are the bodies as JSON.
 import type { OpFn } from '../../shared/trace'
+import { toJson } from './json'
 import { ERROR_CODES, type MaelstromBody } from './types'
 
 export interface OpView {
@@ -16,13 +17,13 @@ export interface OpView {
 
 /** JSON text of a value the program sent or will receive (undefined reads as null). */
 export function jsonText(v: unknown): string {
-  return JSON.stringify(v === undefined ? null : v)
+  return toJson(v === undefined ? null : v)
 }
 
 /** Compact JSON of a body without the protocol's bookkeeping fields (msg_id, in_reply_to). */
 export function bodyText(b: MaelstromBody): string {
   const { msg_id: _m, in_reply_to: _r, ...rest } = b
-  return JSON.stringify(rest)
+  return toJson(rest)
 }
 
 /** The op event fields of a request. */

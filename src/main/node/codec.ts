@@ -1,8 +1,10 @@
 // Frame bodies: plain MessagePack (msgpackr without its record extension, so every frame
-// decodes on its own and any MessagePack reader can read a capture).
+// decodes on its own and any MessagePack reader can read a capture). A program's integers past
+// 2^53 are bigints (src/core/maelstrom/json.ts): 64-bit ones travel as MessagePack int64 /
+// uint64 and come back as bigints; larger ones use msgpackr's bigint extension.
 import { Packr, Unpackr } from 'msgpackr'
 
-const packr = new Packr({ useRecords: false, variableMapSize: true })
+const packr = new Packr({ useRecords: false, variableMapSize: true, useBigIntExtension: true })
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true })
 
 export function packBody(value: unknown): Buffer {

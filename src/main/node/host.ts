@@ -31,6 +31,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import { programFactory } from '../../core/maelstrom/factory'
 import { stderrHint } from '../../core/maelstrom/stderr'
+import { toJson } from '../../core/maelstrom/json'
 import { MAELSTROM_SERVICES, type MaelstromMessage } from '../../core/maelstrom/types'
 import { messageProblem } from '../../core/maelstrom/validate'
 import { PROGRAM_KIND, ProgramParamsSchema } from '../../shared/spec'
@@ -383,7 +384,7 @@ export class NodeHost {
     if (/^c[0-9]+$/.test(dest)) {
       if (s === null || s.destroyed) {
         this.error(
-          `reply to client ${dest} dropped: the lab's client connection is ${s === null ? 'not open' : 'closed (the run is ending)'}: ${JSON.stringify(m.body).slice(0, 200)}`,
+          `reply to client ${dest} dropped: the lab's client connection is ${s === null ? 'not open' : 'closed (the run is ending)'}: ${toJson(m.body).slice(0, 200)}`,
         )
         return
       }
@@ -398,7 +399,7 @@ export class NodeHost {
       return
     }
     this.error(
-      `message to ${JSON.stringify(dest)} dropped: no such node (${this.ids[0]}..${this.ids[this.ids.length - 1]}), service (${MAELSTROM_SERVICES.join(', ')}) or client: ${JSON.stringify(m.body).slice(0, 200)}`,
+      `message to ${JSON.stringify(dest)} dropped: no such node (${this.ids[0]}..${this.ids[this.ids.length - 1]}), service (${MAELSTROM_SERVICES.join(', ')}) or client: ${toJson(m.body).slice(0, 200)}`,
     )
   }
 

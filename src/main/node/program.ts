@@ -9,6 +9,7 @@ import { corkForTurn } from './turn-cork'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
 import { StderrTail, stderrHint } from '../../core/maelstrom/stderr'
+import { parseJson, toJson } from '../../core/maelstrom/json'
 import type { MaelstromMessage } from '../../core/maelstrom/types'
 import { messageProblem } from '../../core/maelstrom/validate'
 import type { ProgramParams } from '../../shared/spec'
@@ -149,7 +150,7 @@ export class ProgramProcess {
   private onLine(line: string, no: number, ok: (m: MaelstromMessage) => void): void {
     let m: unknown
     try {
-      m = JSON.parse(line)
+      m = parseJson(line)
     } catch (e) {
       this.badLines++
       this.on.problem(`stdout line ${no} is not JSON (${(e as Error).message}): ${excerpt(line)}`)
@@ -178,7 +179,7 @@ export class ProgramProcess {
     const stdin = this.cp?.stdin
     if (!stdin || stdin.destroyed) return
     corkForTurn(stdin)
-    stdin.write(`${JSON.stringify(m)}\n`)
+    stdin.write(`${toJson(m)}\n`)
   }
 
   /** SIGKILL the program (its node is closing or crashing). */

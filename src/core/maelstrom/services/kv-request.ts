@@ -6,6 +6,7 @@
 // past state; lww-kv: one replica's copy). Pure.
 import { ERROR_CODES, type MaelstromBody } from '../types'
 import { valueKey } from '../values'
+import { toJson } from '../json'
 
 export type KvRequest =
   | { op: 'read'; key: unknown }
@@ -64,7 +65,7 @@ export function applyKv(body: MaelstromBody, req: KvRequest, current: Current): 
     reply: errorReply(
       body,
       ERROR_CODES['key-does-not-exist'],
-      `key ${JSON.stringify(req.key)} does not exist`,
+      `key ${toJson(req.key)} does not exist`,
     ),
   })
   switch (req.op) {
@@ -79,7 +80,7 @@ export function applyKv(body: MaelstromBody, req: KvRequest, current: Current): 
           reply: errorReply(
             body,
             ERROR_CODES['precondition-failed'],
-            `current value ${JSON.stringify(current.value)} is not ${JSON.stringify(req.from)}`,
+            `current value ${toJson(current.value)} is not ${toJson(req.from)}`,
           ),
         }
       return { reply: reply(body, 'cas_ok'), write: { value: req.to } }

@@ -5,6 +5,7 @@
 import type { CheckResult } from '../../../shared/api'
 import { Tally } from '../../check/tally'
 import type { MaelstromOp, WorkloadContext } from '../types'
+import { toJson } from '../json'
 
 /** Client `client` talks to one node for the whole run, as Maelstrom's clients do. */
 export function nodeFor(ctx: WorkloadContext, client: number): string {
@@ -85,7 +86,7 @@ export function sameJson(a: unknown, b: unknown): boolean {
 
 /** Compact JSON of a value, cut to `max` characters. */
 export function jsonBrief(v: unknown, max = 200): string {
-  const s = JSON.stringify(v) ?? String(v)
+  const s = toJson(v) ?? String(v)
   return s.length > max ? `${s.slice(0, max - 3)}...` : s
 }
 

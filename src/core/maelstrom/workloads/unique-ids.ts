@@ -6,6 +6,7 @@ import type { MaelstromOp, MaelstromWorkload } from '../types'
 import { describeOp, nodeFor, notJudged, verdictOf } from './common'
 import type { UniqueIdsOptions } from './options'
 import { show, valueKey } from '../values'
+import { toJson } from '../json'
 
 const CHECK = 'Every acknowledged id is unique'
 
@@ -52,7 +53,7 @@ export function checkUniqueIds(ops: readonly MaelstromOp[]): CheckResult {
       opIds: [a.id, b.id],
       culpritId: b.id,
       prefix: [],
-      state: JSON.stringify(a.reply?.id ?? null),
+      state: toJson(a.reply?.id ?? null),
       explanation: `${describeOp(a)} and ${describeOp(b)} were both given id ${show(a.reply?.id)}`,
     }
   }
