@@ -289,7 +289,9 @@ describe('programs: pause and services', () => {
     await run.whenDone()
     const s = run.summary(0)
     expect(s.ops.ok).toBeGreaterThan(10)
-    expect(s.checks.map((c) => [c.verdict, c.details[0]])).toEqual([['ok', `${s.ops.ok} acknowledged ids judged`]])
+    expect(s.checks.map((c) => [c.verdict, c.details[0]])).toEqual([
+      ['ok', `${s.ops.ok} acknowledged ids judged`],
+    ])
     // The trace shows each id with the digits the program wrote.
     const first = run.trace().find((e) => e.kind === 'op' && e.phase === 'ok')
     expect(first?.kind === 'op' ? first.value : '').toMatch(/"id":75329\d{14}/)

@@ -62,11 +62,7 @@ export function parseKvRequest(body: MaelstromBody): KvRequest | { error: Maelst
 /** What `req` does to a key whose current value is `current`. */
 export function applyKv(body: MaelstromBody, req: KvRequest, current: Current): KvOutcome {
   const absent = (): KvOutcome => ({
-    reply: errorReply(
-      body,
-      ERROR_CODES['key-does-not-exist'],
-      `key ${toJson(req.key)} does not exist`,
-    ),
+    reply: errorReply(body, ERROR_CODES['key-does-not-exist'], `key ${toJson(req.key)} does not exist`),
   })
   switch (req.op) {
     case 'read':
