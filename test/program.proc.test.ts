@@ -36,6 +36,53 @@ function echoProgram(): string {
   return file
 }
 
+/** Python lines of a node program: `init` answered; then `handlers` (elif branches on b["type"], or else). */
+interface PyNode {
+  /** More globals after `me = None`. */
+  globals?: string
+  /** Functions, at the top level. */
+  defs?: string[]
+  /** Lines run after init_ok is sent (8 spaces in). */
+  onInit?: string[]
+  /** The branches after the init one (4 spaces in: `elif ...:` / `else: ...`). */
+  handlers: string[]
+}
+
+/** Write a Python node program into the temp folder; returns its path. */
+function pyNode(name: string, p: PyNode): string {
+  const file = join(tmp.dir, `${name}.py`)
+  const lines = [
+    'import json, sys',
+    `me = None${p.globals ? `; ${p.globals}` : ''}`,
+    'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
+    ...(p.defs ?? []),
+    'for line in sys.stdin:',
+    '    m = json.loads(line); b = m["body"]',
+    '    if b["type"] == "init":',
+    '        me = b["node_id"]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+    ...(p.onInit ?? []),
+    ...p.handlers,
+  ]
+  writeFileSync(file, lines.join('\n'))
+  return file
+}
+
+/** Run program `file` on `nodes` nodes for `durationMs` with `workload`, to its end. */
+async function runToEnd(name: string, file: string, nodes: number, durationMs: number, workload: object) {
+  const run = await startRun(
+    {
+      name,
+      algorithm: { kind: 'program', params: { command: ['python3', file] } },
+      cluster: { nodes },
+      durationMs,
+      workload,
+    },
+    { dataDir: join(tmp.dir, name) },
+  )
+  await run.whenDone()
+  return run
+}
+
 describe('programs in processes mode', () => {
   it('runs an echo program: init, requests over TCP, replies checked, stderr kept, every process gone at the end', async () => {
     const dataDir = join(tmp.dir, 'echo')
@@ -172,36 +219,24 @@ describe('programs: pause and services', () => {
   })
 
   it('delivers what a program sends its peers as soon as it answered init (before every node did), after their own init', async () => {
-    const file = join(tmp.dir, 'hello.py')
-    writeFileSync(
-      file,
-      [
-        'import json, sys',
-        'me = None',
-        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
-        'for line in sys.stdin:',
-        '    m = json.loads(line); b = m["body"]',
-        '    if b["type"] == "init":',
-        '        me = b["node_id"]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+    const file = pyNode('hello', {
+      onInit: [
         '        for peer in b["node_ids"]:',
         '            if peer != me: out(peer, {"type": "hello"})',
+      ],
+      handlers: [
         '    elif b["type"] == "hello":',
         '        print("hello from " + m["src"] + (" before init" if me is None else ""), file=sys.stderr, flush=True)',
         '    elif b["type"] == "echo":',
         '        out(m["src"], {"type": "echo_ok", "echo": b["echo"], "in_reply_to": b["msg_id"]})',
-      ].join('\n'),
-    )
-    const run = await startRun(
-      {
-        name: 'hello',
-        algorithm: { kind: 'program', params: { command: ['python3', file] } },
-        cluster: { nodes: 3 },
-        durationMs: 1000,
-        workload: { kind: 'echo', clients: 1, ratePerSec: 20, timeoutMs: 500 },
-      },
-      { dataDir: join(tmp.dir, 'hello') },
-    )
-    await run.whenDone()
+      ],
+    })
+    const run = await runToEnd('hello', file, 3, 1000, {
+      kind: 'echo',
+      clients: 1,
+      ratePerSec: 20,
+      timeoutMs: 500,
+    })
     const s = run.summary(0)
     const stderr = s.program?.stderr ?? {}
     for (const [me, peers] of [
@@ -218,40 +253,26 @@ describe('programs: pause and services', () => {
   })
 
   it('carries a reply from a node the client never wrote to (the request was forwarded there)', async () => {
-    const file = join(tmp.dir, 'forward-counter.py')
-    writeFileSync(
-      file,
-      [
-        'import json, sys',
-        'me = None; last = None; total = 0',
-        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
+    const file = pyNode('forward-counter', {
+      globals: 'last = None; total = 0',
+      defs: [
         'def answer(client, req):',
         '    global total',
         '    if req["type"] == "add": total += req["delta"]; r = {"type": "add_ok"}',
         '    else: r = {"type": "read_ok", "value": total}',
         '    r["in_reply_to"] = req["msg_id"]; out(client, r)',
-        'for line in sys.stdin:',
-        '    m = json.loads(line); b = m["body"]',
-        '    if b["type"] == "init":',
-        '        me = b["node_id"]; last = b["node_ids"][-1]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+      ],
+      onInit: ['        last = b["node_ids"][-1]'],
+      handlers: [
         '    elif b["type"] == "fwd": answer(b["client"], b["req"])',
         '    elif me != last: out(last, {"type": "fwd", "client": m["src"], "req": b})',
         '    else: answer(m["src"], b)',
-      ].join('\n'),
-    )
-    const run = await startRun(
-      {
-        name: 'forward-counter',
-        algorithm: { kind: 'program', params: { command: ['python3', file] } },
-        cluster: { nodes: 3 },
-        durationMs: 2000,
-        // Two clients on three nodes (client k talks to node k): no client writes to n3, the
-        // node that answers every op, until the final reads.
-        workload: { kind: 'g-counter', clients: 2, ratePerSec: 40, timeoutMs: 400 },
-      },
-      { dataDir: join(tmp.dir, 'forward-counter') },
-    )
-    await run.whenDone()
+      ],
+    })
+    // Two clients on three nodes (client k talks to node k): no client writes to n3, the node
+    // that answers every op, until the final reads.
+    const workload = { kind: 'g-counter', clients: 2, ratePerSec: 40, timeoutMs: 400 }
+    const run = await runToEnd('forward-counter', file, 3, 2000, workload)
     const s = run.summary(0)
     expect(s.ops.ok).toBeGreaterThan(10)
     expect(s.ops.info).toBeLessThanOrEqual(2) // the last ones may meet the end
@@ -259,34 +280,21 @@ describe('programs: pause and services', () => {
   })
 
   it('keeps 64-bit integers exact: snowflake-style unique ids past 2^53 that differ in their low bits stay distinct', async () => {
-    const file = join(tmp.dir, 'snowflake.py')
-    writeFileSync(
-      file,
-      [
-        'import json, sys',
-        'me = None; seq = 0',
-        'def out(dest, body): print(json.dumps({"src": me, "dest": dest, "body": body}), flush=True)',
-        'for line in sys.stdin:',
-        '    m = json.loads(line); b = m["body"]',
-        '    if b["type"] == "init":',
-        '        me = b["node_id"]; out(m["src"], {"type": "init_ok", "in_reply_to": b["msg_id"]})',
+    const file = pyNode('snowflake', {
+      globals: 'seq = 0',
+      handlers: [
         '    elif b["type"] == "generate":',
         // One fixed millisecond, the node's number, a sequence: ids 1 apart, far past 2^53.
         '        seq += 1; i = (1796000000000 << 22) | (int(me[1:]) << 12) | seq',
         '        out(m["src"], {"type": "generate_ok", "id": i, "in_reply_to": b["msg_id"]})',
-      ].join('\n'),
-    )
-    const run = await startRun(
-      {
-        name: 'snowflake',
-        algorithm: { kind: 'program', params: { command: ['python3', file] } },
-        cluster: { nodes: 2 },
-        durationMs: 1000,
-        workload: { kind: 'unique-ids', clients: 2, ratePerSec: 60, timeoutMs: 500 },
-      },
-      { dataDir: join(tmp.dir, 'snowflake') },
-    )
-    await run.whenDone()
+      ],
+    })
+    const run = await runToEnd('snowflake', file, 2, 1000, {
+      kind: 'unique-ids',
+      clients: 2,
+      ratePerSec: 60,
+      timeoutMs: 500,
+    })
     const s = run.summary(0)
     expect(s.ops.ok).toBeGreaterThan(10)
     expect(s.checks.map((c) => [c.verdict, c.details[0]])).toEqual([
