@@ -268,7 +268,15 @@ export class SegmentedLinChecker {
         const left = alive.filter((_, i) => (mask & (1 << i)) !== 0)
         const leftIds = new Set(left.map((o) => o.id))
         const ops = all.filter((o) => !leftIds.has(o.id))
-        for (const value of endValues(ops, s.value)) {
+        const values = endValues(ops, s.value)
+        if (alive.length === 0 && values.length === 1) {
+          // No op of unknown outcome: the segment is linearizable (whole) and every
+          // linearization ends holding one of `values`, so it ends holding this one.
+          if (!out.some((c) => c.value === values[0])) out.push({ value: values[0], carry: [] })
+          if (out.length > this.maxConfigs) return 'postpone'
+          continue
+        }
+        for (const value of values) {
           if (out.some((c) => c.value === value && left.every((o) => c.carry.includes(o)))) continue
           const probe: HistoryOp = {
             id: '\u0000end',
