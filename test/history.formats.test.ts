@@ -73,6 +73,66 @@ describe("Jepsen's history.edn", () => {
     ])
   })
 
+  it("reads Knossos's other layouts: a comment first, a list instead of a vector, comments between ops, an op over several lines", () => {
+    const ops = (h: ParsedHistory) =>
+      h.ops.map((o) => [o.process, o.f, o.type, o.value, o.invoke, o.complete])
+    const commented = parsed(
+      lines(
+        '; This used to expose a bug in Knossos',
+        '[{:process 4, :type :invoke, :f :write, :value 2}',
+        ' {:process 4, :type :ok, :f :write, :value 2}',
+        ' ; then a read',
+        ' {:process 7, :type :invoke, :f :read, :value nil}',
+        ' {:process 7, :type :ok, :f :read, :value 2}]',
+      ),
+    )
+    expect(ops(commented)).toEqual([
+      [4, 'put', 'ok', '2', 2, 3],
+      [7, 'get', 'ok', '2', 5, 6],
+    ])
+    const listed = parsed(
+      lines(
+        '({:type :invoke, :f :write, :value 0, :process 0}',
+        ' {:type :ok, :f :write, :value 0, :process 0}',
+        ' {:process :nemesis,',
+        '  :type :info,',
+        '  :f :start,',
+        '  :value',
+        '  "Cut off [:n3 #[:n4 :n5 :n1], :n1 #[:n3 :n2]] ; not a comment (in a string)"}',
+        ' {:type :invoke, :f :read, :value nil, :process 1}',
+        ' {:type :ok, :f :read, :value 0, :process 1})',
+      ),
+    )
+    expect(ops(listed)).toEqual([
+      [0, 'put', 'ok', '0', 1, 2],
+      [1, 'get', 'ok', '0', 8, 9],
+    ])
+    expect(listed.faults.map((f) => [f.f, f.line])).toEqual([['start', 3]])
+    // The whole history on one line reads the same.
+    const oneLine = parsed(
+      '[{:process 0, :type :invoke, :f :write, :value 1} {:process 0, :type :ok, :f :write, :value 1}]\n',
+    )
+    expect(oneLine.ops.map((o) => [o.f, o.type, o.value])).toEqual([['put', 'ok', '1']])
+  })
+
+  it('an op whose brackets never close is reported at its line; the ops after it are still read', () => {
+    expect(
+      errors(
+        lines(
+          '[{:process 0, :type :invoke, :f :write, :value 1}',
+          ' {:process 0, :type :ok, :f :write, :value 1',
+          ' {:process 1, :type :invoke, :f :read, :value nil}',
+          ' {:process 1, :type :ok, :f :read, :value [1}',
+          ' {:process 2, :type :invoke, :f :read, :value "unterminated}]',
+        ),
+      ),
+    ).toEqual([
+      'line 2: not valid EDN (unbalanced brackets or an unterminated string)',
+      'line 4: not valid EDN (unbalanced brackets or an unterminated string)',
+      'line 5: not valid EDN (unbalanced brackets or an unterminated string)',
+    ])
+  })
+
   it('an :info op stays in doubt to the end: it may have happened (any time after) or not', () => {
     const base = [
       '{:time 1, :type :invoke, :process 0, :f :write, :value 1}',
@@ -285,6 +345,26 @@ describe("Porcupine's key-value data", () => {
 })
 
 describe("Jepsen's older text log", () => {
+  it("reads newer Jepsen's logger prefix too (`[jepsen worker N] jepsen.util: `), independent keys as [k v]", () => {
+    const text = lines(
+      '2022-11-11 15:14:13,020{GMT}\tINFO\t[jepsen worker 12] jepsen.util: 12\t:invoke\t:write\t[9 3]',
+      '2022-11-11 15:14:13,022{GMT}\tINFO\t[jepsen worker 12] jepsen.util: 12\t:ok\t:write\t[9 3]',
+      '2022-11-11 15:14:13,026{GMT}\tINFO\t[jepsen worker 16] jepsen.util: 16\t:invoke\t:cas\t[9 [1 2]]',
+      '2022-11-11 15:14:13,028{GMT}\tINFO\t[jepsen worker 16] jepsen.util: 16\t:fail\t:cas\t[9 [1 2]]',
+      '2022-11-11 15:14:13,029{GMT}\tINFO\t[jepsen worker 16] jepsen.util: 16\t:invoke\t:read\t[9 nil]',
+      '2022-11-11 15:14:13,030{GMT}\tINFO\t[jepsen worker 16] jepsen.util: 16\t:ok\t:read\t[9 1]',
+    )
+    expect(detectHistoryFormat(text)).toBe('jepsen-log')
+    const h = parsed(text)
+    expect(h.ops.map((o) => [o.key, o.f, o.type, o.value])).toEqual([
+      ['9', 'put', 'ok', '3'],
+      ['9', 'cas', 'ok', '2'],
+      ['9', 'get', 'ok', '1'],
+    ])
+    // Read 1 after the write of 3 with nothing else writing 1: not linearizable.
+    expect(check(h).verdict).toBe('violation')
+  })
+
   it('reads op lines (with or without the logger prefix), skips other log lines, nemesis as faults', () => {
     const h = parsed(
       lines(

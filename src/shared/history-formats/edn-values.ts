@@ -1,7 +1,7 @@
 // Reading EDN with edn-data: one op map per line (Jepsen's history.edn, Porcupine's test
-// data), or the whole history as one vector with a map per line (Knossos's test data).
-// edn-data is lenient about broken input (it returns what it could read), so every line
-// is checked to hold exactly one complete form.
+// data), or the whole history as one vector or list, with comments and ops spread over
+// several lines (Knossos's test data). edn-data is lenient about broken input (it returns what
+// it could read), so each op's text is cut out first, by its brackets, and read alone.
 import { parseEDNString, toEDNString, type EDNVal } from 'edn-data'
 import type { ErrorList } from './types'
 
@@ -43,46 +43,107 @@ function toRecord(v: EDNVal): EdnRecord | string {
   return rec
 }
 
+/** What a line does to the reader's state: its bracket balance, and whether a string is left open. */
+interface Scan {
+  depth: number
+  inString: boolean
+}
+
 /**
- * Every op map in `text`, with its line: one map per line, as Jepsen writes them (so a
- * broken line is reported as that line). Blank lines and `;` comments are skipped; a
- * leading `[` before the first map and the `]` after the last are allowed (one vector).
+ * Scan one line from `st` (strings may span lines): brackets outside strings, comments (`;` to
+ * the end of the line) and character literals (`\(`) counted as EDN reads them.
+ */
+function scanLine(line: string, st: Scan): Scan {
+  let { depth, inString } = st
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k]
+    if (inString) {
+      if (c === '\\') k++
+      else if (c === '"') inString = false
+      continue
+    }
+    if (c === ';') break
+    if (c === '"') inString = true
+    else if (c === '\\') k++
+    else if (c === '{' || c === '[' || c === '(') depth++
+    else if (c === '}' || c === ']' || c === ')') depth--
+  }
+  return { depth, inString }
+}
+
+const indentOf = (line: string): number => line.length - line.trimStart().length
+const significant = (line: string): boolean => {
+  const t = line.trim()
+  return t !== '' && !t.startsWith(';')
+}
+
+/**
+ * Every op map in `text`, with the line it starts on. Jepsen writes one map per line (so a
+ * broken line is reported as that line); Knossos's test data wraps the history in one vector
+ * `[...]` or list `(...)`, may put comments between ops and spreads a long op over several
+ * lines (pretty-printed). So: blank lines and `;` comments are skipped, a `[` / `(` opening the
+ * first op line and the matching `]` / `)` closing the last one are dropped, and an op is read
+ * from the line it starts on until its brackets close. An op whose brackets never close is
+ * reported at its first line, and reading goes on at the next line that starts a map no deeper
+ * than it did.
  */
 export function readEdnLines(text: string, errors: ErrorList): EdnLine[] {
   const lines = text.split(/\r?\n/)
   const out: EdnLine[] = []
-  const first = lines.findIndex((l) => l.trim() !== '')
+  const first = lines.findIndex(significant)
   let last = lines.length - 1
-  while (last >= 0 && lines[last].trim() === '') last--
+  while (last >= 0 && !significant(lines[last])) last--
   if (first < 0) return out
-  const trimmedFirst = lines[first].trimStart()
-  const inVector = trimmedFirst.startsWith('[') && lines[last].trimEnd().endsWith(']')
-  for (let i = first; i <= last && !errors.full; i++) {
-    let raw = lines[i]
-    if (inVector && i === first) raw = raw.replace(/^\s*\[/, '')
-    if (inVector && i === last) raw = raw.replace(/\]\s*$/, '')
-    const t = raw.trim()
-    if (t === '' || t.startsWith(';')) continue
-    const line = i + 1
+  const opener = lines[first].trimStart()[0]
+  const closer = opener === '[' ? ']' : opener === '(' ? ')' : null
+  const wrapped = closer !== null && lines[last].trimEnd().endsWith(closer)
+  let form: string[] = []
+  let formLine = 0
+  let formIndent = 0
+  let st: Scan = { depth: 0, inString: false }
+  const unbalanced = (line: number) =>
+    errors.add(line, '', 'not valid EDN (unbalanced brackets or an unterminated string)')
+  const finish = (): void => {
+    const raw = form.join('\n')
+    form = []
     let parsed: unknown
     try {
       parsed = parseEDNString(`(${raw}\n)`)
     } catch (e) {
-      errors.add(line, '', `not valid EDN (${(e as Error).message})`)
-      continue
+      errors.add(formLine, '', `not valid EDN (${(e as Error).message})`)
+      return
     }
-    if (parsed === null || typeof parsed !== 'object' || !('list' in parsed)) {
-      errors.add(line, '', 'not valid EDN (unbalanced brackets or an unterminated string)')
-      continue
+    if (parsed === null || typeof parsed !== 'object' || !('list' in parsed)) return unbalanced(formLine)
+    // Usually one map; a line holding several (a whole history on one line) gives each.
+    for (const f of (parsed as { list: EDNVal[] }).list) {
+      const rec = toRecord(f)
+      if (typeof rec === 'string') errors.add(formLine, '', rec)
+      else out.push({ line: formLine, rec })
     }
-    const forms = (parsed as { list: EDNVal[] }).list
-    if (forms.length !== 1) {
-      errors.add(line, '', `must hold one op map, not ${forms.length} forms`)
-      continue
-    }
-    const rec = toRecord(forms[0])
-    if (typeof rec === 'string') errors.add(line, '', rec)
-    else out.push({ line, rec })
   }
+  for (let i = first; i <= last && !errors.full; i++) {
+    let raw = lines[i]
+    if (wrapped && i === first) raw = raw.replace(/^\s*[[(]/, ' ')
+    if (wrapped && i === last) raw = raw.replace(/[\])]\s*$/, '')
+    if (form.length === 0) {
+      if (!significant(raw)) continue
+      formLine = i + 1
+      formIndent = indentOf(raw)
+    } else if (!st.inString && raw.trimStart().startsWith('{') && indentOf(raw) <= formIndent) {
+      // The previous op never closed, and this line starts the next one.
+      form = []
+      unbalanced(formLine)
+      st = { depth: 0, inString: false }
+      formLine = i + 1
+      formIndent = indentOf(raw)
+    }
+    form.push(raw)
+    st = scanLine(raw, st)
+    if (st.depth <= 0 && !st.inString) {
+      finish()
+      st = { depth: 0, inString: false }
+    }
+  }
+  if (form.length > 0) unbalanced(formLine)
   return out
 }
