@@ -1,4 +1,5 @@
-// Jepsen's older text log, as Knossos and Porcupine keep in their test data:
+// Jepsen's text log, as Knossos and Porcupine keep in their test data (newer Jepsen writes
+// `INFO [jepsen worker 3] jepsen.util: 3 ...`, read the same):
 //   INFO  jepsen.util - 3	:invoke	:cas	[1 2]
 //   INFO  jepsen.util - 3	:fail	:cas	[1 2]
 //   INFO  jepsen.util - 4	:info	:write	:timed-out
@@ -13,9 +14,9 @@ import { jepsenOps, type JepsenEvent } from './jepsen-ops'
 import { ErrorList, type ParseFormatResult } from './types'
 
 /** `[prefix]` process, then a keyword (the type), then the rest. */
-const OP_LINE = /^(?:.*?jepsen\.util\s+-\s+)?(\d+|:nemesis)\s+(:\S+)(?:\s+(.*))?$/
-/** A line from jepsen.util's op logger: it must be an op. */
-const LOGGER = /jepsen\.util\s+-\s/
+const OP_LINE = /^(?:.*?jepsen\.util(?:\s+-|:)\s+)?(\d+|:nemesis)\s+(:\S+)(?:\s+(.*))?$/
+/** A line from jepsen.util's op logger (`jepsen.util - ` before Jepsen 0.2, `jepsen.util: ` after): it must be an op. */
+const LOGGER = /jepsen\.util(?:\s+-|:)\s/
 
 export function parseJepsenLog(text: string): ParseFormatResult {
   const errors = new ErrorList()
