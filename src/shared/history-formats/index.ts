@@ -26,7 +26,9 @@ export function detectHistoryFormat(text: string): HistoryFormat | null {
   }
   if (lines.length === 0) return null
   if (isJsonObject(lines[0])) return 'jsonl'
-  if (lines.some((l) => /^(?:.*?jepsen\.util(?:\s+-|:)\s+)?(\d+|:nemesis)\s+:(invoke|ok|fail|info)\b/.test(l)))
+  if (
+    lines.some((l) => /^(?:.*?jepsen\.util(?:\s+-|:)\s+)?(\d+|:nemesis)\s+:(invoke|ok|fail|info)\b/.test(l))
+  )
     return 'jepsen-log'
   const edn = lines.filter((l) => /^[[#]*\s*\{\s*:/.test(l))
   if (edn.length === 0) return null
