@@ -9,6 +9,10 @@
 //                                        as one JSON line
 //   proc.lab-child.ts <dataDir> program  the first form with a program on every node (a tiny
 //                                        Python echo node): its pids include the programs
+//   proc.lab-child.ts <dataDir> graceful the first form without the paused node, and a SIGINT
+//                                        handler of its own (as the CLI has): half a second
+//                                        after the signal it stops the run, waits for its end,
+//                                        prints the summary's verdict and checks, and exits
 //
 // Then it waits to be killed.
 import { LabService } from '../src/main/lab/service'
@@ -58,6 +62,21 @@ async function main(): Promise<void> {
       runId = ''
     })
     runId = (await service.startRun({ spec: SPEC })).runId
+  } else if (process.argv[3] === 'graceful') {
+    const run = await startProcessRun(ExperimentSpecSchema.parse(SPEC), { dataDir, keepTrace: false })
+    process.on('SIGINT', () => {
+      setTimeout(() => {
+        run.stop()
+        void run.whenDone().then(() => {
+          const s = run.summary(0)
+          process.stdout.write(
+            `${JSON.stringify({ verdict: s.verdict, checks: s.checks.map((c) => [c.name, c.ok]) })}\n`,
+          )
+          process.exit(0)
+        })
+      }, 500)
+    })
+    process.stdout.write(`${JSON.stringify(run.pids())}\n`)
   } else {
     const run = await startProcessRun(ExperimentSpecSchema.parse(SPEC), { dataDir, keepTrace: false })
     run.injectFault({ kind: 'pause', atMs: 0, forMs: 100_000, target: 'n3' })

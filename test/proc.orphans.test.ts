@@ -99,6 +99,37 @@ describe.skipIf(process.platform === 'win32')('no orphans', () => {
 })
 
 describe.skipIf(process.platform === 'win32')('no orphans with programs', () => {
+  it('a lab that handles SIGINT itself (the CLI) stops its run first: no child is killed at the signal, the run ends clean', async () => {
+    const { lab, pids } = await startLab(`${tmp.dir}/graceful`, {}, ['graceful'])
+    const children = [pids.proxy, ...pids.nodes].filter((p): p is number => p !== null)
+    expect(children).toHaveLength(4)
+    await sleep(1000)
+    let out = ''
+    lab.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+    lab.kill('SIGINT')
+    // The lab waits half a second before it stops the run: every child is still there.
+    await sleep(300)
+    expect(children.filter((p) => !alive(p))).toEqual([])
+    await new Promise((resolve) => lab.once('exit', resolve))
+    const result = JSON.parse(out.trim().split('\n').pop() ?? '{}') as {
+      verdict: string
+      checks: Array<[string, boolean]>
+    }
+    expect(result.checks).toContainEqual(['No acknowledged write lost', true])
+    expect(result.verdict).toBe('ok')
+    expect(await allGone(children, 5000)).toEqual([])
+  }, 90_000)
+
+  it('nodes and the proxy do not die of SIGINT (a terminal sends it to the whole process group; the lab ends them)', async () => {
+    const { lab, pids } = await startLab(`${tmp.dir}/sigint-children`)
+    const children = [pids.proxy, ...pids.nodes].filter((p): p is number => p !== null)
+    for (const p of children) process.kill(p, 'SIGINT')
+    await sleep(500)
+    expect(children.filter((p) => !alive(p))).toEqual([])
+    lab.kill('SIGKILL')
+    expect(await allGone(children, 5000)).toEqual([])
+  }, 90_000)
+
   it('every node, its program (one paused) and the proxy are gone within a few seconds after the lab gets SIGKILL', async () => {
     const { lab, pids } = await startLab(`${tmp.dir}/program`, {}, ['program'])
     const children = [pids.proxy, ...pids.nodes, ...pids.programs].filter((p): p is number => p !== null)

@@ -24,6 +24,9 @@ export function main(): void {
     process.stderr.write('node: must be started by the lab (no IPC channel)\n')
     process.exit(2)
   }
+  // Ctrl-C in a terminal reaches the whole process group: the lab decides when a node ends
+  // (after collecting its last telemetry), so a node does not die of it.
+  process.on('SIGINT', () => {})
   let host: NodeHost | null = null
   const reportBadControl = (why: string): void => {
     const who = host === null ? `node[${process.pid}]` : host.id

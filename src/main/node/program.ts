@@ -84,6 +84,9 @@ export class ProgramProcess {
           cwd: this.params.cwd,
           env: { ...process.env, ...this.params.env, [DATA_DIR_ENV]: this.dataDir },
           stdio: ['pipe', 'pipe', 'pipe'],
+          // Its own process group: a terminal's Ctrl-C (sent to the lab's whole group) does not
+          // kill it; the lab ends it with its node.
+          detached: true,
         })
       } catch (e) {
         fail(`${what}: cannot start it: ${(e as Error).message}`)

@@ -9,8 +9,9 @@
 // QUORUM_LAB_CHILD_ARGS adds runtime flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
 //
 // No orphans, lab side: every child is tracked; on the lab's 'exit' (normal exit, uncaught
-// exception) and on SIGINT / SIGTERM / SIGHUP all tracked children get SIGKILL. A signal is
-// then re-raised when nobody else listens for it, so the lab still dies of it as before.
+// exception) all tracked children get SIGKILL, and on SIGINT / SIGTERM / SIGHUP too when
+// nobody else listens for the signal (the signal is then re-raised, so the lab still dies of
+// it as before); a lab that handles the signal itself (the CLI stopping its run) ends them.
 // (Child side: see src/main/node/orphan.ts.) A lab killed with SIGKILL runs no handler: each
 // child is also written down in its run's folder (ledger.ts), so the next lab to open the
 // data folder ends what is left (leftovers.ts).
@@ -213,12 +214,15 @@ function installHooks(): void {
   process.on('exit', killAllChildren)
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      // Someone else handles the signal (the CLI stops its run: the nodes' last telemetry comes
+      // in, then they are asked to exit): killing the children here would lose the end of the
+      // run (a write acknowledged just before the stop with its apply never recorded). The
+      // 'exit' hook still ends whatever is left when the lab exits.
+      if (process.listenerCount(sig) > 1) return
+      // Only us: end the children, then behave as if we had not been listening (die of it).
       killAllChildren()
-      if (process.listenerCount(sig) === 1) {
-        // Only us: behave as if we had not been listening (die of the signal).
-        process.removeListener(sig, onSignal)
-        process.kill(process.pid, sig)
-      }
+      process.removeListener(sig, onSignal)
+      process.kill(process.pid, sig)
     }
     process.on(sig, onSignal)
   }

@@ -28,6 +28,9 @@ function main(): void {
     process.stderr.write('proxy: must be started by the lab (no IPC channel)\n')
     process.exit(2)
   }
+  // Ctrl-C in a terminal reaches the whole process group: the lab decides when the proxy ends
+  // (after its last events came in), so it does not die of it.
+  process.on('SIGINT', () => {})
   let proxy: ProxyServer | null = null
   const bad = (why: string): void => {
     process.stderr.write(`proxy: bad control message ignored: ${why}\n`)
