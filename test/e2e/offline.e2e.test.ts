@@ -20,6 +20,22 @@ describe('offline: the lab server is gone', () => {
 
   afterAll(() => lab?.close())
 
+  test('a page opened without the token says so (not "offline"), and how to get the address', async () => {
+    const context = await lab.browser.newContext({ viewport: { width: 1440, height: 900 } })
+    try {
+      const page = await context.newPage()
+      await page.goto(`http://127.0.0.1:${lab.server.port}/`)
+      const banner = page.getByTestId('no-token-banner')
+      await banner.waitFor({ timeout: 15_000 })
+      expect(await banner.textContent()).toContain('No access token.')
+      expect(await banner.textContent()).toContain('npm run serve')
+      expect(await page.getByTestId('offline-banner').count()).toBe(0)
+      await page.screenshot({ path: 'test-results/no-token.png' })
+    } finally {
+      await context.close()
+    }
+  })
+
   test('says so, and actions fail at once with a message; back to normal when it returns', async () => {
     const { page, problems } = lab
     await connect(page, lab.server.url)

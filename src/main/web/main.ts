@@ -33,7 +33,7 @@ function openBrowser(url: string): void {
 
 async function main(): Promise<void> {
   const program = new Command()
-    .name('quorum-lab serve')
+    .name('npm run serve --')
     .description('Serve the Quorum Lab UI and LabApi on 127.0.0.1 for a browser')
     .option('--port <n>', 'TCP port (0 = let the OS choose)', parsePort, 0)
     .option('--data <dir>', 'data directory', 'lab-data')

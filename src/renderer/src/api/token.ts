@@ -1,5 +1,5 @@
 // Browser mode's access token, kept where only this page can read it. The URL printed by
-// `quorum-lab serve` carries it once (`/?token=...`); the page moves it into
+// `npm run serve` carries it once (`/?token=...`); the page moves it into
 // sessionStorage (per origin, so per port: no other server on 127.0.0.1 sees it, unlike a
 // cookie) and takes it out of the address bar with history.replaceState, so it is not left
 // in the history, a bookmark or a screenshot. From then on it goes only in headers: the
@@ -40,4 +40,4 @@ export function socketProtocols(token: string): string[] {
 
 /** What the page says when it has no token. */
 export const NO_TOKEN_MESSAGE =
-  'no access token: open the address printed by `quorum-lab serve` (it ends in ?token=...)'
+  'no access token: open the address the lab server printed when it started (`npm run serve`: it ends in ?token=...)'
