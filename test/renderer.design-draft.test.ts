@@ -52,6 +52,20 @@ describe('warnings', () => {
     expect(specWarnings({ algorithm: { kind: 'quorum' }, workload: { mix: { cas: 0 } } })).toEqual([])
     expect(specWarnings({ algorithm: { kind: 'raft' }, workload: { mix: { cas: 0.1 } } })).toEqual([])
   })
+
+  it('warn about a program named by a relative path with no working directory', () => {
+    const program = (params: object) => ({ algorithm: { kind: 'program', params } })
+    expect(specWarnings(program({ command: ['python3', 'lin_kv_forward.py'] }))).toEqual([
+      {
+        path: 'algorithm.params.cwd',
+        message: expect.stringContaining('"lin_kv_forward.py" is a relative path'),
+      },
+    ])
+    expect(specWarnings(program({ command: ['./node', '--fast'] }))[0].message).toContain('"./node"')
+    expect(specWarnings(program({ command: ['python3', 'n.py'], cwd: '/home/me/node' }))).toEqual([])
+    expect(specWarnings(program({ command: ['python3', '/home/me/n.py'] }))).toEqual([])
+    expect(specWarnings(program({ command: ['my-node-binary', '--port', '0'] }))).toEqual([])
+  })
 })
 
 describe('new faults', () => {

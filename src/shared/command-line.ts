@@ -26,3 +26,17 @@ export function parseCommandLine(text: string, field = '--program'): string[] {
 export function formatCommandLine(argv: readonly string[]): string {
   return quote([...argv])
 }
+
+/** A file name a program is run as or given (a script, a binary in a folder). */
+const FILE_LIKE = /\/|\.(py|js|mjs|cjs|ts|rb|go|jar|sh|pl|php|lua|exs?|clj|bb)$/i
+
+/**
+ * The arguments of `argv` that name files by a relative path (`node.py`, `./n`, `bin/node`):
+ * they are found from the working directory, so from wherever the lab started when the spec
+ * names none. (`python3` or `node` alone are programs on the PATH, not files.)
+ */
+export function relativeFiles(argv: readonly string[]): string[] {
+  return argv.filter(
+    (a) => !a.startsWith('-') && !a.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(a) && FILE_LIKE.test(a),
+  )
+}

@@ -40,8 +40,19 @@ describe('a program run in the browser UI', () => {
     expect(await clock.evaluate((el) => el.className)).toContain('disabled')
     await page.keyboard.press('Escape')
 
+    // A relative path with no working directory: found from where the lab started, so said.
+    await page.getByTestId('input-program-command').fill('python3 lin_kv_forward.py')
+    await page.getByTestId('warning-algorithm.params.cwd').waitFor()
+    expect(await page.getByTestId('warning-algorithm.params.cwd').textContent()).toContain(
+      '"lin_kv_forward.py" is a relative path',
+    )
+    await page
+      .getByTestId('warning-algorithm.params.cwd')
+      .evaluate((el) => el.scrollIntoView({ block: 'center' }))
+    await page.screenshot({ path: 'test-results/program-relative-path.png' })
     const script = resolve('examples/programs/lin_kv_forward.py')
     await page.getByTestId('input-program-command').fill(`python3 ${script}`)
+    await page.getByTestId('warning-algorithm.params.cwd').waitFor({ state: 'detached' })
     await page.getByTestId('input-name').fill('program-e2e')
     await page.getByTestId('input-cluster.nodes').fill('3')
     await page.getByTestId('input-durationMs').fill('4000')

@@ -3,6 +3,7 @@
 // (a setting the chosen algorithm ignores or always refuses). Pure.
 import type { FieldError } from '../../shared/spec'
 import { getPath } from './stores/path'
+import { relativeFiles } from '../../shared/command-line'
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i
 
@@ -35,9 +36,31 @@ export function designerErrors(errors: readonly FieldError[], draft: unknown): F
 /** A setting that does not stop the run but will not do what it seems to (shown in amber). */
 export type SpecWarning = FieldError
 
-/** Warnings for a draft: today, a cas share for the quorum store (which refuses every cas). */
+/**
+ * Warnings for a draft: a cas share for the quorum store (which refuses every cas); a
+ * program named by a relative path with no working directory (it is looked for where the lab
+ * started: a spec file loaded in the Designer does not say which folder it came from, unlike
+ * the CLI, which runs it in the file's folder).
+ */
 export function specWarnings(draft: unknown): SpecWarning[] {
   const out: SpecWarning[] = []
+  const command = getPath(draft, 'algorithm.params.command')
+  const cwd = getPath(draft, 'algorithm.params.cwd')
+  if (
+    getPath(draft, 'algorithm.kind') === 'program' &&
+    Array.isArray(command) &&
+    (typeof cwd !== 'string' || cwd === '')
+  ) {
+    const rel = relativeFiles(command.filter((x): x is string => typeof x === 'string'))
+    if (rel.length > 0)
+      out.push({
+        path: 'algorithm.params.cwd',
+        message:
+          `${rel.map((f) => JSON.stringify(f)).join(', ')} is a relative path: it is looked for in the folder the lab ` +
+          "started in; if the program is elsewhere, set the working directory to its folder (a spec file's own folder " +
+          'is not known here; the CLI runs it there)',
+      })
+  }
   const cas = getPath(draft, 'workload.mix.cas')
   if (getPath(draft, 'algorithm.kind') === 'quorum' && typeof cas === 'number' && cas > 0)
     out.push({
