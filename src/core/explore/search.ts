@@ -184,6 +184,9 @@ class Search implements ExploreSession {
     settledFrom: number | null = null,
   ): ExploreResult {
     this.gen = null
+    // A violation's depth counts as reached (BFS reports the level it was expanding, one less);
+    // a fair settle's steps are not part of the searched depth.
+    if (found !== null) this.depth = Math.max(this.depth, settledFrom ?? pathActions(found).length)
     this.report()
     this.done = {
       stop,
@@ -389,7 +392,6 @@ class Search implements ExploreSession {
       step: (w, a) => {
         const next = this.step(w, a)
         if (next === null) return null
-        if (next.depth > this.depth) this.depth = next.depth
         if (!this.visited.has(next.hash)) this.visited.set(next.hash, next.depth)
         if (this.transitions >= this.o.maxStates) throw new Stop('max-states')
         return next
