@@ -68,7 +68,12 @@ describe('CLI with the run history', () => {
       ),
     )
     const none = await lab(['list', '--data', data, '--status', 'crashed', '--name', 'cli'])
-    expect(none.stdout.trim()).toBe('no runs recorded (yet)')
+    expect(none.stdout.trim()).toBe('no runs match these filters')
+    const empty = await lab(['list', '--data', join(dir, 'empty')])
+    expect(empty.stdout.trim()).toBe('no runs recorded (yet)')
+    const unknown = await lab(['list', '--data', data, '--algorithm', 'rafft'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('--algorithm: unknown algorithm "rafft" (one of: raft,')
   })
 
   it('show prints the summary, sketches and stored rows (prefix ids work)', async () => {

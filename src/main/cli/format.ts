@@ -115,8 +115,9 @@ export function runTableRow(r: RunInfo): string[] {
   ]
 }
 
-export function formatRunsTable(runs: readonly RunInfo[]): string {
-  if (runs.length === 0) return 'no runs recorded (yet)'
+/** The runs as a table; `filtered`: some filter was given (an empty list then says so). */
+export function formatRunsTable(runs: readonly RunInfo[], filtered = false): string {
+  if (runs.length === 0) return filtered ? 'no runs match these filters' : 'no runs recorded (yet)'
   return formatTable(RUN_TABLE_HEADER, runs.map(runTableRow))
 }
 

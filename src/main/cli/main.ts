@@ -33,7 +33,13 @@ import {
   type RunSummary,
 } from '../../shared/api'
 import { CSV_KINDS, LabArgSchemas } from '../../shared/api-schemas'
-import { formatErrors, parseSpecJson, toFieldErrors, type ExperimentSpec } from '../../shared/spec'
+import {
+  ALGORITHM_KINDS,
+  formatErrors,
+  parseSpecJson,
+  toFieldErrors,
+  type ExperimentSpec,
+} from '../../shared/spec'
 import { describeLeftovers, endLeftoverChildren } from '../lab/cluster'
 import { checkSpec, LabService } from '../lab/service'
 import {
@@ -208,6 +214,11 @@ function runFilter(o: FilterOptions): RunFilter {
   for (const k of ['algorithm', 'status', 'name', 'since', 'until'] as const)
     if (o[k] !== undefined) raw[k] = o[k]
   if (o.limit !== undefined) raw.limit = o.limit
+  if (o.algorithm !== undefined && !(ALGORITHM_KINDS as readonly string[]).includes(o.algorithm))
+    throw new CliExit(
+      EXIT_BAD_INPUT,
+      `--algorithm: unknown algorithm ${JSON.stringify(o.algorithm)} (one of: ${ALGORITHM_KINDS.join(', ')})`,
+    )
   const r = LabArgSchemas.listRuns.safeParse(raw, { reportInput: true })
   if (!r.success) {
     const f = toFieldErrors(r.error)[0]
@@ -437,7 +448,7 @@ async function cmdList(o: FilterOptions & DataOption & { json?: boolean }): Prom
   const store = openStore(o.data)
   try {
     const runs = store.listRuns(filter)
-    out(o.json ? JSON.stringify(runs, null, 2) : formatRunsTable(runs))
+    out(o.json ? JSON.stringify(runs, null, 2) : formatRunsTable(runs, Object.keys(filter).length > 0))
     return EXIT_OK
   } finally {
     store.close()
