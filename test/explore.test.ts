@@ -22,6 +22,7 @@ import {
 import { Invariants } from '../src/core/explore/invariants'
 import { parseOps } from '../src/core/explore/options'
 import { recordCounterexample } from '../src/main/lab/record-trace'
+import { replayState } from '../src/main/lab/replay'
 import { LabStore } from '../src/main/store'
 import { mutant, options } from './explore.helpers'
 
@@ -461,6 +462,13 @@ describe('explore: the counterexample as a run', () => {
       expect(run?.name).toBe('explore explore-quorum mutant ackBeforeQuorum bfs 3 steps')
       const page = store.tracePage(runId, { limit: 1000 })
       expect(page.events.length).toBe(ce.trace.length)
+      // Each node's first event comes at its first step; before it the node runs (the quorum
+      // store's nodes are replicas), it is not down.
+      const first = new Map<string, number>()
+      for (const e of ce.trace) if (e.node !== null && !first.has(e.node)) first.set(e.node, e.t)
+      expect(Math.max(...first.values())).toBeGreaterThan(0)
+      const start = replayState(store, runId, 0, 0)
+      expect(start.nodes.map((n) => [n.role, n.up])).toEqual(start.nodes.map(() => ['replica', true]))
       expect(store.counts(runId).ops).toBe(1)
     } finally {
       store.close()

@@ -102,6 +102,14 @@ describe('quorum-lab run with a program', () => {
     try {
       const runs = await service.listRuns({})
       expect(runs.map((r) => r.algorithm)).toEqual(['program', 'program'])
+      // A program's nodes report no state: at the end (n3 restarted after its crash) they run.
+      const info = await service.getTraceInfo({ runId: runs[0].runId })
+      const end = await service.getReplayState({ runId: runs[0].runId, atUs: info.lastUs })
+      expect(end.nodes.map((n) => [n.id, n.role, n.up])).toEqual([
+        ['n1', 'replica', true],
+        ['n2', 'replica', true],
+        ['n3', 'replica', true],
+      ])
       const cmp = await service.compareRuns({ runIds: runs.map((r) => r.runId) })
       expect(cmp.runs.map((r) => [r.elections, r.run.runId.length > 0])).toEqual([
         [null, true],

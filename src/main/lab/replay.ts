@@ -17,6 +17,7 @@ import {
   type TraceInfo,
 } from '../../shared/api'
 import { nodeIds, type TraceEvent } from '../../shared/trace'
+import { vocabularyOf } from '../../shared/vocabulary'
 import {
   SparseIndex,
   lastAtOrBefore,
@@ -126,11 +127,29 @@ function logTail(
   return { length, entries }
 }
 
+/**
+ * How many nodes the run starts with (spec.cluster.nodes; those after them wait for a
+ * membership add): every node when the spec does not say.
+ */
+function initialNodes(row: RunRow): number {
+  try {
+    const n = (JSON.parse(row.spec) as { cluster?: { nodes?: unknown } }).cluster?.nodes
+    return typeof n === 'number' ? n : row.nodes
+  } catch {
+    return row.nodes
+  }
+}
+
 export function replayState(store: LabStore, runId: RunId, atUs: number, tail: number): ReplayState {
   const row = runRow(store, runId, 'runId')
   const idx = cached(store, row).sparse
   idx.extend(store, atUs)
-  const nodes: ReplayNode[] = idx.nodes.map((id) => {
+  const program = row.algorithm === PROGRAM_KIND
+  const initial = program ? row.nodes : initialNodes(row)
+  // Before its first state event a node of a leader-based algorithm follows; one of a
+  // leaderless algorithm (or a program, which reports no state) is a replica.
+  const startRole = vocabularyOf(row.algorithm).leader === null ? 'replica' : 'follower'
+  const nodes: ReplayNode[] = idx.nodes.map((id, i) => {
     const n = idx.perNode.get(id)
     if (n === undefined) throw new LabError('internal', `replay index has no node ${id}`)
     const si = lastAtOrBefore(n.state.t, atUs)
@@ -140,17 +159,11 @@ export function replayState(store: LabStore, runId: RunId, atUs: number, tail: n
     const ai = lastAtOrBefore(n.apply.t, atUs)
     const log = logTail(store, n, atUs, tail)
     const ci = lastAtOrBefore(n.config.t, atUs)
-    // Never started by then (cluster.maxNodes: it waits to be added): no event of it yet.
-    const absent = si < 0 && li < 0 && ci < 0 && log.length === 0
-    // Before its first state event a node follows; a program's nodes report none: they run.
-    const role =
-      !up || (absent && row.algorithm !== PROGRAM_KIND)
-        ? 'down'
-        : si < 0
-          ? row.algorithm === PROGRAM_KIND
-            ? 'replica'
-            : 'follower'
-          : n.state.role[si]
+    // Never started by then (cluster.maxNodes: one past the initial nodes waits to be added):
+    // no event of it yet. An initial node runs from the start, even before its first event (a
+    // program's nodes report none at all).
+    const absent = i >= initial && si < 0 && li < 0 && ci < 0 && log.length === 0
+    const role = !up || absent ? 'down' : si < 0 ? startRole : n.state.role[si]
     return {
       id,
       role,
