@@ -38,6 +38,15 @@ function run(kind: 'raft' | 'pbft' | 'quorum', summary: Partial<RunSummary> = {}
 }
 
 describe('CLI run summary', () => {
+  it('says simulated time and the speed-up for a simulation, run time for real processes', () => {
+    expect(formatSummary(run('raft'))).toMatch(
+      /^time: {11}10\.00 s simulated in 0\.50 s wall \(20\.0x real time\)$/m,
+    )
+    const p = { ...run('raft'), mode: 'processes' as const }
+    expect(formatSummary(p)).toMatch(/^time: {11}10\.00 s of run time$/m)
+    expect(formatSummary(p)).not.toContain('simulated')
+  })
+
   it("uses Raft's words for Raft", () => {
     const out = formatSummary(run('raft'))
     expect(out).toMatch(/^leader changes: 4$/m)

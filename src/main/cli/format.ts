@@ -18,11 +18,16 @@ export function formatSummary(run: RunInfo): string {
     if (run.error) lines.push(`error: ${run.error}`)
     return lines.join('\n')
   }
-  const speedup = s.wallMs > 0 ? ` (${(s.simulatedMs / s.wallMs).toFixed(1)}x real time)` : ''
   lines.push(`${head} -- ${run.status}`)
-  lines.push(
-    `time:           ${(s.simulatedMs / 1000).toFixed(2)} s simulated in ${(s.wallMs / 1000).toFixed(2)} s wall${speedup}`,
-  )
+  if (run.mode === 'processes')
+    // Real processes on the wall clock: nothing is simulated, run time is wall time.
+    lines.push(`time:           ${(s.simulatedMs / 1000).toFixed(2)} s of run time`)
+  else {
+    const speedup = s.wallMs > 0 ? ` (${(s.simulatedMs / s.wallMs).toFixed(1)}x real time)` : ''
+    lines.push(
+      `time:           ${(s.simulatedMs / 1000).toFixed(2)} s simulated in ${(s.wallMs / 1000).toFixed(2)} s wall${speedup}`,
+    )
+  }
   const v = vocabularyOf(run.algorithm)
   // `label:` padded to the summary's column (16), wider labels get one space.
   const row = (label: string, value: string): string => `${`${label}:`.padEnd(15)} ${value}`
