@@ -15,11 +15,20 @@ if (!installed) {
   console.log('Downloading the Electron binary (first launch only)...')
   const env = { ...process.env }
   delete env.ELECTRON_SKIP_BINARY_DOWNLOAD
-  const r = spawnSync(process.execPath, [join(electronDir, 'install.js')], { stdio: 'inherit', env })
+  // stderr is kept: on failure the downloader prints a stack trace, which says less to a
+  // user than its first line (e.g. "RequestError: getaddrinfo ENOTFOUND github.com").
+  const r = spawnSync(process.execPath, [join(electronDir, 'install.js')], {
+    stdio: ['inherit', 'inherit', 'pipe'],
+    env,
+    encoding: 'utf8',
+  })
+  const errText = r.stderr ?? ''
   if (r.status !== 0) {
+    const why = errText.split('\n').find((l) => /\S/.test(l) && !/^\s+at /.test(l)) ?? `exit code ${r.status}`
     console.error(
-      'Could not download Electron. Browser mode needs no Electron: run `npm run serve` and open the printed URL.',
+      `Could not download Electron (${why.trim()}). Browser mode needs no Electron: run \`npm run serve\` and open the printed URL.`,
     )
     process.exit(r.status ?? 1)
   }
+  process.stderr.write(errText)
 }
