@@ -34,6 +34,8 @@ import {
 interface Cached {
   summary: TraceSummary | null
   sparse: SparseIndex
+  /** How many nodes the run starts with (initialNodes), read from its spec once. */
+  initial: number
 }
 /** Per store, the runs opened last (keyed by run seq; finished runs only). */
 const CACHE = new WeakMap<LabStore, Map<number, Cached>>()
@@ -50,16 +52,20 @@ function runRow(store: LabStore, runId: RunId, field: string): RunRow {
   return row
 }
 
+function fresh(row: RunRow): Cached {
+  return { summary: null, sparse: new SparseIndex(row.seq, row.nodes), initial: initialNodes(row) }
+}
+
 /** The cached replay data of a run (a running run's is never cached: its trace still grows). */
 function cached(store: LabStore, row: RunRow): Cached {
-  if (row.status === 'running') return { summary: null, sparse: new SparseIndex(row.seq, row.nodes) }
+  if (row.status === 'running') return fresh(row)
   let cache = CACHE.get(store)
   if (cache === undefined) {
     cache = new Map()
     CACHE.set(store, cache)
   }
   let c = cache.get(row.seq)
-  if (c === undefined) c = { summary: null, sparse: new SparseIndex(row.seq, row.nodes) }
+  if (c === undefined) c = fresh(row)
   cache.delete(row.seq)
   cache.set(row.seq, c) // most recently used last
   while (cache.size > CACHE_RUNS) cache.delete(cache.keys().next().value as number)
@@ -142,10 +148,10 @@ function initialNodes(row: RunRow): number {
 
 export function replayState(store: LabStore, runId: RunId, atUs: number, tail: number): ReplayState {
   const row = runRow(store, runId, 'runId')
-  const idx = cached(store, row).sparse
+  const c = cached(store, row)
+  const idx = c.sparse
   idx.extend(store, atUs)
-  const program = row.algorithm === PROGRAM_KIND
-  const initial = program ? row.nodes : initialNodes(row)
+  const initial = row.algorithm === PROGRAM_KIND ? row.nodes : c.initial
   // Before its first state event a node of a leader-based algorithm follows; one of a
   // leaderless algorithm (or a program, which reports no state) is a replica.
   const startRole = vocabularyOf(row.algorithm).leader === null ? 'replica' : 'follower'

@@ -430,12 +430,7 @@ export class ProxyServer {
     const r = this.rules[li]
     if (r.silent) return this.dropFrame(buf, off, src, dst, 'byzantine')
     if (r.cut) return this.dropFrame(buf, off, src, dst, 'partition')
-    if (this.holds(dst))
-      return this.hold(
-        src,
-        dst,
-        stable ? buf.subarray(off, off + len) : Uint8Array.prototype.slice.call(buf, off, off + len),
-      )
+    if (this.holds(dst)) return this.hold(src, dst, ownFrame(buf, off, len, stable))
     if (this.state[dst] === 'down' || this.outbound[dst] === null)
       return this.dropFrame(buf, off, src, dst, 'down')
     const rng = this.rng
@@ -453,7 +448,7 @@ export class ProxyServer {
       this.linkFree[li] = free
       if (free - now > delay) delay = free - now
     }
-    const frame = stable ? buf.subarray(off, off + len) : Uint8Array.prototype.slice.call(buf, off, off + len)
+    const frame = ownFrame(buf, off, len, stable)
     this.enqueue(now + delay, src, dst, frame)
     if (r.duplicate > 0 && rng.next() < r.duplicate) {
       this.sDup[li]++
@@ -674,4 +669,9 @@ export class ProxyServer {
       }
     })
   }
+}
+
+/** A frame's bytes to keep past this turn: a view of a `stable` chunk, else a copy (the chunk is reused). */
+function ownFrame(buf: Uint8Array, off: number, len: number, stable: boolean): Uint8Array {
+  return stable ? buf.subarray(off, off + len) : Uint8Array.prototype.slice.call(buf, off, off + len)
 }
