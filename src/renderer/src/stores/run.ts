@@ -20,6 +20,7 @@ import { isLive } from '../../../shared/api'
 import { clusterSize } from '../../../shared/cluster'
 import type { ExperimentSpec, FieldError } from '../../../shared/spec'
 import { nodeIds, type NodeId, type Role } from '../../../shared/trace'
+import { NO_TOKEN_MESSAGE } from '../api/token'
 import { PACE_SAMPLES, achievedSpeedup } from '../run-pace'
 import {
   asLabError,
@@ -112,6 +113,8 @@ export const useRunStore = defineStore('run', () => {
     retryInMs: null,
     lastError: null,
   })
+  /** Browser mode opened without the printed address: the server may be up, the page has no token. */
+  const noToken = computed(() => connection.value.lastError === NO_TOKEN_MESSAGE)
 
   let initialized = false
   /** Events that arrive while startRun is in flight (we do not know our runId yet). */
@@ -523,6 +526,7 @@ export const useRunStore = defineStore('run', () => {
     stopping,
     lastError,
     connection,
+    noToken,
     nodesAtEnd,
     faultsAtEnd,
     status,
